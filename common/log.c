@@ -1,0 +1,106 @@
+/*
+ * log: formats logfmt event lines and writes each with one write(2).
+ * See log.h for the contract. No state of its own: thread-safe.
+ */
+#include "log.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+
+static const char *const level_names[] = { "error", "warn", "info", "debug" };
+
+void log_init(struct logger *lg, int fd, enum log_level level)
+{
+    lg->fd = fd;
+    lg->level = level;
+    snprintf(lg->thread, sizeof(lg->thread), "main");
+}
+
+void log_fork(struct logger *child, const struct logger *parent,
+              const char *thread)
+{
+    *child = *parent;
+    snprintf(child->thread, sizeof(child->thread), "%s", thread);
+}
+
+int log_level_parse(const char *name, enum log_level *out)
+{
+    for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++) {
+        if (strcmp(name, level_names[i]) == 0) {
+            *out = (enum log_level)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+const char *log_level_name(enum log_level level)
+{
+    if ((unsigned)level >= sizeof(level_names) / sizeof(level_names[0]))
+        return "?";
+    return level_names[level];
+}
+
+/*
+ * Cuts an overlong line back to the last space that fits, so that no
+ * key=value pair is split, and marks it. Returns the new length.
+ */
+static size_t truncate_line(char *line, size_t cap)
+{
+    static const char mark[] = " trunc=1";
+    size_t len = cap - sizeof(mark) - 1;
+
+    while (len > 0 && line[len] != ' ')
+        len--;
+    memcpy(line + len, mark, sizeof(mark) - 1);
+    return len + sizeof(mark) - 1;
+}
+
+static void write_all(int fd, const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, buf, len);
+
+        if (n == -1 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return;
+        buf += n;
+        len -= (size_t)n;
+    }
+}
+
+void log_event(const struct logger *lg, enum log_level level, const char *ev,
+               const char *fmt, ...)
+{
+    char line[LOG_LINE_MAX];
+    size_t len;
+    int n;
+
+    if (!log_enabled(lg, level))
+        return;
+    n = snprintf(line, sizeof(line), "ts=%.6f lvl=%s thr=%s ev=%s",
+                 clock_now_s(), log_level_name(level), lg->thread, ev);
+    len = (size_t)n;
+    if (fmt != NULL && fmt[0] != '\0' && len + 1 < sizeof(line)) {
+        va_list ap;
+
+        line[len++] = ' ';
+        va_start(ap, fmt);
+        n = vsnprintf(line + len, sizeof(line) - len, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+            n = 0;
+        len += (size_t)n;
+    }
+    /* Keep one byte for the newline. */
+    if (len >= sizeof(line) - 1)
+        len = truncate_line(line, sizeof(line) - 1);
+    line[len++] = '\n';
+    write_all(lg->fd, line, len);
+}

@@ -1,0 +1,24 @@
+/*
+ * testlib: lets each tests/test_<module>.c register its own CUnit suite.
+ *
+ * A test file lists its cases in a NULL-terminated CU_TestInfo array and
+ * names it with TEST_SUITE(name, cases); a constructor hands the suite to
+ * test_main.c before main() runs, so adding a test file needs no edit
+ * anywhere else. test_main.c runs every suite (or the ones named on its
+ * command line) and exits non-zero when any assertion failed.
+ */
+#ifndef TESTLIB_H
+#define TESTLIB_H
+
+#include <CUnit/CUnit.h>
+
+/* Called by TEST_SUITE; not for direct use. */
+void testlib_add_suite(const char *name, CU_TestInfo *cases);
+
+#define TEST_SUITE(name, cases)                                          \
+    __attribute__((constructor)) static void testlib_register_##name(void) \
+    {                                                                    \
+        testlib_add_suite(#name, cases);                                 \
+    }
+
+#endif
