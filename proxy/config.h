@@ -1,0 +1,86 @@
+/*
+ * config: the proxy's settings, from the command line and a config file.
+ *
+ * Every long option can also be written in a config file (-c FILE) as
+ * "name value" on a line of its own; '#' starts a comment. The command line
+ * wins over the file: a scalar given on both takes the command line's
+ * value, and any -b on the command line replaces all of the file's
+ * backends. Parsing never exits the program and never prints except for
+ * --help and --version: errors come back as one line of text.
+ *
+ * A struct config is filled once in main() before any thread starts and is
+ * read-only afterwards, so every thread may read it without a lock.
+ */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "balancer.h"
+#include "log.h"
+#include "net.h"
+
+#define CONFIG_ERR_MAX 512
+
+enum config_origin {
+    CONFIG_FROM_DEFAULTS,
+    CONFIG_FROM_FILE,
+    CONFIG_FROM_CLI
+};
+
+struct config {
+    struct net_addr listen;
+    struct balancer_backend_spec backends[BALANCER_MAX_BACKENDS];
+    size_t backend_count;
+    int threads;
+    enum balancer_policy balance;
+    long connect_timeout_ms;
+    long idle_timeout_ms;       /* 0: never */
+    long health_interval_ms;    /* 0: no active checks */
+    int rise;
+    int fall;
+    long maxconn;               /* sessions in the whole proxy; 0: no limit */
+    long grace_ms;              /* drain time on SIGINT/SIGTERM */
+    enum log_level log_level;
+    bool stats_enabled;
+    struct net_addr stats;
+    unsigned long seed;         /* for --balance random */
+    /* Parsing state: where the backends and the value being applied come
+     * from, so that a file replaces the defaults and the command line
+     * replaces both. */
+    enum config_origin backends_origin;
+    enum config_origin applying;
+};
+
+enum config_result {
+    CONFIG_RUN,                 /* settings are complete: start the proxy */
+    CONFIG_EXIT,                /* --help or --version was printed: exit 0 */
+    CONFIG_ERROR                /* err holds the reason: exit 2 */
+};
+
+/* Fills cfg with the defaults (those of the seed programs). */
+void config_defaults(struct config *cfg);
+
+/*
+ * Parses the command line, and the config file it names, over the defaults.
+ * --help and --version are printed to out. On CONFIG_ERROR, err holds one
+ * line (with "file:line: " for config-file errors).
+ */
+enum config_result config_parse(struct config *cfg, int argc, char **argv,
+                                FILE *out, char *err, size_t errlen);
+
+/*
+ * Parses one backend, "[NAME=]HOST:PORT[,weight=W][,maxconn=M]", and
+ * appends it to cfg. Without NAME the backend is called "bN", N being its
+ * position (1-based). Returns 0, or -1 with a reason in err.
+ */
+int config_add_backend(struct config *cfg, const char *text, char *err,
+                       size_t errlen);
+
+/* Reads a config file over cfg. Returns 0, or -1 with "file:line: why". */
+int config_load_file(struct config *cfg, const char *path, char *err,
+                     size_t errlen);
+
+#endif

@@ -1,0 +1,206 @@
+/*
+ * proxy_server: a multi-threaded TCP proxy with least-connections balancing.
+ *
+ * main() wires the modules together and owns every resource:
+ *
+ *   main thread ── config ── balancer ── listen socket(s) ── signalfd
+ *        │                      ▲
+ *        ├── pool ── worker 0..N-1 (epoll loops; sessions)
+ *        ├── health (checker thread, optional)
+ *        └── acceptor_run()  until SIGINT/SIGTERM, then stop in reverse
+ *
+ * Exit status: 0 after a clean stop, 1 when the proxy cannot start (for
+ * example the port is taken), 2 on bad usage or configuration.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "acceptor.h"
+#include "balancer.h"
+#include "config.h"
+#include "health.h"
+#include "log.h"
+#include "net.h"
+#include "pool.h"
+#include "session.h"
+
+#define LISTEN_BACKLOG 4096
+
+/* Blocks the signals the acceptor reads from a signalfd (before any thread
+ * starts, so every thread inherits the mask). Returns the signalfd. */
+static int block_signals(void)
+{
+    sigset_t set;
+
+    signal(SIGPIPE, SIG_IGN);
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGUSR1);
+    if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
+        return -1;
+    return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+/* Thousands of sessions need thousands of descriptors: use what we may. */
+static void raise_fd_limit(void)
+{
+    struct rlimit lim;
+
+    if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+        lim.rlim_cur = lim.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &lim);
+    }
+}
+
+/* Binds addr; logs why not. Returns the fd or -1. */
+static int open_listener(const struct net_addr *addr, const struct logger *log,
+                         const char *what)
+{
+    char text[NET_ADDR_STRLEN];
+    int fd = net_listen(addr, LISTEN_BACKLOG);
+
+    if (fd == -1)
+        log_event(log, LOG_ERROR, "listen_fail", "what=%s addr=%s err=%s",
+                  what, net_addr_format(addr, text, sizeof(text)),
+                  strerrorname_np(errno));
+    return fd;
+}
+
+static void log_start(const struct config *cfg, const struct logger *log,
+                      int listen_fd, int stats_fd)
+{
+    char text[NET_ADDR_STRLEN], stats[NET_ADDR_STRLEN] = "off";
+    struct net_addr actual;
+
+    net_local_addr(listen_fd, &actual);
+    if (stats_fd != -1) {
+        struct net_addr stats_addr;
+
+        net_local_addr(stats_fd, &stats_addr);
+        net_addr_format(&stats_addr, stats, sizeof(stats));
+    }
+    log_event(log, LOG_INFO, "start", "listen=%s threads=%d balance=%s "
+              "backends=%zu stats=%s pid=%d",
+              net_addr_format(&actual, text, sizeof(text)), cfg->threads,
+              balancer_policy_name(cfg->balance), cfg->backend_count, stats,
+              (int)getpid());
+    for (size_t i = 0; i < cfg->backend_count; i++) {
+        const struct balancer_backend_spec *b = &cfg->backends[i];
+
+        log_event(log, LOG_INFO, "backend", "name=%s addr=%s weight=%d "
+                  "maxconn=%d state=up", b->name,
+                  net_addr_format(&b->addr, text, sizeof(text)), b->weight,
+                  b->maxconn);
+    }
+}
+
+/* Everything main() starts, so that one function can stop it all. */
+struct proxy {
+    struct session_shared shared;
+    struct balancer *balancer;
+    struct pool *pool;
+    struct health *health;
+    int listen_fd;
+    int stats_fd;
+    int signal_fd;
+};
+
+static void proxy_teardown(struct proxy *p)
+{
+    if (p->listen_fd != -1)
+        close(p->listen_fd);
+    if (p->stats_fd != -1)
+        close(p->stats_fd);
+    health_stop(p->health);
+    if (p->pool != NULL)
+        pool_stop(p->pool, p->shared.config->grace_ms);
+    balancer_destroy(p->balancer);
+    if (p->shared.acceptor_wake_fd != -1)
+        close(p->shared.acceptor_wake_fd);
+    if (p->signal_fd != -1)
+        close(p->signal_fd);
+}
+
+/* Opens sockets and starts threads. Returns 0, or -1 after logging why. */
+static int proxy_setup(struct proxy *p, const struct config *cfg,
+                       const struct logger *log)
+{
+    p->balancer = balancer_create(cfg->backends, cfg->backend_count,
+                                  cfg->balance, cfg->health_interval_ms > 0,
+                                  cfg->seed);
+    p->shared.balancer = p->balancer;
+    p->shared.acceptor_wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    p->listen_fd = open_listener(&cfg->listen, log, "listen");
+    if (cfg->stats_enabled)
+        p->stats_fd = open_listener(&cfg->stats, log, "stats");
+    if (p->balancer == NULL || p->shared.acceptor_wake_fd == -1 ||
+        p->signal_fd == -1 || p->listen_fd == -1 ||
+        (cfg->stats_enabled && p->stats_fd == -1))
+        return -1;
+    log_start(cfg, log, p->listen_fd, p->stats_fd);
+    p->pool = pool_start((size_t)cfg->threads, &p->shared, log);
+    if (p->pool == NULL) {
+        log_event(log, LOG_ERROR, "thread_fail", "err=%s",
+                  strerrorname_np(errno));
+        return -1;
+    }
+    if (health_start(&p->health, p->balancer, cfg, log) == -1) {
+        log_event(log, LOG_ERROR, "thread_fail", "what=health err=%s",
+                  strerrorname_np(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static struct config cfg;
+    char err[CONFIG_ERR_MAX];
+    struct logger log;
+    struct proxy p = { .listen_fd = -1, .stats_fd = -1, .signal_fd = -1 };
+    struct acceptor acceptor;
+    int signo;
+
+    config_defaults(&cfg);
+    switch (config_parse(&cfg, argc, argv, stdout, err, sizeof(err))) {
+    case CONFIG_EXIT:
+        return 0;
+    case CONFIG_ERROR:
+        fprintf(stderr, "proxy_server: %s\nTry 'proxy_server --help'.\n", err);
+        return 2;
+    case CONFIG_RUN:
+        break;
+    }
+    log_init(&log, STDERR_FILENO, cfg.log_level);
+    raise_fd_limit();
+    p.shared.config = &cfg;
+    p.shared.acceptor_wake_fd = -1;
+    atomic_init(&p.shared.live_sessions, 0);
+    p.signal_fd = block_signals();
+    if (proxy_setup(&p, &cfg, &log) == -1) {
+        proxy_teardown(&p);
+        return 1;
+    }
+    acceptor = (struct acceptor){
+        .listen_fd = p.listen_fd, .stats_fd = p.stats_fd,
+        .signal_fd = p.signal_fd, .wake_fd = p.shared.acceptor_wake_fd,
+        .cfg = &cfg, .shared = &p.shared, .pool = p.pool, .log = &log,
+    };
+    signo = acceptor_run(&acceptor);
+    log_event(&log, LOG_INFO, "stopping", "signal=%s grace_ms=%ld",
+              signo > 0 ? sigabbrev_np(signo) : "none", cfg.grace_ms);
+    /* Stop accepting first, then drain the workers. */
+    close(p.listen_fd);
+    p.listen_fd = -1;
+    proxy_teardown(&p);
+    log_event(&log, LOG_INFO, "stop", "status=%s", signo > 0 ? "clean" : "error");
+    return signo > 0 ? 0 : 1;
+}

@@ -1,0 +1,80 @@
+/*
+ * pool: start, feed and stop the worker threads. See pool.h.
+ */
+#include "pool.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "clock.h"
+#include "worker.h"
+
+struct pool {
+    size_t count;
+    size_t next;                /* acceptor thread only */
+    struct worker **workers;
+};
+
+static void destroy(struct pool *pool)
+{
+    for (size_t i = 0; i < pool->count; i++)
+        worker_destroy(pool->workers[i]);
+    free(pool->workers);
+    free(pool);
+}
+
+struct pool *pool_start(size_t count, struct session_shared *shared,
+                        const struct logger *log)
+{
+    struct pool *pool = calloc(1, sizeof(*pool));
+
+    if (pool == NULL)
+        return NULL;
+    pool->workers = calloc(count, sizeof(*pool->workers));
+    if (pool->workers == NULL) {
+        free(pool);
+        return NULL;
+    }
+    for (size_t i = 0; i < count; i++) {
+        pool->workers[i] = worker_create((int)i, shared, log);
+        if (pool->workers[i] == NULL || worker_start(pool->workers[i]) == -1) {
+            int saved = errno;
+
+            pool->count = i + 1;
+            pool_stop(pool, 0);
+            errno = saved;
+            return NULL;
+        }
+    }
+    pool->count = count;
+    return pool;
+}
+
+int pool_dispatch(struct pool *pool, int fd, uint64_t sid,
+                  const struct net_addr *client)
+{
+    struct worker *worker = pool->workers[pool->next];
+
+    pool->next = (pool->next + 1) % pool->count;
+    return worker_hand_off(worker, fd, sid, client);
+}
+
+size_t pool_size(const struct pool *pool)
+{
+    return pool->count;
+}
+
+void pool_stop(struct pool *pool, long grace_ms)
+{
+    uint64_t deadline = clock_now_ms() + (uint64_t)grace_ms;
+
+    for (size_t i = 0; i < pool->count; i++) {
+        if (pool->workers[i] != NULL)
+            worker_stop(pool->workers[i], deadline);
+    }
+    for (size_t i = 0; i < pool->count; i++) {
+        if (pool->workers[i] != NULL)
+            worker_join(pool->workers[i]);
+    }
+    destroy(pool);
+}

@@ -1,0 +1,47 @@
+/*
+ * pool: the fixed set of worker threads.
+ *
+ * Created and started once at start-up, stopped and joined once at the
+ * end: the number of threads never changes with load. New clients are
+ * dealt to the workers in turn (round robin); a client then stays on its
+ * worker for its whole life.
+ *
+ * pool_dispatch is called by the acceptor thread only; the other functions
+ * by the main thread only.
+ */
+#ifndef POOL_H
+#define POOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "log.h"
+#include "net.h"
+#include "session.h"
+
+struct pool;
+
+/*
+ * Creates and starts count workers sharing *shared. On failure nothing is
+ * left running and NULL is returned with errno.
+ */
+struct pool *pool_start(size_t count, struct session_shared *shared,
+                        const struct logger *log);
+
+/*
+ * Gives the accepted client fd to the next worker. Returns 0, or -1 (the fd
+ * was not taken; the caller closes it).
+ */
+int pool_dispatch(struct pool *pool, int fd, uint64_t sid,
+                  const struct net_addr *client);
+
+/* The number of worker threads. */
+size_t pool_size(const struct pool *pool);
+
+/*
+ * Stops every worker: sessions may drain for grace_ms, then the rest are
+ * closed. Returns once every thread was joined, and frees the pool.
+ */
+void pool_stop(struct pool *pool, long grace_ms);
+
+#endif

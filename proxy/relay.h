@@ -1,0 +1,58 @@
+/*
+ * relay: moves bytes in one direction, from a source socket to a
+ * destination socket, for one session. A session has two relays (client to
+ * backend, backend to client).
+ *
+ * Bytes are read into the worker's scratch buffer and written straight on;
+ * only what the destination would not take is copied into a buffer owned by
+ * the relay, and that buffer is freed as soon as it drains. An idle session
+ * therefore holds no buffer at all. While bytes are pending the relay does
+ * not read its source: that is back-pressure, which bounds memory per
+ * session to one read's worth.
+ *
+ * End of file on the source is passed on as shutdown(SHUT_WR) on the
+ * destination once everything before it was written (half-close).
+ *
+ * Owned by one session, used only by the worker thread that owns it.
+ */
+#ifndef RELAY_H
+#define RELAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct relay {
+    char *pending;          /* unwritten bytes, NULL when none */
+    size_t pending_len;
+    size_t pending_off;     /* first unwritten byte */
+    uint64_t bytes;         /* bytes written to the destination */
+    bool done;              /* the source's EOF was passed on */
+};
+
+enum relay_status {
+    RELAY_WANT_READ,        /* waiting for the source to be readable */
+    RELAY_WANT_WRITE,       /* waiting for the destination to be writable */
+    RELAY_DONE,             /* finished: EOF passed on */
+    RELAY_SOURCE_ERROR,     /* reading failed; errno is set */
+    RELAY_DEST_ERROR,       /* writing failed; errno is set */
+    RELAY_NO_MEMORY         /* pending bytes could not be kept */
+};
+
+/* Makes an empty relay. */
+void relay_init(struct relay *relay);
+
+/* Frees what the relay holds. */
+void relay_free(struct relay *relay);
+
+/*
+ * Moves as much as it can now from src to dst using scratch (scratch_size
+ * bytes, owned by the caller). Returns what the relay waits for next, or why
+ * it stopped. Reads at most max_reads times, so that one busy session
+ * cannot starve the others of its worker.
+ */
+enum relay_status relay_pump(struct relay *relay, int src, int dst,
+                             char *scratch, size_t scratch_size,
+                             int max_reads);
+
+#endif

@@ -1,0 +1,503 @@
+/*
+ * session: the life of one relayed connection. See session.h.
+ *
+ * Epoll registrations use level-triggered mode with the interest kept
+ * minimal: a socket is in the epoll set only while the session wants to
+ * read from it or write to it. Removing it otherwise matters: epoll always
+ * reports EPOLLHUP, so a hung-up socket we are not reading would wake the
+ * loop forever.
+ */
+#include "session.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "logfmt.h"
+#include "relay.h"
+
+/* Reads per wakeup and direction, so no session starves the others. */
+#define SESSION_MAX_READS 4
+
+/* One socket of a session; its address is the epoll data. */
+struct session_end {
+    struct session *session;
+    int fd;
+    uint32_t events;            /* registered interest; 0: not in epoll */
+};
+
+enum session_state {
+    SESSION_CONNECTING,
+    SESSION_RELAYING,
+    SESSION_CLOSED
+};
+
+struct session {
+    uint64_t id;
+    enum session_state state;
+    struct session_end client;
+    struct session_end backend;
+    struct relay up;            /* client to backend */
+    struct relay down;          /* backend to client */
+    enum relay_status up_status;
+    enum relay_status down_status;
+    int backend_index;          /* -1: no backend held */
+    uint64_t tried;             /* backends that failed for this session */
+    int attempts;
+    uint64_t started_ns;
+    uint64_t deadline_ms;       /* of the list it is on */
+    struct session_list *list;
+    struct session *prev;
+    struct session *next;
+};
+
+/* --- timer lists ------------------------------------------------------ */
+
+static void list_remove(struct session *s)
+{
+    struct session_list *list = s->list;
+
+    if (list == NULL)
+        return;
+    if (s->prev != NULL)
+        s->prev->next = s->next;
+    else
+        list->head = s->next;
+    if (s->next != NULL)
+        s->next->prev = s->prev;
+    else
+        list->tail = s->prev;
+    s->prev = s->next = NULL;
+    s->list = NULL;
+}
+
+/* Every list has one timeout, so appending keeps it in deadline order. */
+static void list_append(struct session_list *list, struct session *s,
+                        uint64_t deadline_ms)
+{
+    list_remove(s);
+    s->deadline_ms = deadline_ms;
+    s->list = list;
+    s->prev = list->tail;
+    s->next = NULL;
+    if (list->tail != NULL)
+        list->tail->next = s;
+    else
+        list->head = s;
+    list->tail = s;
+}
+
+/* --- epoll interest ---------------------------------------------------- */
+
+/* Makes the epoll registration of end match events (0: not registered). */
+static int set_interest(struct session_ctx *ctx, struct session_end *end,
+                        uint32_t events)
+{
+    struct epoll_event ev = { .events = events, .data.ptr = end };
+    int op;
+
+    if (events == end->events)
+        return 0;
+    if (events == 0)
+        op = EPOLL_CTL_DEL;
+    else if (end->events == 0)
+        op = EPOLL_CTL_ADD;
+    else
+        op = EPOLL_CTL_MOD;
+    if (epoll_ctl(ctx->epoll_fd, op, end->fd, &ev) == -1)
+        return -1;
+    end->events = events;
+    return 0;
+}
+
+static void drop_end(struct session_ctx *ctx, struct session_end *end)
+{
+    if (end->fd == -1)
+        return;
+    set_interest(ctx, end, 0);
+    close(end->fd);
+    end->fd = -1;
+}
+
+/* --- logging ----------------------------------------------------------- */
+
+static const char *backend_name(const struct session_ctx *ctx, int index)
+{
+    return balancer_spec(ctx->shared->balancer, (size_t)index)->name;
+}
+
+static double elapsed_ms(const struct session *s)
+{
+    return (double)(clock_now_ns() - s->started_ns) / 1e6;
+}
+
+/* Logs an up/down change caused by this session's connect failure. */
+static void log_state_change(struct session_ctx *ctx, int index,
+                             const struct balancer_change *change)
+{
+    if (change->went_down)
+        log_event(ctx->log, LOG_WARN, "backend_down",
+                  "be=%s seq=%llu reason=connect_failed",
+                  backend_name(ctx, index),
+                  (unsigned long long)change->state_seq);
+}
+
+/* --- closing ----------------------------------------------------------- */
+
+static void wake_acceptor_if_was_full(struct session_ctx *ctx, long before)
+{
+    uint64_t one = 1;
+
+    if (ctx->shared->config->maxconn > 0 &&
+        before == ctx->shared->config->maxconn &&
+        write(ctx->shared->acceptor_wake_fd, &one, sizeof(one)) == -1) {
+        /* The counter is already non-zero: the acceptor will wake anyway. */
+    }
+}
+
+/* Ends the session: sockets closed, backend released once, line logged.
+ * The memory is freed later by session_reap(). */
+static void session_close(struct session_ctx *ctx, struct session *s,
+                          const char *reason)
+{
+    struct balancer_change change;
+    long before;
+
+    if (s->state == SESSION_CLOSED)
+        return;
+    drop_end(ctx, &s->client);
+    drop_end(ctx, &s->backend);
+    if (s->backend_index >= 0) {
+        balancer_release(ctx->shared->balancer, (size_t)s->backend_index,
+                         false, &change);
+        log_event(ctx->log, LOG_INFO, "close",
+                  "sid=%llu be=%s seq=%llu active=%d bytes_c2b=%llu "
+                  "bytes_b2c=%llu ms=%.3f reason=%s",
+                  (unsigned long long)s->id, backend_name(ctx, s->backend_index),
+                  (unsigned long long)change.seq, change.active,
+                  (unsigned long long)s->up.bytes,
+                  (unsigned long long)s->down.bytes, elapsed_ms(s), reason);
+    } else {
+        log_event(ctx->log, LOG_INFO, "close",
+                  "sid=%llu be=- bytes_c2b=0 bytes_b2c=0 ms=%.3f reason=%s",
+                  (unsigned long long)s->id, elapsed_ms(s), reason);
+    }
+    relay_free(&s->up);
+    relay_free(&s->down);
+    s->state = SESSION_CLOSED;
+    list_append(&ctx->closed, s, 0);
+    ctx->sessions--;
+    before = atomic_fetch_sub(&ctx->shared->live_sessions, 1);
+    wake_acceptor_if_was_full(ctx, before);
+}
+
+void session_reap(struct session_ctx *ctx)
+{
+    while (ctx->closed.head != NULL) {
+        struct session *s = ctx->closed.head;
+
+        list_remove(s);
+        free(s);
+    }
+}
+
+void session_close_all(struct session_ctx *ctx, const char *reason)
+{
+    while (ctx->connecting.head != NULL)
+        session_close(ctx, ctx->connecting.head, reason);
+    while (ctx->relaying.head != NULL)
+        session_close(ctx, ctx->relaying.head, reason);
+    session_reap(ctx);
+}
+
+/* --- choosing and connecting ------------------------------------------- */
+
+/* Picks a backend and logs the decision with the counts it was made from. */
+static int pick_backend(struct session_ctx *ctx, struct session *s)
+{
+    struct balancer_view view;
+    char cand[LOG_LINE_MAX / 2];
+    struct balancer *balancer = ctx->shared->balancer;
+    int index = balancer_pick(balancer, s->tried, &view);
+
+    if (index >= 0 && log_enabled(ctx->log, LOG_INFO)) {
+        log_event(ctx->log, LOG_INFO, "pick", "sid=%llu seq=%llu be=%s "
+                  "cand=\"%s\"", (unsigned long long)s->id,
+                  (unsigned long long)view.seq, backend_name(ctx, index),
+                  balancer_view_format(balancer, &view, cand, sizeof(cand)));
+    } else if (index < 0) {
+        log_event(ctx->log, LOG_WARN, "no_backend", "sid=%llu seq=%llu "
+                  "cand=\"%s\"", (unsigned long long)s->id,
+                  (unsigned long long)view.seq,
+                  balancer_view_format(balancer, &view, cand, sizeof(cand)));
+    }
+    return index;
+}
+
+/* The connect to the held backend failed with err: release it as failed,
+ * and remember not to try it again for this session. */
+static void connect_failed(struct session_ctx *ctx, struct session *s, int err)
+{
+    struct balancer_change change;
+    int index = s->backend_index;
+
+    drop_end(ctx, &s->backend);
+    balancer_release(ctx->shared->balancer, (size_t)index, true, &change);
+    s->backend_index = -1;
+    s->tried |= (uint64_t)1 << index;
+    log_event(ctx->log, LOG_WARN, "connect_fail",
+              "sid=%llu be=%s seq=%llu active=%d err=%s attempt=%d",
+              (unsigned long long)s->id, backend_name(ctx, index),
+              (unsigned long long)change.seq, change.active,
+              strerrorname_np(err) ? strerrorname_np(err) : "unknown",
+              s->attempts);
+    log_state_change(ctx, index, &change);
+}
+
+/* True for errors that are ours (out of descriptors or memory), not the
+ * backend's: they must not mark a healthy backend down. */
+static bool local_failure(int err)
+{
+    return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+}
+
+/* Starts a non-blocking connect to the backend just picked. Returns 0 when
+ * it is under way, else -1 with errno. */
+static int start_connect(struct session_ctx *ctx, struct session *s)
+{
+    const struct balancer_backend_spec *spec =
+        balancer_spec(ctx->shared->balancer, (size_t)s->backend_index);
+    int fd = net_connect(&spec->addr);
+
+    if (fd == -1)
+        return -1;
+    s->backend.fd = fd;
+    s->backend.events = 0;
+    if (set_interest(ctx, &s->backend, EPOLLOUT) == -1)
+        return -1;
+    s->state = SESSION_CONNECTING;
+    list_append(&ctx->connecting, s,
+                ctx->now_ms + (uint64_t)ctx->shared->config->connect_timeout_ms);
+    return 0;
+}
+
+/* Picks backends until a connect is under way, or closes the session when
+ * none is left. Every failed backend is skipped for the rest of this
+ * session, so the loop ends after at most one attempt per backend. */
+static void connect_backend(struct session_ctx *ctx, struct session *s)
+{
+    for (;;) {
+        int err;
+
+        if (s->attempts > 0)
+            log_event(ctx->log, LOG_INFO, "retry", "sid=%llu attempt=%d",
+                      (unsigned long long)s->id, s->attempts + 1);
+        s->backend_index = pick_backend(ctx, s);
+        if (s->backend_index < 0) {
+            session_close(ctx, s, "no_backend");
+            return;
+        }
+        s->attempts++;
+        if (start_connect(ctx, s) == 0)
+            return;
+        err = errno;
+        if (local_failure(err)) {
+            log_event(ctx->log, LOG_ERROR, "connect_fail",
+                      "sid=%llu be=%s err=%s attempt=%d local=1",
+                      (unsigned long long)s->id,
+                      backend_name(ctx, s->backend_index),
+                      strerrorname_np(err), s->attempts);
+            session_close(ctx, s, "no_resources");
+            return;
+        }
+        connect_failed(ctx, s, err);
+    }
+}
+
+void session_start(struct session_ctx *ctx, int client_fd, uint64_t sid,
+                   const struct net_addr *client_addr)
+{
+    char addr[NET_ADDR_STRLEN];
+    struct session *s = calloc(1, sizeof(*s));
+
+    ctx->sessions++;
+    if (s == NULL) {
+        log_event(ctx->log, LOG_ERROR, "accept_fail", "sid=%llu err=ENOMEM",
+                  (unsigned long long)sid);
+        close(client_fd);
+        ctx->sessions--;
+        wake_acceptor_if_was_full(ctx, atomic_fetch_sub(
+                                  &ctx->shared->live_sessions, 1));
+        return;
+    }
+    s->id = sid;
+    s->started_ns = clock_now_ns();
+    s->client = (struct session_end){ .session = s, .fd = client_fd };
+    s->backend = (struct session_end){ .session = s, .fd = -1 };
+    s->backend_index = -1;
+    relay_init(&s->up);
+    relay_init(&s->down);
+    log_event(ctx->log, LOG_INFO, "accept", "sid=%llu client=%s",
+              (unsigned long long)sid,
+              net_addr_format(client_addr, addr, sizeof(addr)));
+    connect_backend(ctx, s);
+}
+
+/* --- events ------------------------------------------------------------ */
+
+/* The connect finished one way or the other. */
+static void on_connect_result(struct session_ctx *ctx, struct session *s)
+{
+    int err = net_connect_result(s->backend.fd);
+
+    if (err != 0) {
+        connect_failed(ctx, s, err);
+        connect_backend(ctx, s);
+        return;
+    }
+    s->state = SESSION_RELAYING;
+    net_set_nodelay(s->client.fd);
+    net_set_nodelay(s->backend.fd);
+    log_event(ctx->log, LOG_INFO, "connected", "sid=%llu be=%s ms=%.3f",
+              (unsigned long long)s->id, backend_name(ctx, s->backend_index),
+              elapsed_ms(s));
+    s->up_status = RELAY_WANT_READ;
+    s->down_status = RELAY_WANT_READ;
+    if (set_interest(ctx, &s->client, EPOLLIN) == -1 ||
+        set_interest(ctx, &s->backend, EPOLLIN) == -1) {
+        session_close(ctx, s, "error");
+        return;
+    }
+    list_append(&ctx->relaying, s, ctx->shared->config->idle_timeout_ms > 0
+                ? ctx->now_ms + (uint64_t)ctx->shared->config->idle_timeout_ms
+                : UINT64_MAX);
+}
+
+/* Why a relay stopped, in the words of the close event. */
+static const char *failure_reason(enum relay_status status, bool up, int err)
+{
+    /* up: the source is the client; down: the source is the backend. */
+    bool client_side = (status == RELAY_SOURCE_ERROR) == up;
+
+    if (status == RELAY_NO_MEMORY)
+        return "no_memory";
+    if (err == ECONNRESET || err == EPIPE)
+        return client_side ? "client_reset" : "backend_reset";
+    return client_side ? "client_error" : "backend_error";
+}
+
+static bool relay_failed(enum relay_status status)
+{
+    return status == RELAY_SOURCE_ERROR || status == RELAY_DEST_ERROR ||
+           status == RELAY_NO_MEMORY;
+}
+
+/* Runs one direction; returns false when the session was closed. */
+static bool run_relay(struct session_ctx *ctx, struct session *s, bool up)
+{
+    struct relay *relay = up ? &s->up : &s->down;
+    enum relay_status *status = up ? &s->up_status : &s->down_status;
+    int src = up ? s->client.fd : s->backend.fd;
+    int dst = up ? s->backend.fd : s->client.fd;
+
+    if (relay->done)
+        return true;
+    *status = relay_pump(relay, src, dst, ctx->scratch, ctx->scratch_size,
+                         SESSION_MAX_READS);
+    if (relay_failed(*status)) {
+        session_close(ctx, s, failure_reason(*status, up, errno));
+        return false;
+    }
+    return true;
+}
+
+/* Registers for exactly what the two relays wait for. */
+static void update_interest(struct session_ctx *ctx, struct session *s)
+{
+    uint32_t client = 0, backend = 0;
+
+    if (s->up_status == RELAY_WANT_READ)
+        client |= EPOLLIN;
+    if (s->up_status == RELAY_WANT_WRITE)
+        backend |= EPOLLOUT;
+    if (s->down_status == RELAY_WANT_READ)
+        backend |= EPOLLIN;
+    if (s->down_status == RELAY_WANT_WRITE)
+        client |= EPOLLOUT;
+    if (set_interest(ctx, &s->client, client) == -1 ||
+        set_interest(ctx, &s->backend, backend) == -1)
+        session_close(ctx, s, "error");
+}
+
+static void on_relay_event(struct session_ctx *ctx, struct session *s,
+                           bool is_client, uint32_t events)
+{
+    bool readable = events & (EPOLLIN | EPOLLERR | EPOLLHUP);
+    bool writable = events & (EPOLLOUT | EPOLLERR | EPOLLHUP);
+
+    /* Readable client or writable backend moves bytes up; the reverse
+     * moves them down. */
+    if ((is_client ? readable : writable) && !run_relay(ctx, s, true))
+        return;
+    if ((is_client ? writable : readable) && !run_relay(ctx, s, false))
+        return;
+    if (s->up.done && s->down.done) {
+        session_close(ctx, s, "done");
+        return;
+    }
+    update_interest(ctx, s);
+    if (s->state == SESSION_RELAYING && ctx->shared->config->idle_timeout_ms > 0)
+        list_append(&ctx->relaying, s,
+                    ctx->now_ms + (uint64_t)ctx->shared->config->idle_timeout_ms);
+}
+
+void session_handle_event(struct session_ctx *ctx, void *endpoint,
+                          uint32_t events)
+{
+    struct session_end *end = endpoint;
+    struct session *s = end->session;
+
+    if (s->state == SESSION_CLOSED)
+        return;     /* closed earlier in this batch */
+    if (s->state == SESSION_CONNECTING) {
+        if (end == &s->backend)
+            on_connect_result(ctx, s);
+        return;
+    }
+    on_relay_event(ctx, s, end == &s->client, events);
+}
+
+/* --- timers ------------------------------------------------------------ */
+
+int session_next_timeout(const struct session_ctx *ctx)
+{
+    uint64_t next = UINT64_MAX;
+
+    if (ctx->connecting.head != NULL)
+        next = ctx->connecting.head->deadline_ms;
+    if (ctx->relaying.head != NULL && ctx->relaying.head->deadline_ms < next)
+        next = ctx->relaying.head->deadline_ms;
+    if (next == UINT64_MAX)
+        return -1;
+    if (next <= ctx->now_ms)
+        return 0;
+    return next - ctx->now_ms > 60000 ? 60000 : (int)(next - ctx->now_ms);
+}
+
+void session_expire(struct session_ctx *ctx)
+{
+    struct session *s;
+
+    while ((s = ctx->connecting.head) != NULL &&
+           s->deadline_ms <= ctx->now_ms) {
+        connect_failed(ctx, s, ETIMEDOUT);
+        connect_backend(ctx, s);
+    }
+    while ((s = ctx->relaying.head) != NULL && s->deadline_ms <= ctx->now_ms)
+        session_close(ctx, s, "idle_timeout");
+}

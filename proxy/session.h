@@ -1,0 +1,90 @@
+/*
+ * session: one client connection relayed to one backend.
+ *
+ *     client fd ──► relay "up"   ──► backend fd
+ *     client fd ◄── relay "down" ◄── backend fd
+ *
+ * A session is created by its worker when the acceptor hands it a client,
+ * and lives and dies on that worker's thread: no session field is ever
+ * touched by another thread, so none needs a lock. Its life:
+ *
+ *   start: pick a backend (least connections), start a non-blocking connect
+ *   connecting: wait for the connect; on failure or timeout release the
+ *     backend, mark the failure and pick another (no client byte has been
+ *     read yet, so nothing is lost); with no backend left, close the client
+ *   relaying: both relays run; a FIN is passed on as a half-close; the
+ *     session ends when both directions are done, on an error, or idle
+ *   close: release the backend (exactly once per pick), log, free
+ *
+ * The worker gives every session on it a shared struct session_ctx: its
+ * epoll fd, scratch buffer, logger and timer lists.
+ */
+#ifndef SESSION_H
+#define SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "balancer.h"
+#include "config.h"
+#include "log.h"
+#include "net.h"
+
+struct session;
+
+/* A list of sessions in deadline order (each list has one timeout). */
+struct session_list {
+    struct session *head;
+    struct session *tail;
+};
+
+/* What the proxy's threads share: read-only except where noted. */
+struct session_shared {
+    const struct config *config;
+    struct balancer *balancer;
+    /* Live sessions in the whole proxy (for --maxconn); atomic. */
+    _Atomic long live_sessions;
+    /* Written (eventfd) when live_sessions drops below maxconn. */
+    int acceptor_wake_fd;
+};
+
+/* Per worker: everything its sessions need. Owned by the worker thread. */
+struct session_ctx {
+    int epoll_fd;
+    char *scratch;              /* one read's worth, shared by all sessions */
+    size_t scratch_size;
+    const struct logger *log;
+    struct session_shared *shared;
+    uint64_t now_ms;            /* the loop's clock, refreshed per wakeup */
+    size_t sessions;            /* open sessions on this worker */
+    struct session_list connecting;    /* by connect deadline */
+    struct session_list relaying;      /* by idle deadline */
+    struct session_list closed;        /* freed after each event batch */
+};
+
+/*
+ * Takes ownership of client_fd (non-blocking) and starts its session: logs
+ * the accept, picks a backend and starts connecting. On failure the client
+ * is closed and the reason logged; nothing is returned because the session
+ * always ends up either running or closed.
+ */
+void session_start(struct session_ctx *ctx, int client_fd, uint64_t sid,
+                   const struct net_addr *client_addr);
+
+/* Handles epoll events for one of a session's sockets (the epoll data). */
+void session_handle_event(struct session_ctx *ctx, void *endpoint,
+                          uint32_t events);
+
+/* Milliseconds until the next session deadline, or -1 when there is none. */
+int session_next_timeout(const struct session_ctx *ctx);
+
+/* Closes or retries the sessions whose deadline has passed. */
+void session_expire(struct session_ctx *ctx);
+
+/* Frees the sessions closed since the last call (call after each batch). */
+void session_reap(struct session_ctx *ctx);
+
+/* Closes every session, logging reason (for shutdown). */
+void session_close_all(struct session_ctx *ctx, const char *reason);
+
+#endif

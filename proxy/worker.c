@@ -1,0 +1,244 @@
+/*
+ * worker: a thread with an epoll loop and a mailbox. See worker.h.
+ */
+#include "worker.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "clock.h"
+
+#define WORKER_EVENTS 256
+#define WORKER_SCRATCH (64 * 1024)
+
+/* One client waiting in the mailbox. */
+struct handoff {
+    int fd;
+    uint64_t sid;
+    struct net_addr addr;
+};
+
+struct worker {
+    int id;
+    pthread_t thread;
+    bool started;
+    int wake_fd;                /* eventfd: mailbox has news */
+    struct logger log;
+    struct session_ctx ctx;     /* the worker thread's alone */
+    struct handoff *spare;      /* the worker thread's alone: swapped with */
+    size_t spare_cap;           /* the queue to empty it outside the lock */
+
+    pthread_mutex_t lock;       /* guards the fields below */
+    struct handoff *queue;
+    size_t queue_len;
+    size_t queue_cap;
+    bool stopping;
+    uint64_t stop_deadline_ms;
+};
+
+struct worker *worker_create(int id, struct session_shared *shared,
+                             const struct logger *parent)
+{
+    struct worker *w = calloc(1, sizeof(*w));
+    struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+    char name[16];
+
+    if (w == NULL)
+        return NULL;
+    w->id = id;
+    w->wake_fd = -1;
+    snprintf(name, sizeof(name), "w%d", id);
+    log_fork(&w->log, parent, name);
+    w->ctx.log = &w->log;
+    w->ctx.shared = shared;
+    w->ctx.scratch_size = WORKER_SCRATCH;
+    w->ctx.scratch = malloc(WORKER_SCRATCH);
+    w->ctx.epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    pthread_mutex_init(&w->lock, NULL);
+    if (w->ctx.scratch == NULL || w->ctx.epoll_fd == -1 || w->wake_fd == -1 ||
+        epoll_ctl(w->ctx.epoll_fd, EPOLL_CTL_ADD, w->wake_fd, &ev) == -1) {
+        int saved = errno;
+
+        worker_destroy(w);
+        errno = saved;
+        return NULL;
+    }
+    return w;
+}
+
+void worker_destroy(struct worker *w)
+{
+    if (w == NULL)
+        return;
+    for (size_t i = 0; i < w->queue_len; i++)
+        close(w->queue[i].fd);
+    free(w->queue);
+    free(w->spare);
+    free(w->ctx.scratch);
+    if (w->ctx.epoll_fd != -1)
+        close(w->ctx.epoll_fd);
+    if (w->wake_fd != -1)
+        close(w->wake_fd);
+    pthread_mutex_destroy(&w->lock);
+    free(w);
+}
+
+static void wake(struct worker *w)
+{
+    uint64_t one = 1;
+
+    /* EAGAIN means the counter is already non-zero: it will wake anyway. */
+    if (write(w->wake_fd, &one, sizeof(one)) == -1 && errno != EAGAIN)
+        log_event(&w->log, LOG_ERROR, "wake_fail", "err=%s",
+                  strerrorname_np(errno));
+}
+
+int worker_hand_off(struct worker *w, int fd, uint64_t sid,
+                    const struct net_addr *client)
+{
+    bool was_empty;
+
+    pthread_mutex_lock(&w->lock);
+    if (w->queue_len == w->queue_cap) {
+        size_t cap = w->queue_cap ? 2 * w->queue_cap : 64;
+        struct handoff *queue = realloc(w->queue, cap * sizeof(*queue));
+
+        if (queue == NULL) {
+            pthread_mutex_unlock(&w->lock);
+            errno = ENOMEM;
+            return -1;
+        }
+        w->queue = queue;
+        w->queue_cap = cap;
+    }
+    was_empty = w->queue_len == 0;
+    w->queue[w->queue_len++] = (struct handoff){ fd, sid, *client };
+    pthread_mutex_unlock(&w->lock);
+    /* One wakeup per batch: later hand-offs find the queue non-empty. */
+    if (was_empty)
+        wake(w);
+    return 0;
+}
+
+void worker_stop(struct worker *w, uint64_t deadline_ms)
+{
+    pthread_mutex_lock(&w->lock);
+    w->stopping = true;
+    w->stop_deadline_ms = deadline_ms;
+    pthread_mutex_unlock(&w->lock);
+    wake(w);
+}
+
+/*
+ * Takes everything in the mailbox and starts a session per client (even
+ * when stopping: those clients were accepted before the stop, and get the
+ * drain time like everyone else). Returns whether a stop was requested.
+ */
+static bool empty_mailbox(struct worker *w, uint64_t *deadline_ms)
+{
+    struct handoff *taken;
+    size_t count, cap;
+    uint64_t counter;
+    bool stopping;
+
+    if (read(w->wake_fd, &counter, sizeof(counter)) == -1 && errno != EAGAIN)
+        log_event(&w->log, LOG_ERROR, "wake_fail", "err=%s",
+                  strerrorname_np(errno));
+    pthread_mutex_lock(&w->lock);
+    taken = w->queue;
+    count = w->queue_len;
+    cap = w->queue_cap;
+    w->queue = w->spare;
+    w->queue_cap = w->spare_cap;
+    w->queue_len = 0;
+    stopping = w->stopping;
+    *deadline_ms = w->stop_deadline_ms;
+    pthread_mutex_unlock(&w->lock);
+    w->spare = taken;
+    w->spare_cap = cap;
+    for (size_t i = 0; i < count; i++)
+        session_start(&w->ctx, taken[i].fd, taken[i].sid, &taken[i].addr);
+    return stopping;
+}
+
+/* Milliseconds epoll may sleep: until the next session deadline or the
+ * end of the drain, whichever is first. */
+static int loop_timeout(const struct worker *w, bool stopping,
+                        uint64_t deadline_ms)
+{
+    int timeout = session_next_timeout(&w->ctx);
+
+    if (stopping) {
+        int left = deadline_ms > w->ctx.now_ms
+                   ? (int)(deadline_ms - w->ctx.now_ms) : 0;
+
+        if (timeout < 0 || left < timeout)
+            timeout = left;
+    }
+    return timeout;
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct epoll_event events[WORKER_EVENTS];
+    bool stopping = false;
+    uint64_t deadline_ms = 0;
+
+    log_event(&w->log, LOG_DEBUG, "worker_start", "id=%d", w->id);
+    w->ctx.now_ms = clock_now_ms();
+    for (;;) {
+        int n = epoll_wait(w->ctx.epoll_fd, events, WORKER_EVENTS,
+                           loop_timeout(w, stopping, deadline_ms));
+
+        if (n == -1 && errno != EINTR) {
+            log_event(&w->log, LOG_ERROR, "epoll_fail", "err=%s",
+                      strerrorname_np(errno));
+            break;
+        }
+        w->ctx.now_ms = clock_now_ms();
+        for (int i = 0; i < n; i++) {
+            if (events[i].data.ptr == NULL)
+                stopping |= empty_mailbox(w, &deadline_ms);
+            else
+                session_handle_event(&w->ctx, events[i].data.ptr,
+                                     events[i].events);
+        }
+        session_expire(&w->ctx);
+        session_reap(&w->ctx);
+        if (stopping && (w->ctx.sessions == 0 || w->ctx.now_ms >= deadline_ms))
+            break;
+    }
+    session_close_all(&w->ctx, "shutdown");
+    log_event(&w->log, LOG_DEBUG, "worker_stop", "id=%d", w->id);
+    return NULL;
+}
+
+int worker_start(struct worker *w)
+{
+    int rc = pthread_create(&w->thread, NULL, worker_main, w);
+
+    if (rc != 0) {
+        errno = rc;
+        return -1;
+    }
+    w->started = true;
+    return 0;
+}
+
+void worker_join(struct worker *w)
+{
+    if (w->started) {
+        pthread_join(w->thread, NULL);
+        w->started = false;
+    }
+}
