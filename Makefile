@@ -71,6 +71,7 @@ $(BUILD)/test_runner: $(TEST_OBJ) $(COMMON_OBJ) | cunit
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ -lcunit $(LDLIBS)
 
 $(call obj,$(TEST_SRC)): | cunit
+$(call obj,$(TEST_SRC)): CPPFLAGS += -Iproxy -Ibackend -Isimclient
 
 unit: $(BUILD)/test_runner
 	$(BUILD)/test_runner

@@ -1,0 +1,562 @@
+/*
+ * simclient_conn: the state machine of one client slot.
+ * See simclient_conn.h for the states and who owns what.
+ *
+ * The I/O loops follow twemproxy's conn_recv/conn_sendv: a positive count
+ * is counted, 0 is end of file, NET_AGAIN goes back to epoll, and anything
+ * else ends the connection with errno as its reason. epoll is level-
+ * triggered, so a loop may stop early (CONN_READS_PER_EVENT) to be fair to
+ * the other slots and simply be called again.
+ */
+#include "simclient_conn.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "logfmt.h"
+#include "simclient_payload.h"
+#include "simclient_reply.h"
+
+/* Reads of one socket per epoll event before we let others run. */
+#define CONN_READS_PER_EVENT 16
+#define CONN_DETAIL_MAX 160
+
+enum conn_state {
+    CONN_IDLE,          /* no socket, no timer */
+    CONN_WAITING,       /* timer = start time (ramp, retry, reconnect) */
+    CONN_CONNECTING,    /* timer = connect deadline */
+    CONN_RUNNING,       /* timer = deadline of the oldest open request */
+    CONN_HOLDING        /* every reply came; timer = end of --hold */
+};
+
+/* One slot; the fields after `cid` describe its current connection. */
+struct simclient_conn {
+    const struct simclient_conn_env *env;
+    struct heap_node timer;
+    enum conn_state state;
+    bool failed;                /* how the last connection ended */
+    int fd;                     /* -1 when there is no socket */
+    uint32_t interest;          /* epoll events registered for fd */
+    uint32_t cid;
+    unsigned long req_limit;    /* requests this connection will send */
+    unsigned long next_req;     /* request being written, from 0 */
+    size_t write_off;           /* bytes of it written; 0 = not begun */
+    unsigned long replies;      /* correct replies received */
+    bool shut_wr;               /* --half-close: FIN sent */
+    uint64_t *sent_at;          /* begin time of request k at k % len */
+    size_t sent_at_len;         /* 1, or --requests with --half-close */
+    struct simclient_reply reply; /* checks the reply to request `replies` */
+    char backend[SIMCLIENT_REPLY_NAME_MAX + 1]; /* "" until a name came */
+    char local[NET_ADDR_STRLEN];  /* our address, "-" until connected */
+    uint64_t bytes_out;
+    uint64_t bytes_in;
+};
+
+static bool conn_write(struct simclient_conn *conn);
+
+static uint64_t ms_to_ns(long ms)
+{
+    return (uint64_t)ms * 1000000u;
+}
+
+/*
+ * The heap can only fail to grow, and it never has to: the loadgen queues
+ * every slot once at the start and a slot holds at most one node.
+ */
+static void arm_timer(struct simclient_conn *conn, uint64_t at_ns)
+{
+    (void)heap_set(conn->env->timers, &conn->timer, at_ns);
+}
+
+static struct simclient_payload payload_of(const struct simclient_conn *conn,
+                                           unsigned long index)
+{
+    struct simclient_payload payload = {
+        .seed = (uint64_t)conn->env->options->seed,
+        .conn = conn->cid,
+        .request = (uint64_t)index + 1,
+        .size = (size_t)conn->env->options->size,
+    };
+
+    return payload;
+}
+
+/* Requests whose first byte went out (whether or not replied). */
+static unsigned long requests_begun(const struct simclient_conn *conn)
+{
+    return conn->next_req + (conn->write_off > 0 ? 1 : 0);
+}
+
+struct simclient_conn *simclient_conn_new(const struct simclient_conn_env *env)
+{
+    struct simclient_conn *conn = calloc(1, sizeof(*conn));
+
+    if (conn == NULL)
+        return NULL;
+    conn->env = env;
+    conn->fd = -1;
+    conn->state = CONN_IDLE;
+    heap_node_init(&conn->timer);
+    conn->sent_at_len = env->options->half_close
+                            ? (size_t)env->options->requests : 1;
+    conn->sent_at = calloc(conn->sent_at_len, sizeof(*conn->sent_at));
+    if (conn->sent_at == NULL) {
+        free(conn);
+        errno = ENOMEM;
+        return NULL;
+    }
+    return conn;
+}
+
+static void close_socket(struct simclient_conn *conn)
+{
+    /* Closing the only descriptor also takes it out of the epoll set. */
+    if (conn->fd != -1)
+        close(conn->fd);
+    conn->fd = -1;
+    conn->interest = 0;
+}
+
+void simclient_conn_free(struct simclient_conn *conn)
+{
+    if (conn == NULL)
+        return;
+    close_socket(conn);
+    heap_remove(conn->env->timers, &conn->timer);
+    free(conn->sent_at);
+    free(conn);
+}
+
+bool simclient_conn_failed(const struct simclient_conn *conn)
+{
+    return conn->failed;
+}
+
+struct simclient_conn *simclient_conn_of_timer(struct heap_node *node)
+{
+    return (struct simclient_conn *)(void *)((char *)node -
+                                             offsetof(struct simclient_conn,
+                                                      timer));
+}
+
+int simclient_conn_schedule(struct simclient_conn *conn, uint32_t cid,
+                            uint64_t at_ns)
+{
+    if (heap_set(conn->env->timers, &conn->timer, at_ns) == -1)
+        return -1;
+    conn->cid = cid;
+    conn->state = CONN_WAITING;
+    return 0;
+}
+
+/* Writes the ev=conn line: info when all went well, warn otherwise. */
+static void log_conn(const struct simclient_conn *conn, const char *result,
+                     const char *detail)
+{
+    enum log_level level = detail == NULL ? LOG_INFO : LOG_WARN;
+    char backend_q[2 * SIMCLIENT_REPLY_NAME_MAX + 8];
+    char detail_q[2 * CONN_DETAIL_MAX + 8];
+    char extra[2 * CONN_DETAIL_MAX + 16] = "";
+
+    if (!log_enabled(conn->env->log, level))
+        return;
+    if (detail != NULL)
+        snprintf(extra, sizeof(extra), " detail=%s",
+                 logfmt_quote(detail, detail_q, sizeof(detail_q)));
+    log_event(conn->env->log, level, "conn",
+              "cid=%" PRIu32 " local=%s backend=%s requests=%lu ok=%lu "
+              "bytes_out=%" PRIu64 " bytes_in=%" PRIu64 " result=%s%s",
+              conn->cid, conn->local,
+              conn->backend[0] != '\0'
+                  ? logfmt_quote(conn->backend, backend_q, sizeof(backend_q))
+                  : "-",
+              requests_begun(conn), conn->replies, conn->bytes_out,
+              conn->bytes_in, result, extra);
+}
+
+/*
+ * Ends the current connection: takes the backend's name from a reply that
+ * failed after its name, logs, counts, closes. Always returns true (the
+ * slot is IDLE), so that callers can `return conn_end(...)`.
+ */
+static bool conn_end(struct simclient_conn *conn,
+                     enum simclient_failure failure, bool interrupted,
+                     const char *detail)
+{
+    const char *name = simclient_reply_name(&conn->reply);
+    struct simclient_stats_conn outcome;
+
+    if (conn->state == CONN_RUNNING && conn->backend[0] == '\0' && name != NULL)
+        snprintf(conn->backend, sizeof(conn->backend), "%s", name);
+    log_conn(conn, interrupted ? "interrupted" : simclient_failure_name(failure),
+             detail);
+    outcome.failure = failure;
+    outcome.interrupted = interrupted;
+    outcome.backend = conn->backend[0] != '\0' ? conn->backend : NULL;
+    outcome.requests_sent = requests_begun(conn);
+    outcome.requests_ok = conn->replies;
+    simclient_stats_add_conn(conn->env->stats, &outcome);
+    close_socket(conn);
+    heap_remove(conn->env->timers, &conn->timer);
+    conn->failed = failure != SIMCLIENT_FAILURE_NONE;
+    conn->state = CONN_IDLE;
+    return true;
+}
+
+static bool conn_fail(struct simclient_conn *conn,
+                      enum simclient_failure failure, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static bool conn_fail(struct simclient_conn *conn,
+                      enum simclient_failure failure, const char *fmt, ...)
+{
+    char detail[CONN_DETAIL_MAX];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof(detail), fmt, ap);
+    va_end(ap);
+    return conn_end(conn, failure, false, detail);
+}
+
+/* An I/O error on an established connection. */
+static bool conn_fail_errno(struct simclient_conn *conn, int error)
+{
+    return conn_fail(conn, SIMCLIENT_FAILURE_RESET, "%s", strerror(error));
+}
+
+static bool conn_fail_reply(struct simclient_conn *conn)
+{
+    const struct simclient_reply *reply = &conn->reply;
+    unsigned long number = conn->replies + 1;
+
+    switch (reply->failure) {
+    case SIMCLIENT_FAILURE_SWITCHED:
+        return conn_fail(conn, reply->failure,
+                         "reply %lu came from %s, earlier ones from %s",
+                         number, reply->name, conn->backend);
+    case SIMCLIENT_FAILURE_MISMATCH:
+        return conn_fail(conn, reply->failure,
+                         "reply %lu differs from request %lu at payload byte %zu",
+                         number, number, reply->matched);
+    default:
+        return conn_fail(conn, reply->failure,
+                         "reply %lu does not start with NAME and one space",
+                         number);
+    }
+}
+
+static int set_interest(struct simclient_conn *conn, uint32_t events)
+{
+    struct epoll_event event = { .events = events, .data.ptr = conn };
+
+    if (conn->interest == events)
+        return 0;
+    if (epoll_ctl(conn->env->epoll_fd, EPOLL_CTL_MOD, conn->fd, &event) == -1)
+        return -1;
+    conn->interest = events;
+    return 0;
+}
+
+/* Reads always; writes only while a write is blocked. */
+static bool want_write(struct simclient_conn *conn, bool on)
+{
+    if (set_interest(conn, EPOLLIN | (on ? EPOLLOUT : 0u)) == -1)
+        return conn_fail(conn, SIMCLIENT_FAILURE_RESET, "epoll_ctl: %s",
+                         strerror(errno));
+    return false;
+}
+
+static void start_reply(struct simclient_conn *conn)
+{
+    struct simclient_payload expected = payload_of(conn, conn->replies);
+
+    simclient_reply_start(&conn->reply, &expected,
+                          conn->backend[0] != '\0' ? conn->backend : NULL);
+}
+
+/* Clears the per-connection fields before a new connection. */
+static void reset_connection(struct simclient_conn *conn)
+{
+    conn->req_limit = (unsigned long)conn->env->options->requests;
+    conn->next_req = 0;
+    conn->write_off = 0;
+    conn->replies = 0;
+    conn->shut_wr = false;
+    conn->backend[0] = '\0';
+    snprintf(conn->local, sizeof(conn->local), "-");
+    conn->bytes_out = 0;
+    conn->bytes_in = 0;
+    /* No reply is being checked yet: no name for conn_end to take. */
+    conn->reply.stage = SIMCLIENT_REPLY_STAGE_NAME;
+    conn->reply.name_len = 0;
+}
+
+static bool conn_start(struct simclient_conn *conn)
+{
+    const struct simclient_conn_env *env = conn->env;
+    struct epoll_event event = { .events = EPOLLOUT, .data.ptr = conn };
+
+    reset_connection(conn);
+    conn->state = CONN_CONNECTING;
+    conn->fd = net_connect(env->target);
+    if (conn->fd == -1)
+        return conn_fail(conn, SIMCLIENT_FAILURE_CONNECT, "%s",
+                         strerror(errno));
+    if (epoll_ctl(env->epoll_fd, EPOLL_CTL_ADD, conn->fd, &event) == -1)
+        return conn_fail(conn, SIMCLIENT_FAILURE_CONNECT, "epoll_ctl: %s",
+                         strerror(errno));
+    conn->interest = EPOLLOUT;
+    arm_timer(conn, clock_now_ns() + ms_to_ns(env->options->timeout_ms));
+    return false;
+}
+
+/* Deadline of the oldest request without a reply (see --timeout). */
+static void rearm_request_timer(struct simclient_conn *conn)
+{
+    uint64_t timeout = ms_to_ns(conn->env->options->timeout_ms);
+
+    if (conn->replies < requests_begun(conn))
+        arm_timer(conn, conn->sent_at[conn->replies % conn->sent_at_len] +
+                            timeout);
+    else
+        arm_timer(conn, clock_now_ns() + timeout); /* waiting to write */
+}
+
+static bool conn_connected(struct simclient_conn *conn)
+{
+    int error = net_connect_result(conn->fd);
+    struct net_addr local;
+
+    if (error != 0)
+        return conn_fail(conn, SIMCLIENT_FAILURE_CONNECT, "%s",
+                         strerror(error));
+    if (net_local_addr(conn->fd, &local) == 0)
+        net_addr_format(&local, conn->local, sizeof(conn->local));
+    /* Small request lines must not wait for Nagle; failing is harmless. */
+    (void)net_set_nodelay(conn->fd);
+    conn->state = CONN_RUNNING;
+    start_reply(conn);
+    if (want_write(conn, false) || conn_write(conn))
+        return true;
+    rearm_request_timer(conn);
+    return false;
+}
+
+/* How many requests may have begun: all of them with --half-close, else
+ * only the one after the last reply. */
+static unsigned long write_limit(const struct simclient_conn *conn)
+{
+    if (conn->env->options->half_close || conn->replies >= conn->req_limit)
+        return conn->req_limit;
+    return conn->replies + 1;
+}
+
+/* Every request is written: with --half-close, send our FIN. */
+static bool writing_done(struct simclient_conn *conn)
+{
+    if (conn->env->options->half_close && conn->next_req == conn->req_limit &&
+        !conn->shut_wr) {
+        if (shutdown(conn->fd, SHUT_WR) == -1)
+            return conn_fail_errno(conn, errno);
+        conn->shut_wr = true;
+    }
+    return want_write(conn, false);
+}
+
+/* Writes as much of the allowed requests as the socket takes. */
+static bool conn_write(struct simclient_conn *conn)
+{
+    const struct simclient_conn_env *env = conn->env;
+    size_t line_len = (size_t)env->options->size + 1;
+
+    while (conn->next_req < write_limit(conn)) {
+        struct simclient_payload payload = payload_of(conn, conn->next_req);
+        size_t chunk = line_len - conn->write_off;
+        ssize_t n;
+
+        if (chunk > env->buf_size)
+            chunk = env->buf_size;
+        if (conn->write_off == 0)
+            conn->sent_at[conn->next_req % conn->sent_at_len] = clock_now_ns();
+        simclient_payload_read(&payload, conn->write_off, env->write_buf, chunk);
+        n = net_write(conn->fd, env->write_buf, chunk);
+        if (n == NET_AGAIN)
+            return want_write(conn, true);
+        if (n == -1)
+            return conn_fail_errno(conn, errno);
+        conn->write_off += (size_t)n;
+        conn->bytes_out += (uint64_t)n;
+        if (conn->write_off == line_len) {
+            conn->next_req++;
+            conn->write_off = 0;
+        }
+    }
+    return writing_done(conn);
+}
+
+/* A correct reply arrived: count it, then ask the next question. */
+static bool reply_done(struct simclient_conn *conn)
+{
+    const struct simclient_conn_env *env = conn->env;
+    uint64_t now = clock_now_ns();
+    const char *name = simclient_reply_name(&conn->reply);
+
+    simclient_stats_add_latency(env->stats,
+                                now - conn->sent_at[conn->replies %
+                                                    conn->sent_at_len]);
+    if (conn->backend[0] == '\0')
+        snprintf(conn->backend, sizeof(conn->backend), "%s", name);
+    conn->replies++;
+    /* Once --duration is over, ask no more (pipelined requests are sent). */
+    if (!env->options->half_close && env->deadline_ns != 0 &&
+        now >= env->deadline_ns && conn->req_limit > conn->replies)
+        conn->req_limit = conn->replies;
+    if (conn->replies < conn->req_limit)
+        start_reply(conn);
+    if (env->options->half_close)
+        return false;
+    return conn_write(conn);
+}
+
+/* Checks the bytes just read against the replies we wait for. */
+static bool conn_consume(struct simclient_conn *conn, const char *data,
+                         size_t len)
+{
+    while (len > 0) {
+        ssize_t used;
+
+        if (conn->state != CONN_RUNNING || conn->replies >= requests_begun(conn))
+            return conn_fail(conn, SIMCLIENT_FAILURE_MISMATCH,
+                             "%zu bytes nobody asked for after reply %lu",
+                             len, conn->replies);
+        used = simclient_reply_feed(&conn->reply, data, len);
+        if (used == SIMCLIENT_REPLY_AGAIN)
+            return false;
+        if (used < 0)
+            return conn_fail_reply(conn);
+        data += used;
+        len -= (size_t)used;
+        if (reply_done(conn))
+            return true;
+    }
+    return false;
+}
+
+static bool conn_eof(struct simclient_conn *conn)
+{
+    /* The server may close once it answered everything: that is fine. */
+    if (conn->replies == conn->req_limit)
+        return conn_end(conn, SIMCLIENT_FAILURE_NONE, false, NULL);
+    return conn_fail(conn, SIMCLIENT_FAILURE_CLOSED,
+                     "end of file after %lu of %lu replies", conn->replies,
+                     conn->req_limit);
+}
+
+static bool conn_read(struct simclient_conn *conn)
+{
+    const struct simclient_conn_env *env = conn->env;
+
+    for (int i = 0; i < CONN_READS_PER_EVENT; i++) {
+        ssize_t n = net_read(conn->fd, env->read_buf, env->buf_size);
+
+        if (n == NET_AGAIN)
+            return false;
+        if (n == 0)
+            return conn_eof(conn);
+        if (n == -1)
+            return conn_fail_errno(conn, errno);
+        conn->bytes_in += (uint64_t)n;
+        if (conn_consume(conn, env->read_buf, (size_t)n))
+            return true;
+    }
+    return false;
+}
+
+/* After I/O while RUNNING: hold or end when every reply came. */
+static bool conn_progress(struct simclient_conn *conn)
+{
+    long hold_ms = conn->env->options->hold_ms;
+
+    if (conn->replies < conn->req_limit) {
+        rearm_request_timer(conn);
+        return false;
+    }
+    if (hold_ms == 0)
+        return conn_end(conn, SIMCLIENT_FAILURE_NONE, false, NULL);
+    conn->state = CONN_HOLDING;
+    arm_timer(conn, clock_now_ns() + ms_to_ns(hold_ms));
+    return want_write(conn, false);
+}
+
+bool simclient_conn_on_io(struct simclient_conn *conn, uint32_t events)
+{
+    switch (conn->state) {
+    case CONN_CONNECTING:
+        return conn_connected(conn);
+    case CONN_RUNNING:
+        if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && conn_read(conn))
+            return true;
+        if ((conn->interest & EPOLLOUT) && (events & (EPOLLOUT | EPOLLERR)) &&
+            conn_write(conn))
+            return true;
+        return conn_progress(conn);
+    case CONN_HOLDING:
+        /* Only an end of file (fine), stray bytes or an error can come. */
+        return conn_read(conn);
+    default:
+        return false;
+    }
+}
+
+bool simclient_conn_on_timer(struct simclient_conn *conn)
+{
+    const struct simclient_conn_env *env = conn->env;
+
+    switch (conn->state) {
+    case CONN_WAITING:
+        if (env->deadline_ns != 0 && clock_now_ns() >= env->deadline_ns) {
+            conn->state = CONN_IDLE;
+            return true;
+        }
+        return conn_start(conn);
+    case CONN_CONNECTING:
+        return conn_fail(conn, SIMCLIENT_FAILURE_CONNECT,
+                         "not connected after %ld ms", env->options->timeout_ms);
+    case CONN_RUNNING:
+        return conn_fail(conn, SIMCLIENT_FAILURE_TIMEOUT,
+                         "no complete reply to request %lu within %ld ms",
+                         conn->replies + 1, env->options->timeout_ms);
+    case CONN_HOLDING:
+        return conn_end(conn, SIMCLIENT_FAILURE_NONE, false, NULL);
+    default:
+        return false;
+    }
+}
+
+bool simclient_conn_interrupt(struct simclient_conn *conn)
+{
+    switch (conn->state) {
+    case CONN_HOLDING:
+        conn_end(conn, SIMCLIENT_FAILURE_NONE, false, NULL);
+        return false;
+    case CONN_CONNECTING:
+    case CONN_RUNNING:
+        conn_end(conn, SIMCLIENT_FAILURE_NONE, true, "stopped by a signal");
+        return true;
+    case CONN_WAITING:
+        heap_remove(conn->env->timers, &conn->timer);
+        conn->state = CONN_IDLE;
+        return true;
+    default:
+        return false;
+    }
+}

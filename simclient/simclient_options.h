@@ -1,0 +1,83 @@
+/*
+ * simclient_options: simulate_client's command line.
+ *
+ * Parsing is a pure function of argv: it fills a struct and returns 0, or
+ * returns -1 with a one-line reason; it never prints and never exits, so the
+ * unit tests can call it again and again (it resets getopt itself). Strings
+ * in the result point into argv. Not thread-safe (getopt_long has state).
+ */
+#ifndef SIMCLIENT_OPTIONS_H
+#define SIMCLIENT_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "log.h"
+#include "net.h"
+
+#define SIMCLIENT_VERSION "1.0"
+
+/* Limits on the numeric options (documented in the usage text). */
+#define SIMCLIENT_CLIENTS_MAX 100000L
+#define SIMCLIENT_REQUESTS_MAX 1000000L
+#define SIMCLIENT_SIZE_MAX (16L * 1024 * 1024)
+#define SIMCLIENT_TIME_MAX_MS (3600L * 1000)     /* --hold, --ramp, --timeout */
+#define SIMCLIENT_DURATION_MAX_MS (86400L * 1000)
+
+/* What main should do after parsing. */
+enum simclient_action {
+    SIMCLIENT_ACTION_RUN,
+    SIMCLIENT_ACTION_HELP,
+    SIMCLIENT_ACTION_VERSION
+};
+
+struct simclient_options {
+    enum simclient_action action;
+    const char *host;           /* --host */
+    long port;                  /* --port */
+    long clients;               /* -c: concurrent connections (slots) */
+    long requests;              /* -n: requests per connection */
+    long size;                  /* -s: payload bytes per request */
+    long hold_ms;               /* --hold: stay open after the last reply */
+    long ramp_ms;               /* --ramp: spread connection starts */
+    long duration_ms;           /* --duration: 0 = one pass */
+    long timeout_ms;            /* --timeout: per request (and connect) */
+    long seed;                  /* --seed */
+    bool half_close;            /* --half-close */
+    bool quiet;                 /* -q: no summary on stdout */
+    const char *json_path;      /* --json FILE ("-" = stdout), or NULL */
+    enum log_level log_level;   /* --log-level */
+};
+
+/* Fills *options with the defaults (10 clients x 5 requests of 32 bytes...). */
+void simclient_options_defaults(struct simclient_options *options);
+
+/*
+ * Parses argv into *options (starting from the defaults). Returns 0, or -1
+ * with a one-line reason (no program name, no newline) in err. After -h or
+ * -V the action says so and the remaining arguments are not looked at.
+ */
+int simclient_options_parse(int argc, char **argv,
+                            struct simclient_options *options,
+                            char *err, size_t errlen);
+
+/*
+ * The smallest --size that leaves room for the longest tag this run can
+ * write: clients x requests, or ids up to 10 digits with --duration (which
+ * keeps opening connections).
+ */
+long simclient_options_min_size(const struct simclient_options *options);
+
+/* Writes the --help text (every option with its default) to out. */
+void simclient_options_usage(FILE *out);
+
+/*
+ * Resolves --host and --port into *target. Returns 0, or -1 with a
+ * one-line reason in err.
+ */
+int simclient_options_target(const struct simclient_options *options,
+                             struct net_addr *target, char *err,
+                             size_t errlen);
+
+#endif

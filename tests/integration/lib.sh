@@ -1,0 +1,117 @@
+# lib.sh: helpers for the integration tests (sourced by run.sh).
+#
+# Every process is started on 127.0.0.1 with port 0, and the port it got is
+# read back from its log, so tests never collide with anything else on the
+# machine, nor with a second run of themselves. Every process started here is
+# killed and reaped by cleanup(), which run.sh installs as an EXIT trap.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/proxylab-it.XXXXXX")
+PIDS=()
+PASSED=0
+FAILED=0
+
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]}"; do
+        kill -KILL "$pid" 2>/dev/null
+    done
+    for pid in "${PIDS[@]}"; do
+        wait "$pid" 2>/dev/null
+    done
+    PIDS=()
+    if [ -n "$KEEP_LOGS" ]; then
+        echo "logs kept in $WORK"
+    else
+        rm -rf "$WORK"
+    fi
+}
+
+# wait_for_line FILE PATTERN [SECONDS]: waits until FILE has a line matching
+# PATTERN; prints that line. Fails after SECONDS (default 5).
+wait_for_line() {
+    local file=$1 pattern=$2 limit=${3:-5} i
+    for ((i = 0; i < limit * 50; i++)); do
+        if grep -m1 -E "$pattern" "$file" 2>/dev/null; then
+            return 0
+        fi
+        sleep 0.02
+    done
+    echo "timed out waiting for /$pattern/ in $file" >&2
+    return 1
+}
+
+# port_of LINE KEY: the port of the HOST:PORT value of KEY in a log line.
+port_of() {
+    sed -E "s/.* $2=[^ ]*:([0-9]+).*/\1/" <<<"$1"
+}
+
+# start_dummy NAME [OPTIONS...]: starts a dummy_server on a free port; sets
+# DUMMY_PORT and DUMMY_PID. Its log is $WORK/NAME.log.
+start_dummy() {
+    local name=$1 line
+    shift
+    "$ROOT/dummy_server" 0 --name "$name" "$@" 2>"$WORK/$name.log" &
+    DUMMY_PID=$!
+    PIDS+=("$DUMMY_PID")
+    line=$(wait_for_line "$WORK/$name.log" 'ev=listen') || return 1
+    DUMMY_PORT=$(port_of "$line" addr)
+}
+
+# start_proxy LOGNAME [OPTIONS...]: starts proxy_server on a free port; sets
+# PROXY_PORT and PROXY_PID. Its log is $WORK/LOGNAME.log.
+start_proxy() {
+    local name=$1 line
+    shift
+    "$ROOT/proxy_server" -l 127.0.0.1:0 "$@" 2>"$WORK/$name.log" &
+    PROXY_PID=$!
+    PIDS+=("$PROXY_PID")
+    line=$(wait_for_line "$WORK/$name.log" 'ev=start') || return 1
+    PROXY_PORT=$(port_of "$line" listen)
+}
+
+# stop PID: SIGTERM, then wait; returns the process' exit status.
+stop() {
+    kill -TERM "$1" 2>/dev/null
+    wait "$1"
+}
+
+# client [OPTIONS...]: simulate_client against the proxy, quiet, bounded.
+client() {
+    timeout 60 "$ROOT/simulate_client" --port "$PROXY_PORT" -q "$@"
+}
+
+# check NAME COMMAND...: runs one test function and counts the result.
+check() {
+    local name=$1 status
+    shift
+    # A subshell outside any "if", so that set -e applies inside the test;
+    # its trap kills whatever the test started, whatever way it ends.
+    ( set -e ${TRACE:+-x}; trap cleanup_processes EXIT; "$@" ) >"$WORK/$name.out" 2>&1
+    status=$?
+    if [ "$status" -eq 0 ]; then
+        PASSED=$((PASSED + 1))
+        echo "PASS  $name"
+    else
+        FAILED=$((FAILED + 1))
+        echo "FAIL  $name"
+        sed 's/^/      /' "$WORK/$name.out" | tail -20
+    fi
+}
+
+cleanup_processes() {
+    local pid
+    for pid in "${PIDS[@]}"; do
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    PIDS=()
+}
+
+# expect CONDITION MESSAGE: fails the current test with MESSAGE unless true.
+expect() {
+    if ! eval "$1"; then
+        echo "expected: $1 -- $2" >&2
+        return 1
+    fi
+}

@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# run.sh: integration tests of proxy_server with real dummy_server backends
+# and simulate_client, all on 127.0.0.1 with ports picked by the kernel.
+#
+#   tests/integration/run.sh           run every test
+#   tests/integration/run.sh NAME...   run the named tests
+#   KEEP_LOGS=1 tests/integration/run.sh   keep the logs (path printed)
+#
+# Prints PASS/FAIL per test and "N passed, N failed"; exits 1 on a failure.
+
+source "$(dirname "$0")/lib.sh"
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Two backends and a proxy in front of them; sets B1_PORT, B2_PORT, B1_PID.
+two_backends() {
+    start_dummy b1 "$@"
+    B1_PORT=$DUMMY_PORT B1_PID=$DUMMY_PID
+    start_dummy b2 "$@"
+    B2_PORT=$DUMMY_PORT
+}
+
+proxy_over_two() {
+    start_proxy proxy -t 2 -b "b1=127.0.0.1:$B1_PORT" \
+        -b "b2=127.0.0.1:$B2_PORT" "$@"
+}
+
+# stats_table: what the --stats port answers (its address is in the log).
+stats_table() {
+    local line port
+    line=$(grep -m1 'ev=start' "$WORK/proxy.log")
+    port=$(port_of "$line" stats)
+    exec 3<>"/dev/tcp/127.0.0.1/$port"
+    cat <&3
+    exec 3<&-
+}
+
+test_relay_and_spread() {
+    two_backends
+    proxy_over_two
+    client -c 20 -n 5 -s 100 --json "$WORK/result.json"
+    grep -q '"b1": *[1-9]' "$WORK/result.json"
+    grep -q '"b2": *[1-9]' "$WORK/result.json"
+    grep -q 'ev=pick .*cand="b1:[0-9]*/up b2:[0-9]*/up"' "$WORK/proxy.log"
+    stop "$PROXY_PID"
+    grep -q 'ev=stop status=clean' "$WORK/proxy.log"
+}
+
+test_2000_connections_2_threads() {
+    local sum=0 i
+    two_backends
+    proxy_over_two --stats 127.0.0.1:0
+    client -c 2000 -n 1 --ramp 500 --hold 5000 &
+    local client_pid=$!
+    # All 2,000 must be open through the proxy at the same moment.
+    for ((i = 0; i < 100 && sum < 2000; i++)); do
+        sleep 0.1
+        sum=$(stats_table | sed -E 's/.* active=([0-9]+).*/\1/' |
+              awk '{ s += $1 } END { print s + 0 }')
+    done
+    expect '[ "$sum" -eq 2000 ]' "2000 sessions active at once, saw $sum"
+    wait "$client_pid"
+    expect '[ "$(grep -c "ev=close.*reason=done" "$WORK/proxy.log")" -eq 2000 ]' \
+        "2000 sessions closed normally"
+    expect '[ "$(ls /proc/$PROXY_PID/task | wc -l)" -eq 4 ]' \
+        "main + 2 workers + health thread, no more"
+}
+
+test_one_backend_killed() {
+    local i
+    two_backends
+    proxy_over_two
+    kill -KILL "$B1_PID"
+    wait "$B1_PID" 2>/dev/null || true
+    for ((i = 1; i <= 20; i++)); do
+        client -c 1 -n 2 || { echo "client $i was not served"; return 1; }
+    done
+    grep -q 'ev=connect_fail .*be=b1 .*err=ECONNREFUSED' "$WORK/proxy.log"
+    grep -q 'ev=backend_down be=b1' "$WORK/proxy.log"
+}
+
+test_half_close() {
+    two_backends --latency 50
+    proxy_over_two
+    client -c 10 -n 20 -s 64 --half-close
+}
+
+test_large_payload_binary_safe() {
+    two_backends
+    proxy_over_two
+    client -c 4 -n 3 -s 1M
+}
+
+test_no_backend_up() {
+    start_dummy gone
+    local port=$DUMMY_PORT
+    kill -KILL "$DUMMY_PID"
+    wait "$DUMMY_PID" 2>/dev/null || true
+    start_proxy proxy -b "b1=127.0.0.1:$port" --health-interval 0
+    if client -c 1 -n 1; then
+        echo "a client was served with no backend up"
+        return 1
+    fi
+    grep -q 'ev=no_backend .*cand="b1:0/tried"' "$WORK/proxy.log"
+    grep -q 'ev=close .*reason=no_backend' "$WORK/proxy.log"
+    stop "$PROXY_PID"
+}
+
+test_maxconn_queues() {
+    two_backends
+    proxy_over_two --maxconn 5
+    client -c 30 -n 2 --hold 100
+    # Replay the picks: active sessions never exceeded 5.
+    local peak
+    peak=$(grep 'ev=pick' "$WORK/proxy.log" |
+           sed -E 's/.*cand="([^"]*)".*/\1/' |
+           awk '{ s = 1; for (i = 1; i <= NF; i++) { split($i, a, /[:\/]/);
+                  s += a[2] } if (s > m) m = s } END { print m }')
+    expect '[ "$peak" -le 5 ]' "at most 5 sessions at once, saw $peak"
+}
+
+test_stats_port() {
+    two_backends
+    proxy_over_two --stats 127.0.0.1:0
+    client -c 3 -n 1
+    stats_table >"$WORK/table"
+    cat "$WORK/table"
+    grep -q "^name=b1 addr=127.0.0.1:$B1_PORT state=up active=0 picks=[0-9]" "$WORK/table"
+    grep -q "^name=b2 addr=127.0.0.1:$B2_PORT state=up active=0" "$WORK/table"
+    kill -USR1 "$PROXY_PID"
+    wait_for_line "$WORK/proxy.log" 'ev=stats name=b2' >/dev/null
+}
+
+test_sigterm_drains_then_exits_0() {
+    two_backends
+    proxy_over_two --grace 300ms
+    client -c 10 -n 1 --hold 3000 &
+    local client_pid=$!
+    wait_for_line "$WORK/proxy.log" 'ev=connected sid=10 ' >/dev/null
+    stop "$PROXY_PID"
+    grep -q 'ev=close .*reason=shutdown' "$WORK/proxy.log"
+    grep -q 'ev=stop status=clean' "$WORK/proxy.log"
+    wait "$client_pid" || true
+}
+
+test_idle_timeout() {
+    two_backends
+    proxy_over_two --idle-timeout 200ms
+    client -c 2 -n 1 --hold 1000 || true
+    grep -q 'ev=close .*reason=idle_timeout' "$WORK/proxy.log"
+}
+
+test_bad_usage_exits_2() {
+    local status
+    for args in "--threads 0" "--bogus" "-l 127.0.0.1:70000" \
+                "-b nonsense" "--balance fastest" "--connect-timeout x" \
+                "extra-argument" "-c /nonexistent/file"; do
+        status=0
+        # shellcheck disable=SC2086
+        "$ROOT/proxy_server" $args 2>"$WORK/err" || status=$?
+        expect '[ "$status" -eq 2 ]' "proxy_server $args exits 2, got $status"
+        expect '[ "$(wc -l <"$WORK/err")" -eq 2 ]' "a one-line reason for $args"
+    done
+    printf 'threads 2\nbalance sideways\n' >"$WORK/bad.conf"
+    status=0
+    "$ROOT/proxy_server" -c "$WORK/bad.conf" 2>"$WORK/err" || status=$?
+    expect '[ "$status" -eq 2 ]' "a bad config file exits 2"
+    grep -q "$WORK/bad.conf:2: balance 'sideways'" "$WORK/err"
+    "$ROOT/proxy_server" --help | grep -q -- '--connect-timeout'
+}
+
+test_config_file_and_precedence() {
+    two_backends
+    cat >"$WORK/proxy.conf" <<CONF
+# a comment
+threads 3
+backend b1=127.0.0.1:$B1_PORT
+backend b2=127.0.0.1:$B2_PORT,weight=2
+balance roundrobin
+CONF
+    start_proxy proxy -c "$WORK/proxy.conf" --balance leastconn
+    grep -q 'ev=start .*threads=3 balance=leastconn backends=2' "$WORK/proxy.log"
+    grep -q 'ev=backend name=b2 .*weight=2' "$WORK/proxy.log"
+    client -c 6 -n 1
+}
+
+ALL=$(declare -F | awk '$3 ~ /^test_/ { print substr($3, 6) }')
+for name in ${@:-$ALL}; do
+    check "$name" "test_$name"
+done
+echo "integration: $PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]

@@ -1,0 +1,562 @@
+/*
+ * test_dummy: unit tests of the dummy_server modules that need no port:
+ * option parsing (good and bad input), line framing, reply formatting and
+ * queueing, reply scheduling with jitter, the PRNG and the rate pacer.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../backend/dummy_conn.h"
+#include "../backend/dummy_delay.h"
+#include "../backend/dummy_framer.h"
+#include "../backend/dummy_options.h"
+#include "../backend/dummy_pacer.h"
+#include "../backend/dummy_queue.h"
+#include "../backend/dummy_rng.h"
+#include "testlib.h"
+
+/* ---- options ---------------------------------------------------------- */
+
+#define MAX_ARGS 32
+
+/* Parses a NULL-terminated argument list (program name added) into *opts. */
+static int parse_args(struct dummy_options *opts, char *err, size_t errlen,
+                      const char *const *args)
+{
+    char *argv[MAX_ARGS];
+    int argc = 0;
+
+    argv[argc++] = (char *)"dummy_server";
+    for (; *args != NULL && argc < MAX_ARGS - 1; args++)
+        argv[argc++] = (char *)*args;
+    argv[argc] = NULL;
+    dummy_options_init(opts);
+    err[0] = '\0';
+    return dummy_options_parse(opts, argc, argv, err, errlen);
+}
+
+static void test_options_defaults(void)
+{
+    static const char *const args[] = { NULL };
+    struct dummy_options opts;
+    char err[256];
+
+    CU_ASSERT_EQUAL_FATAL(parse_args(&opts, err, sizeof(err), args), 0);
+    CU_ASSERT_EQUAL(opts.port, 9090);
+    CU_ASSERT_STRING_EQUAL(opts.host, "127.0.0.1");
+    CU_ASSERT_EQUAL(net_addr_port(&opts.listen), 9090);
+    CU_ASSERT_STRING_EQUAL(opts.name, "");
+    CU_ASSERT_EQUAL(opts.mode, DUMMY_MODE_LINE);
+    CU_ASSERT_EQUAL(opts.latency_ms, 0);
+    CU_ASSERT_EQUAL(opts.jitter_ms, 0);
+    CU_ASSERT_EQUAL(opts.seed, DUMMY_OPTIONS_OFF);
+    CU_ASSERT_EQUAL(opts.rate, 0);
+    CU_ASSERT_EQUAL(opts.crash_after_conns, DUMMY_OPTIONS_OFF);
+    CU_ASSERT_EQUAL(opts.crash_after_lines, DUMMY_OPTIONS_OFF);
+    CU_ASSERT_EQUAL(opts.close_after_lines, DUMMY_OPTIONS_OFF);
+    CU_ASSERT_EQUAL(opts.reset_after_lines, DUMMY_OPTIONS_OFF);
+    CU_ASSERT_FALSE(opts.hang);
+    CU_ASSERT_FALSE(opts.refuse);
+    CU_ASSERT_EQUAL(opts.log_level, LOG_INFO);
+    CU_ASSERT_FALSE(opts.help);
+    CU_ASSERT_FALSE(opts.version);
+}
+
+static void test_options_all_values(void)
+{
+    static const char *const args[] = {
+        "--host", "127.0.0.1", "--name", "b1", "--latency", "1.5s",
+        "--jitter", "20ms", "--seed", "42", "--mode", "echo", "--rate", "4k",
+        "--crash-after-conns", "3", "--hang", "--log-level", "debug", "0", NULL
+    };
+    struct dummy_options opts;
+    char err[256];
+
+    CU_ASSERT_EQUAL_FATAL(parse_args(&opts, err, sizeof(err), args), 0);
+    CU_ASSERT_EQUAL(opts.port, 0);
+    CU_ASSERT_STRING_EQUAL(opts.name, "b1");
+    CU_ASSERT_EQUAL(opts.latency_ms, 1500);
+    CU_ASSERT_EQUAL(opts.jitter_ms, 20);
+    CU_ASSERT_EQUAL(opts.seed, 42);
+    CU_ASSERT_EQUAL(opts.mode, DUMMY_MODE_ECHO);
+    CU_ASSERT_EQUAL(opts.rate, 4096);
+    CU_ASSERT_EQUAL(opts.crash_after_conns, 3);
+    CU_ASSERT_TRUE(opts.hang);
+    CU_ASSERT_EQUAL(opts.log_level, LOG_DEBUG);
+    CU_ASSERT_STRING_EQUAL(dummy_options_mode_name(opts.mode), "echo");
+}
+
+static void test_options_line_faults_and_order(void)
+{
+    /* The port may come first: getopt_long permutes. */
+    static const char *const args[] = {
+        "8080", "--crash-after-lines", "5", "--close-after-lines=2",
+        "--refuse", "--latency", "20", NULL
+    };
+    static const char *const reset[] = { "--reset-after-lines", "0", NULL };
+    struct dummy_options opts;
+    char err[256];
+
+    CU_ASSERT_EQUAL_FATAL(parse_args(&opts, err, sizeof(err), args), 0);
+    CU_ASSERT_EQUAL(opts.port, 8080);
+    CU_ASSERT_EQUAL(net_addr_port(&opts.listen), 8080);
+    CU_ASSERT_EQUAL(opts.crash_after_lines, 5);
+    CU_ASSERT_EQUAL(opts.close_after_lines, 2);
+    CU_ASSERT_TRUE(opts.refuse);
+    CU_ASSERT_EQUAL(opts.latency_ms, 20);
+    CU_ASSERT_EQUAL_FATAL(parse_args(&opts, err, sizeof(err), reset), 0);
+    CU_ASSERT_EQUAL(opts.reset_after_lines, 0);
+    CU_ASSERT_EQUAL(opts.close_after_lines, DUMMY_OPTIONS_OFF);
+}
+
+static void test_options_help_and_version(void)
+{
+    static const char *const help[] = { "--latency", "5", "-h", "99999", NULL };
+    static const char *const version[] = { "--version", NULL };
+    struct dummy_options opts;
+    char err[256];
+    char text[4096];
+    FILE *out = fmemopen(text, sizeof(text), "w");
+
+    /* Help wins over a bad operand that comes after it. */
+    CU_ASSERT_EQUAL(parse_args(&opts, err, sizeof(err), help), 0);
+    CU_ASSERT_TRUE(opts.help);
+    CU_ASSERT_EQUAL(parse_args(&opts, err, sizeof(err), version), 0);
+    CU_ASSERT_TRUE(opts.version);
+    CU_ASSERT_FALSE(opts.help);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    dummy_options_usage(out);
+    fclose(out);
+    /* Every option is documented with its default. */
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "default 9090"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "--reset-after-lines"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "--log-level"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "default info"));
+}
+
+/* One bad command line and a piece of the message it must produce. */
+struct bad_case {
+    const char *args[6];
+    const char *message;
+};
+
+static const struct bad_case bad_cases[] = {
+    { { "--bogus" }, "unknown option '--bogus'" },
+    { { "-x" }, "unknown option '-x'" },
+    { { "--latency" }, "option '--latency' needs a value" },
+    { { "--hang=yes" }, "option '--hang=yes' takes no value" },
+    { { "--latency", "abc" }, "--latency 'abc': not a duration" },
+    { { "--latency", "2h" }, "--latency '2h'" },
+    { { "--latency", "61m" }, "must be from 0 to 3600000 ms" },
+    { { "--jitter", "-1" }, "--jitter '-1'" },
+    { { "--seed", "x1" }, "--seed 'x1': not a whole number" },
+    { { "--rate", "0" }, "--rate '0': must be from 1" },
+    { { "--rate", "2G" }, "--rate '2G'" },
+    { { "--crash-after-conns", "-3" }, "--crash-after-conns '-3'" },
+    { { "--close-after-lines", "" }, "--close-after-lines ''" },
+    { { "--mode", "tcp" }, "--mode 'tcp': must be line or echo" },
+    { { "--log-level", "loud" }, "--log-level 'loud'" },
+    { { "--name", "a b" }, "--name 'a b'" },
+    { { "--name", "" }, "--name ''" },
+    { { "--name", "n\n" }, "--name" },
+    { { "--host", "" }, "--host needs an address" },
+    { { "--host", "999.1.1.1" }, "--host '999.1.1.1'" },
+    { { "70000" }, "port '70000': must be a number from 0 to 65535" },
+    { { "-1" }, "unknown option '-1'" },
+    { { "80x" }, "port '80x'" },
+    { { "1", "2" }, "unexpected argument '2'" },
+    { { "--hang", "--refuse" }, "--hang and --refuse cannot be used together" },
+    { { "--close-after-lines", "1", "--reset-after-lines", "1" },
+      "cannot be used together" },
+    { { "--mode", "echo", "--crash-after-lines", "1" }, "need --mode line" },
+};
+
+static void test_options_bad_input(void)
+{
+    for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+        struct dummy_options opts;
+        char err[256];
+        int rc = parse_args(&opts, err, sizeof(err), bad_cases[i].args);
+
+        CU_ASSERT_EQUAL(rc, -1);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err, bad_cases[i].message));
+        /* One line, and main adds the program name itself. */
+        CU_ASSERT_PTR_NULL(strchr(err, '\n'));
+        CU_ASSERT_PTR_NULL(strstr(err, "dummy_server:"));
+        if (rc != -1 || strstr(err, bad_cases[i].message) == NULL)
+            fprintf(stderr, "\n  case %zu: rc=%d err='%s'\n", i, rc, err);
+    }
+}
+
+/* ---- framer ----------------------------------------------------------- */
+
+/* Collects the lines a framer hands out, '|'-terminated, in one string. */
+struct collected {
+    char text[4096];
+    size_t len;
+    int lines;
+    int stop_after;         /* return 1 after this many lines; 0 = never */
+};
+
+static int collect_line(void *ctx, const char *payload, size_t len)
+{
+    struct collected *c = ctx;
+
+    if (c->len + len + 1 >= sizeof(c->text)) {
+        errno = ENOBUFS;
+        return -1;
+    }
+    memcpy(c->text + c->len, payload, len);
+    c->len += len;
+    c->text[c->len++] = '|';
+    c->text[c->len] = '\0';
+    c->lines++;
+    return c->stop_after != 0 && c->lines >= c->stop_after ? 1 : 0;
+}
+
+static void test_framer_scan(void)
+{
+    CU_ASSERT_EQUAL(dummy_framer_scan("abc\ndef", 7, 100), 4);
+    CU_ASSERT_EQUAL(dummy_framer_scan("\n", 1, 100), 1);
+    CU_ASSERT_EQUAL(dummy_framer_scan("abc", 3, 100), DUMMY_FRAMER_PARTIAL);
+    CU_ASSERT_EQUAL(dummy_framer_scan("", 0, 100), DUMMY_FRAMER_PARTIAL);
+    /* A payload of exactly max is fine; one byte more is not. */
+    CU_ASSERT_EQUAL(dummy_framer_scan("abc\n", 4, 3), 4);
+    CU_ASSERT_EQUAL(dummy_framer_scan("abc", 3, 3), DUMMY_FRAMER_PARTIAL);
+    CU_ASSERT_EQUAL(dummy_framer_scan("abcd\n", 5, 3), DUMMY_FRAMER_TOO_LONG);
+    CU_ASSERT_EQUAL(dummy_framer_scan("abcd", 4, 3), DUMMY_FRAMER_TOO_LONG);
+}
+
+static void test_framer_whole_and_split(void)
+{
+    static const char input[] = "one\n\ntwo words\nbin\x01\xff\r\nrest";
+    size_t len = sizeof(input) - 1;
+    struct dummy_framer framer;
+    struct collected whole = { .len = 0 }, bytes = { .len = 0 };
+
+    dummy_framer_init(&framer, 100);
+    CU_ASSERT_EQUAL(dummy_framer_feed(&framer, input, len, collect_line,
+                                      &whole), 0);
+    CU_ASSERT_STRING_EQUAL(whole.text, "one||two words|bin\x01\xff\r|");
+    CU_ASSERT_EQUAL(framer.len, 4);     /* "rest" waits for its '\n' */
+    dummy_framer_free(&framer);
+    CU_ASSERT_PTR_NULL(framer.tail);
+    /* Fed one byte at a time, the same lines come out. */
+    for (size_t i = 0; i < len; i++)
+        CU_ASSERT_EQUAL(dummy_framer_feed(&framer, input + i, 1, collect_line,
+                                          &bytes), 0);
+    CU_ASSERT_STRING_EQUAL(bytes.text, whole.text);
+    CU_ASSERT_EQUAL(framer.len, 4);
+    CU_ASSERT_EQUAL(dummy_framer_feed(&framer, "\n", 1, collect_line, &bytes),
+                    0);
+    CU_ASSERT_STRING_EQUAL(bytes.text, "one||two words|bin\x01\xff\r|rest|");
+    /* An empty tail holds no memory. */
+    CU_ASSERT_PTR_NULL(framer.tail);
+    dummy_framer_free(&framer);
+}
+
+static void test_framer_too_long(void)
+{
+    struct dummy_framer framer;
+    struct collected got = { .len = 0 };
+
+    dummy_framer_init(&framer, 5);
+    CU_ASSERT_EQUAL(dummy_framer_feed(&framer, "12345\nabc", 9, collect_line,
+                                      &got), 0);
+    CU_ASSERT_EQUAL(dummy_framer_feed(&framer, "de", 2, collect_line, &got), 0);
+    errno = 0;
+    /* "abcde" + "f" is 6 bytes without '\n': over the limit of 5. */
+    CU_ASSERT_EQUAL(dummy_framer_feed(&framer, "f", 1, collect_line, &got), -1);
+    CU_ASSERT_EQUAL(errno, EMSGSIZE);
+    CU_ASSERT_PTR_NULL(framer.tail);
+    CU_ASSERT_STRING_EQUAL(got.text, "12345|");
+    /* The same limit across a join: tail "abc" + "def\n". */
+    CU_ASSERT_EQUAL(dummy_framer_feed(&framer, "abc", 3, collect_line, &got), 0);
+    CU_ASSERT_EQUAL(dummy_framer_feed(&framer, "def\n", 4, collect_line, &got),
+                    -1);
+    CU_ASSERT_EQUAL(errno, EMSGSIZE);
+    /* In one piece, too. */
+    CU_ASSERT_EQUAL(dummy_framer_feed(&framer, "abcdef\n", 7, collect_line,
+                                      &got), -1);
+    CU_ASSERT_EQUAL(got.lines, 1);
+    dummy_framer_free(&framer);
+}
+
+static void test_framer_stop(void)
+{
+    struct dummy_framer framer;
+    struct collected got = { .len = 0, .stop_after = 2 };
+
+    dummy_framer_init(&framer, 100);
+    CU_ASSERT_EQUAL(dummy_framer_feed(&framer, "a", 1, collect_line, &got), 0);
+    /* The callback stops after the second line: the rest is dropped. */
+    CU_ASSERT_EQUAL(dummy_framer_feed(&framer, "\nb\nc\nd", 6, collect_line,
+                                      &got), 1);
+    CU_ASSERT_STRING_EQUAL(got.text, "a|b|");
+    CU_ASSERT_EQUAL(framer.len, 0);
+    CU_ASSERT_PTR_NULL(framer.tail);
+    dummy_framer_free(&framer);
+}
+
+/* ---- queue and line replies ------------------------------------------ */
+
+static void test_queue_format_line(void)
+{
+    char out[32];
+
+    CU_ASSERT_EQUAL(dummy_queue_format_line(out, "b1", 2, "hello", 5), 9);
+    CU_ASSERT_EQUAL(memcmp(out, "b1 hello\n", 9), 0);
+    CU_ASSERT_EQUAL(dummy_queue_format_line(out, "b1", 2, "", 0), 4);
+    CU_ASSERT_EQUAL(memcmp(out, "b1 \n", 4), 0);
+    CU_ASSERT_EQUAL(dummy_queue_format_line(out, "x", 1, "a\0b", 3), 6);
+    CU_ASSERT_EQUAL(memcmp(out, "x a\0b\n", 6), 0);
+}
+
+static void test_queue_fifo(void)
+{
+    struct dummy_queue queue;
+    struct dummy_reply *head;
+
+    dummy_queue_init(&queue);
+    CU_ASSERT_PTR_NULL(dummy_queue_head(&queue));
+    CU_ASSERT_EQUAL(dummy_queue_push_line(&queue, "n", 1, "ab", 2, 10), 0);
+    CU_ASSERT_EQUAL(dummy_queue_push_raw(&queue, "\0\1\2", 3, 20), 0);
+    CU_ASSERT_EQUAL(queue.count, 2);
+    CU_ASSERT_EQUAL(queue.unsent, 5 + 3);
+    head = dummy_queue_head(&queue);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(head);
+    CU_ASSERT_EQUAL(head->due_ms, 10);
+    CU_ASSERT_EQUAL(head->len, 5);
+    CU_ASSERT_EQUAL(memcmp(head->data, "n ab\n", 5), 0);
+    /* A partial write keeps the head; finishing it moves to the next. */
+    CU_ASSERT_EQUAL(dummy_queue_consume(&queue, 2), 0);
+    CU_ASSERT_EQUAL(dummy_queue_head(&queue)->sent, 2);
+    CU_ASSERT_EQUAL(queue.unsent, 6);
+    CU_ASSERT_EQUAL(dummy_queue_consume(&queue, 3), 1);
+    head = dummy_queue_head(&queue);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(head);
+    CU_ASSERT_EQUAL(head->due_ms, 20);
+    CU_ASSERT_EQUAL(memcmp(head->data, "\0\1\2", 3), 0);
+    CU_ASSERT_EQUAL(queue.count, 1);
+    dummy_queue_clear(&queue);
+    CU_ASSERT_PTR_NULL(dummy_queue_head(&queue));
+    CU_ASSERT_EQUAL(queue.count, 0);
+    CU_ASSERT_EQUAL(queue.unsent, 0);
+}
+
+/* What the backend's line path does, without a socket: frame, schedule,
+ * queue. */
+struct replier {
+    struct dummy_queue queue;
+    struct dummy_delay delay;
+    uint64_t now_ms;
+    uint64_t last_due_ms;
+};
+
+static int reply_to_line(void *ctx, const char *payload, size_t len)
+{
+    struct replier *r = ctx;
+    uint64_t due = dummy_delay_due(&r->delay, r->now_ms, r->last_due_ms);
+
+    r->last_due_ms = due;
+    return dummy_queue_push_line(&r->queue, "b1", 2, payload, len, due);
+}
+
+static void test_replies_from_input(void)
+{
+    static const char *const pieces[] = { "GET 1\nGE", "T 2\n", "\n", "x" };
+    static const char expected[] = "b1 GET 1\nb1 GET 2\nb1 \n";
+    struct replier r = { .now_ms = 1000, .last_due_ms = 0 };
+    struct dummy_framer framer;
+    char out[64];
+    size_t out_len = 0;
+
+    dummy_queue_init(&r.queue);
+    dummy_delay_init(&r.delay, 20, 0, 1);
+    dummy_framer_init(&framer, 64);
+    for (size_t i = 0; i < 4; i++, r.now_ms += 5)
+        CU_ASSERT_EQUAL(dummy_framer_feed(&framer, pieces[i],
+                                          strlen(pieces[i]), reply_to_line,
+                                          &r), 0);
+    CU_ASSERT_EQUAL(r.queue.count, 3);
+    /* Each reply is due 20 ms after its line came in. */
+    CU_ASSERT_EQUAL(r.queue.head->due_ms, 1020);
+    CU_ASSERT_EQUAL(r.queue.tail->due_ms, 1030);
+    while (dummy_queue_head(&r.queue) != NULL) {
+        struct dummy_reply *head = dummy_queue_head(&r.queue);
+
+        CU_ASSERT_FATAL(out_len + head->len < sizeof(out));
+        memcpy(out + out_len, head->data, head->len);
+        out_len += head->len;
+        dummy_queue_consume(&r.queue, head->len);
+    }
+    CU_ASSERT_EQUAL(out_len, sizeof(expected) - 1);
+    CU_ASSERT_EQUAL(memcmp(out, expected, out_len), 0);
+    dummy_framer_free(&framer);
+}
+
+/* ---- delay, rng ------------------------------------------------------- */
+
+static void test_delay_no_jitter(void)
+{
+    struct dummy_delay delay;
+
+    dummy_delay_init(&delay, 20, 0, 5);
+    CU_ASSERT_EQUAL(dummy_delay_sample(&delay), 20);
+    CU_ASSERT_EQUAL(dummy_delay_due(&delay, 100, 0), 120);
+    /* Never before the previous reply of the connection. */
+    CU_ASSERT_EQUAL(dummy_delay_due(&delay, 100, 500), 500);
+}
+
+static void test_delay_jitter_range(void)
+{
+    struct dummy_delay delay;
+    long low = 1000, high = -1;
+
+    dummy_delay_init(&delay, 50, 10, 99);
+    for (int i = 0; i < 10000; i++) {
+        long sample = dummy_delay_sample(&delay);
+
+        low = sample < low ? sample : low;
+        high = sample > high ? sample : high;
+    }
+    /* Uniform over [40, 60]: in 10000 draws both ends show up. */
+    CU_ASSERT_EQUAL(low, 40);
+    CU_ASSERT_EQUAL(high, 60);
+    /* Jitter larger than the latency is clamped at 0. */
+    dummy_delay_init(&delay, 5, 50, 99);
+    low = 1000;
+    for (int i = 0; i < 1000; i++) {
+        long sample = dummy_delay_sample(&delay);
+
+        CU_ASSERT(sample >= 0 && sample <= 55);
+        low = sample < low ? sample : low;
+    }
+    CU_ASSERT_EQUAL(low, 0);
+}
+
+static void test_delay_keeps_order(void)
+{
+    struct dummy_delay delay;
+    uint64_t prev = 0, now = 1000;
+    int clamped = 0;
+
+    /* Requests 1 ms apart with ±30 ms of jitter would overtake each other;
+     * due times must still never go down. */
+    dummy_delay_init(&delay, 40, 30, 7);
+    for (int i = 0; i < 1000; i++, now++) {
+        uint64_t due = dummy_delay_due(&delay, now, prev);
+
+        CU_ASSERT(due >= prev);
+        CU_ASSERT(due >= now + 10 && due <= now + 70 + 60);
+        if (due == prev)
+            clamped++;
+        prev = due;
+    }
+    /* The jitter really did try to reorder. */
+    CU_ASSERT(clamped > 0);
+}
+
+static void test_rng_seeded(void)
+{
+    struct dummy_rng a, b, c;
+    int same = 1, differ = 0;
+
+    dummy_rng_seed(&a, 42);
+    dummy_rng_seed(&b, 42);
+    dummy_rng_seed(&c, 43);
+    for (int i = 0; i < 100; i++) {
+        uint64_t x = dummy_rng_next(&a);
+
+        same &= x == dummy_rng_next(&b);
+        differ |= x != dummy_rng_next(&c);
+    }
+    CU_ASSERT_TRUE(same);
+    CU_ASSERT_TRUE(differ);
+    for (int i = 0; i < 1000; i++) {
+        CU_ASSERT(dummy_rng_below(&a, 7) < 7);
+        CU_ASSERT_EQUAL(dummy_rng_below(&a, 1), 0);
+    }
+}
+
+/* ---- pacer, reasons --------------------------------------------------- */
+
+static void test_pacer_rate(void)
+{
+    struct dummy_pacer pacer;
+    uint64_t now = 5000;
+    size_t total = 0;
+
+    dummy_pacer_init(&pacer, 1000, now);
+    /* One tick (100 ms) of traffic at once, then wait a tick. */
+    CU_ASSERT_EQUAL(dummy_pacer_budget(&pacer, now), 100);
+    dummy_pacer_spend(&pacer, 100);
+    CU_ASSERT_EQUAL(dummy_pacer_budget(&pacer, now), 0);
+    CU_ASSERT_EQUAL(dummy_pacer_next_ms(&pacer, now), now + 100);
+    CU_ASSERT_EQUAL(dummy_pacer_budget(&pacer, now + 50), 50);
+    /* Over 10 s, never more than rate * seconds plus the first tick. */
+    for (int tick = 0; tick < 100; tick++) {
+        size_t budget;
+
+        now = dummy_pacer_next_ms(&pacer, now);
+        budget = dummy_pacer_budget(&pacer, now);
+        dummy_pacer_spend(&pacer, budget);
+        total += budget;
+    }
+    CU_ASSERT(total >= 9900 && total <= 10100);
+    /* A long idle time only refills one tick. */
+    CU_ASSERT_EQUAL(dummy_pacer_budget(&pacer, now + 3600000), 100);
+}
+
+static void test_pacer_slow_rate(void)
+{
+    struct dummy_pacer pacer;
+
+    /* 4 B/s: one byte at a time, every 250 ms. */
+    dummy_pacer_init(&pacer, 4, 0);
+    CU_ASSERT_EQUAL(dummy_pacer_budget(&pacer, 0), 1);
+    dummy_pacer_spend(&pacer, 1);
+    CU_ASSERT_EQUAL(dummy_pacer_budget(&pacer, 100), 0);
+    CU_ASSERT_EQUAL(dummy_pacer_next_ms(&pacer, 100), 250);
+    CU_ASSERT_EQUAL(dummy_pacer_budget(&pacer, 250), 1);
+}
+
+static void test_conn_reason_names(void)
+{
+    CU_ASSERT_STRING_EQUAL(dummy_conn_reason_name(DUMMY_CONN_EOF), "eof");
+    CU_ASSERT_STRING_EQUAL(dummy_conn_reason_name(DUMMY_CONN_PEER_RESET),
+                           "peer_reset");
+    CU_ASSERT_STRING_EQUAL(dummy_conn_reason_name(DUMMY_CONN_LINE_TOO_LONG),
+                           "line_too_long");
+    CU_ASSERT_STRING_EQUAL(dummy_conn_reason_name(DUMMY_CONN_SHUTDOWN),
+                           "shutdown");
+    CU_ASSERT_STRING_EQUAL(dummy_conn_reason_name((enum dummy_conn_reason)99),
+                           "?");
+}
+
+static CU_TestInfo dummy_tests[] = {
+    { "options: defaults", test_options_defaults },
+    { "options: every value", test_options_all_values },
+    { "options: line faults, operand first", test_options_line_faults_and_order },
+    { "options: help and version", test_options_help_and_version },
+    { "options: bad input", test_options_bad_input },
+    { "framer: scan", test_framer_scan },
+    { "framer: whole and split input", test_framer_whole_and_split },
+    { "framer: line too long", test_framer_too_long },
+    { "framer: callback stops", test_framer_stop },
+    { "queue: line format", test_queue_format_line },
+    { "queue: fifo and partial writes", test_queue_fifo },
+    { "replies from input", test_replies_from_input },
+    { "delay: no jitter", test_delay_no_jitter },
+    { "delay: jitter range", test_delay_jitter_range },
+    { "delay: keeps order", test_delay_keeps_order },
+    { "rng: seeded", test_rng_seeded },
+    { "pacer: rate", test_pacer_rate },
+    { "pacer: slow rate", test_pacer_slow_rate },
+    { "conn: reason names", test_conn_reason_names },
+    CU_TEST_INFO_NULL,
+};
+
+TEST_SUITE(dummy, dummy_tests)

@@ -1,0 +1,481 @@
+/*
+ * test_simclient: unit tests for simulate_client's pure modules.
+ *
+ * Option parsing (good and bad command lines), payload generation (layout,
+ * determinism by seed, any slice equal to the whole), reply checking (good,
+ * wrong payload, bad or changed name, partial input), percentiles on small
+ * hand-checked arrays, and the JSON summary. No sockets, no ports.
+ */
+#include <CUnit/CUnit.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../simclient/simclient_options.h"
+#include "../simclient/simclient_payload.h"
+#include "../simclient/simclient_reply.h"
+#include "../simclient/simclient_report.h"
+#include "../simclient/simclient_stats.h"
+#include "testlib.h"
+
+#define ARGC(argv) ((int)(sizeof(argv) / sizeof((argv)[0])) - 1)
+
+/* ---- options ---------------------------------------------------------- */
+
+static void test_options_defaults(void)
+{
+    char *argv[] = { "simulate_client", NULL };
+    struct simclient_options o;
+    char err[256] = "";
+
+    CU_ASSERT_EQUAL_FATAL(simclient_options_parse(ARGC(argv), argv, &o, err,
+                                                  sizeof(err)), 0);
+    CU_ASSERT_EQUAL(o.action, SIMCLIENT_ACTION_RUN);
+    CU_ASSERT_STRING_EQUAL(o.host, "127.0.0.1");
+    CU_ASSERT_EQUAL(o.port, 8080);
+    CU_ASSERT_EQUAL(o.clients, 10);
+    CU_ASSERT_EQUAL(o.requests, 5);
+    CU_ASSERT_EQUAL(o.size, 32);
+    CU_ASSERT_EQUAL(o.hold_ms, 0);
+    CU_ASSERT_EQUAL(o.ramp_ms, 0);
+    CU_ASSERT_EQUAL(o.duration_ms, 0);
+    CU_ASSERT_EQUAL(o.timeout_ms, 10000);
+    CU_ASSERT_EQUAL(o.seed, 1);
+    CU_ASSERT_FALSE(o.half_close);
+    CU_ASSERT_FALSE(o.quiet);
+    CU_ASSERT_PTR_NULL(o.json_path);
+    CU_ASSERT_EQUAL(o.log_level, LOG_WARN);
+}
+
+static void test_options_all(void)
+{
+    char *argv[] = { "simulate_client", "--host", "localhost", "--port", "9000",
+                     "-c", "2000", "--requests=7", "-s", "4k", "--hold", "2s",
+                     "--ramp", "250ms", "--duration", "1.5", "--timeout", "300",
+                     "--seed", "42", "--half-close", "--json", "out.json",
+                     "--log-level", "info", "-q", NULL };
+    struct simclient_options o;
+    char err[256] = "";
+
+    CU_ASSERT_EQUAL_FATAL(simclient_options_parse(ARGC(argv), argv, &o, err,
+                                                  sizeof(err)), 0);
+    CU_ASSERT_STRING_EQUAL(o.host, "localhost");
+    CU_ASSERT_EQUAL(o.port, 9000);
+    CU_ASSERT_EQUAL(o.clients, 2000);
+    CU_ASSERT_EQUAL(o.requests, 7);
+    CU_ASSERT_EQUAL(o.size, 4096);
+    CU_ASSERT_EQUAL(o.hold_ms, 2000);
+    CU_ASSERT_EQUAL(o.ramp_ms, 250);
+    CU_ASSERT_EQUAL(o.duration_ms, 1500);
+    CU_ASSERT_EQUAL(o.timeout_ms, 300);
+    CU_ASSERT_EQUAL(o.seed, 42);
+    CU_ASSERT_TRUE(o.half_close);
+    CU_ASSERT_TRUE(o.quiet);
+    CU_ASSERT_STRING_EQUAL(o.json_path, "out.json");
+    CU_ASSERT_EQUAL(o.log_level, LOG_INFO);
+}
+
+static void test_options_duration_units(void)
+{
+    char *seconds[] = { "simulate_client", "--duration", "10", NULL };
+    char *minutes[] = { "simulate_client", "--duration", "1m", NULL };
+    char *millis[] = { "simulate_client", "--duration", "500ms", NULL };
+    struct simclient_options o;
+    char err[256];
+
+    CU_ASSERT_EQUAL(simclient_options_parse(ARGC(seconds), seconds, &o, err,
+                                            sizeof(err)), 0);
+    CU_ASSERT_EQUAL(o.duration_ms, 10000);
+    CU_ASSERT_EQUAL(simclient_options_parse(ARGC(minutes), minutes, &o, err,
+                                            sizeof(err)), 0);
+    CU_ASSERT_EQUAL(o.duration_ms, 60000);
+    CU_ASSERT_EQUAL(simclient_options_parse(ARGC(millis), millis, &o, err,
+                                            sizeof(err)), 0);
+    CU_ASSERT_EQUAL(o.duration_ms, 500);
+}
+
+static void test_options_help_version(void)
+{
+    char *help[] = { "simulate_client", "-c", "3", "--help", "--bogus", NULL };
+    char *version[] = { "simulate_client", "-V", NULL };
+    struct simclient_options o;
+    char err[256];
+
+    CU_ASSERT_EQUAL(simclient_options_parse(ARGC(help), help, &o, err,
+                                            sizeof(err)), 0);
+    CU_ASSERT_EQUAL(o.action, SIMCLIENT_ACTION_HELP);
+    CU_ASSERT_EQUAL(simclient_options_parse(ARGC(version), version, &o, err,
+                                            sizeof(err)), 0);
+    CU_ASSERT_EQUAL(o.action, SIMCLIENT_ACTION_VERSION);
+}
+
+/* Parses one bad command line; the reason must contain `expect`. */
+static void expect_bad(char **argv, int argc, const char *expect)
+{
+    struct simclient_options o;
+    char err[256] = "";
+
+    CU_ASSERT_EQUAL(simclient_options_parse(argc, argv, &o, err, sizeof(err)),
+                    -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, expect));
+    if (strstr(err, expect) == NULL)
+        fprintf(stderr, "\n  got \"%s\", wanted \"%s\"\n", err, expect);
+}
+
+static void test_options_bad(void)
+{
+    char *unknown[] = { "simulate_client", "--bogus", NULL };
+    char *unknown_short[] = { "simulate_client", "-x", NULL };
+    char *missing[] = { "simulate_client", "--port", NULL };
+    char *missing_short[] = { "simulate_client", "-c", NULL };
+    char *range[] = { "simulate_client", "-c", "0", NULL };
+    char *word[] = { "simulate_client", "-n", "five", NULL };
+    char *size[] = { "simulate_client", "-s", "17M", NULL };
+    char *level[] = { "simulate_client", "--log-level", "loud", NULL };
+    char *value[] = { "simulate_client", "--half-close=yes", NULL };
+    char *extra[] = { "simulate_client", "stray", NULL };
+    char *empty[] = { "simulate_client", "--host", "", NULL };
+
+    expect_bad(unknown, ARGC(unknown), "unknown option '--bogus'");
+    expect_bad(unknown_short, ARGC(unknown_short), "unknown option '-x'");
+    expect_bad(missing, ARGC(missing), "'--port' needs a value");
+    expect_bad(missing_short, ARGC(missing_short), "'-c' needs a value");
+    expect_bad(range, ARGC(range), "--clients: '0' is out of range");
+    expect_bad(word, ARGC(word), "--requests: 'five' is not");
+    expect_bad(size, ARGC(size), "--size: '17M' is out of range");
+    expect_bad(level, ARGC(level), "--log-level: 'loud'");
+    expect_bad(value, ARGC(value), "'--half-close' takes no value");
+    expect_bad(extra, ARGC(extra), "unexpected argument 'stray'");
+    expect_bad(empty, ARGC(empty), "--host");
+}
+
+static void test_options_size_fits_tag(void)
+{
+    /* "c10r5:" is 6 bytes; with --duration ids may reach 4294967295. */
+    char *fits[] = { "simulate_client", "-s", "6", NULL };
+    char *small[] = { "simulate_client", "-s", "5", NULL };
+    char *duration[] = { "simulate_client", "-s", "13", "--duration", "1",
+                         NULL };
+    struct simclient_options o;
+    char err[256];
+
+    CU_ASSERT_EQUAL(simclient_options_parse(ARGC(fits), fits, &o, err,
+                                            sizeof(err)), 0);
+    CU_ASSERT_EQUAL(simclient_options_min_size(&o), 6);
+    expect_bad(small, ARGC(small), "at least 6 bytes");
+    expect_bad(duration, ARGC(duration), "at least 14 bytes");
+}
+
+/* ---- payload ---------------------------------------------------------- */
+
+static void make_line(uint64_t seed, uint64_t conn, uint64_t request,
+                      size_t size, char *buf)
+{
+    struct simclient_payload p = { seed, conn, request, size };
+
+    simclient_payload_read(&p, 0, buf, simclient_payload_line_len(&p));
+}
+
+static void test_payload_layout(void)
+{
+    char line[201];
+
+    make_line(1, 17, 3, 200, line);
+    CU_ASSERT_EQUAL(memcmp(line, "c17r3:", 6), 0);
+    CU_ASSERT_EQUAL(line[200], '\n');
+    for (int i = 0; i < 200; i++) {
+        CU_ASSERT(line[i] > ' ' && line[i] < 0x7f);
+        if (!(line[i] > ' ' && line[i] < 0x7f))
+            break;
+    }
+    CU_ASSERT_EQUAL(simclient_payload_tag_len(17, 3), 6);
+    CU_ASSERT_EQUAL(simclient_payload_tag_len(4294967295u, 1000000), 20);
+}
+
+static void test_payload_seed_determinism(void)
+{
+    char a[257], b[257], c[257], d[257];
+
+    make_line(42, 5, 2, 256, a);
+    make_line(42, 5, 2, 256, b);
+    make_line(43, 5, 2, 256, c);
+    make_line(42, 6, 2, 256, d);
+    CU_ASSERT_EQUAL(memcmp(a, b, sizeof(a)), 0);
+    /* Another seed changes the filler, not the tag. */
+    CU_ASSERT_EQUAL(memcmp(a, c, 5), 0);
+    CU_ASSERT_NOT_EQUAL(memcmp(a + 5, c + 5, sizeof(a) - 5), 0);
+    CU_ASSERT_NOT_EQUAL(memcmp(a + 5, d + 5, sizeof(a) - 5), 0);
+}
+
+static void test_payload_slices(void)
+{
+    struct simclient_payload p = { 7, 123, 45, 1000 };
+    char whole[1001], pieces[1001];
+    size_t offset = 0, step = 1;
+
+    simclient_payload_read(&p, 0, whole, sizeof(whole));
+    /* Odd piece sizes cross the 8-byte filler blocks and the tag's end. */
+    while (offset < sizeof(pieces)) {
+        size_t len = step < sizeof(pieces) - offset ? step
+                                                    : sizeof(pieces) - offset;
+
+        simclient_payload_read(&p, offset, pieces + offset, len);
+        offset += len;
+        step = step % 13 + 3;
+    }
+    CU_ASSERT_EQUAL(memcmp(whole, pieces, sizeof(whole)), 0);
+}
+
+/* ---- reply ------------------------------------------------------------ */
+
+/* Builds "NAME PAYLOAD\n" for request (1, 1) of size bytes into buf. */
+static size_t make_reply(const char *name, size_t size, char *buf,
+                         struct simclient_payload *expected)
+{
+    size_t name_len = strlen(name);
+
+    *expected = (struct simclient_payload){ 9, 1, 1, size };
+    memcpy(buf, name, name_len);
+    buf[name_len] = ' ';
+    simclient_payload_read(expected, 0, buf + name_len + 1, size + 1);
+    return name_len + 1 + size + 1;
+}
+
+static void test_reply_good(void)
+{
+    struct simclient_payload expected;
+    struct simclient_reply reply;
+    char buf[128];
+    size_t len = make_reply("b1", 40, buf, &expected);
+
+    memcpy(buf + len, "b1 c1r2", 7); /* the start of the next reply */
+    simclient_reply_start(&reply, &expected, NULL);
+    CU_ASSERT_EQUAL(simclient_reply_feed(&reply, buf, len + 7), (ssize_t)len);
+    CU_ASSERT_EQUAL(reply.stage, SIMCLIENT_REPLY_STAGE_DONE);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(simclient_reply_name(&reply));
+    CU_ASSERT_STRING_EQUAL(simclient_reply_name(&reply), "b1");
+}
+
+static void test_reply_partial(void)
+{
+    struct simclient_payload expected;
+    struct simclient_reply reply;
+    char buf[128];
+    size_t len = make_reply("backend-7", 50, buf, &expected);
+
+    simclient_reply_start(&reply, &expected, "backend-7");
+    CU_ASSERT_EQUAL(simclient_reply_feed(&reply, buf, 4), SIMCLIENT_REPLY_AGAIN);
+    CU_ASSERT_PTR_NULL(simclient_reply_name(&reply));
+    /* One byte at a time: "need more" until the very last byte. */
+    for (size_t i = 4; i + 1 < len; i++)
+        CU_ASSERT_EQUAL(simclient_reply_feed(&reply, buf + i, 1),
+                        SIMCLIENT_REPLY_AGAIN);
+    CU_ASSERT_STRING_EQUAL(simclient_reply_name(&reply), "backend-7");
+    CU_ASSERT_EQUAL(simclient_reply_feed(&reply, buf + len - 1, 1), 1);
+    CU_ASSERT_EQUAL(reply.stage, SIMCLIENT_REPLY_STAGE_DONE);
+}
+
+/* Feeds text as one reply to `expected`; returns the failure kind. */
+static enum simclient_failure feed_bad(const char *text,
+                                       const struct simclient_payload *expected,
+                                       const char *known, size_t *matched)
+{
+    struct simclient_reply reply;
+    ssize_t rc;
+
+    simclient_reply_start(&reply, expected, known);
+    rc = simclient_reply_feed(&reply, text, strlen(text));
+    CU_ASSERT_EQUAL(rc, -1);
+    if (matched != NULL)
+        *matched = reply.matched;
+    return rc == -1 ? reply.failure : SIMCLIENT_FAILURE_NONE;
+}
+
+static void test_reply_wrong_payload(void)
+{
+    struct simclient_payload expected;
+    char buf[128];
+    size_t len = make_reply("b1", 30, buf, &expected);
+    size_t matched = 0;
+
+    buf[len] = '\0';
+    buf[3 + 20] = buf[3 + 20] == 'A' ? 'B' : 'A'; /* payload byte 20 */
+    CU_ASSERT_EQUAL(feed_bad(buf, &expected, NULL, &matched),
+                    SIMCLIENT_FAILURE_MISMATCH);
+    CU_ASSERT_EQUAL(matched, 20);
+    /* Too short: LF where payload byte 29 should be. */
+    len = make_reply("b1", 30, buf, &expected);
+    buf[3 + 29] = '\n';
+    buf[3 + 30] = '\0';
+    CU_ASSERT_EQUAL(feed_bad(buf, &expected, NULL, &matched),
+                    SIMCLIENT_FAILURE_MISMATCH);
+    CU_ASSERT_EQUAL(matched, 29);
+    /* Too long: a byte where the LF should be. */
+    len = make_reply("b1", 30, buf, &expected);
+    strcpy(buf + len - 1, "Z\n");
+    CU_ASSERT_EQUAL(feed_bad(buf, &expected, NULL, NULL),
+                    SIMCLIENT_FAILURE_MISMATCH);
+}
+
+static void test_reply_long_name(void)
+{
+    struct simclient_payload expected;
+    struct simclient_reply reply;
+    char name[65], buf[128];
+    size_t len;
+
+    /* dummy_server allows names of up to 64 characters. */
+    memset(name, 'x', 64);
+    name[64] = '\0';
+    len = make_reply(name, 20, buf, &expected);
+    simclient_reply_start(&reply, &expected, NULL);
+    CU_ASSERT_EQUAL(simclient_reply_feed(&reply, buf, len), (ssize_t)len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(simclient_reply_name(&reply));
+    CU_ASSERT_STRING_EQUAL(simclient_reply_name(&reply), name);
+}
+
+static void test_reply_bad_name(void)
+{
+    struct simclient_payload expected;
+    char line[SIMCLIENT_REPLY_NAME_MAX + 2], buf[128];
+    struct simclient_reply reply;
+    size_t len = make_reply("b2", 20, buf, &expected);
+
+    buf[len] = '\0';
+    /* The payload echoed without any name (a raw echo server). */
+    simclient_payload_read(&expected, 0, line, 21);
+    line[21] = '\0';
+    CU_ASSERT_EQUAL(feed_bad(line, &expected, NULL, NULL),
+                    SIMCLIENT_FAILURE_NONAME);
+    CU_ASSERT_EQUAL(feed_bad(" c1r1:xyz\n", &expected, NULL, NULL),
+                    SIMCLIENT_FAILURE_NONAME);
+    CU_ASSERT_EQUAL(feed_bad("a\tb c1r1:\n", &expected, NULL, NULL),
+                    SIMCLIENT_FAILURE_NONAME);
+    CU_ASSERT_EQUAL(feed_bad(buf, &expected, "b1", NULL),
+                    SIMCLIENT_FAILURE_SWITCHED);
+    /* A name that never ends is no name, and is not reported as one. */
+    memset(line, 'n', sizeof(line));
+    simclient_reply_start(&reply, &expected, NULL);
+    CU_ASSERT_EQUAL(simclient_reply_feed(&reply, line, sizeof(line)), -1);
+    CU_ASSERT_EQUAL(reply.failure, SIMCLIENT_FAILURE_NONAME);
+    CU_ASSERT_PTR_NULL(simclient_reply_name(&reply));
+}
+
+/* ---- stats and report ------------------------------------------------- */
+
+static void test_percentile(void)
+{
+    uint64_t ten[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
+    uint64_t four[] = { 10, 20, 30, 40 };
+    uint64_t one[] = { 7 };
+    uint64_t twenty[20], thousand[1000];
+
+    for (int i = 0; i < 20; i++)
+        twenty[i] = (uint64_t)i + 1;
+    for (int i = 0; i < 1000; i++)
+        thousand[i] = (uint64_t)i + 1;
+    CU_ASSERT_EQUAL(simclient_stats_percentile(ten, 10, 50), 5);
+    CU_ASSERT_EQUAL(simclient_stats_percentile(ten, 10, 90), 9);
+    CU_ASSERT_EQUAL(simclient_stats_percentile(ten, 10, 99), 10);
+    CU_ASSERT_EQUAL(simclient_stats_percentile(ten, 10, 100), 10);
+    CU_ASSERT_EQUAL(simclient_stats_percentile(four, 4, 50), 20);
+    CU_ASSERT_EQUAL(simclient_stats_percentile(four, 4, 90), 40);
+    CU_ASSERT_EQUAL(simclient_stats_percentile(four, 4, 25), 10);
+    CU_ASSERT_EQUAL(simclient_stats_percentile(one, 1, 50), 7);
+    CU_ASSERT_EQUAL(simclient_stats_percentile(one, 1, 99), 7);
+    CU_ASSERT_EQUAL(simclient_stats_percentile(twenty, 20, 90), 18);
+    CU_ASSERT_EQUAL(simclient_stats_percentile(twenty, 20, 99), 20);
+    /* 99.9 / 100 * 1000 is 999.0000000000001 in doubles: rank must be 999. */
+    CU_ASSERT_EQUAL(simclient_stats_percentile(thousand, 1000, 99.9), 999);
+    CU_ASSERT_EQUAL(simclient_stats_percentile(thousand, 1000, 99), 990);
+    CU_ASSERT_EQUAL(simclient_stats_percentile(NULL, 0, 50), 0);
+}
+
+static void add_conn(struct simclient_stats *stats, enum simclient_failure f,
+                     const char *backend, unsigned long sent,
+                     unsigned long ok)
+{
+    struct simclient_stats_conn conn = { f, false, backend, sent, ok };
+
+    simclient_stats_add_conn(stats, &conn);
+}
+
+static void test_stats_counts(void)
+{
+    struct simclient_stats stats;
+    uint64_t samples[] = { 30, 10, 50, 20, 40 };
+
+    simclient_stats_init(&stats);
+    for (int i = 0; i < 5; i++)
+        simclient_stats_add_latency(&stats, samples[i]);
+    add_conn(&stats, SIMCLIENT_FAILURE_NONE, "b2", 3, 3);
+    add_conn(&stats, SIMCLIENT_FAILURE_NONE, "b1", 3, 3);
+    CU_ASSERT_TRUE(simclient_stats_passed(&stats));
+    add_conn(&stats, SIMCLIENT_FAILURE_MISMATCH, "b2", 2, 1);
+    add_conn(&stats, SIMCLIENT_FAILURE_CONNECT, NULL, 0, 0);
+    simclient_stats_finish(&stats);
+    CU_ASSERT_FALSE(simclient_stats_passed(&stats));
+    CU_ASSERT_EQUAL(stats.connections, 4);
+    CU_ASSERT_EQUAL(stats.connections_failed, 2);
+    CU_ASSERT_EQUAL(stats.requests_sent, 8);
+    CU_ASSERT_EQUAL(stats.requests_ok, 7);
+    CU_ASSERT_EQUAL(stats.errors[SIMCLIENT_FAILURE_MISMATCH], 1);
+    CU_ASSERT_EQUAL(stats.errors[SIMCLIENT_FAILURE_CONNECT], 1);
+    CU_ASSERT_EQUAL_FATAL(stats.backend_count, 2);
+    CU_ASSERT_STRING_EQUAL(stats.backends[0].name, "b1");
+    CU_ASSERT_EQUAL(stats.backends[1].connections, 2);
+    CU_ASSERT_EQUAL(stats.latency_ns[0], 10);
+    CU_ASSERT_EQUAL(simclient_stats_percentile(stats.latency_ns,
+                                               stats.latency_count, 50), 30);
+    simclient_stats_free(&stats);
+}
+
+static void test_report_json(void)
+{
+    struct simclient_stats stats;
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    simclient_stats_init(&stats);
+    add_conn(&stats, SIMCLIENT_FAILURE_TIMEOUT, "b\"1\\", 1, 0);
+    simclient_stats_add_latency(&stats, 2500000);
+    simclient_stats_finish(&stats);
+    CU_ASSERT_EQUAL(simclient_report_json(out, &stats), 0);
+    fclose(out);
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"connections\":1,"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"connections_failed\":1,"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"connect\":0,\"reset\":0,"
+                                        "\"closed\":0,\"mismatch\":0,"
+                                        "\"noname\":0,\"switched\":0,"
+                                        "\"timeout\":1}"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"backends\":{\"b\\\"1\\\\\":1}"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"p50\":2.500"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"passed\":false"));
+    free(text);
+    simclient_stats_free(&stats);
+}
+
+static CU_TestInfo simclient_tests[] = {
+    { "options: defaults", test_options_defaults },
+    { "options: every option", test_options_all },
+    { "options: --duration units", test_options_duration_units },
+    { "options: --help and --version", test_options_help_version },
+    { "options: bad command lines", test_options_bad },
+    { "options: --size must fit the tag", test_options_size_fits_tag },
+    { "payload: layout", test_payload_layout },
+    { "payload: same seed, same bytes", test_payload_seed_determinism },
+    { "payload: slices equal the whole", test_payload_slices },
+    { "reply: good reply", test_reply_good },
+    { "reply: partial input", test_reply_partial },
+    { "reply: wrong payload", test_reply_wrong_payload },
+    { "reply: 64-character name", test_reply_long_name },
+    { "reply: missing, bad or switched name", test_reply_bad_name },
+    { "stats: percentiles by hand", test_percentile },
+    { "stats: counts, backends, samples", test_stats_counts },
+    { "report: JSON summary", test_report_json },
+    CU_TEST_INFO_NULL,
+};
+
+TEST_SUITE(simclient, simclient_tests)
