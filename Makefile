@@ -16,6 +16,7 @@ CPPFLAGS += -Icommon -D_GNU_SOURCE -MMD -MP
 STD       = -std=c11
 LDLIBS   += -lpthread -lm
 BUILD    ?= build
+BIN      ?= .
 
 ALL_CFLAGS = $(STD) $(WARNINGS) $(CFLAGS)
 
@@ -35,18 +36,21 @@ SIMCLIENT_OBJ := $(call obj,$(SIMCLIENT_SRC))
 TEST_OBJ      := $(call obj,$(TEST_SRC)) \
                  $(call obj,$(call not_main,$(PROXY_SRC) $(BACKEND_SRC) $(SIMCLIENT_SRC)))
 
-PROGRAMS = proxy_server dummy_server simulate_client
+PROGRAMS = $(BIN)/proxy_server $(BIN)/dummy_server $(BIN)/simulate_client
 
-.PHONY: all test unit integration clean cunit
+.PHONY: all test unit integration clean cunit asan tsan
 all: $(PROGRAMS)
 
-proxy_server: $(PROXY_OBJ) $(COMMON_OBJ)
+$(BIN)/proxy_server: $(PROXY_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-dummy_server: $(BACKEND_OBJ) $(COMMON_OBJ)
+$(BIN)/dummy_server: $(BACKEND_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-simulate_client: $(SIMCLIENT_OBJ) $(COMMON_OBJ)
+$(BIN)/simulate_client: $(SIMCLIENT_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/%.o: %.c
@@ -77,11 +81,24 @@ unit: $(BUILD)/test_runner
 	$(BUILD)/test_runner
 
 integration: $(PROGRAMS)
-	tests/integration/run.sh
+	BIN_DIR=$(BIN) tests/integration/run.sh
 
 test: unit integration
 
+# The same tests on instrumented builds (objects and binaries in build/asan
+# and build/tsan); the first sanitizer report fails the run.
+SAN_CFLAGS = -O1 -g -fno-omit-frame-pointer
+asan:
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=66 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=66 \
+	$(MAKE) BUILD=build/asan BIN=build/asan/bin \
+	  CFLAGS="$(SAN_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all" test
+tsan:
+	TSAN_OPTIONS=halt_on_error=1:exitcode=66 \
+	$(MAKE) BUILD=build/tsan BIN=build/tsan/bin \
+	  CFLAGS="$(SAN_CFLAGS) -fsanitize=thread" test
+
 clean:
-	rm -rf $(BUILD) $(PROGRAMS)
+	rm -rf build proxy_server dummy_server simulate_client
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

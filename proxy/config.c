@@ -389,12 +389,12 @@ static int apply_file_line(struct config *cfg, char *line, char *err,
     if (kind == 0)
         return 0;
     if (kind == -1) {
-        snprintf(err, errlen, "'%s' needs a value (\"name value\")", name);
+        snprintf(err, errlen, "'%.100s' needs a value (\"name value\")", name);
         return -1;
     }
     def = find_option(name);
     if (def == NULL || def->apply == NULL) {
-        snprintf(err, errlen, "unknown setting '%s'", name);
+        snprintf(err, errlen, "unknown setting '%.100s'", name);
         return -1;
     }
     return def->apply(cfg, value, err, errlen);

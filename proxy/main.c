@@ -145,7 +145,6 @@ static int proxy_setup(struct proxy *p, const struct config *cfg,
         p->signal_fd == -1 || p->listen_fd == -1 ||
         (cfg->stats_enabled && p->stats_fd == -1))
         return -1;
-    log_start(cfg, log, p->listen_fd, p->stats_fd);
     p->pool = pool_start((size_t)cfg->threads, &p->shared, log);
     if (p->pool == NULL) {
         log_event(log, LOG_ERROR, "thread_fail", "err=%s",
@@ -157,6 +156,8 @@ static int proxy_setup(struct proxy *p, const struct config *cfg,
                   strerrorname_np(errno));
         return -1;
     }
+    /* Logged once every thread runs: "start" means ready. */
+    log_start(cfg, log, p->listen_fd, p->stats_fd);
     return 0;
 }
 

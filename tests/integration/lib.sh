@@ -6,7 +6,19 @@
 # killed and reaped by cleanup(), which run.sh installs as an EXIT trap.
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# Where the binaries are: the repository root, or a sanitizer build's bin/.
+BIN_DIR=$(cd "$ROOT" && cd "${BIN_DIR:-.}" && pwd) || exit 2
+for prog in proxy_server dummy_server simulate_client; do
+    if [ ! -x "$BIN_DIR/$prog" ]; then
+        echo "$BIN_DIR/$prog is missing: run make first" >&2
+        exit 2
+    fi
+done
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/proxylab-it.XXXXXX")
+# Sanitizer reports of any process go to files that check() looks for.
+for var in ASAN_OPTIONS UBSAN_OPTIONS TSAN_OPTIONS; do
+    export "$var=${!var:+${!var}:}log_path=$WORK/sanitizer"
+done
 PIDS=()
 PASSED=0
 FAILED=0
@@ -51,7 +63,7 @@ port_of() {
 start_dummy() {
     local name=$1 line
     shift
-    "$ROOT/dummy_server" 0 --name "$name" "$@" 2>"$WORK/$name.log" &
+    "$BIN_DIR/dummy_server" 0 --name "$name" "$@" 2>"$WORK/$name.log" &
     DUMMY_PID=$!
     PIDS+=("$DUMMY_PID")
     line=$(wait_for_line "$WORK/$name.log" 'ev=listen') || return 1
@@ -63,7 +75,7 @@ start_dummy() {
 start_proxy() {
     local name=$1 line
     shift
-    "$ROOT/proxy_server" -l 127.0.0.1:0 "$@" 2>"$WORK/$name.log" &
+    "$BIN_DIR/proxy_server" -l 127.0.0.1:0 "$@" 2>"$WORK/$name.log" &
     PROXY_PID=$!
     PIDS+=("$PROXY_PID")
     line=$(wait_for_line "$WORK/$name.log" 'ev=start') || return 1
@@ -78,7 +90,7 @@ stop() {
 
 # client [OPTIONS...]: simulate_client against the proxy, quiet, bounded.
 client() {
-    timeout 60 "$ROOT/simulate_client" --port "$PROXY_PORT" -q "$@"
+    timeout 60 "$BIN_DIR/simulate_client" --port "$PROXY_PORT" -q "$@"
 }
 
 # check NAME COMMAND...: runs one test function and counts the result.
@@ -89,6 +101,12 @@ check() {
     # its trap kills whatever the test started, whatever way it ends.
     ( set -e ${TRACE:+-x}; trap cleanup_processes EXIT; "$@" ) >"$WORK/$name.out" 2>&1
     status=$?
+    if compgen -G "$WORK/sanitizer*" >/dev/null; then
+        echo "sanitizer report:" >>"$WORK/$name.out"
+        cat "$WORK"/sanitizer* >>"$WORK/$name.out"
+        rm -f "$WORK"/sanitizer*
+        status=1
+    fi
     if [ "$status" -eq 0 ]; then
         PASSED=$((PASSED + 1))
         echo "PASS  $name"
