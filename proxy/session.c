@@ -350,6 +350,20 @@ void session_start(struct session_ctx *ctx, int client_fd, uint64_t sid,
 
 /* --- events ------------------------------------------------------------ */
 
+/* Logs the connect, with the proxy's own address on the backend side:
+ * the backend sees it as its peer, which ties its log to this session. */
+static void log_connected(struct session_ctx *ctx, const struct session *s)
+{
+    struct net_addr local;
+    char addr[NET_ADDR_STRLEN] = "-";
+
+    if (net_local_addr(s->backend.fd, &local) == 0)
+        net_addr_format(&local, addr, sizeof(addr));
+    log_event(ctx->log, LOG_INFO, "connected", "sid=%llu be=%s local=%s "
+              "ms=%.3f", (unsigned long long)s->id,
+              backend_name(ctx, s->backend_index), addr, elapsed_ms(s));
+}
+
 /* The connect finished one way or the other. */
 static void on_connect_result(struct session_ctx *ctx, struct session *s)
 {
@@ -363,9 +377,8 @@ static void on_connect_result(struct session_ctx *ctx, struct session *s)
     s->state = SESSION_RELAYING;
     net_set_nodelay(s->client.fd);
     net_set_nodelay(s->backend.fd);
-    log_event(ctx->log, LOG_INFO, "connected", "sid=%llu be=%s ms=%.3f",
-              (unsigned long long)s->id, backend_name(ctx, s->backend_index),
-              elapsed_ms(s));
+    if (log_enabled(ctx->log, LOG_INFO))
+        log_connected(ctx, s);
     s->up_status = RELAY_WANT_READ;
     s->down_status = RELAY_WANT_READ;
     if (set_interest(ctx, &s->client, EPOLLIN) == -1 ||

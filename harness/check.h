@@ -1,0 +1,46 @@
+/*
+ * check: judges one expectation of a scenario from a run's outcome.
+ *
+ * Each check reads only the logs (struct outcome): the proxy's picks and
+ * releases replayed in seq order, the backends' and clients' per-connection
+ * lines, and the runner's timeline. A failed check says, in words a student
+ * can act on, which decision or connection broke it, with the numbers, e.g.
+ * "pick 17 (t=0.842s) chose b2 with 3 active while b1 had 1".
+ *
+ * Pure functions over read-only data. Single-threaded.
+ */
+#ifndef CHECK_H
+#define CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "outcome.h"
+#include "scenario.h"
+
+#define CHECK_REASON_MAX 512
+
+struct check_verdict {
+    bool passed;                /* what the check found, before expect-fail */
+    bool ok;                    /* passed, or failed under expect-fail */
+    char reason[CHECK_REASON_MAX];  /* why (also on success: what was seen) */
+};
+
+/* Judges expectation e against outcome. */
+void check_run(const struct scenario_expect *e, const struct outcome *outcome,
+               struct check_verdict *verdict);
+
+/* Per-backend figures for the report table, from the proxy's log. */
+struct check_backend_row {
+    long connections;           /* connected sessions */
+    double share_pct;           /* of all connected sessions */
+    int peak_active;            /* highest active count in the replay */
+    long failures;              /* connect_fail events */
+    long picks;
+};
+
+/* Fills rows[0..scenario->backend_count). */
+void check_backend_table(const struct outcome *outcome,
+                         struct check_backend_row *rows);
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * outcome: everything one scenario run produced, for the checks and the
+ * reports: the parsed logs of every process, the exit statuses, and the
+ * samples the runner took while it ran.
+ *
+ * The harness' own timeline log (trace "timeline") has one line per thing
+ * the runner did, with the same CLOCK_MONOTONIC ts as every other log:
+ *
+ *   ev=proxy_start pid=N port=N
+ *   ev=backend_start be=b1 pid=N port=N        (also after a restart)
+ *   ev=fault action=crash|stop|pause|resume|restart|start be=b1 line=N
+ *   ev=burst_start burst=N clients=N line=N     (N: index into bursts[])
+ *   ev=burst_end burst=N status=N
+ *   ev=threads count=N                         (one per sample)
+ *   ev=run_end reason=done|timeout|interrupted
+ *
+ * Filled by the runner, read-only for the checks and reports.
+ */
+#ifndef OUTCOME_H
+#define OUTCOME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "scenario.h"
+#include "trace.h"
+
+/* One client burst as it ran. */
+struct outcome_burst {
+    int event;                  /* index into scenario->events */
+    int exit_status;            /* simulate_client's; -1 if it never ran */
+    struct trace log;           /* its per-connection log (ev=conn lines) */
+};
+
+struct outcome {
+    const struct scenario *scenario;
+    double start_ts;            /* the proxy's start line */
+    double end_ts;              /* run_end */
+    bool timed_out;             /* the scenario's time limit was hit */
+    int proxy_exit_status;      /* after SIGTERM; 0 expected */
+    struct trace proxy;
+    struct trace backends[SCENARIO_MAX_BACKENDS];   /* all starts appended */
+    struct outcome_burst bursts[SCENARIO_MAX_EVENTS];
+    size_t burst_count;
+    struct trace timeline;      /* the runner's own log, above */
+};
+
+/* Makes an empty outcome for scenario (all traces empty). */
+void outcome_init(struct outcome *outcome, const struct scenario *scenario);
+
+/* Frees every trace. */
+void outcome_free(struct outcome *outcome);
+
+#endif

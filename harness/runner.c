@@ -1,0 +1,797 @@
+/*
+ * runner: start the processes, play the timeline, stop everything, load
+ * the logs. See runner.h.
+ */
+#include "runner.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "child.h"
+#include "clock.h"
+#include "log.h"
+#include "logfmt.h"
+#include "net.h"
+#include "tail.h"
+
+#define RUNNER_ARGS_MAX 96
+#define RUNNER_START_WAIT_MS 5000
+#define RUNNER_TICK_MS 5
+#define RUNNER_SAMPLE_MS 100
+
+struct backend_proc {
+    struct child child;
+    int port;                   /* 0 until known */
+    bool running;
+    char log_path[600];
+    struct tail tail;           /* for -v */
+};
+
+struct burst_proc {
+    struct child child;
+    int event;                  /* index into scenario->events */
+    char log_path[600];
+    struct tail tail;           /* for -v */
+};
+
+/* One run's state. */
+struct run {
+    const struct scenario *sc;
+    const struct runner_options *opt;
+    unsigned long seed;
+    char dir[512];
+    bool temp_dir;
+    pid_t group;
+    int timeline_fd;
+    struct logger timeline;
+    struct child proxy;
+    int proxy_port;
+    char proxy_log[600];
+    struct tail proxy_tail;
+    uint64_t t0_ms;
+    struct backend_proc backends[SCENARIO_MAX_BACKENDS];
+    struct burst_proc bursts[SCENARIO_MAX_EVENTS];
+    size_t burst_count;
+    bool fired[SCENARIO_MAX_EVENTS];
+    long picks[SCENARIO_MAX_BACKENDS];
+    uint64_t next_sample_ms;
+    char *err;
+    size_t errlen;
+};
+
+static int start_delayed(struct run *run, uint64_t elapsed_ms);
+
+/* --- arguments ---------------------------------------------------------- */
+
+struct args {
+    char *argv[RUNNER_ARGS_MAX + 1];
+    char store[RUNNER_ARGS_MAX][160];
+    int count;
+};
+
+static void args_add(struct args *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void args_add(struct args *a, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (a->count == RUNNER_ARGS_MAX)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(a->store[a->count], sizeof(a->store[0]), fmt, ap);
+    va_end(ap);
+    a->argv[a->count] = a->store[a->count];
+    a->argv[++a->count] = NULL;
+}
+
+/* Adds "--key value" (or "--key" for a flag) for each option. */
+static void args_options(struct args *a, const struct scenario_option *opts,
+                         size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        args_add(a, "--%s", opts[i].key);
+        if (opts[i].value[0] != '\0')
+            args_add(a, "%s", opts[i].value);
+    }
+}
+
+/* --- waiting for a process to be ready ---------------------------------- */
+
+/* What wait_ready looks for: the first line with ev=<event>, and the port
+ * of its <key>=HOST:PORT. */
+struct ready_probe {
+    const char *event;
+    const char *key;
+    int port;
+    double ts;
+};
+
+static void probe_line(char *line, void *arg)
+{
+    struct ready_probe *probe = arg;
+    struct logfmt_pair pairs[32];
+    const char *ev, *addr, *colon;
+    int count;
+
+    if (probe->port > 0)
+        return;
+    count = logfmt_parse(line, pairs, 32);
+    ev = count > 0 ? logfmt_get(pairs, count, "ev") : NULL;
+    if (ev == NULL || strcmp(ev, probe->event) != 0)
+        return;
+    addr = logfmt_get(pairs, count, probe->key);
+    colon = addr != NULL ? strrchr(addr, ':') : NULL;
+    if (colon != NULL)
+        probe->port = atoi(colon + 1);
+    if (logfmt_get(pairs, count, "ts") != NULL)
+        probe->ts = atof(logfmt_get(pairs, count, "ts"));
+}
+
+/*
+ * Follows log_path until the ready line shows up (returns its port), the
+ * process exits, or the wait times out (returns -1, err filled).
+ */
+static int wait_ready(struct run *run, struct child *child,
+                      const char *log_path, struct ready_probe *probe,
+                      const char *what)
+{
+    uint64_t deadline = clock_now_ms() + RUNNER_START_WAIT_MS;
+    struct tail tail;
+
+    tail_init(&tail, log_path);
+    while (probe->port <= 0) {
+        tail_poll(&tail, probe_line, probe);
+        if (probe->port > 0)
+            break;
+        if (child_wait(child, 0) || clock_now_ms() > deadline) {
+            snprintf(run->err, run->errlen, "%s did not start (%s); see %s",
+                     what, child->exited ? "it exited" : "no ready line",
+                     log_path);
+            tail_close(&tail);
+            return -1;
+        }
+        poll(NULL, 0, 2);
+    }
+    tail_close(&tail);
+    return probe->port;
+}
+
+/* --- backends ---------------------------------------------------------- */
+
+/* A free port for a backend that starts later (reserved by binding port 0
+ * and releasing it: the kernel will not hand it out again soon). */
+static int reserve_port(void)
+{
+    struct net_addr addr, bound;
+    char err[128];
+    int fd, port = -1;
+
+    if (net_parse_hostport("127.0.0.1:0", NULL, &addr, err, sizeof(err)) == -1)
+        return -1;
+    fd = net_listen(&addr, 1);
+    if (fd == -1)
+        return -1;
+    if (net_local_addr(fd, &bound) == 0)
+        port = net_addr_port(&bound);
+    close(fd);
+    return port;
+}
+
+static int start_backend(struct run *run, size_t index)
+{
+    const struct scenario_backend *b = &run->sc->backends[index];
+    struct backend_proc *proc = &run->backends[index];
+    struct ready_probe probe = { "listen", "addr", 0, 0 };
+    struct args a = { .count = 0 };
+    char what[64];
+
+    args_add(&a, "%s/dummy_server", run->opt->bin_dir);
+    args_add(&a, "%d", proc->port);
+    args_add(&a, "--name");
+    args_add(&a, "%s", b->name);
+    args_add(&a, "--seed");
+    args_add(&a, "%lu", run->seed * 31 + index + 1);
+    args_options(&a, b->options, b->option_count);
+    if (child_start(&proc->child, a.argv, proc->log_path, &run->group) == -1) {
+        snprintf(run->err, run->errlen, "cannot start dummy_server: %s",
+                 strerror(errno));
+        return -1;
+    }
+    snprintf(what, sizeof(what), "backend %s", b->name);
+    if (wait_ready(run, &proc->child, proc->log_path, &probe, what) == -1)
+        return -1;
+    proc->port = probe.port;
+    proc->running = true;
+    log_event(&run->timeline, LOG_INFO, "backend_start", "be=%s pid=%d port=%d",
+              b->name, (int)proc->child.pid, proc->port);
+    return 0;
+}
+
+/* Starts a backend again on its port; the port may take a moment to be
+ * free after a crash, so it tries a few times. */
+static int restart_backend(struct run *run, size_t index)
+{
+    for (int attempt = 0; attempt < 20; attempt++) {
+        child_wait(&run->backends[index].child, 0);
+        if (start_backend(run, index) == 0)
+            return 0;
+        child_signal(&run->backends[index].child, SIGKILL);
+        child_wait(&run->backends[index].child, 1000);
+        poll(NULL, 0, 50);
+    }
+    return -1;
+}
+
+/* --- the proxy ---------------------------------------------------------- */
+
+static void proxy_backend_args(struct run *run, struct args *a)
+{
+    for (size_t i = 0; i < run->sc->backend_count; i++) {
+        const struct scenario_backend *b = &run->sc->backends[i];
+
+        args_add(a, "-b");
+        args_add(a, "%s=127.0.0.1:%d,weight=%d,maxconn=%d", b->name,
+                 run->backends[i].port, b->weight, b->maxconn);
+    }
+}
+
+static int start_proxy(struct run *run)
+{
+    struct ready_probe probe = { "start", "listen", 0, 0 };
+    struct args a = { .count = 0 };
+
+    args_add(&a, "%s/proxy_server", run->opt->bin_dir);
+    args_add(&a, "--listen");
+    args_add(&a, "127.0.0.1:0");
+    args_add(&a, "--seed");
+    args_add(&a, "%lu", run->seed);
+    args_add(&a, "--log-level");
+    args_add(&a, "info");
+    proxy_backend_args(run, &a);
+    args_options(&a, run->sc->proxy, run->sc->proxy_count);
+    if (child_start(&run->proxy, a.argv, run->proxy_log, &run->group) == -1) {
+        snprintf(run->err, run->errlen, "cannot start proxy_server: %s",
+                 strerror(errno));
+        return -1;
+    }
+    if (wait_ready(run, &run->proxy, run->proxy_log, &probe,
+                   "proxy_server") == -1)
+        return -1;
+    run->proxy_port = probe.port;
+    run->t0_ms = clock_now_ms();
+    log_event(&run->timeline, LOG_INFO, "proxy_start", "pid=%d port=%d",
+              (int)run->proxy.pid, run->proxy_port);
+    return 0;
+}
+
+/* --- bursts ------------------------------------------------------------- */
+
+static int start_burst(struct run *run, int event_index)
+{
+    const struct scenario_burst *b = &run->sc->events[event_index].burst;
+    struct burst_proc *proc = &run->bursts[run->burst_count];
+    struct args a = { .count = 0 };
+
+    proc->event = event_index;
+    snprintf(proc->log_path, sizeof(proc->log_path), "%s/burst-%zu.log",
+             run->dir, run->burst_count);
+    tail_init(&proc->tail, proc->log_path);
+    args_add(&a, "%s/simulate_client", run->opt->bin_dir);
+    args_add(&a, "--port");
+    args_add(&a, "%d", run->proxy_port);
+    args_add(&a, "--clients");
+    args_add(&a, "%d", b->clients);
+    args_add(&a, "--requests");
+    args_add(&a, "%d", b->requests);
+    args_add(&a, "--size");
+    args_add(&a, "%ld", b->size);
+    args_add(&a, "--hold");
+    args_add(&a, "%ldms", b->hold_ms);
+    args_add(&a, "--ramp");
+    args_add(&a, "%ldms", b->ramp_ms);
+    args_add(&a, "--timeout");
+    args_add(&a, "%ldms", b->timeout_ms);
+    args_add(&a, "--seed");
+    args_add(&a, "%lu", run->seed + (unsigned long)event_index);
+    args_add(&a, "--log-level");
+    args_add(&a, "info");
+    args_add(&a, "--quiet");
+    if (b->half_close)
+        args_add(&a, "--half-close");
+    if (child_start(&proc->child, a.argv, proc->log_path, &run->group) == -1)
+        return -1;
+    log_event(&run->timeline, LOG_INFO, "burst_start", "burst=%zu clients=%d "
+              "line=%d", run->burst_count, b->clients,
+              run->sc->events[event_index].line);
+    run->burst_count++;
+    return 0;
+}
+
+/* --- the timeline ------------------------------------------------------- */
+
+/* Applies a fault action to its backend. Returns -1 if a (re)start failed. */
+static int apply_fault(struct run *run, const struct scenario_event *ev)
+{
+    struct backend_proc *proc = &run->backends[ev->backend];
+
+    switch (ev->action) {
+    case SCENARIO_CRASH:
+    case SCENARIO_STOP:
+        child_signal(&proc->child, ev->action == SCENARIO_CRASH ? SIGKILL
+                                                                : SIGTERM);
+        child_signal(&proc->child, SIGCONT);
+        if (!child_wait(&proc->child, 2000)) {
+            child_signal(&proc->child, SIGKILL);
+            child_wait(&proc->child, 1000);
+        }
+        proc->running = false;
+        return 0;
+    case SCENARIO_PAUSE:
+        child_signal(&proc->child, SIGSTOP);
+        return 0;
+    case SCENARIO_RESUME:
+        child_signal(&proc->child, SIGCONT);
+        return 0;
+    case SCENARIO_RESTART:
+    case SCENARIO_START:
+        if (proc->running && !child_wait(&proc->child, 0)) {
+            child_signal(&proc->child, SIGKILL);
+            child_signal(&proc->child, SIGCONT);
+            child_wait(&proc->child, 1000);
+        }
+        return restart_backend(run, (size_t)ev->backend);
+    case SCENARIO_CLIENTS:
+        break;
+    }
+    return 0;
+}
+
+static int fire(struct run *run, size_t index)
+{
+    const struct scenario_event *ev = &run->sc->events[index];
+
+    run->fired[index] = true;
+    if (ev->action == SCENARIO_CLIENTS)
+        return start_burst(run, (int)index);
+    log_event(&run->timeline, LOG_INFO, "fault", "action=%s be=%s line=%d",
+              scenario_action_name(ev->action),
+              run->sc->backends[ev->backend].name, ev->line);
+    return apply_fault(run, ev);
+}
+
+/* Counts picks per backend from a proxy log line; with -v echoes it. */
+static void on_proxy_line(char *line, void *arg)
+{
+    struct run *run = arg;
+    struct logfmt_pair pairs[32];
+    const char *ev, *be;
+    int count, index;
+
+    if (run->opt->verbose)
+        fprintf(stderr, "[proxy] %s\n", line);
+    count = logfmt_parse(line, pairs, 32);
+    ev = count > 0 ? logfmt_get(pairs, count, "ev") : NULL;
+    if (ev == NULL || strcmp(ev, "pick") != 0)
+        return;
+    be = logfmt_get(pairs, count, "be");
+    index = be != NULL ? scenario_backend_index(run->sc, be) : -1;
+    if (index >= 0)
+        run->picks[index]++;
+}
+
+/* The unfired event that is due and earliest (file order breaks ties), or
+ * -1. Picking the earliest each time keeps the order of the timeline even
+ * when the loop fell behind. */
+static int next_due(const struct run *run, uint64_t elapsed_ms)
+{
+    int best = -1;
+    uint64_t best_time = 0;
+
+    for (size_t i = 0; i < run->sc->event_count; i++) {
+        const struct scenario_event *ev = &run->sc->events[i];
+        uint64_t when = ev->trigger == SCENARIO_AT_TIME ? (uint64_t)ev->at_ms
+                                                        : elapsed_ms;
+
+        if (run->fired[i] || when > elapsed_ms)
+            continue;
+        if (ev->trigger == SCENARIO_AT_PICKS &&
+            run->picks[ev->watch_backend] < ev->picks)
+            continue;
+        if (best < 0 || when < best_time) {
+            best = (int)i;
+            best_time = when;
+        }
+    }
+    return best;
+}
+
+/* Fires every event that is due; returns -1 when one could not be done. */
+static int fire_due(struct run *run, uint64_t elapsed_ms)
+{
+    int index;
+
+    while ((index = next_due(run, elapsed_ms)) >= 0) {
+        if (fire(run, (size_t)index) == -1)
+            return -1;
+    }
+    return 0;
+}
+
+/* --- watching ----------------------------------------------------------- */
+
+static int count_threads(pid_t pid)
+{
+    char path[64];
+    DIR *dir;
+    struct dirent *entry;
+    int count = 0;
+
+    snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+    dir = opendir(path);
+    if (dir == NULL)
+        return -1;
+    while ((entry = readdir(dir)) != NULL)
+        count += entry->d_name[0] != '.';
+    closedir(dir);
+    return count;
+}
+
+static void sample_threads(struct run *run, uint64_t now_ms)
+{
+    int count;
+
+    if (now_ms < run->next_sample_ms)
+        return;
+    run->next_sample_ms = now_ms + RUNNER_SAMPLE_MS;
+    count = count_threads(run->proxy.pid);
+    if (count > 0)
+        log_event(&run->timeline, LOG_INFO, "threads", "count=%d", count);
+}
+
+static void echo_line(char *line, void *arg)
+{
+    fprintf(stderr, "[%s] %s\n", (const char *)arg, line);
+}
+
+/* With -v: prints what every backend and burst logged since last time. */
+static void echo_logs(struct run *run)
+{
+    char label[48];
+
+    for (size_t i = 0; i < run->sc->backend_count; i++)
+        tail_poll(&run->backends[i].tail, echo_line,
+                  (void *)run->sc->backends[i].name);
+    for (size_t i = 0; i < run->burst_count; i++) {
+        snprintf(label, sizeof(label), "burst %zu", i);
+        tail_poll(&run->bursts[i].tail, echo_line, label);
+    }
+}
+
+/* Collects ended children; logs the end of each burst. Returns the number
+ * of bursts still running. */
+static size_t reap(struct run *run)
+{
+    struct child *all[SCENARIO_MAX_BACKENDS + SCENARIO_MAX_EVENTS + 1];
+    bool was_done[SCENARIO_MAX_EVENTS];
+    size_t running = 0;
+    int n = 0;
+
+    all[n++] = &run->proxy;
+    for (size_t i = 0; i < run->sc->backend_count; i++)
+        all[n++] = &run->backends[i].child;
+    for (size_t i = 0; i < run->burst_count; i++) {
+        was_done[i] = run->bursts[i].child.exited;
+        all[n++] = &run->bursts[i].child;
+    }
+    child_reap(all, n);
+    for (size_t i = 0; i < run->burst_count; i++) {
+        const struct child *c = &run->bursts[i].child;
+
+        if (c->exited && !was_done[i])
+            log_event(&run->timeline, LOG_INFO, "burst_end",
+                      "burst=%zu status=%d", i, c->status);
+        running += !c->exited;
+    }
+    return running;
+}
+
+static bool all_fired(const struct run *run)
+{
+    for (size_t i = 0; i < run->sc->event_count; i++) {
+        if (!run->fired[i] && run->sc->events[i].trigger == SCENARIO_AT_TIME)
+            return false;
+    }
+    return true;
+}
+
+static void show_progress(const struct run *run, uint64_t elapsed_ms,
+                          size_t running)
+{
+    long picks = 0;
+
+    for (size_t i = 0; i < run->sc->backend_count; i++)
+        picks += run->picks[i];
+    fprintf(stderr, "\r\033[K  %s  t=%.1fs  bursts running %zu  picks %ld",
+            run->sc->path, (double)elapsed_ms / 1000.0, running, picks);
+}
+
+/* Plays the timeline until every timed event fired and every burst ended,
+ * or the time limit, or an interrupt. Returns the reason. */
+static const char *play(struct run *run, struct outcome *outcome)
+{
+    uint64_t limit = run->t0_ms + (uint64_t)run->sc->timeout_ms;
+
+    for (;;) {
+        uint64_t now = clock_now_ms();
+        size_t running;
+
+        tail_poll(&run->proxy_tail, on_proxy_line, run);
+        if (run->opt->verbose)
+            echo_logs(run);
+        if (start_delayed(run, now - run->t0_ms) == -1 ||
+            fire_due(run, now - run->t0_ms) == -1)
+            return "start_failed";
+        sample_threads(run, now);
+        running = reap(run);
+        if (run->opt->progress)
+            show_progress(run, now - run->t0_ms, running);
+        if (run->opt->interrupted != NULL && *run->opt->interrupted)
+            return "interrupted";
+        if (run->proxy.exited)
+            return "proxy_exited";
+        if (now >= limit) {
+            outcome->timed_out = true;
+            return "timeout";
+        }
+        if (running == 0 && all_fired(run))
+            return "done";
+        poll(NULL, 0, RUNNER_TICK_MS);
+    }
+}
+
+/* SIGTERM the proxy (it drains and exits 0), then the backends; whatever
+ * is left is killed with the group. */
+static void stop_all(struct run *run, struct outcome *outcome)
+{
+    child_signal(&run->proxy, SIGTERM);
+    if (!child_wait(&run->proxy, 10000))
+        child_signal(&run->proxy, SIGKILL);
+    child_wait(&run->proxy, 1000);
+    outcome->proxy_exit_status = run->proxy.exited ? run->proxy.status : -1;
+    for (size_t i = 0; i < run->sc->backend_count; i++) {
+        child_signal(&run->backends[i].child, SIGTERM);
+        child_signal(&run->backends[i].child, SIGCONT);
+    }
+    for (size_t i = 0; i < run->sc->backend_count; i++)
+        child_wait(&run->backends[i].child, 2000);
+    for (size_t i = 0; i < run->burst_count; i++)
+        child_signal(&run->bursts[i].child, SIGTERM);
+    for (size_t i = 0; i < run->burst_count; i++)
+        child_wait(&run->bursts[i].child, 2000);
+    child_kill_group(run->group);
+    run->group = 0;
+}
+
+/* Reads every log of the run into the outcome. */
+static void load_logs(struct run *run, struct outcome *outcome)
+{
+    char path[600];
+
+    trace_load(&outcome->proxy, run->proxy_log);
+    snprintf(path, sizeof(path), "%s/timeline.log", run->dir);
+    trace_load(&outcome->timeline, path);
+    for (size_t i = 0; i < run->sc->backend_count; i++)
+        trace_load(&outcome->backends[i], run->backends[i].log_path);
+    for (size_t i = 0; i < run->burst_count; i++) {
+        outcome->bursts[i].event = run->bursts[i].event;
+        outcome->bursts[i].exit_status = run->bursts[i].child.exited
+                                         ? run->bursts[i].child.status : -1;
+        trace_load(&outcome->bursts[i].log, run->bursts[i].log_path);
+    }
+    outcome->burst_count = run->burst_count;
+    for (size_t i = 0; i < outcome->proxy.count; i++) {
+        if (trace_is(&outcome->proxy.events[i], "start")) {
+            outcome->start_ts = outcome->proxy.events[i].ts;
+            break;
+        }
+    }
+}
+
+/* Backends declared with start=D come up D after the proxy started. */
+static int start_delayed(struct run *run, uint64_t elapsed_ms)
+{
+    for (size_t i = 0; i < run->sc->backend_count; i++) {
+        const struct scenario_backend *b = &run->sc->backends[i];
+
+        if (b->start_ms <= 0 || b->down || run->backends[i].running ||
+            run->backends[i].child.pid != 0 ||
+            elapsed_ms < (uint64_t)b->start_ms)
+            continue;
+        log_event(&run->timeline, LOG_INFO, "fault", "action=start be=%s "
+                  "line=%d", b->name, b->line);
+        if (restart_backend(run, i) == -1)
+            return -1;
+    }
+    return 0;
+}
+
+/* --- the run's folder --------------------------------------------------- */
+
+static void scenario_base(const char *path, char *out, size_t size)
+{
+    const char *slash = strrchr(path, '/');
+    const char *base = slash != NULL ? slash + 1 : path;
+    size_t len = strlen(base);
+
+    if (len > 4 && strcmp(base + len - 4, ".scn") == 0)
+        len -= 4;
+    snprintf(out, size, "%.*s", (int)len, base);
+}
+
+/* Removes the regular files in dir (the logs of an earlier run), and dir
+ * itself when remove_dir. */
+static void clear_dir(const char *dir, bool remove_dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *entry;
+    char path[1024];
+
+    if (d == NULL)
+        return;
+    while ((entry = readdir(d)) != NULL) {
+        if (entry->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, entry->d_name);
+        unlink(path);
+    }
+    closedir(d);
+    if (remove_dir)
+        rmdir(dir);
+}
+
+static int make_dir(struct run *run)
+{
+    char base[128];
+    const char *tmp = getenv("TMPDIR");
+
+    if (run->opt->keep_dir == NULL) {
+        snprintf(run->dir, sizeof(run->dir), "%s/harness.XXXXXX",
+                 tmp != NULL ? tmp : "/tmp");
+        run->temp_dir = true;
+        return mkdtemp(run->dir) != NULL ? 0 : -1;
+    }
+    scenario_base(run->sc->path, base, sizeof(base));
+    if (mkdir(run->opt->keep_dir, 0755) == -1 && errno != EEXIST)
+        return -1;
+    snprintf(run->dir, sizeof(run->dir), "%s/%s", run->opt->keep_dir, base);
+    if (mkdir(run->dir, 0755) == -1 && errno != EEXIST)
+        return -1;
+    clear_dir(run->dir, false);
+    return 0;
+}
+
+/* --- the run ------------------------------------------------------------ */
+
+/* Opens the timeline log and names every log file. */
+static int prepare(struct run *run)
+{
+    char path[600];
+
+    if (make_dir(run) == -1) {
+        snprintf(run->err, run->errlen, "cannot make a folder for the logs: %s",
+                 strerror(errno));
+        return -1;
+    }
+    snprintf(path, sizeof(path), "%s/timeline.log", run->dir);
+    run->timeline_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+                            0644);
+    if (run->timeline_fd == -1) {
+        snprintf(run->err, run->errlen, "cannot write %s: %s", path,
+                 strerror(errno));
+        return -1;
+    }
+    log_init(&run->timeline, run->timeline_fd, LOG_INFO);
+    log_fork(&run->timeline, &run->timeline, "harness");
+    snprintf(run->proxy_log, sizeof(run->proxy_log), "%s/proxy.log", run->dir);
+    tail_init(&run->proxy_tail, run->proxy_log);
+    for (size_t i = 0; i < run->sc->backend_count; i++) {
+        struct backend_proc *proc = &run->backends[i];
+
+        snprintf(proc->log_path, sizeof(proc->log_path), "%s/backend-%s.log",
+                 run->dir, run->sc->backends[i].name);
+        tail_init(&proc->tail, proc->log_path);
+    }
+    return 0;
+}
+
+/* Starts the backends that run from the beginning, reserves ports for the
+ * others, then starts the proxy in front of them. */
+static int start_system(struct run *run)
+{
+    for (size_t i = 0; i < run->sc->backend_count; i++) {
+        const struct scenario_backend *b = &run->sc->backends[i];
+
+        if (b->down || b->start_ms > 0) {
+            run->backends[i].port = reserve_port();
+            if (run->backends[i].port <= 0) {
+                snprintf(run->err, run->errlen, "no free port for %s", b->name);
+                return -1;
+            }
+        } else if (start_backend(run, i) == -1) {
+            return -1;
+        }
+    }
+    return start_proxy(run);
+}
+
+static void finish(struct run *run)
+{
+    tail_close(&run->proxy_tail);
+    for (size_t i = 0; i < run->sc->backend_count; i++)
+        tail_close(&run->backends[i].tail);
+    for (size_t i = 0; i < run->burst_count; i++)
+        tail_close(&run->bursts[i].tail);
+    if (run->timeline_fd != -1)
+        close(run->timeline_fd);
+    if (run->temp_dir)
+        clear_dir(run->dir, true);
+    if (run->opt->progress)
+        fprintf(stderr, "\r\033[K");
+}
+
+/* Turns the end of play() into runner_run's result. */
+static int verdict_of(struct run *run, const char *reason)
+{
+    if (strcmp(reason, "interrupted") == 0)
+        snprintf(run->err, run->errlen, "interrupted");
+    else if (strcmp(reason, "proxy_exited") == 0)
+        snprintf(run->err, run->errlen, "proxy_server exited during the run "
+                 "(status %d); its log is %s", run->proxy.status,
+                 run->proxy_log);
+    else if (strcmp(reason, "start_failed") != 0)
+        return 0;
+    return -1;
+}
+
+int runner_run(const struct scenario *scenario,
+               const struct runner_options *options, struct outcome *outcome,
+               char *err, size_t errlen)
+{
+    struct run *run = calloc(1, sizeof(*run));
+    const char *reason = "start_failed";
+    int rc;
+
+    if (run == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    run->sc = scenario;
+    run->opt = options;
+    run->seed = options->seed_set ? options->seed : scenario->seed;
+    run->timeline_fd = -1;
+    run->err = err;
+    run->errlen = errlen;
+    if (prepare(run) == 0 && start_system(run) == 0)
+        reason = play(run, outcome);
+    if (run->timeline_fd != -1)
+        log_event(&run->timeline, LOG_INFO, "run_end", "reason=%s", reason);
+    outcome->end_ts = clock_now_s();
+    stop_all(run, outcome);
+    load_logs(run, outcome);
+    rc = verdict_of(run, reason);
+    if (options->keep_dir == NULL && rc == -1 && strstr(err, run->dir))
+        snprintf(err + strlen(err), errlen - strlen(err),
+                 " (use --keep DIR to keep it)");
+    finish(run);
+    free(run);
+    return rc;
+}

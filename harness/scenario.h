@@ -1,0 +1,150 @@
+/*
+ * scenario: the parsed form of a .scn file (see docs/scenarios.md).
+ *
+ * A scenario declares the proxy's options, the backends and how they
+ * behave, client bursts and faults on a timeline, and the expectations the
+ * run is judged by. scenario_parse_* check everything they can before
+ * anything starts: a scenario that parses will run.
+ *
+ * A struct scenario is plain data, filled once by the parser and then only
+ * read (by the runner, the checks and the reports). Not thread-safe; the
+ * harness is single-threaded.
+ */
+#ifndef SCENARIO_H
+#define SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define SCENARIO_MAX_BACKENDS 32
+#define SCENARIO_MAX_EVENTS 128
+#define SCENARIO_MAX_EXPECTS 64
+#define SCENARIO_MAX_OPTIONS 16
+#define SCENARIO_NAME_MAX 32
+#define SCENARIO_VALUE_MAX 64
+#define SCENARIO_TEXT_MAX 160
+
+/* One key=value passed on to a program as "--key value" ("--key" when the
+ * value is empty). */
+struct scenario_option {
+    char key[SCENARIO_NAME_MAX];
+    char value[SCENARIO_VALUE_MAX];
+};
+
+struct scenario_backend {
+    char name[SCENARIO_NAME_MAX];
+    int line;                       /* where it was declared */
+    /* dummy_server options: latency, jitter, mode, rate, crash-after-conns,
+     * crash-after-lines, close-after-lines, reset-after-lines, hang, refuse */
+    struct scenario_option options[SCENARIO_MAX_OPTIONS];
+    size_t option_count;
+    int weight;                     /* proxy side, 1 when not given */
+    int maxconn;                    /* proxy side, 0 when not given */
+    long start_ms;                  /* start=TIME: started this late */
+    bool down;                      /* "down": not started until a start event */
+};
+
+/* A client burst: one simulate_client run. */
+struct scenario_burst {
+    int clients;
+    int requests;                   /* per connection, default 1 */
+    long size;                      /* payload bytes, default 32 */
+    long hold_ms;
+    long ramp_ms;
+    long timeout_ms;                /* per request, default 5000 */
+    bool half_close;
+    bool may_fail;                  /* "may-fail": its failures do not fail
+                                     * "expect clients ok" */
+};
+
+enum scenario_action {
+    SCENARIO_CLIENTS,               /* start a burst */
+    SCENARIO_CRASH,                 /* SIGKILL the backend */
+    SCENARIO_STOP,                  /* SIGTERM */
+    SCENARIO_PAUSE,                 /* SIGSTOP */
+    SCENARIO_RESUME,                /* SIGCONT */
+    SCENARIO_RESTART,               /* start again, same port and options */
+    SCENARIO_START                  /* first start of a "down" backend */
+};
+
+enum scenario_trigger {
+    SCENARIO_AT_TIME,               /* "at 1.5s ..." */
+    SCENARIO_AT_PICKS               /* "when b1 picks 20 ..." */
+};
+
+/* One timeline entry. */
+struct scenario_event {
+    int line;
+    enum scenario_trigger trigger;
+    long at_ms;                     /* AT_TIME: ms after the proxy started */
+    int watch_backend;              /* AT_PICKS: when this backend ... */
+    long picks;                     /* ... has been picked this many times */
+    enum scenario_action action;
+    int backend;                    /* fault actions: the target */
+    struct scenario_burst burst;    /* SCENARIO_CLIENTS */
+};
+
+enum scenario_check {
+    SCENARIO_CHECK_LEASTCONN,       /* leastconn */
+    SCENARIO_CHECK_COUNTS_ZERO,     /* counts zero */
+    SCENARIO_CHECK_RELAY_EXACT,     /* relay exact */
+    SCENARIO_CHECK_SHARE,           /* share b1=50%±10% */
+    SCENARIO_CHECK_COMPARE,         /* b1 > b2, b1 < b2 */
+    SCENARIO_CHECK_DETECT,          /* detect b1 within 1s */
+    SCENARIO_CHECK_RECOVER,         /* recover b1 within 2s */
+    SCENARIO_CHECK_CLIENTS_OK,      /* clients ok */
+    SCENARIO_CHECK_CLIENTS_FAILED,  /* clients failed<=5 */
+    SCENARIO_CHECK_NO_LOST_CLIENTS, /* no-lost-clients */
+    SCENARIO_CHECK_THREADS_STABLE   /* threads stable */
+};
+
+struct scenario_expect {
+    int line;
+    enum scenario_check check;
+    bool expect_fail;               /* "expect-fail": the check must fail */
+    int points;                     /* points=N, default 1 */
+    int backend;                    /* share, compare, detect, recover */
+    int other;                      /* compare: right-hand backend */
+    char op;                        /* compare: '>' or '<' */
+    double share_pct;               /* share: expected percentage */
+    double tolerance_pct;           /* share: allowed deviation, points */
+    long within_ms;                 /* detect, recover */
+    long max_failed;                /* clients failed<=N */
+    char text[SCENARIO_TEXT_MAX];   /* as written, for reports */
+};
+
+struct scenario {
+    char path[256];
+    char description[SCENARIO_TEXT_MAX];  /* first comment line */
+    unsigned long seed;             /* default 1 */
+    long timeout_ms;                /* whole run, default 30s */
+    struct scenario_option proxy[SCENARIO_MAX_OPTIONS];
+    size_t proxy_count;
+    struct scenario_backend backends[SCENARIO_MAX_BACKENDS];
+    size_t backend_count;
+    struct scenario_event events[SCENARIO_MAX_EVENTS];
+    size_t event_count;
+    struct scenario_expect expects[SCENARIO_MAX_EXPECTS];
+    size_t expect_count;
+};
+
+/*
+ * Parses the scenario in file path into *out. Every error is written to
+ * errors as "path:line: message" (one line each; parsing goes on after an
+ * error to report them all). Returns the number of errors (0: *out is
+ * complete and valid), or -1 when the file cannot be read (reported too).
+ */
+int scenario_parse_file(const char *path, struct scenario *out, FILE *errors);
+
+/* Same, from text in memory; name is used in the messages. */
+int scenario_parse_text(const char *name, const char *text,
+                        struct scenario *out, FILE *errors);
+
+/* The index of the backend called name, or -1. */
+int scenario_backend_index(const struct scenario *scenario, const char *name);
+
+/* The name of an action ("crash", "clients", ...). */
+const char *scenario_action_name(enum scenario_action action);
+
+#endif
