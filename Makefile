@@ -1,7 +1,8 @@
 # The proxy lab: top-level build.
 #
 #   make            build ./proxy_server ./dummy_server ./simulate_client
-#   make test       unit tests (CUnit) and the integration tests
+#                   and ./harness
+#   make test       unit tests (CUnit), integration tests, scenario suite
 #   make clean      remove build/ and the binaries
 #
 # Objects go under build/, one folder per source folder; every module of a
@@ -24,6 +25,7 @@ COMMON_SRC    := $(sort $(wildcard common/*.c))
 PROXY_SRC     := $(sort $(wildcard proxy/*.c))
 BACKEND_SRC   := $(sort $(wildcard backend/*.c))
 SIMCLIENT_SRC := $(sort $(wildcard simclient/*.c))
+HARNESS_SRC   := $(sort $(wildcard harness/*.c))
 TEST_SRC      := $(sort $(wildcard tests/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -33,12 +35,15 @@ COMMON_OBJ    := $(call obj,$(COMMON_SRC))
 PROXY_OBJ     := $(call obj,$(PROXY_SRC))
 BACKEND_OBJ   := $(call obj,$(BACKEND_SRC))
 SIMCLIENT_OBJ := $(call obj,$(SIMCLIENT_SRC))
+HARNESS_OBJ   := $(call obj,$(HARNESS_SRC))
 TEST_OBJ      := $(call obj,$(TEST_SRC)) \
-                 $(call obj,$(call not_main,$(PROXY_SRC) $(BACKEND_SRC) $(SIMCLIENT_SRC)))
+                 $(call obj,$(call not_main,$(PROXY_SRC) $(BACKEND_SRC) \
+                                            $(SIMCLIENT_SRC) $(HARNESS_SRC)))
 
-PROGRAMS = $(BIN)/proxy_server $(BIN)/dummy_server $(BIN)/simulate_client
+PROGRAMS = $(BIN)/proxy_server $(BIN)/dummy_server $(BIN)/simulate_client \
+           $(BIN)/harness
 
-.PHONY: all test unit integration clean cunit asan tsan
+.PHONY: all test unit integration scenarios clean cunit asan tsan
 all: $(PROGRAMS)
 
 $(BIN)/proxy_server: $(PROXY_OBJ) $(COMMON_OBJ)
@@ -50,6 +55,10 @@ $(BIN)/dummy_server: $(BACKEND_OBJ) $(COMMON_OBJ)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BIN)/simulate_client: $(SIMCLIENT_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BIN)/harness: $(HARNESS_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -75,7 +84,7 @@ $(BUILD)/test_runner: $(TEST_OBJ) $(COMMON_OBJ) | cunit
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ -lcunit $(LDLIBS)
 
 $(call obj,$(TEST_SRC)): | cunit
-$(call obj,$(TEST_SRC)): CPPFLAGS += -Iproxy -Ibackend -Isimclient
+$(call obj,$(TEST_SRC)): CPPFLAGS += -Iproxy -Ibackend -Isimclient -Iharness
 
 unit: $(BUILD)/test_runner
 	$(BUILD)/test_runner
@@ -83,7 +92,10 @@ unit: $(BUILD)/test_runner
 integration: $(PROGRAMS)
 	BIN_DIR=$(BIN) tests/integration/run.sh
 
-test: unit integration
+scenarios: $(PROGRAMS)
+	$(BIN)/harness scenarios/
+
+test: unit integration scenarios
 
 # The same tests on instrumented builds (objects and binaries in build/asan
 # and build/tsan); the first sanitizer report fails the run.
@@ -99,6 +111,6 @@ tsan:
 	  CFLAGS="$(SAN_CFLAGS) -fsanitize=thread" test
 
 clean:
-	rm -rf build proxy_server dummy_server simulate_client
+	rm -rf build proxy_server dummy_server simulate_client harness
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
