@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -47,18 +48,26 @@ const char *log_level_name(enum log_level level)
 }
 
 /*
- * Cuts an overlong line back to the last space that fits, so that no
- * key=value pair is split, and marks it. Returns the new length.
+ * Cuts an overlong line back to the last space outside a quoted value that
+ * fits, so that no key=value pair is split and the line stays valid
+ * logfmt, and marks it. Returns the new length.
  */
 static size_t truncate_line(char *line, size_t cap)
 {
     static const char mark[] = " trunc=1";
-    size_t len = cap - sizeof(mark) - 1;
+    size_t limit = cap - sizeof(mark) - 1, cut = 0;
+    bool quoted = false;
 
-    while (len > 0 && line[len] != ' ')
-        len--;
-    memcpy(line + len, mark, sizeof(mark) - 1);
-    return len + sizeof(mark) - 1;
+    for (size_t i = 0; i <= limit; i++) {
+        if (line[i] == '\\' && quoted)
+            i++;
+        else if (line[i] == '"')
+            quoted = !quoted;
+        else if (line[i] == ' ' && !quoted)
+            cut = i;
+    }
+    memcpy(line + cut, mark, sizeof(mark) - 1);
+    return cut + sizeof(mark) - 1;
 }
 
 static void write_all(int fd, const char *buf, size_t len)

@@ -98,8 +98,12 @@ int logfmt_parse(char *line, struct logfmt_pair *pairs, int max)
         } else {
             value = p; /* points at the separator, which becomes "" */
         }
-        if (*p == '\n')
+        if (*p == '\n') {
+            /* Only a final newline is allowed. */
+            if (p[1] != '\0')
+                return -1;
             *p = '\0';
+        }
         pairs[count].key = key;
         pairs[count].value = value;
         count++;

@@ -54,7 +54,9 @@ static int parse_with_units(const char *text, const struct unit *units,
         if (strcmp(end, u->suffix) != 0)
             continue;
         value *= u->multiplier;
-        if (!isfinite(value) || value < (double)min || value > (double)max) {
+        /* (double)LONG_MAX rounds up to 2^63, which does not fit a long. */
+        if (!isfinite(value) || value < (double)min || value > (double)max ||
+            value >= 0x1p63) {
             errno = ERANGE;
             return -1;
         }

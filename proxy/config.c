@@ -425,6 +425,11 @@ int config_load_file(struct config *cfg, const char *path, char *err,
         if (rc == -1)
             snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
     }
+    if (rc == 0 && ferror(file)) {
+        snprintf(err, errlen, "cannot read config '%s': %s", path,
+                 strerror(errno));
+        rc = -1;
+    }
     fclose(file);
     return rc;
 }
@@ -494,6 +499,9 @@ static void getopt_error(int c, char **argv, char *err, size_t errlen)
 
     if (c == ':')
         snprintf(err, errlen, "option '%s' needs a value", arg);
+    else if (strncmp(arg, "--", 2) == 0)
+        snprintf(err, errlen, "unknown option '%s' (or it takes no value)",
+                 arg);
     else if (optopt != 0 && optopt < 256)
         snprintf(err, errlen, "unknown option '-%c'", optopt);
     else

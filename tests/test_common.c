@@ -1,0 +1,557 @@
+/*
+ * test_common: the small shared modules of common/ that have no suite of
+ * their own.
+ *
+ *   parse  parse_long, parse_duration_ms, parse_size: good values, units,
+ *          empty text, junk after the number, overflow, out of range, and
+ *          *out left alone on every error;
+ *   heap   thousands of random push / remove / re-key operations checked
+ *          against a plain array, with heap_top always the minimum and
+ *          every node's index pointing back at it;
+ *   net    net_parse_hostport (ports 0, 65535, 65536, -1, "abc", IPv4,
+ *          [::1], missing port, default host) and net_addr_format.
+ *
+ * Only numeric hosts are used, so no test waits for DNS.
+ */
+#include <CUnit/CUnit.h>
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "heap.h"
+#include "net.h"
+#include "parse.h"
+#include "testlib.h"
+
+/* A value no parser would produce: shows that *out was not touched. */
+#define UNTOUCHED (-424242L)
+
+/* --- parse_long --------------------------------------------------------- */
+
+/* Runs parse_long and returns its result; *out starts as UNTOUCHED. */
+static int try_long(const char *text, long min, long max, long *out)
+{
+    *out = UNTOUCHED;
+    return parse_long(text, min, max, out);
+}
+
+static void test_parse_long_good(void)
+{
+    long v;
+
+    CU_ASSERT_EQUAL(try_long("0", 0, 10, &v), 0);
+    CU_ASSERT_EQUAL(v, 0);
+    CU_ASSERT_EQUAL(try_long("42", 0, 100, &v), 0);
+    CU_ASSERT_EQUAL(v, 42);
+    CU_ASSERT_EQUAL(try_long("-17", -20, 20, &v), 0);
+    CU_ASSERT_EQUAL(v, -17);
+    /* Both bounds are inclusive. */
+    CU_ASSERT_EQUAL(try_long("-20", -20, 20, &v), 0);
+    CU_ASSERT_EQUAL(v, -20);
+    CU_ASSERT_EQUAL(try_long("20", -20, 20, &v), 0);
+    CU_ASSERT_EQUAL(v, 20);
+    CU_ASSERT_EQUAL(try_long("9223372036854775807", 0, LONG_MAX, &v), 0);
+    CU_ASSERT_EQUAL(v, LONG_MAX);
+    CU_ASSERT_EQUAL(try_long("-9223372036854775808", LONG_MIN, 0, &v), 0);
+    CU_ASSERT_EQUAL(v, LONG_MIN);
+}
+
+static void test_parse_long_not_a_number(void)
+{
+    static const char *const bad[] = {
+        "", " 1", "1 ", "12x", "x", "-", "1.5", "0x10", "1e3", "\t3",
+    };
+    long v;
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        errno = 0;
+        CU_ASSERT_EQUAL(try_long(bad[i], LONG_MIN, LONG_MAX, &v), -1);
+        CU_ASSERT_EQUAL(errno, EINVAL);
+        CU_ASSERT_EQUAL(v, UNTOUCHED);
+    }
+}
+
+static void test_parse_long_range(void)
+{
+    long v;
+
+    errno = 0;
+    CU_ASSERT_EQUAL(try_long("11", 0, 10, &v), -1);
+    CU_ASSERT_EQUAL(errno, ERANGE);
+    CU_ASSERT_EQUAL(v, UNTOUCHED);
+    errno = 0;
+    CU_ASSERT_EQUAL(try_long("-1", 0, 10, &v), -1);
+    CU_ASSERT_EQUAL(errno, ERANGE);
+    CU_ASSERT_EQUAL(v, UNTOUCHED);
+    /* Overflow of long itself. */
+    errno = 0;
+    CU_ASSERT_EQUAL(try_long("99999999999999999999", LONG_MIN, LONG_MAX, &v),
+                    -1);
+    CU_ASSERT_EQUAL(errno, ERANGE);
+    CU_ASSERT_EQUAL(v, UNTOUCHED);
+    errno = 0;
+    CU_ASSERT_EQUAL(try_long("-99999999999999999999", LONG_MIN, LONG_MAX, &v),
+                    -1);
+    CU_ASSERT_EQUAL(errno, ERANGE);
+    CU_ASSERT_EQUAL(v, UNTOUCHED);
+    errno = 0;
+    CU_ASSERT_EQUAL(try_long("9223372036854775808", 0, LONG_MAX, &v), -1);
+    CU_ASSERT_EQUAL(errno, ERANGE);
+    CU_ASSERT_EQUAL(v, UNTOUCHED);
+}
+
+/* --- parse_duration_ms --------------------------------------------------- */
+
+static void test_parse_duration_good(void)
+{
+    static const struct {
+        const char *text;
+        long ms;
+    } cases[] = {
+        { "0", 0 },         { "250", 250 },     { "250ms", 250 },
+        { "2s", 2000 },     { "1.5s", 1500 },   { "0.25s", 250 },
+        { "1m", 60000 },    { "2.5m", 150000 }, { "0ms", 0 },
+        { "3000", 3000 },
+    };
+    long v;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        v = UNTOUCHED;
+        CU_ASSERT_EQUAL(parse_duration_ms(cases[i].text, 0, 3600000, &v), 0);
+        CU_ASSERT_EQUAL(v, cases[i].ms);
+    }
+}
+
+static void test_parse_duration_bad(void)
+{
+    static const char *const bad[] = {
+        "", "s", "ms", "-1", " 5", "5 ", "5x", "5 s", "5sec", "5mss", "5h",
+        "1s5", ".5s", "abc",
+    };
+    long v;
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        v = UNTOUCHED;
+        errno = 0;
+        CU_ASSERT_EQUAL(parse_duration_ms(bad[i], 0, 3600000, &v), -1);
+        CU_ASSERT_EQUAL(errno, EINVAL);
+        CU_ASSERT_EQUAL(v, UNTOUCHED);
+    }
+}
+
+static void test_parse_duration_range(void)
+{
+    long v = UNTOUCHED;
+
+    /* Bounds apply after the unit: 10s is 10000 ms. */
+    CU_ASSERT_EQUAL(parse_duration_ms("10s", 0, 10000, &v), 0);
+    CU_ASSERT_EQUAL(v, 10000);
+    v = UNTOUCHED;
+    errno = 0;
+    CU_ASSERT_EQUAL(parse_duration_ms("11s", 0, 10000, &v), -1);
+    CU_ASSERT_EQUAL(errno, ERANGE);
+    CU_ASSERT_EQUAL(v, UNTOUCHED);
+    errno = 0;
+    CU_ASSERT_EQUAL(parse_duration_ms("0", 1, 10000, &v), -1);
+    CU_ASSERT_EQUAL(errno, ERANGE);
+    CU_ASSERT_EQUAL(v, UNTOUCHED);
+    /* Far beyond a long. */
+    errno = 0;
+    CU_ASSERT_EQUAL(parse_duration_ms("99999999999999999999999m", 0, LONG_MAX,
+                                      &v), -1);
+    CU_ASSERT_EQUAL(errno, ERANGE);
+    CU_ASSERT_EQUAL(v, UNTOUCHED);
+    errno = 0;
+    CU_ASSERT_EQUAL(parse_duration_ms("1e400", 0, LONG_MAX, &v), -1);
+    CU_ASSERT_EQUAL(errno, ERANGE);
+    CU_ASSERT_EQUAL(v, UNTOUCHED);
+}
+
+/* --- parse_size ---------------------------------------------------------- */
+
+static void test_parse_size_good(void)
+{
+    static const struct {
+        const char *text;
+        long bytes;
+    } cases[] = {
+        { "0", 0 },             { "512", 512 },         { "4k", 4096 },
+        { "4K", 4096 },         { "1M", 1048576 },      { "1G", 1073741824L },
+        { "1.5k", 1536 },       { "64K", 65536 },
+    };
+    long v;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        v = UNTOUCHED;
+        CU_ASSERT_EQUAL(parse_size(cases[i].text, 0, LONG_MAX, &v), 0);
+        CU_ASSERT_EQUAL(v, cases[i].bytes);
+    }
+}
+
+static void test_parse_size_bad(void)
+{
+    static const char *const bad[] = {
+        "", "k", "-1", "4KB", "4kk", "4 k", " 4", "4m", "4g", "x4", "4T",
+    };
+    long v;
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        v = UNTOUCHED;
+        errno = 0;
+        CU_ASSERT_EQUAL(parse_size(bad[i], 0, LONG_MAX, &v), -1);
+        CU_ASSERT_EQUAL(errno, EINVAL);
+        CU_ASSERT_EQUAL(v, UNTOUCHED);
+    }
+}
+
+static void test_parse_size_range(void)
+{
+    long v = UNTOUCHED;
+
+    CU_ASSERT_EQUAL(parse_size("1G", 0, 1073741824L, &v), 0);
+    CU_ASSERT_EQUAL(v, 1073741824L);
+    v = UNTOUCHED;
+    errno = 0;
+    CU_ASSERT_EQUAL(parse_size("2G", 0, 1073741824L, &v), -1);
+    CU_ASSERT_EQUAL(errno, ERANGE);
+    CU_ASSERT_EQUAL(v, UNTOUCHED);
+    errno = 0;
+    CU_ASSERT_EQUAL(parse_size("1k", 2048, 4096, &v), -1);
+    CU_ASSERT_EQUAL(errno, ERANGE);
+    CU_ASSERT_EQUAL(v, UNTOUCHED);
+    errno = 0;
+    CU_ASSERT_EQUAL(parse_size("99999999999G", 0, LONG_MAX, &v), -1);
+    CU_ASSERT_EQUAL(errno, ERANGE);
+    CU_ASSERT_EQUAL(v, UNTOUCHED);
+}
+
+/*
+ * At the very top of long's range: 2^33 G is exactly 2^63, one more than
+ * LONG_MAX, and LONG_MAX itself cannot be held exactly by a double. The
+ * parser must say ERANGE or give a value in [min, max], never wrap.
+ */
+static void test_parse_units_at_long_max(void)
+{
+    long v = UNTOUCHED;
+    int rc;
+
+    errno = 0;
+    rc = parse_size("8589934592G", 0, LONG_MAX, &v);
+    CU_ASSERT_EQUAL(rc, -1);
+    CU_ASSERT_EQUAL(errno, ERANGE);
+    CU_ASSERT_EQUAL(v, UNTOUCHED);
+
+    v = UNTOUCHED;
+    rc = parse_size("9223372036854775807", 0, LONG_MAX, &v);
+    if (rc == 0) {
+        CU_ASSERT(v >= 0);
+    } else {
+        CU_ASSERT_EQUAL(v, UNTOUCHED);
+    }
+
+    v = UNTOUCHED;
+    rc = parse_duration_ms("9223372036854775807", 0, LONG_MAX, &v);
+    if (rc == 0) {
+        CU_ASSERT(v >= 0);
+    } else {
+        CU_ASSERT_EQUAL(v, UNTOUCHED);
+    }
+}
+
+/* --- heap ---------------------------------------------------------------- */
+
+#define HEAP_TEST_NODES 300
+#define HEAP_TEST_OPS 20000
+
+/* A deterministic generator (xorshift64*), so a failure can be replayed. */
+static uint64_t next_rand(uint64_t *state)
+{
+    *state ^= *state >> 12;
+    *state ^= *state << 25;
+    *state ^= *state >> 27;
+    return *state * 0x2545f4914f6cdd1dULL;
+}
+
+/* Checks the heap against the reference: same members, index back-links,
+ * heap order, and heap_top holding the smallest key. Returns failures. */
+static int heap_check(const struct heap *heap, struct heap_node *nodes,
+                      const bool *queued)
+{
+    int failures = 0;
+    size_t members = 0;
+    uint64_t min = UINT64_MAX;
+    struct heap_node *top = heap_top(heap);
+
+    for (size_t i = 0; i < HEAP_TEST_NODES; i++) {
+        if (queued[i] != heap_node_queued(&nodes[i]))
+            failures++;
+        if (!queued[i])
+            continue;
+        members++;
+        if (nodes[i].key < min)
+            min = nodes[i].key;
+        if (nodes[i].index >= heap->count ||
+            heap->nodes[nodes[i].index] != &nodes[i])
+            failures++;
+    }
+    if (members != heap->count)
+        failures++;
+    for (size_t i = 1; i < heap->count; i++) {
+        if (heap->nodes[(i - 1) / 2]->key > heap->nodes[i]->key)
+            failures++;
+    }
+    if (members == 0)
+        failures += top != NULL;
+    else
+        failures += top == NULL || top->key != min;
+    return failures;
+}
+
+static int compare_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+static void test_heap_empty(void)
+{
+    struct heap heap;
+    struct heap_node node;
+
+    heap_init(&heap);
+    heap_node_init(&node);
+    CU_ASSERT_PTR_NULL(heap_top(&heap));
+    CU_ASSERT_FALSE(heap_node_queued(&node));
+    heap_remove(&heap, &node);      /* not queued: nothing happens */
+    CU_ASSERT_EQUAL(heap.count, 0);
+    CU_ASSERT_EQUAL(heap_set(&heap, &node, 5), 0);
+    CU_ASSERT_TRUE(heap_node_queued(&node));
+    CU_ASSERT_PTR_EQUAL(heap_top(&heap), &node);
+    heap_remove(&heap, &node);
+    CU_ASSERT_FALSE(heap_node_queued(&node));
+    CU_ASSERT_PTR_NULL(heap_top(&heap));
+    heap_free(&heap);
+    CU_ASSERT_PTR_NULL(heap.nodes);
+    CU_ASSERT_EQUAL(heap.count, 0);
+}
+
+static void test_heap_random_against_reference(void)
+{
+    static struct heap_node nodes[HEAP_TEST_NODES];
+    static bool queued[HEAP_TEST_NODES];
+    uint64_t rng = 0x1234abcdULL, sorted[HEAP_TEST_NODES], last;
+    struct heap heap;
+    size_t members = 0;
+    int failures = 0;
+
+    heap_init(&heap);
+    for (size_t i = 0; i < HEAP_TEST_NODES; i++) {
+        heap_node_init(&nodes[i]);
+        queued[i] = false;
+    }
+    for (int op = 0; op < HEAP_TEST_OPS; op++) {
+        size_t i = (size_t)(next_rand(&rng) % HEAP_TEST_NODES);
+        /* Small key range: many equal keys, the tricky case. */
+        uint64_t key = next_rand(&rng) % 1000;
+
+        if (next_rand(&rng) % 3 == 0) {
+            heap_remove(&heap, &nodes[i]);      /* also when not queued */
+            queued[i] = false;
+        } else {
+            /* Pushes a new node or re-keys a queued one, up or down. */
+            if (heap_set(&heap, &nodes[i], key) != 0)
+                failures++;
+            queued[i] = true;
+            if (nodes[i].key != key)
+                failures++;
+        }
+        if (op % 97 == 0 || op < 500)
+            failures += heap_check(&heap, nodes, queued);
+    }
+    failures += heap_check(&heap, nodes, queued);
+    CU_ASSERT_EQUAL(failures, 0);
+
+    /* Popping the top until empty yields the reference keys in order. */
+    for (size_t i = 0; i < HEAP_TEST_NODES; i++) {
+        if (queued[i])
+            sorted[members++] = nodes[i].key;
+    }
+    qsort(sorted, members, sizeof(sorted[0]), compare_u64);
+    last = 0;
+    for (size_t k = 0; k < members; k++) {
+        struct heap_node *top = heap_top(&heap);
+
+        CU_ASSERT_PTR_NOT_NULL_FATAL(top);
+        CU_ASSERT_EQUAL(top->key, sorted[k]);
+        CU_ASSERT(top->key >= last);
+        last = top->key;
+        heap_remove(&heap, top);
+        CU_ASSERT_FALSE(heap_node_queued(top));
+    }
+    CU_ASSERT_PTR_NULL(heap_top(&heap));
+    CU_ASSERT_EQUAL(heap.count, 0);
+    heap_free(&heap);
+}
+
+/* Re-keying the top below and above its neighbours keeps the order. */
+static void test_heap_rekey(void)
+{
+    struct heap_node a, b, c;
+    struct heap heap;
+
+    heap_init(&heap);
+    heap_node_init(&a);
+    heap_node_init(&b);
+    heap_node_init(&c);
+    CU_ASSERT_EQUAL(heap_set(&heap, &a, 10), 0);
+    CU_ASSERT_EQUAL(heap_set(&heap, &b, 20), 0);
+    CU_ASSERT_EQUAL(heap_set(&heap, &c, 30), 0);
+    CU_ASSERT_PTR_EQUAL(heap_top(&heap), &a);
+    CU_ASSERT_EQUAL(heap_set(&heap, &a, 40), 0);   /* later: b first */
+    CU_ASSERT_PTR_EQUAL(heap_top(&heap), &b);
+    CU_ASSERT_EQUAL(heap_set(&heap, &c, 5), 0);    /* earlier: c first */
+    CU_ASSERT_PTR_EQUAL(heap_top(&heap), &c);
+    CU_ASSERT_EQUAL(heap.count, 3);                /* re-key adds nothing */
+    heap_remove(&heap, &c);
+    CU_ASSERT_PTR_EQUAL(heap_top(&heap), &b);
+    heap_remove(&heap, &b);
+    CU_ASSERT_PTR_EQUAL(heap_top(&heap), &a);
+    heap_free(&heap);
+}
+
+/* --- net ----------------------------------------------------------------- */
+
+/* Parses text and formats it back; returns net_parse_hostport's result. */
+static int parse_format(const char *text, const char *default_host,
+                        struct net_addr *addr, char *formatted, char *err)
+{
+    int rc;
+
+    err[0] = '\0';
+    memset(addr, 0, sizeof(*addr));
+    rc = net_parse_hostport(text, default_host, addr, err, 256);
+    if (rc == 0)
+        net_addr_format(addr, formatted, NET_ADDR_STRLEN);
+    return rc;
+}
+
+static void test_net_parse_ports(void)
+{
+    struct net_addr addr;
+    char text[NET_ADDR_STRLEN], err[256];
+
+    CU_ASSERT_EQUAL(parse_format("127.0.0.1:0", NULL, &addr, text, err), 0);
+    CU_ASSERT_STRING_EQUAL(text, "127.0.0.1:0");
+    CU_ASSERT_EQUAL(net_addr_port(&addr), 0);
+    CU_ASSERT_EQUAL(parse_format("127.0.0.1:65535", NULL, &addr, text, err),
+                    0);
+    CU_ASSERT_STRING_EQUAL(text, "127.0.0.1:65535");
+    CU_ASSERT_EQUAL(net_addr_port(&addr), 65535);
+    CU_ASSERT_EQUAL(addr.sa.ss_family, AF_INET);
+    CU_ASSERT_EQUAL(addr.len, sizeof(struct sockaddr_in));
+
+    static const char *const bad[] = {
+        "127.0.0.1:65536", "127.0.0.1:-1", "127.0.0.1:abc", "127.0.0.1:",
+        "127.0.0.1:80x", "127.0.0.1: 80", "127.0.0.1", "65536", "-1", "abc",
+        "",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        CU_ASSERT_EQUAL(parse_format(bad[i], "127.0.0.1", &addr, text, err),
+                        -1);
+        /* One line of reason. */
+        CU_ASSERT(err[0] != '\0');
+        CU_ASSERT_PTR_NULL(strchr(err, '\n'));
+    }
+}
+
+static void test_net_parse_hosts(void)
+{
+    struct net_addr addr;
+    char text[NET_ADDR_STRLEN], err[256];
+
+    CU_ASSERT_EQUAL(parse_format("10.1.2.3:443", NULL, &addr, text, err), 0);
+    CU_ASSERT_STRING_EQUAL(text, "10.1.2.3:443");
+    CU_ASSERT_EQUAL(parse_format("[::1]:80", NULL, &addr, text, err), 0);
+    CU_ASSERT_EQUAL(addr.sa.ss_family, AF_INET6);
+    CU_ASSERT_EQUAL(addr.len, sizeof(struct sockaddr_in6));
+    CU_ASSERT_STRING_EQUAL(text, "[::1]:80");
+    CU_ASSERT_EQUAL(net_addr_port(&addr), 80);
+    /* No host: the default one. */
+    CU_ASSERT_EQUAL(parse_format("8080", "127.0.0.1", &addr, text, err), 0);
+    CU_ASSERT_STRING_EQUAL(text, "127.0.0.1:8080");
+    CU_ASSERT_EQUAL(parse_format("9", "10.0.0.7", &addr, text, err), 0);
+    CU_ASSERT_STRING_EQUAL(text, "10.0.0.7:9");
+    /* IPv6 needs its brackets, and both of them. */
+    CU_ASSERT_EQUAL(parse_format("[::1:80", NULL, &addr, text, err), -1);
+    CU_ASSERT(err[0] != '\0');
+    CU_ASSERT_EQUAL(parse_format("[::1]", NULL, &addr, text, err), -1);
+    CU_ASSERT_EQUAL(parse_format("[]:80", NULL, &addr, text, err), -1);
+    CU_ASSERT_EQUAL(parse_format(":80", NULL, &addr, text, err), -1);
+}
+
+static void test_net_addr_format(void)
+{
+    struct net_addr addr;
+    char err[256], buf[NET_ADDR_STRLEN], small[8];
+
+    CU_ASSERT_EQUAL_FATAL(net_parse_hostport("192.168.100.200:65535", NULL,
+                                             &addr, err, sizeof(err)), 0);
+    CU_ASSERT_PTR_EQUAL(net_addr_format(&addr, buf, sizeof(buf)), buf);
+    CU_ASSERT_STRING_EQUAL(buf, "192.168.100.200:65535");
+    /* Cut to the buffer, still terminated. */
+    memset(small, 'X', sizeof(small));
+    CU_ASSERT_PTR_EQUAL(net_addr_format(&addr, small, sizeof(small)), small);
+    CU_ASSERT_STRING_EQUAL(small, "192.168");
+
+    CU_ASSERT_EQUAL_FATAL(net_parse_hostport("[fe80::1:2]:1", NULL, &addr,
+                                             err, sizeof(err)), 0);
+    CU_ASSERT_STRING_EQUAL(net_addr_format(&addr, buf, sizeof(buf)),
+                           "[fe80::1:2]:1");
+}
+
+/* net_listen on port 0 gets a real port, which net_local_addr reports. */
+static void test_net_listen_port_zero(void)
+{
+    struct net_addr addr, bound;
+    char err[256];
+    int fd;
+
+    CU_ASSERT_EQUAL_FATAL(net_parse_hostport("127.0.0.1:0", NULL, &addr, err,
+                                             sizeof(err)), 0);
+    fd = net_listen(&addr, 4);
+    CU_ASSERT_FATAL(fd >= 0);
+    CU_ASSERT_EQUAL(net_local_addr(fd, &bound), 0);
+    CU_ASSERT(net_addr_port(&bound) > 0);
+    CU_ASSERT_EQUAL(bound.sa.ss_family, AF_INET);
+    close(fd);
+}
+
+static CU_TestInfo common_tests[] = {
+    { "parse_long good values", test_parse_long_good },
+    { "parse_long not a number", test_parse_long_not_a_number },
+    { "parse_long range and overflow", test_parse_long_range },
+    { "parse_duration_ms good values and units", test_parse_duration_good },
+    { "parse_duration_ms bad text", test_parse_duration_bad },
+    { "parse_duration_ms range and overflow", test_parse_duration_range },
+    { "parse_size good values and units", test_parse_size_good },
+    { "parse_size bad text", test_parse_size_bad },
+    { "parse_size range and overflow", test_parse_size_range },
+    { "unit parsers at LONG_MAX do not wrap", test_parse_units_at_long_max },
+    { "heap empty and single node", test_heap_empty },
+    { "heap random ops against a reference",
+      test_heap_random_against_reference },
+    { "heap re-key up and down", test_heap_rekey },
+    { "net_parse_hostport ports", test_net_parse_ports },
+    { "net_parse_hostport hosts", test_net_parse_hosts },
+    { "net_addr_format", test_net_addr_format },
+    { "net_listen port 0", test_net_listen_port_zero },
+    CU_TEST_INFO_NULL,
+};
+
+TEST_SUITE(common, common_tests)

@@ -1,0 +1,507 @@
+/*
+ * test_pool: the worker threads, started, fed and stopped for real.
+ *
+ *   start/stop  pool_start with 1 and 4 threads and pool_stop return; the
+ *               entries of /proc/self/task show N more threads while the
+ *               pool runs and none left after;
+ *   sessions    a client (one end of a socketpair) given to pool_dispatch
+ *               is relayed to a backend, which is a listening socket the
+ *               test opened on 127.0.0.1 port 0: bytes flow both ways,
+ *               closing both ends ends the session, live_sessions returns
+ *               to 0 and the backend's active count too;
+ *   shutdown    pool_stop with a session still open closes it.
+ *
+ * The test plays the acceptor: it counts live_sessions up before each
+ * dispatch, as acceptor.c does. Every wait is a poll with a timeout, and
+ * alarm() turns a hang in pool_stop into a failed run instead of a stuck
+ * one. The proxy's log goes to /dev/null (at debug level, so the log
+ * calls run too).
+ */
+#include <CUnit/CUnit.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "balancer.h"
+#include "clock.h"
+#include "config.h"
+#include "log.h"
+#include "net.h"
+#include "pool.h"
+#include "session.h"
+#include "testlib.h"
+
+/* Generous: valgrind makes everything slower. */
+#define WAIT_MS 5000
+#define ALARM_S 60
+
+/* What a running pool needs around it. */
+struct proxy_fixture {
+    struct config cfg;
+    struct balancer *balancer;
+    struct session_shared shared;
+    struct logger log;
+    int log_fd;
+    int backend_fd;             /* the test's listening "backend" */
+    struct net_addr client_addr;
+};
+
+static void fixture_close(struct proxy_fixture *fx)
+{
+    balancer_destroy(fx->balancer);
+    if (fx->backend_fd != -1)
+        close(fx->backend_fd);
+    if (fx->log_fd != -1)
+        close(fx->log_fd);
+}
+
+/* Sets up everything but the pool. Returns 0, or -1 with nothing held. */
+static int fixture_open(struct proxy_fixture *fx)
+{
+    char err[256];
+    struct net_addr any;
+
+    config_defaults(&fx->cfg);
+    fx->cfg.health_interval_ms = 0;
+    fx->balancer = NULL;
+    fx->backend_fd = -1;
+    fx->log_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (fx->log_fd == -1)
+        goto fail;
+    log_init(&fx->log, fx->log_fd, LOG_DEBUG);
+    if (net_parse_hostport("127.0.0.1:0", NULL, &any, err, sizeof(err)) == -1)
+        goto fail;
+    fx->client_addr = any;
+    fx->backend_fd = net_listen(&any, 16);
+    if (fx->backend_fd == -1 ||
+        net_local_addr(fx->backend_fd, &fx->cfg.backends[0].addr) == -1)
+        goto fail;
+    fx->cfg.backend_count = 1;
+    fx->balancer = balancer_create(fx->cfg.backends, fx->cfg.backend_count,
+                                   fx->cfg.balance, false, fx->cfg.seed);
+    if (fx->balancer == NULL)
+        goto fail;
+    fx->shared.config = &fx->cfg;
+    fx->shared.balancer = fx->balancer;
+    atomic_init(&fx->shared.live_sessions, 0);
+    fx->shared.acceptor_wake_fd = -1;       /* maxconn 0: never written */
+    return 0;
+fail:
+    fixture_close(fx);
+    return -1;
+}
+
+/* The number of threads of this process. */
+static int thread_count(void)
+{
+    DIR *dir = opendir("/proc/self/task");
+    struct dirent *entry;
+    int count = 0;
+
+    if (dir == NULL)
+        return -1;
+    while ((entry = readdir(dir)) != NULL) {
+        if (entry->d_name[0] != '.')
+            count++;
+    }
+    closedir(dir);
+    return count;
+}
+
+/* A joined thread may linger in /proc for a moment while the kernel
+ * finishes its exit: wait (bounded) for the count to settle. */
+static int thread_count_settled(int expected)
+{
+    uint64_t until = clock_now_ms() + WAIT_MS;
+    int count;
+
+    while ((count = thread_count()) != expected && clock_now_ms() < until) {
+        struct timespec pause = { 0, 1000000 };
+
+        nanosleep(&pause, NULL);
+    }
+    return count;
+}
+
+static bool wait_for(int fd, short events, int timeout_ms)
+{
+    struct pollfd p = { .fd = fd, .events = events };
+
+    return poll(&p, 1, timeout_ms) == 1;
+}
+
+/* Reads exactly len bytes within WAIT_MS. Returns 0, or -1 on EOF,
+ * error or timeout. */
+static int read_exact(int fd, char *buf, size_t len)
+{
+    size_t got = 0;
+
+    while (got < len) {
+        ssize_t n;
+
+        if (!wait_for(fd, POLLIN, WAIT_MS))
+            return -1;
+        n = read(fd, buf + got, len - got);
+        if (n == -1 && (errno == EAGAIN || errno == EINTR))
+            continue;
+        if (n <= 0)
+            return -1;
+        got += (size_t)n;
+    }
+    return 0;
+}
+
+/* True when fd reaches EOF (or is reset) within WAIT_MS; data before the
+ * end is skipped. */
+static bool reaches_eof(int fd)
+{
+    char buf[256];
+
+    for (;;) {
+        ssize_t n;
+
+        if (!wait_for(fd, POLLIN, WAIT_MS))
+            return false;
+        n = read(fd, buf, sizeof(buf));
+        if (n == 0 || (n == -1 && errno == ECONNRESET))
+            return true;
+        if (n == -1 && errno != EAGAIN && errno != EINTR)
+            return false;
+    }
+}
+
+/* Waits up to WAIT_MS for live_sessions to reach want. */
+static long live_sessions_settled(struct session_shared *shared, long want)
+{
+    uint64_t until = clock_now_ms() + WAIT_MS;
+    long live;
+
+    while ((live = atomic_load(&shared->live_sessions)) != want &&
+           clock_now_ms() < until) {
+        struct timespec pause = { 0, 1000000 };
+
+        nanosleep(&pause, NULL);
+    }
+    return live;
+}
+
+/* Accepts the proxy's connection to the test backend (blocking fd). */
+static int accept_backend(struct proxy_fixture *fx)
+{
+    if (!wait_for(fx->backend_fd, POLLIN, WAIT_MS))
+        return -1;
+    return accept4(fx->backend_fd, NULL, NULL, SOCK_CLOEXEC);
+}
+
+/*
+ * Gives one end of a new socketpair to the pool as a client, like the
+ * acceptor would; returns the test's end, or -1.
+ */
+static int dispatch_client(struct proxy_fixture *fx, struct pool *pool,
+                           uint64_t sid)
+{
+    int pair[2];
+
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == -1)
+        return -1;
+    if (net_set_nonblock(pair[1]) == -1) {
+        close(pair[0]);
+        close(pair[1]);
+        return -1;
+    }
+    atomic_fetch_add(&fx->shared.live_sessions, 1);
+    if (pool_dispatch(pool, pair[1], sid, &fx->client_addr) == -1) {
+        atomic_fetch_sub(&fx->shared.live_sessions, 1);
+        close(pair[0]);
+        close(pair[1]);
+        return -1;
+    }
+    return pair[0];
+}
+
+/*
+ * Opens the fixture, arms the alarm and starts a pool of threads workers.
+ * Returns the pool, or NULL with nothing left behind.
+ */
+static struct pool *fixture_start(struct proxy_fixture *fx, size_t threads)
+{
+    struct pool *pool;
+
+    if (fixture_open(fx) == -1)
+        return NULL;
+    alarm(ALARM_S);
+    pool = pool_start(threads, &fx->shared, &fx->log);
+    if (pool == NULL) {
+        alarm(0);
+        fixture_close(fx);
+    }
+    return pool;
+}
+
+/* Stops the pool (bounded by the alarm) and frees the fixture. */
+static void fixture_stop(struct proxy_fixture *fx, struct pool *pool)
+{
+    pool_stop(pool, 0);
+    alarm(0);
+    fixture_close(fx);
+}
+
+/* --- tests --------------------------------------------------------------- */
+
+static void check_start_stop(size_t threads)
+{
+    struct proxy_fixture fx;
+    struct pool *pool;
+    int before, during, after;
+
+    CU_ASSERT_EQUAL_FATAL(fixture_open(&fx), 0);
+    before = thread_count();
+    CU_ASSERT(before >= 1);
+    alarm(ALARM_S);
+    pool = pool_start(threads, &fx.shared, &fx.log);
+    CU_ASSERT_PTR_NOT_NULL(pool);
+    if (pool != NULL) {
+        CU_ASSERT_EQUAL(pool_size(pool), threads);
+        during = thread_count();
+        CU_ASSERT_EQUAL(during, before + (int)threads);
+        pool_stop(pool, 0);
+    }
+    alarm(0);
+    after = thread_count_settled(before);
+    CU_ASSERT_EQUAL(after, before);
+    CU_ASSERT_EQUAL(atomic_load(&fx.shared.live_sessions), 0);
+    fixture_close(&fx);
+}
+
+static void test_start_stop_one(void)
+{
+    check_start_stop(1);
+}
+
+static void test_start_stop_four(void)
+{
+    check_start_stop(4);
+}
+
+/* A grace period with no sessions still returns at once. */
+static void test_stop_with_grace_when_idle(void)
+{
+    struct proxy_fixture fx;
+    struct pool *pool;
+    uint64_t start;
+
+    CU_ASSERT_EQUAL_FATAL(fixture_open(&fx), 0);
+    alarm(ALARM_S);
+    pool = pool_start(2, &fx.shared, &fx.log);
+    CU_ASSERT_PTR_NOT_NULL(pool);
+    if (pool != NULL) {
+        start = clock_now_ms();
+        pool_stop(pool, 30000);
+        CU_ASSERT(clock_now_ms() - start < 10000);
+    }
+    alarm(0);
+    fixture_close(&fx);
+}
+
+/* One client through the proxy to the test backend and back. */
+static void test_session_relays_both_ways(void)
+{
+    static const char request[] = "hello\0backend";     /* NUL inside */
+    static const char reply[] = "hi\0client!";
+    struct balancer_stats row;
+    struct proxy_fixture fx;
+    struct pool *pool;
+    char buf[64];
+    int client, backend;
+
+    pool = fixture_start(&fx, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pool);
+    client = dispatch_client(&fx, pool, 1);
+    CU_ASSERT(client >= 0);
+    backend = client >= 0 ? accept_backend(&fx) : -1;
+    CU_ASSERT(backend >= 0);
+    if (client >= 0 && backend >= 0) {
+        CU_ASSERT_EQUAL(write(client, request, sizeof(request)),
+                        (ssize_t)sizeof(request));
+        CU_ASSERT_EQUAL(read_exact(backend, buf, sizeof(request)), 0);
+        CU_ASSERT_EQUAL(memcmp(buf, request, sizeof(request)), 0);
+        CU_ASSERT_EQUAL(write(backend, reply, sizeof(reply)),
+                        (ssize_t)sizeof(reply));
+        CU_ASSERT_EQUAL(read_exact(client, buf, sizeof(reply)), 0);
+        CU_ASSERT_EQUAL(memcmp(buf, reply, sizeof(reply)), 0);
+        balancer_snapshot(fx.balancer, &row);
+        CU_ASSERT_EQUAL(row.active, 1);
+        CU_ASSERT_EQUAL(row.picks, 1);
+        CU_ASSERT_EQUAL(atomic_load(&fx.shared.live_sessions), 1);
+
+        /* The client hangs up first: the backend sees EOF (half-close),
+         * and can still answer before it closes too. */
+        CU_ASSERT_EQUAL(shutdown(client, SHUT_WR), 0);
+        CU_ASSERT_TRUE(reaches_eof(backend));
+        CU_ASSERT_EQUAL(write(backend, "bye", 3), 3);
+        CU_ASSERT_EQUAL(read_exact(client, buf, 3), 0);
+        CU_ASSERT_EQUAL(memcmp(buf, "bye", 3), 0);
+        close(backend);
+        backend = -1;
+        CU_ASSERT_TRUE(reaches_eof(client));
+        CU_ASSERT_EQUAL(live_sessions_settled(&fx.shared, 0), 0);
+        balancer_snapshot(fx.balancer, &row);
+        CU_ASSERT_EQUAL(row.active, 0);
+        CU_ASSERT_EQUAL(row.failures, 0);
+    }
+    if (backend >= 0)
+        close(backend);
+    if (client >= 0)
+        close(client);
+    fixture_stop(&fx, pool);
+}
+
+/* Several clients over four workers: every one is relayed to its own
+ * backend connection, and all end. */
+static void test_sessions_on_four_workers(void)
+{
+    enum { CLIENTS = 8 };
+    struct balancer_stats row;
+    struct proxy_fixture fx;
+    struct pool *pool;
+    int clients[CLIENTS], backends[CLIENTS], matched = 0;
+    bool seen[CLIENTS] = { false };
+
+    pool = fixture_start(&fx, 4);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pool);
+    for (int i = 0; i < CLIENTS; i++) {
+        char hello[16];
+
+        clients[i] = dispatch_client(&fx, pool, (uint64_t)i + 1);
+        CU_ASSERT(clients[i] >= 0);
+        snprintf(hello, sizeof(hello), "id=%03d", i);
+        if (clients[i] >= 0)
+            CU_ASSERT_EQUAL(write(clients[i], hello, 6), 6);
+    }
+    /* Backend connections come in any order: each tells who it is. */
+    for (int k = 0; k < CLIENTS; k++) {
+        char hello[16] = "", answer[16];
+        int id;
+
+        backends[k] = accept_backend(&fx);
+        CU_ASSERT(backends[k] >= 0);
+        if (backends[k] < 0 || read_exact(backends[k], hello, 6) == -1 ||
+            sscanf(hello, "id=%3d", &id) != 1 || id < 0 || id >= CLIENTS ||
+            seen[id])
+            continue;
+        seen[id] = true;
+        snprintf(answer, sizeof(answer), "ok=%03d", id);
+        CU_ASSERT_EQUAL(write(backends[k], answer, 6), 6);
+        matched++;
+    }
+    CU_ASSERT_EQUAL(matched, CLIENTS);
+    for (int i = 0; i < CLIENTS; i++) {
+        char answer[16] = "", want[16];
+
+        snprintf(want, sizeof(want), "ok=%03d", i);
+        if (clients[i] < 0)
+            continue;
+        CU_ASSERT_EQUAL(read_exact(clients[i], answer, 6), 0);
+        CU_ASSERT_NSTRING_EQUAL(answer, want, 6);
+    }
+    balancer_snapshot(fx.balancer, &row);
+    CU_ASSERT_EQUAL(row.active, CLIENTS);
+    CU_ASSERT_EQUAL(atomic_load(&fx.shared.live_sessions), CLIENTS);
+    for (int i = 0; i < CLIENTS; i++) {
+        if (clients[i] >= 0)
+            close(clients[i]);
+        if (backends[i] >= 0)
+            close(backends[i]);
+    }
+    CU_ASSERT_EQUAL(live_sessions_settled(&fx.shared, 0), 0);
+    balancer_snapshot(fx.balancer, &row);
+    CU_ASSERT_EQUAL(row.active, 0);
+    CU_ASSERT_EQUAL(row.picks, CLIENTS);
+    fixture_stop(&fx, pool);
+}
+
+/* pool_stop with no grace closes sessions that are still open, and
+ * releases their backends. */
+static void test_stop_closes_open_session(void)
+{
+    struct balancer_stats row;
+    struct proxy_fixture fx;
+    struct pool *pool;
+    char buf[8];
+    int client, backend;
+
+    pool = fixture_start(&fx, 2);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pool);
+    client = dispatch_client(&fx, pool, 1);
+    CU_ASSERT(client >= 0);
+    backend = client >= 0 ? accept_backend(&fx) : -1;
+    CU_ASSERT(backend >= 0);
+    if (backend >= 0) {
+        /* Wait until it relays, so the session is surely running. */
+        CU_ASSERT_EQUAL(write(client, "ping", 4), 4);
+        CU_ASSERT_EQUAL(read_exact(backend, buf, 4), 0);
+    }
+    pool_stop(pool, 0);
+    alarm(0);
+    CU_ASSERT_EQUAL(atomic_load(&fx.shared.live_sessions), 0);
+    balancer_snapshot(fx.balancer, &row);
+    CU_ASSERT_EQUAL(row.active, 0);
+    if (client >= 0) {
+        CU_ASSERT_TRUE(reaches_eof(client));
+        close(client);
+    }
+    if (backend >= 0) {
+        CU_ASSERT_TRUE(reaches_eof(backend));
+        close(backend);
+    }
+    fixture_close(&fx);
+}
+
+/* With the backend gone (nothing listens), the client is closed and the
+ * failed pick is released. */
+static void test_backend_refused(void)
+{
+    struct balancer_stats row;
+    struct proxy_fixture fx;
+    struct pool *pool;
+    int client;
+
+    pool = fixture_start(&fx, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pool);
+    close(fx.backend_fd);       /* the port is now refused */
+    fx.backend_fd = -1;
+    client = dispatch_client(&fx, pool, 1);
+    CU_ASSERT(client >= 0);
+    if (client >= 0) {
+        CU_ASSERT_TRUE(reaches_eof(client));
+        close(client);
+    }
+    CU_ASSERT_EQUAL(live_sessions_settled(&fx.shared, 0), 0);
+    balancer_snapshot(fx.balancer, &row);
+    CU_ASSERT_EQUAL(row.active, 0);
+    CU_ASSERT_EQUAL(row.picks, 1);
+    CU_ASSERT_EQUAL(row.failures, 1);
+    CU_ASSERT_TRUE(row.up);     /* no passive_down in this fixture */
+    fixture_stop(&fx, pool);
+}
+
+static CU_TestInfo pool_tests[] = {
+    { "start and stop 1 thread", test_start_stop_one },
+    { "start and stop 4 threads", test_start_stop_four },
+    { "stop with grace when idle", test_stop_with_grace_when_idle },
+    { "a session relays both ways", test_session_relays_both_ways },
+    { "sessions on four workers", test_sessions_on_four_workers },
+    { "stop closes an open session", test_stop_closes_open_session },
+    { "backend refused", test_backend_refused },
+    CU_TEST_INFO_NULL,
+};
+
+TEST_SUITE(pool, pool_tests)
