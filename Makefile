@@ -25,7 +25,7 @@ COMMON_SRC    := $(sort $(wildcard common/*.c))
 PROXY_SRC     := $(sort $(wildcard proxy/*.c))
 BACKEND_SRC   := $(sort $(wildcard backend/*.c))
 SIMCLIENT_SRC := $(sort $(wildcard simclient/*.c))
-HARNESS_SRC   := $(sort $(wildcard harness/*.c))
+HARNESS_SRC   := $(sort $(wildcard harness_src/*.c))
 TEST_SRC      := $(sort $(wildcard tests/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -84,7 +84,7 @@ $(BUILD)/test_runner: $(TEST_OBJ) $(COMMON_OBJ) | cunit
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ -lcunit $(LDLIBS)
 
 $(call obj,$(TEST_SRC)): | cunit
-$(call obj,$(TEST_SRC)): CPPFLAGS += -Iproxy -Ibackend -Isimclient -Iharness
+$(call obj,$(TEST_SRC)): CPPFLAGS += -Iproxy -Ibackend -Isimclient -Iharness_src
 
 unit: $(BUILD)/test_runner
 	$(BUILD)/test_runner

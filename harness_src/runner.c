@@ -782,6 +782,11 @@ int runner_run(const struct scenario *scenario,
     run->errlen = errlen;
     if (prepare(run) == 0 && start_system(run) == 0)
         reason = play(run, outcome);
+    if (run->proxy.pid > 0) {
+        /* One last thread count, under whatever load is left. */
+        run->next_sample_ms = 0;
+        sample_threads(run, clock_now_ms());
+    }
     if (run->timeline_fd != -1)
         log_event(&run->timeline, LOG_INFO, "run_end", "reason=%s", reason);
     outcome->end_ts = clock_now_s();

@@ -197,7 +197,8 @@ static int add_dir(struct harness_options *o, const char *dir)
         char path[PATH_MAX];
 
         if (rc == 0 && len > 4 && strcmp(names[i]->d_name + len - 4, ".scn") == 0) {
-            snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+            snprintf(path, sizeof(path), "%s%s%s", dir,
+                     dir[strlen(dir) - 1] == '/' ? "" : "/", names[i]->d_name);
             rc = add_file(o, path);
             found++;
         }

@@ -1,0 +1,197 @@
+/*
+ * check: judges one expectation from a run's outcome. See check.h.
+ *
+ * check_run indexes the proxy's log (check_proxy) and, for the checks that
+ * need them, the backends' logs (check_backends), hands them to the
+ * module that judges the expectation, then applies expect-fail:
+ *
+ *   check ──► check_balancer   leastconn, counts zero (via check_replay)
+ *         ──► check_relay      relay exact
+ *         ──► check_clients    clients ok, clients failed<=N, no-lost-clients
+ *         ──► check_timeline   detect, recover, threads stable
+ *         ──► (here)           share, compare, the backend table
+ *
+ * The indexes live for one call and are freed before it returns. Pure
+ * functions over read-only data. Single-threaded.
+ */
+#include "check.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_backends.h"
+#include "check_balancer.h"
+#include "check_clients.h"
+#include "check_proxy.h"
+#include "check_relay.h"
+#include "check_replay.h"
+#include "check_timeline.h"
+#include "check_verdict.h"
+
+/* "expect share NAME=P%±T%": NAME's part of the connected sessions. */
+static void check_share(const struct scenario_expect *e,
+                        const struct check_proxy *proxy,
+                        struct check_verdict *verdict)
+{
+    const char *name = proxy->names[e->backend];
+    long connected = proxy->connected[e->backend];
+    double pct;
+
+    if (proxy->connected_total == 0) {
+        check_verdict_set(verdict, false, "no session connected to any "
+                          "backend, so %s has no share", name);
+        return;
+    }
+    pct = 100.0 * (double)connected / (double)proxy->connected_total;
+    /* The epsilon keeps 3 of 5 inside "60%±0%" despite rounding. */
+    check_verdict_set(verdict,
+                      pct >= e->share_pct - e->tolerance_pct - 1e-9 &&
+                      pct <= e->share_pct + e->tolerance_pct + 1e-9,
+                      "%s got %ld of %ld connected sessions (%.1f%%), "
+                      "expected %g%%±%g%%", name, connected,
+                      proxy->connected_total, pct, e->share_pct,
+                      e->tolerance_pct);
+}
+
+/* "expect A > B" / "expect A < B" on connected sessions, strictly. */
+static void check_compare(const struct scenario_expect *e,
+                          const struct check_proxy *proxy,
+                          struct check_verdict *verdict)
+{
+    long left = proxy->connected[e->backend];
+    long right = proxy->connected[e->other];
+    bool holds = e->op == '>' ? left > right : left < right;
+
+    check_verdict_set(verdict, holds, "%s had %ld connected sessions and %s "
+                      "had %ld, so %s %c %s %s", proxy->names[e->backend],
+                      left, proxy->names[e->other], right,
+                      proxy->names[e->backend], e->op,
+                      proxy->names[e->other], holds ? "holds" : "is false");
+}
+
+/* The checks that read the backends' logs too. */
+static void run_with_backends(const struct scenario_expect *e,
+                              const struct check_proxy *proxy,
+                              struct check_verdict *verdict)
+{
+    struct check_backends *backends = calloc(1, sizeof(*backends));
+
+    if (backends == NULL ||
+        check_backends_build(backends, proxy->outcome) == -1) {
+        check_verdict_set(verdict, false, "out of memory reading the "
+                          "backends' logs");
+        free(backends);
+        return;
+    }
+    if (e->check == SCENARIO_CHECK_RELAY_EXACT)
+        check_relay_exact(proxy, backends, verdict);
+    else
+        check_clients_lost(proxy, backends, verdict);
+    check_backends_free(backends);
+    free(backends);
+}
+
+static void dispatch(const struct scenario_expect *e,
+                     const struct check_proxy *proxy,
+                     struct check_verdict *verdict)
+{
+    const struct outcome *outcome = proxy->outcome;
+
+    switch (e->check) {
+    case SCENARIO_CHECK_LEASTCONN:
+        check_balancer_leastconn(proxy, verdict);
+        break;
+    case SCENARIO_CHECK_COUNTS_ZERO:
+        check_balancer_counts_zero(proxy, verdict);
+        break;
+    case SCENARIO_CHECK_RELAY_EXACT:
+    case SCENARIO_CHECK_NO_LOST_CLIENTS:
+        run_with_backends(e, proxy, verdict);
+        break;
+    case SCENARIO_CHECK_SHARE:
+        check_share(e, proxy, verdict);
+        break;
+    case SCENARIO_CHECK_COMPARE:
+        check_compare(e, proxy, verdict);
+        break;
+    case SCENARIO_CHECK_DETECT:
+        check_timeline_detect(e, proxy, verdict);
+        break;
+    case SCENARIO_CHECK_RECOVER:
+        check_timeline_recover(e, proxy, verdict);
+        break;
+    case SCENARIO_CHECK_CLIENTS_OK:
+        check_clients_ok(outcome, verdict);
+        break;
+    case SCENARIO_CHECK_CLIENTS_FAILED:
+        check_clients_failed(e, outcome, verdict);
+        break;
+    case SCENARIO_CHECK_THREADS_STABLE:
+        check_timeline_threads(outcome, verdict);
+        break;
+    default:
+        check_verdict_set(verdict, false, "unknown check %d", (int)e->check);
+    }
+}
+
+/* The backend indexes e names must be the scenario's. */
+static bool backends_valid(const struct scenario_expect *e,
+                           const struct scenario *scenario)
+{
+    bool one = e->check == SCENARIO_CHECK_SHARE ||
+               e->check == SCENARIO_CHECK_COMPARE ||
+               e->check == SCENARIO_CHECK_DETECT ||
+               e->check == SCENARIO_CHECK_RECOVER;
+    bool two = e->check == SCENARIO_CHECK_COMPARE;
+
+    return (!one || (e->backend >= 0 &&
+                     (size_t)e->backend < scenario->backend_count)) &&
+           (!two || (e->other >= 0 &&
+                     (size_t)e->other < scenario->backend_count));
+}
+
+void check_run(const struct scenario_expect *e, const struct outcome *outcome,
+               struct check_verdict *verdict)
+{
+    struct check_proxy *proxy = calloc(1, sizeof(*proxy));
+
+    memset(verdict, 0, sizeof(*verdict));
+    if (!backends_valid(e, outcome->scenario))
+        check_verdict_set(verdict, false, "the expectation names a backend "
+                          "the scenario does not have");
+    else if (proxy == NULL || check_proxy_build(proxy, outcome) == -1)
+        check_verdict_set(verdict, false, "out of memory reading the proxy's "
+                          "log");
+    else
+        dispatch(e, proxy, verdict);
+    if (proxy != NULL)
+        check_proxy_free(proxy);
+    free(proxy);
+    check_verdict_finish(verdict, e->expect_fail);
+}
+
+void check_backend_table(const struct outcome *outcome,
+                         struct check_backend_row *rows)
+{
+    const struct scenario *scenario = outcome->scenario;
+    struct check_proxy *proxy = calloc(1, sizeof(*proxy));
+    struct check_replay *replay = calloc(1, sizeof(*replay));
+    bool indexed = proxy && replay && check_proxy_build(proxy, outcome) == 0;
+
+    memset(rows, 0, scenario->backend_count * sizeof(*rows));
+    if (indexed)
+        check_replay_all(proxy, replay);
+    for (size_t b = 0; indexed && b < scenario->backend_count; b++) {
+        rows[b].connections = proxy->connected[b];
+        rows[b].share_pct = proxy->connected_total == 0 ? 0.0 :
+            100.0 * (double)proxy->connected[b] /
+            (double)proxy->connected_total;
+        rows[b].peak_active = (int)replay->peak[b];
+        rows[b].failures = proxy->failures[b];
+        rows[b].picks = proxy->picks[b];
+    }
+    if (proxy != NULL)
+        check_proxy_free(proxy);
+    free(proxy);
+    free(replay);
+}

@@ -1,0 +1,399 @@
+/*
+ * check_balancer: leastconn and counts zero. See check_balancer.h.
+ *
+ * Both walk the seq events once, in seq order. leastconn carries a replay
+ * and compares each pick's cand list with it before applying the pick;
+ * counts zero keeps, per session, the pick it has not released yet. The
+ * first broken event in seq order is the one reported: a missing seq shows
+ * up before the wrong counts it causes.
+ */
+#include "check_balancer.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <stdio.h>
+
+#include "check_cand.h"
+#include "check_replay.h"
+#include "check_verdict.h"
+
+/* The leastconn walk: the replay and the event being judged. */
+struct walk {
+    const struct check_proxy *proxy;
+    struct check_verdict *verdict;
+    struct check_replay replay;
+    struct check_cand cands[CHECK_PROXY_MAX_NAMES];
+    int cand_count;
+    char what[96];              /* "pick 17 (sid 9, t=0.842s)" */
+};
+
+static const char *backend_label(const struct check_proxy *proxy,
+                                 const struct check_seq_event *e)
+{
+    const char *be;
+
+    if (e->backend >= 0)
+        return proxy->names[e->backend];
+    be = trace_get(e->ev, "be");
+    return be ? be : "?";
+}
+
+/* Fills walk->cands from e's cand key; false (verdict set) if unreadable. */
+static bool read_cands(struct walk *walk, const struct check_seq_event *e)
+{
+    walk->cand_count = check_cand_parse(walk->proxy, trace_get(e->ev, "cand"),
+                                        walk->cands, CHECK_PROXY_MAX_NAMES);
+    if (walk->cand_count >= 0)
+        return true;
+    check_verdict_set(walk->verdict, false, "%s has no readable cand list "
+                      "(line %d of the proxy log)", walk->what, e->ev->line);
+    return false;
+}
+
+static const struct check_cand *find_cand(const struct walk *walk, int backend)
+{
+    for (int i = 0; i < walk->cand_count; i++) {
+        if (walk->cands[i].backend == backend)
+            return &walk->cands[i];
+    }
+    return NULL;
+}
+
+/* --- judging one event ------------------------------------------------- */
+
+static void describe(struct walk *walk, const struct check_seq_event *e)
+{
+    const char *label = e->kind == CHECK_SEQ_PICK ? "pick" : e->ev->ev;
+
+    snprintf(walk->what, sizeof(walk->what), "%s %lld (sid %lld, t=%.3fs)",
+             label, e->seq, e->sid,
+             check_verdict_time(walk->proxy->outcome, e->ev->ts));
+}
+
+/* seq numbers must run 1, 2, 3... with no gap and no repeat. */
+static bool seq_in_place(struct walk *walk, size_t index)
+{
+    const struct check_seq_event *e = &walk->proxy->seq[index];
+    long long expected = (long long)index + 1;
+
+    if (e->seq == expected)
+        return true;
+    if (index > 0 && e->seq == walk->proxy->seq[index - 1].seq)
+        check_verdict_set(walk->verdict, false, "seq %lld appears twice in "
+                          "the log (lines %d and %d): two balancer events "
+                          "took one number", e->seq,
+                          walk->proxy->seq[index - 1].ev->line, e->ev->line);
+    else if (e->seq > expected)
+        check_verdict_set(walk->verdict, false, "seq %lld is missing from "
+                          "the log: a balancer event was not logged",
+                          expected);
+    else
+        check_verdict_set(walk->verdict, false, "seq %lld at line %d is not "
+                          "valid: seq numbers start at 1", e->seq,
+                          e->ev->line);
+    return false;
+}
+
+/* Each candidate's count and state must be the replay's. */
+static bool cands_match_replay(struct walk *walk)
+{
+    for (int i = 0; i < walk->cand_count; i++) {
+        const struct check_cand *c = &walk->cands[i];
+        bool replay_down = c->backend >= 0 && walk->replay.down[c->backend];
+
+        if (c->backend < 0) {
+            check_verdict_set(walk->verdict, false, "%s lists %s, a backend "
+                              "the proxy never declared", walk->what, c->name);
+            return false;
+        }
+        if (c->active != walk->replay.active[c->backend]) {
+            check_verdict_set(walk->verdict, false, "%s logged %s with %ld "
+                              "active, but the log's own picks and releases "
+                              "give %ld", walk->what, c->name, c->active,
+                              walk->replay.active[c->backend]);
+            return false;
+        }
+        if ((c->state == CHECK_CAND_DOWN) != replay_down) {
+            check_verdict_set(walk->verdict, false, "%s logged %s as %s, but "
+                              "the log's backend_down/backend_up events leave "
+                              "it %s", walk->what, c->name,
+                              check_cand_state_name(c->state),
+                              replay_down ? "down" : "up");
+            return false;
+        }
+    }
+    return true;
+}
+
+static void fail_not_least(struct walk *walk, const struct check_cand *chosen,
+                           const struct check_cand *other)
+{
+    if (chosen->weight == 1 && other->weight == 1)
+        check_verdict_set(walk->verdict, false, "%s chose %s with %ld active "
+                          "while %s had %ld", walk->what, chosen->name,
+                          chosen->active, other->name, other->active);
+    else
+        check_verdict_set(walk->verdict, false, "%s chose %s with %ld active "
+                          "at weight %ld while %s had %ld at weight %ld",
+                          walk->what, chosen->name, chosen->active,
+                          chosen->weight, other->name, other->active,
+                          other->weight);
+}
+
+/* The chosen backend is up and no up one has fewer active per weight. */
+static bool pick_is_least(struct walk *walk, const struct check_seq_event *e)
+{
+    const struct check_cand *chosen = find_cand(walk, e->backend);
+
+    if (e->backend < 0 || chosen == NULL) {
+        check_verdict_set(walk->verdict, false, "%s chose %s, which its cand "
+                          "list does not show", walk->what,
+                          backend_label(walk->proxy, e));
+        return false;
+    }
+    if (chosen->state != CHECK_CAND_UP) {
+        check_verdict_set(walk->verdict, false, "%s chose %s, which it "
+                          "logged as %s", walk->what, chosen->name,
+                          check_cand_state_name(chosen->state));
+        return false;
+    }
+    for (int i = 0; i < walk->cand_count; i++) {
+        const struct check_cand *other = &walk->cands[i];
+
+        if (other == chosen || other->state != CHECK_CAND_UP)
+            continue;
+        if (chosen->active * other->weight > other->active * chosen->weight) {
+            fail_not_least(walk, chosen, other);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* A refusal is right only when no candidate was eligible. */
+static bool nothing_up(struct walk *walk)
+{
+    for (int i = 0; i < walk->cand_count; i++) {
+        const struct check_cand *c = &walk->cands[i];
+
+        if (c->state == CHECK_CAND_UP) {
+            check_verdict_set(walk->verdict, false, "%s refused the client "
+                              "while %s was up with %ld active", walk->what,
+                              c->name, c->active);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* After a release, its active= must be the replay's count. */
+static bool release_matches(struct walk *walk, const struct check_seq_event *e)
+{
+    long long active = trace_get_int(e->ev, "active", LLONG_MIN);
+
+    if (e->backend < 0) {
+        check_verdict_set(walk->verdict, false, "%s releases %s, a backend "
+                          "the proxy never declared", walk->what,
+                          backend_label(walk->proxy, e));
+        return false;
+    }
+    if (active == LLONG_MIN || active == walk->replay.active[e->backend])
+        return true;
+    check_verdict_set(walk->verdict, false, "%s logged %s with %lld active "
+                      "after its release, but the log's own picks and "
+                      "releases give %ld", walk->what,
+                      walk->proxy->names[e->backend], active,
+                      walk->replay.active[e->backend]);
+    return false;
+}
+
+static bool judge_event(struct walk *walk, size_t index)
+{
+    const struct check_seq_event *e = &walk->proxy->seq[index];
+    bool choice = e->kind == CHECK_SEQ_PICK ||
+                  e->kind == CHECK_SEQ_NO_BACKEND;
+
+    if (!seq_in_place(walk, index))
+        return false;
+    describe(walk, e);
+    if (choice && (!read_cands(walk, e) || !cands_match_replay(walk)))
+        return false;
+    if (e->kind == CHECK_SEQ_PICK && !pick_is_least(walk, e))
+        return false;
+    if (e->kind == CHECK_SEQ_NO_BACKEND && !nothing_up(walk))
+        return false;
+    check_replay_apply(&walk->replay, e);
+    return e->kind != CHECK_SEQ_RELEASE || release_matches(walk, e);
+}
+
+void check_balancer_leastconn(const struct check_proxy *proxy,
+                              struct check_verdict *verdict)
+{
+    struct walk *walk;
+
+    if (proxy->unnumbered != NULL) {
+        check_verdict_set(verdict, false, "the %s at line %d of the proxy "
+                          "log has no seq, so the balancer cannot be "
+                          "replayed", proxy->unnumbered->ev,
+                          proxy->unnumbered->line);
+        return;
+    }
+    if (proxy->pick_count == 0) {
+        check_verdict_set(verdict, false, "no picks in the proxy log");
+        return;
+    }
+    walk = calloc(1, sizeof(*walk));
+    if (walk == NULL) {
+        check_verdict_set(verdict, false, "out of memory");
+        return;
+    }
+    walk->proxy = proxy;
+    walk->verdict = verdict;
+    check_replay_init(&walk->replay);
+    for (size_t i = 0; i < proxy->seq_count; i++) {
+        if (!judge_event(walk, i))
+            goto out;
+    }
+    check_verdict_set(verdict, true, "all %zu picks chose a least-loaded "
+                      "backend, and replaying the %zu balancer events "
+                      "gives every count the log shows", proxy->pick_count,
+                      proxy->seq_count);
+out:
+    free(walk);
+}
+
+/* --- counts zero ------------------------------------------------------- */
+
+/* Per session, the index in seq of the pick it has not released yet. */
+struct pairing {
+    const struct check_proxy *proxy;
+    struct check_verdict *verdict;
+    size_t *open;
+};
+
+static bool pair_pick(struct pairing *p, size_t session, size_t index)
+{
+    const struct check_seq_event *e = &p->proxy->seq[index];
+    const struct check_seq_event *held;
+
+    if (p->open[session] != CHECK_PROXY_NONE) {
+        held = &p->proxy->seq[p->open[session]];
+        check_verdict_set(p->verdict, false, "session %lld picked %s (seq "
+                          "%lld) and never released it before picking %s "
+                          "(seq %lld)", e->sid, backend_label(p->proxy, held),
+                          held->seq, backend_label(p->proxy, e), e->seq);
+        return false;
+    }
+    p->open[session] = index;
+    return true;
+}
+
+static bool pair_release(struct pairing *p, size_t session, size_t index)
+{
+    const struct check_seq_event *e = &p->proxy->seq[index];
+    const struct check_seq_event *held;
+
+    if (p->open[session] == CHECK_PROXY_NONE) {
+        check_verdict_set(p->verdict, false, "session %lld released %s at "
+                          "seq %lld (%s) without holding a pick of it: a "
+                          "release counted twice", e->sid,
+                          backend_label(p->proxy, e), e->seq, e->ev->ev);
+        return false;
+    }
+    held = &p->proxy->seq[p->open[session]];
+    if (held->backend != e->backend || e->backend < 0) {
+        check_verdict_set(p->verdict, false, "session %lld picked %s (seq "
+                          "%lld) but released %s (seq %lld)", e->sid,
+                          backend_label(p->proxy, held), held->seq,
+                          backend_label(p->proxy, e), e->seq);
+        return false;
+    }
+    p->open[session] = CHECK_PROXY_NONE;
+    return true;
+}
+
+static bool pair_event(struct pairing *p, size_t index)
+{
+    const struct check_seq_event *e = &p->proxy->seq[index];
+    size_t session;
+
+    if (e->kind != CHECK_SEQ_PICK && e->kind != CHECK_SEQ_RELEASE)
+        return true;
+    session = check_proxy_session(p->proxy, e->sid);
+    if (session == CHECK_PROXY_NONE) {
+        check_verdict_set(p->verdict, false, "%s seq %lld at line %d names "
+                          "no session", e->ev->ev, e->seq, e->ev->line);
+        return false;
+    }
+    if (e->kind == CHECK_SEQ_PICK)
+        return pair_pick(p, session, index);
+    return pair_release(p, session, index);
+}
+
+/* Reports the earliest pick still held at the end, if any. */
+static bool all_released(struct pairing *p)
+{
+    size_t first = CHECK_PROXY_NONE, held = 0;
+    const struct check_seq_event *e;
+
+    for (size_t s = 0; s < p->proxy->session_count; s++) {
+        if (p->open[s] == CHECK_PROXY_NONE)
+            continue;
+        held++;
+        if (first == CHECK_PROXY_NONE || p->open[s] < first)
+            first = p->open[s];
+    }
+    if (held == 0)
+        return true;
+    e = &p->proxy->seq[first];
+    check_verdict_set(p->verdict, false, "session %lld picked %s (seq %lld, "
+                      "t=%.3fs) and never released it (%zu unreleased "
+                      "picks in all)", e->sid, backend_label(p->proxy, e),
+                      e->seq, check_verdict_time(p->proxy->outcome,
+                                                 e->ev->ts), held);
+    return false;
+}
+
+static bool ends_at_zero(struct pairing *p)
+{
+    struct check_replay replay;
+
+    check_replay_all(p->proxy, &replay);
+    for (size_t b = 0; b < p->proxy->name_count; b++) {
+        if (replay.active[b] != 0) {
+            check_verdict_set(p->verdict, false, "%s ends with %ld active",
+                              p->proxy->names[b], replay.active[b]);
+            return false;
+        }
+    }
+    return true;
+}
+
+void check_balancer_counts_zero(const struct check_proxy *proxy,
+                                struct check_verdict *verdict)
+{
+    struct pairing p = { proxy, verdict, NULL };
+
+    if (proxy->pick_count == 0) {
+        check_verdict_set(verdict, false, "no picks in the proxy log: "
+                          "nothing was counted");
+        return;
+    }
+    p.open = malloc((proxy->session_count + 1) * sizeof(*p.open));
+    if (p.open == NULL) {
+        check_verdict_set(verdict, false, "out of memory");
+        return;
+    }
+    for (size_t s = 0; s < proxy->session_count; s++)
+        p.open[s] = CHECK_PROXY_NONE;
+    for (size_t i = 0; i < proxy->seq_count; i++) {
+        if (!pair_event(&p, i))
+            goto out;
+    }
+    if (all_released(&p) && ends_at_zero(&p))
+        check_verdict_set(verdict, true, "all %zu picks were released "
+                          "exactly once; every backend ends with 0 active",
+                          proxy->pick_count);
+out:
+    free(p.open);
+}

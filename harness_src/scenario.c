@@ -1,0 +1,1342 @@
+/*
+ * scenario: the .scn parser. See scenario.h and docs/scenarios.md.
+ *
+ * The text is read twice. The first pass (the survey) only notes the
+ * backends' names, their "down" flags and the timeout, and reports nothing;
+ * the second pass parses every line for real. Thanks to the survey a line
+ * may name a backend declared further down, and every error still comes
+ * out in line order, the first one first.
+ *
+ * Lines are copied one at a time into a buffer of LINE_MAX_BYTES + 1, cut
+ * at '#', and split into words in place; nothing else is allocated, except
+ * the whole file in scenario_parse_file. Events and expectations fill the
+ * next free slot of their array in *out and count it only when their line
+ * had no error; a backend with a good name is declared even when its options
+ * are wrong, so that the lines naming it do not fail too.
+ *
+ * Pure functions over caller-owned memory, no state between calls.
+ */
+#include "scenario.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse.h"
+
+#define LINE_MAX_BYTES 1000             /* longer lines are an error */
+#define FILE_MAX_BYTES (1024L * 1024L)  /* longer files are an error */
+#define WORDS_MAX 40                    /* per line */
+#define SHOWN_MAX 48                    /* a word quoted in a message */
+#define LIST_MAX 1400                   /* a list of names in a message */
+
+#define SEED_MAX 2147483647L
+#define TIMEOUT_MIN_MS 1000L
+#define TIMEOUT_MAX_MS 600000L          /* also the limit of every time */
+#define TIMEOUT_DEFAULT_MS 30000L
+#define DELAY_MAX_MS 3600000L           /* dummy_server's --latency limit */
+#define FAULT_COUNT_MAX 1000000L
+#define PICKS_MAX 1000000000L
+#define FAILED_MAX 1000000000L
+#define POINTS_MAX 1000L
+
+/* How the text of a value is read. */
+enum value_kind {
+    VALUE_COUNT,            /* parse_long */
+    VALUE_DURATION,         /* parse_duration_ms */
+    VALUE_SIZE,             /* parse_size */
+    VALUE_WORD,             /* one of rule->words */
+    VALUE_FLAG              /* no value at all */
+};
+
+/* What an option of a directive sets (proxy options are all stored). */
+enum option_target {
+    TARGET_STORE,           /* kept as key=value in an options array */
+    TARGET_WEIGHT, TARGET_MAXCONN, TARGET_START, TARGET_DOWN,
+    TARGET_REQUESTS, TARGET_SIZE, TARGET_HOLD, TARGET_RAMP, TARGET_TIMEOUT,
+    TARGET_HALF_CLOSE, TARGET_MAY_FAIL,
+    TARGET_NONE             /* a lone value (seed, at, picks ...) */
+};
+
+/* One option, or one lone value: its name, kind and range. */
+struct option_rule {
+    const char *key;
+    enum value_kind kind;
+    long min;
+    long max;
+    const char *words;      /* VALUE_WORD: allowed values, '|'-separated */
+    enum option_target target;
+};
+
+/* The options one directive accepts. */
+struct option_set {
+    const char *what;       /* "proxy", "backend", "clients" */
+    const struct option_rule *rules;
+    size_t count;
+};
+
+static const struct option_rule proxy_rules[] = {
+    { "threads", VALUE_COUNT, 1, 64, NULL, TARGET_STORE },
+    { "balance", VALUE_WORD, 0, 0, "leastconn|roundrobin|random",
+      TARGET_STORE },
+    { "connect-timeout", VALUE_DURATION, 1, 600000, NULL, TARGET_STORE },
+    { "idle-timeout", VALUE_DURATION, 0, 86400000, NULL, TARGET_STORE },
+    { "health-interval", VALUE_DURATION, 0, 3600000, NULL, TARGET_STORE },
+    { "grace", VALUE_DURATION, 0, 600000, NULL, TARGET_STORE },
+    { "rise", VALUE_COUNT, 1, 100, NULL, TARGET_STORE },
+    { "fall", VALUE_COUNT, 1, 100, NULL, TARGET_STORE },
+    { "maxconn", VALUE_COUNT, 0, 1000000, NULL, TARGET_STORE },
+};
+
+static const struct option_rule backend_rules[] = {
+    { "latency", VALUE_DURATION, 0, DELAY_MAX_MS, NULL, TARGET_STORE },
+    { "jitter", VALUE_DURATION, 0, DELAY_MAX_MS, NULL, TARGET_STORE },
+    { "mode", VALUE_WORD, 0, 0, "line|echo", TARGET_STORE },
+    { "rate", VALUE_SIZE, 1, 1073741824L, NULL, TARGET_STORE },
+    { "crash-after-conns", VALUE_COUNT, 0, FAULT_COUNT_MAX, NULL,
+      TARGET_STORE },
+    { "crash-after-lines", VALUE_COUNT, 0, FAULT_COUNT_MAX, NULL,
+      TARGET_STORE },
+    { "close-after-lines", VALUE_COUNT, 0, FAULT_COUNT_MAX, NULL,
+      TARGET_STORE },
+    { "reset-after-lines", VALUE_COUNT, 0, FAULT_COUNT_MAX, NULL,
+      TARGET_STORE },
+    { "hang", VALUE_FLAG, 0, 0, NULL, TARGET_STORE },
+    { "refuse", VALUE_FLAG, 0, 0, NULL, TARGET_STORE },
+    { "weight", VALUE_COUNT, 1, 256, NULL, TARGET_WEIGHT },
+    { "maxconn", VALUE_COUNT, 0, 1000000, NULL, TARGET_MAXCONN },
+    { "start", VALUE_DURATION, 0, TIMEOUT_MAX_MS, NULL, TARGET_START },
+    { "down", VALUE_FLAG, 0, 0, NULL, TARGET_DOWN },
+};
+
+static const struct option_rule burst_rules[] = {
+    { "requests", VALUE_COUNT, 1, 100000, NULL, TARGET_REQUESTS },
+    { "size", VALUE_SIZE, 16, 16777216L, NULL, TARGET_SIZE },
+    { "hold", VALUE_DURATION, 0, TIMEOUT_MAX_MS, NULL, TARGET_HOLD },
+    { "ramp", VALUE_DURATION, 0, TIMEOUT_MAX_MS, NULL, TARGET_RAMP },
+    { "timeout", VALUE_DURATION, 1, TIMEOUT_MAX_MS, NULL, TARGET_TIMEOUT },
+    { "half-close", VALUE_FLAG, 0, 0, NULL, TARGET_HALF_CLOSE },
+    { "may-fail", VALUE_FLAG, 0, 0, NULL, TARGET_MAY_FAIL },
+};
+
+#define RULES(rules) (rules), (sizeof(rules) / sizeof((rules)[0]))
+
+static const struct option_set proxy_set = { "proxy", RULES(proxy_rules) };
+static const struct option_set backend_set = { "backend",
+                                               RULES(backend_rules) };
+static const struct option_set burst_set = { "clients", RULES(burst_rules) };
+
+/* Lone values. */
+static const struct option_rule seed_rule =
+    { "seed", VALUE_COUNT, 0, SEED_MAX, NULL, TARGET_NONE };
+static const struct option_rule timeout_rule =
+    { "timeout", VALUE_DURATION, TIMEOUT_MIN_MS, TIMEOUT_MAX_MS, NULL,
+      TARGET_NONE };
+static const struct option_rule at_rule =
+    { "at", VALUE_DURATION, 0, TIMEOUT_MAX_MS, NULL, TARGET_NONE };
+static const struct option_rule picks_rule =
+    { "picks", VALUE_COUNT, 1, PICKS_MAX, NULL, TARGET_NONE };
+static const struct option_rule clients_rule =
+    { "clients", VALUE_COUNT, 1, 10000, NULL, TARGET_NONE };
+static const struct option_rule points_rule =
+    { "points", VALUE_COUNT, 0, POINTS_MAX, NULL, TARGET_NONE };
+static const struct option_rule within_rule =
+    { "within", VALUE_DURATION, 1, TIMEOUT_MAX_MS, NULL, TARGET_NONE };
+static const struct option_rule failed_rule =
+    { "failed<=", VALUE_COUNT, 0, FAILED_MAX, NULL, TARGET_NONE };
+
+/* The checks written as fixed words. */
+static const struct {
+    const char *text;
+    enum scenario_check check;
+} fixed_checks[] = {
+    { "leastconn", SCENARIO_CHECK_LEASTCONN },
+    { "counts zero", SCENARIO_CHECK_COUNTS_ZERO },
+    { "relay exact", SCENARIO_CHECK_RELAY_EXACT },
+    { "clients ok", SCENARIO_CHECK_CLIENTS_OK },
+    { "no-lost-clients", SCENARIO_CHECK_NO_LOST_CLIENTS },
+    { "threads stable", SCENARIO_CHECK_THREADS_STABLE },
+};
+
+static const char *const action_names[] = {
+    [SCENARIO_CLIENTS] = "clients", [SCENARIO_CRASH] = "crash",
+    [SCENARIO_STOP] = "stop", [SCENARIO_PAUSE] = "pause",
+    [SCENARIO_RESUME] = "resume", [SCENARIO_RESTART] = "restart",
+    [SCENARIO_START] = "start",
+};
+
+#define COUNT_OF(array) (sizeof(array) / sizeof((array)[0]))
+
+/* Each option is stored at most once, so the arrays cannot overflow; every
+ * set of rules also fits the 32-bit "seen" masks. */
+_Static_assert(COUNT_OF(proxy_rules) <= SCENARIO_MAX_OPTIONS,
+               "proxy options must fit scenario->proxy[]");
+_Static_assert(COUNT_OF(backend_rules) <= SCENARIO_MAX_OPTIONS,
+               "backend options must fit backend->options[]");
+
+/* What the first pass learns about the whole file. */
+struct survey {
+    char names[SCENARIO_MAX_BACKENDS][SCENARIO_NAME_MAX];
+    bool down[SCENARIO_MAX_BACKENDS];
+    size_t count;
+    bool timeout_seen;
+    long timeout_ms;        /* the first timeout line's, or the default */
+};
+
+/* The second pass. */
+struct parser {
+    const char *name;       /* file name for messages */
+    FILE *errors;           /* NULL: count errors, print nothing */
+    struct scenario *out;
+    int line;               /* the line being parsed */
+    int error_count;
+    int seed_line;          /* 0 until a seed line is seen */
+    int timeout_line;
+    unsigned proxy_seen;    /* bit i: proxy_rules[i] was given */
+    int start_line[SCENARIO_MAX_BACKENDS];  /* "start NAME" events */
+    bool past_header;       /* a directive was seen: no more description */
+    struct survey survey;
+};
+
+/* Walks a text line by line. */
+struct line_reader {
+    const char *data;
+    size_t len;
+    size_t pos;
+    int number;             /* of the line last returned */
+};
+
+enum line_status { LINE_OK, LINE_END, LINE_TOO_LONG, LINE_HAS_NUL };
+
+typedef void (*directive_fn)(struct parser *p, char **words, int count);
+
+static void report(struct parser *p, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Writes one "name:line: message" line (line 0: "name: message"). */
+static void report(struct parser *p, int line, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (p->error_count < INT_MAX)
+        p->error_count++;
+    if (p->errors == NULL)
+        return;
+    if (line > 0)
+        fprintf(p->errors, "%s:%d: ", p->name, line);
+    else
+        fprintf(p->errors, "%s: ", p->name);
+    va_start(ap, fmt);
+    vfprintf(p->errors, fmt, ap);
+    va_end(ap);
+    fputc('\n', p->errors);
+}
+
+/* A word as it may appear in a message: control bytes as \xNN, long words
+ * cut with "...". Returns buf. */
+static const char *shown(const char *word, char *buf, size_t size)
+{
+    size_t used = 0;
+
+    for (; *word != '\0' && used + 8 < size; word++) {
+        unsigned char c = (unsigned char)*word;
+
+        if (c < 0x20 || c == 0x7f)
+            used += (size_t)snprintf(buf + used, size - used, "\\x%02x", c);
+        else
+            buf[used++] = (char)c;
+    }
+    if (*word != '\0')
+        used += (size_t)snprintf(buf + used, size - used, "...");
+    buf[used] = '\0';
+    return buf;
+}
+
+/* Copies src into dst[size], cut before a whole UTF-8 character if needed. */
+static void copy_cut(char *dst, size_t size, const char *src)
+{
+    size_t len = strlen(src);
+
+    if (len >= size) {
+        len = size - 1;
+        while (len > 0 && ((unsigned char)src[len] & 0xc0) == 0x80)
+            len--;
+    }
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+}
+
+/* A number of ms in the largest unit that keeps it exact: 10m, 2s, 250ms. */
+static const char *format_ms(long ms, char *buf, size_t size)
+{
+    if (ms != 0 && ms % 60000 == 0)
+        snprintf(buf, size, "%ldm", ms / 60000);
+    else if (ms != 0 && ms % 1000 == 0)
+        snprintf(buf, size, "%lds", ms / 1000);
+    else
+        snprintf(buf, size, "%ldms", ms);
+    return buf;
+}
+
+/* A byte count the same way: 16M, 4k, 16. */
+static const char *format_size(long bytes, char *buf, size_t size)
+{
+    if (bytes != 0 && bytes % 1073741824L == 0)
+        snprintf(buf, size, "%ldG", bytes / 1073741824L);
+    else if (bytes != 0 && bytes % 1048576L == 0)
+        snprintf(buf, size, "%ldM", bytes / 1048576L);
+    else if (bytes != 0 && bytes % 1024 == 0)
+        snprintf(buf, size, "%ldk", bytes / 1024);
+    else
+        snprintf(buf, size, "%ld", bytes);
+    return buf;
+}
+
+/* True when word is one of the '|'-separated words of list. */
+static bool word_in_list(const char *word, const char *list)
+{
+    size_t len = strlen(word);
+
+    while (*list != '\0') {
+        size_t item = strcspn(list, "|");
+
+        if (item == len && strncmp(list, word, len) == 0)
+            return true;
+        list += item;
+        if (*list == '|')
+            list++;
+    }
+    return false;
+}
+
+/* Reports why text is not a number in rule's range. */
+static void report_bad_number(struct parser *p, const struct option_rule *rule,
+                              const char *text, int err)
+{
+    char word[SHOWN_MAX], low[24], high[24];
+
+    shown(text, word, sizeof(word));
+    if (rule->kind == VALUE_COUNT)
+        report(p, p->line, "%s '%s' must be a whole number from %ld to %ld",
+               rule->key, word, rule->min, rule->max);
+    else if (rule->kind == VALUE_DURATION && err != ERANGE)
+        report(p, p->line, "%s '%s' must be a duration like 20ms or 1s",
+               rule->key, word);
+    else if (rule->kind == VALUE_DURATION)
+        report(p, p->line, "%s '%s' must be a duration from %s to %s",
+               rule->key, word, format_ms(rule->min, low, sizeof(low)),
+               format_ms(rule->max, high, sizeof(high)));
+    else if (err != ERANGE)
+        report(p, p->line, "%s '%s' must be a size like 64, 4k or 1M",
+               rule->key, word);
+    else
+        report(p, p->line, "%s '%s' must be a size from %s to %s bytes",
+               rule->key, word, format_size(rule->min, low, sizeof(low)),
+               format_size(rule->max, high, sizeof(high)));
+}
+
+/* Reads text as a value of rule into *number (0 for words and flags).
+ * Reports and returns -1 when it is not one. */
+static int read_value(struct parser *p, const struct option_rule *rule,
+                      const char *text, long *number)
+{
+    char word[SHOWN_MAX];
+    int rc = 0;
+
+    *number = 0;
+    if (rule->kind == VALUE_COUNT)
+        rc = parse_long(text, rule->min, rule->max, number);
+    else if (rule->kind == VALUE_DURATION)
+        rc = parse_duration_ms(text, rule->min, rule->max, number);
+    else if (rule->kind == VALUE_SIZE)
+        rc = parse_size(text, rule->min, rule->max, number);
+    if (rc == -1) {
+        report_bad_number(p, rule, text, errno);
+        return -1;
+    }
+    if (rule->kind == VALUE_WORD && !word_in_list(text, rule->words)) {
+        report(p, p->line, "%s '%s' must be one of %s", rule->key,
+               shown(text, word, sizeof(word)), rule->words);
+        return -1;
+    }
+    return 0;
+}
+
+/* "latency=DURATION, ..., hang": what set accepts, for messages. */
+static const char *list_options(const struct option_set *set, char *buf,
+                                size_t size)
+{
+    static const char *const placeholders[] = {
+        [VALUE_COUNT] = "=N", [VALUE_DURATION] = "=DURATION",
+        [VALUE_SIZE] = "=BYTES", [VALUE_WORD] = "=", [VALUE_FLAG] = ""
+    };
+    size_t used = 0;
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < set->count && used < size; i++) {
+        const struct option_rule *rule = &set->rules[i];
+
+        used += (size_t)snprintf(buf + used, size - used, "%s%s%s%s",
+                                 i > 0 ? ", " : "", rule->key,
+                                 placeholders[rule->kind],
+                                 rule->words != NULL ? rule->words : "");
+    }
+    return buf;
+}
+
+/* The rule of set called key, or NULL. */
+static const struct option_rule *find_rule(const struct option_set *set,
+                                           const char *key)
+{
+    for (size_t i = 0; i < set->count; i++) {
+        if (strcmp(set->rules[i].key, key) == 0)
+            return &set->rules[i];
+    }
+    return NULL;
+}
+
+/* Checks that word (KEY or KEY=VALUE, cut in place at '=') fits its rule. */
+static const struct option_rule *read_key(struct parser *p,
+                                          const struct option_set *set,
+                                          char *word, const char **value)
+{
+    char *equals = strchr(word, '=');
+    char key[SHOWN_MAX], allowed[LIST_MAX];
+    const struct option_rule *rule;
+
+    if (equals != NULL)
+        *equals = '\0';
+    *value = equals != NULL ? equals + 1 : NULL;
+    rule = find_rule(set, word);
+    shown(word, key, sizeof(key));
+    if (rule == NULL)
+        report(p, p->line, "unknown %s option '%s' (allowed: %s)", set->what,
+               key, list_options(set, allowed, sizeof(allowed)));
+    else if (rule->kind == VALUE_FLAG && *value != NULL)
+        report(p, p->line, "%s is a flag: write '%s' without '='", key, key);
+    else if (rule->kind != VALUE_FLAG && *value == NULL)
+        report(p, p->line, "%s needs a value: write %s=VALUE", key, key);
+    else if (*value != NULL && strlen(*value) >= SCENARIO_VALUE_MAX)
+        report(p, p->line, "%s: the value is longer than %d characters", key,
+               SCENARIO_VALUE_MAX - 1);
+    else
+        return rule;
+    return NULL;
+}
+
+/*
+ * Reads one option word of set. *seen has bit i set for every rule i given
+ * before on the line (or file). Returns the rule, with *value ("" for a
+ * flag) and *number set, or NULL after reporting why not.
+ */
+static const struct option_rule *read_option(struct parser *p,
+                                             const struct option_set *set,
+                                             char *word, unsigned *seen,
+                                             const char **value, long *number)
+{
+    const struct option_rule *rule = read_key(p, set, word, value);
+    unsigned bit;
+
+    if (rule == NULL)
+        return NULL;
+    bit = 1u << (rule - set->rules);
+    if (*seen & bit) {
+        report(p, p->line, "%s option %s is given twice", set->what,
+               rule->key);
+        return NULL;
+    }
+    *seen |= bit;
+    if (*value == NULL)
+        *value = "";
+    return read_value(p, rule, *value, number) == 0 ? rule : NULL;
+}
+
+/* True for a valid backend name: 1..31 of [A-Za-z0-9_.-]. */
+static bool name_is_valid(const char *name)
+{
+    size_t len = strlen(name);
+
+    if (len == 0 || len >= SCENARIO_NAME_MAX)
+        return false;
+    return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                        "0123456789_.-") == len;
+}
+
+/* The index of name among the surveyed backends, or -1. */
+static int survey_find(const struct survey *survey, const char *name)
+{
+    for (size_t i = 0; i < survey->count; i++) {
+        if (strcmp(survey->names[i], name) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+/* "declared: b1, b2" or "no backend is declared", for messages. */
+static const char *list_declared(const struct survey *survey, char *buf,
+                                 size_t size)
+{
+    size_t used;
+
+    if (survey->count == 0) {
+        snprintf(buf, size, "no backend is declared");
+        return buf;
+    }
+    used = (size_t)snprintf(buf, size, "declared:");
+    for (size_t i = 0; i < survey->count && used < size; i++)
+        used += (size_t)snprintf(buf + used, size - used, "%s %s",
+                                 i > 0 ? "," : "", survey->names[i]);
+    return buf;
+}
+
+/* The index of the backend called name (declared anywhere in the file);
+ * reports and returns -1 when there is none. */
+static int resolve_backend(struct parser *p, const char *name)
+{
+    char word[SHOWN_MAX], declared[LIST_MAX];
+    int index = survey_find(&p->survey, name);
+
+    if (index == -1)
+        report(p, p->line, "backend '%s' is not declared (%s)",
+               shown(name, word, sizeof(word)),
+               list_declared(&p->survey, declared, sizeof(declared)));
+    return index;
+}
+
+/* The survey's test for a line that declares a new backend; parse_backend
+ * declares one under the same conditions, so that indexes match. */
+static bool declares_backend(char **words, int count,
+                             const struct survey *survey)
+{
+    return count >= 2 && strcmp(words[0], "backend") == 0 &&
+           name_is_valid(words[1]) && survey_find(survey, words[1]) == -1 &&
+           survey->count < SCENARIO_MAX_BACKENDS;
+}
+
+/* The first pass: notes backends and the first timeout line. */
+static void survey_line(struct survey *survey, char **words, int count)
+{
+    long timeout;
+
+    if (declares_backend(words, count, survey)) {
+        for (int i = 2; i < count; i++) {
+            if (strcmp(words[i], "down") == 0)
+                survey->down[survey->count] = true;
+        }
+        copy_cut(survey->names[survey->count], SCENARIO_NAME_MAX, words[1]);
+        survey->count++;
+    } else if (count >= 1 && strcmp(words[0], "timeout") == 0 &&
+               !survey->timeout_seen) {
+        survey->timeout_seen = true;
+        if (count == 2 && parse_duration_ms(words[1], TIMEOUT_MIN_MS,
+                                            TIMEOUT_MAX_MS, &timeout) == 0)
+            survey->timeout_ms = timeout;
+    }
+}
+
+/* "seed N". */
+static void parse_seed(struct parser *p, char **words, int count)
+{
+    long seed;
+
+    if (p->seed_line != 0) {
+        report(p, p->line, "seed is already set on line %d", p->seed_line);
+        return;
+    }
+    p->seed_line = p->line;
+    if (count != 2) {
+        report(p, p->line, "seed needs one number, like 'seed 42'");
+        return;
+    }
+    if (read_value(p, &seed_rule, words[1], &seed) == 0)
+        p->out->seed = (unsigned long)seed;
+}
+
+/* "timeout DURATION". */
+static void parse_timeout(struct parser *p, char **words, int count)
+{
+    long timeout;
+
+    if (p->timeout_line != 0) {
+        report(p, p->line, "timeout is already set on line %d",
+               p->timeout_line);
+        return;
+    }
+    p->timeout_line = p->line;
+    if (count != 2) {
+        report(p, p->line, "timeout needs one duration, like 'timeout 20s'");
+        return;
+    }
+    if (read_value(p, &timeout_rule, words[1], &timeout) == 0)
+        p->out->timeout_ms = timeout;
+}
+
+/* Adds key=value to an options array (room is checked by the callers'
+ * tables: no directive has more options than the array holds). */
+static void store_option(struct scenario_option *options, size_t *count,
+                         const char *key, const char *value)
+{
+    struct scenario_option *option = &options[*count];
+
+    copy_cut(option->key, sizeof(option->key), key);
+    copy_cut(option->value, sizeof(option->value), value);
+    (*count)++;
+}
+
+/* "proxy KEY=VALUE...": options of several lines add up. */
+static void parse_proxy(struct parser *p, char **words, int count)
+{
+    struct scenario *out = p->out;
+    const struct option_rule *rule;
+    const char *value;
+    long number;
+
+    if (count < 2) {
+        report(p, p->line, "proxy needs at least one option, like "
+               "'proxy threads=4'");
+        return;
+    }
+    for (int i = 1; i < count; i++) {
+        rule = read_option(p, &proxy_set, words[i], &p->proxy_seen, &value,
+                           &number);
+        if (rule != NULL)
+            store_option(out->proxy, &out->proxy_count, rule->key, value);
+    }
+}
+
+/* Applies one good backend option. */
+static void apply_backend_option(struct scenario_backend *backend,
+                                 const struct option_rule *rule,
+                                 const char *value, long number)
+{
+    switch (rule->target) {
+    case TARGET_WEIGHT: backend->weight = (int)number; break;
+    case TARGET_MAXCONN: backend->maxconn = (int)number; break;
+    case TARGET_START: backend->start_ms = number; break;
+    case TARGET_DOWN: backend->down = true; break;
+    default:
+        store_option(backend->options, &backend->option_count, rule->key,
+                     value);
+        break;
+    }
+}
+
+/* The value of a dummy_server option of backend, or NULL. */
+static const char *backend_option(const struct scenario_backend *backend,
+                                  const char *key)
+{
+    for (size_t i = 0; i < backend->option_count; i++) {
+        if (strcmp(backend->options[i].key, key) == 0)
+            return backend->options[i].value;
+    }
+    return NULL;
+}
+
+/* Refuses what dummy_server would refuse, and what cannot be scheduled. */
+static void check_backend(struct parser *p,
+                          const struct scenario_backend *backend,
+                          bool start_given)
+{
+    static const char *const line_faults[] = {
+        "crash-after-lines", "close-after-lines", "reset-after-lines"
+    };
+    const char *mode = backend_option(backend, "mode");
+    char when[24], limit[24];
+
+    if (backend_option(backend, "hang") && backend_option(backend, "refuse"))
+        report(p, p->line, "hang and refuse cannot be used together");
+    if (backend_option(backend, "close-after-lines") &&
+        backend_option(backend, "reset-after-lines"))
+        report(p, p->line, "close-after-lines and reset-after-lines cannot "
+               "be used together");
+    for (size_t i = 0; i < COUNT_OF(line_faults); i++) {
+        if (mode != NULL && strcmp(mode, "echo") == 0 &&
+            backend_option(backend, line_faults[i]))
+            report(p, p->line, "%s counts lines: it cannot be used with "
+                   "mode=echo", line_faults[i]);
+    }
+    if (backend->down && start_given)
+        report(p, p->line, "down and start= cannot be used together (a down "
+               "backend is started by a 'start' event)");
+    if (backend->start_ms >= p->survey.timeout_ms)
+        report(p, p->line, "start=%s is not before the timeout (%s)",
+               format_ms(backend->start_ms, when, sizeof(when)),
+               format_ms(p->survey.timeout_ms, limit, sizeof(limit)));
+}
+
+/* The options of "backend NAME OPTION...". */
+static void parse_backend_options(struct parser *p,
+                                  struct scenario_backend *backend,
+                                  char **words, int count)
+{
+    const struct option_rule *rule;
+    bool start_given = false;
+    unsigned seen = 0;
+    const char *value;
+    long number;
+
+    for (int i = 0; i < count; i++) {
+        rule = read_option(p, &backend_set, words[i], &seen, &value, &number);
+        if (rule == NULL)
+            continue;
+        start_given |= rule->target == TARGET_START;
+        apply_backend_option(backend, rule, value, number);
+    }
+    check_backend(p, backend, start_given);
+}
+
+/* "backend NAME OPTION...". A backend with bad options is still declared,
+ * so that later lines can name it without more errors. The conditions for
+ * declaring one are the survey's (declares_backend), so indexes agree. */
+static void parse_backend(struct parser *p, char **words, int count)
+{
+    struct scenario *out = p->out;
+    struct scenario_backend *backend;
+    char word[SHOWN_MAX];
+    int index;
+
+    if (count < 2) {
+        report(p, p->line, "backend needs a name, like 'backend b1 "
+               "latency=20ms'");
+        return;
+    }
+    shown(words[1], word, sizeof(word));
+    index = scenario_backend_index(out, words[1]);
+    if (!name_is_valid(words[1]))
+        report(p, p->line, "backend name '%s' must be 1 to %d characters "
+               "from A-Z a-z 0-9 _ . -", word, SCENARIO_NAME_MAX - 1);
+    else if (index != -1)
+        report(p, p->line, "backend '%s' is already declared on line %d",
+               word, out->backends[index].line);
+    else if (out->backend_count == SCENARIO_MAX_BACKENDS)
+        report(p, p->line, "too many backends (at most %d)",
+               SCENARIO_MAX_BACKENDS);
+    if (!name_is_valid(words[1]) || index != -1 ||
+        out->backend_count == SCENARIO_MAX_BACKENDS)
+        return;
+    backend = &out->backends[out->backend_count++];
+    copy_cut(backend->name, sizeof(backend->name), words[1]);
+    backend->line = p->line;
+    backend->weight = 1;
+    parse_backend_options(p, backend, words + 2, count - 2);
+}
+
+/* Applies one good option of a burst. */
+static void apply_burst_option(struct scenario_burst *burst,
+                               const struct option_rule *rule, long number)
+{
+    switch (rule->target) {
+    case TARGET_REQUESTS: burst->requests = (int)number; break;
+    case TARGET_SIZE: burst->size = number; break;
+    case TARGET_HOLD: burst->hold_ms = number; break;
+    case TARGET_RAMP: burst->ramp_ms = number; break;
+    case TARGET_TIMEOUT: burst->timeout_ms = number; break;
+    case TARGET_HALF_CLOSE: burst->half_close = true; break;
+    case TARGET_MAY_FAIL: burst->may_fail = true; break;
+    default: break;
+    }
+}
+
+/* "clients N OPTION..." (words[0] is "clients"). */
+static void parse_burst(struct parser *p, struct scenario_burst *burst,
+                        char **words, int count)
+{
+    const struct option_rule *rule;
+    unsigned seen = 0;
+    const char *value;
+    long number;
+
+    burst->requests = 1;
+    burst->size = 32;
+    burst->timeout_ms = 5000;
+    if (count < 2) {
+        report(p, p->line, "clients needs a number of clients, like "
+               "'clients 50 requests=10'");
+        return;
+    }
+    if (read_value(p, &clients_rule, words[1], &number) == 0)
+        burst->clients = (int)number;
+    for (int i = 2; i < count; i++) {
+        rule = read_option(p, &burst_set, words[i], &seen, &value, &number);
+        if (rule != NULL)
+            apply_burst_option(burst, rule, number);
+    }
+}
+
+/* A fault action's target; "start" only once, and only for a down one. */
+static void parse_fault(struct parser *p, struct scenario_event *event,
+                        char **words, int count)
+{
+    const char *action = words[0];
+
+    if (count != 2) {
+        report(p, p->line, "%s needs one backend name, like '%s b1'", action,
+               action);
+        return;
+    }
+    event->backend = resolve_backend(p, words[1]);
+    if (event->backend == -1 || event->action != SCENARIO_START)
+        return;
+    if (!p->survey.down[event->backend])
+        report(p, p->line, "start %s: only a backend declared 'down' can be "
+               "started (use restart to start one again)", words[1]);
+    else if (p->start_line[event->backend] != 0)
+        report(p, p->line, "backend '%s' is already started on line %d",
+               words[1], p->start_line[event->backend]);
+    else
+        p->start_line[event->backend] = p->line;
+}
+
+/* ACTION...: what a timeline event does. */
+static void parse_action(struct parser *p, struct scenario_event *event,
+                         char **words, int count)
+{
+    char word[SHOWN_MAX];
+
+    for (size_t i = 0; i < COUNT_OF(action_names); i++) {
+        if (strcmp(words[0], action_names[i]) != 0)
+            continue;
+        event->action = (enum scenario_action)i;
+        if (event->action == SCENARIO_CLIENTS)
+            parse_burst(p, &event->burst, words, count);
+        else
+            parse_fault(p, event, words, count);
+        return;
+    }
+    report(p, p->line, "unknown action '%s' (expected clients, crash, stop, "
+           "pause, resume, restart or start)", shown(words[0], word,
+                                                     sizeof(word)));
+}
+
+/* The next free event, cleared, or NULL after reporting that none is. */
+static struct scenario_event *new_event(struct parser *p)
+{
+    struct scenario_event *event;
+
+    if (p->out->event_count == SCENARIO_MAX_EVENTS) {
+        report(p, p->line, "too many timeline events (at most %d)",
+               SCENARIO_MAX_EVENTS);
+        return NULL;
+    }
+    event = &p->out->events[p->out->event_count];
+    memset(event, 0, sizeof(*event));
+    event->line = p->line;
+    event->watch_backend = -1;
+    event->backend = -1;
+    return event;
+}
+
+/* "at TIME ACTION...". */
+static void parse_at(struct parser *p, char **words, int count)
+{
+    int errors_before = p->error_count;
+    struct scenario_event *event = new_event(p);
+    char when[24], limit[24];
+
+    if (event == NULL)
+        return;
+    if (count < 3) {
+        report(p, p->line, "at needs a time and an action, like 'at 1s "
+               "crash b1'");
+        return;
+    }
+    event->trigger = SCENARIO_AT_TIME;
+    if (read_value(p, &at_rule, words[1], &event->at_ms) == 0 &&
+        event->at_ms >= p->survey.timeout_ms)
+        report(p, p->line, "at %s is not before the timeout (%s)",
+               format_ms(event->at_ms, when, sizeof(when)),
+               format_ms(p->survey.timeout_ms, limit, sizeof(limit)));
+    parse_action(p, event, words + 2, count - 2);
+    if (p->error_count == errors_before)
+        p->out->event_count++;
+}
+
+/* "when NAME picks N ACTION...". */
+static void parse_when(struct parser *p, char **words, int count)
+{
+    int errors_before = p->error_count;
+    struct scenario_event *event = new_event(p);
+
+    if (event == NULL)
+        return;
+    if (count < 5 || strcmp(words[2], "picks") != 0) {
+        report(p, p->line, "expected 'when NAME picks N ACTION', like 'when "
+               "b1 picks 20 crash b1'");
+        return;
+    }
+    event->trigger = SCENARIO_AT_PICKS;
+    event->watch_backend = resolve_backend(p, words[1]);
+    read_value(p, &picks_rule, words[3], &event->picks);
+    parse_action(p, event, words + 4, count - 4);
+    if (p->error_count == errors_before)
+        p->out->event_count++;
+}
+
+/* Reads one percentage "D[.D]" at *cursor (0..100) and moves past it. */
+static bool read_percent(const char **cursor, double *out)
+{
+    const char *start = *cursor, *s = start;
+    char *end;
+
+    s += strspn(s, "0123456789");
+    if (s == start || s - start > 12)
+        return false;
+    if (*s == '.') {
+        size_t fraction = strspn(s + 1, "0123456789");
+
+        if (fraction == 0 || fraction > 12)
+            return false;
+        s += 1 + fraction;
+    }
+    *out = strtod(start, &end);
+    if (end != s || *out > 100.0)
+        return false;
+    *cursor = s;
+    return true;
+}
+
+/* Reads "P%±T%" or "P%+-T%" (the whole text). */
+static bool read_share(const char *text, double *share, double *tolerance)
+{
+    static const char plus_minus[] = "\xc2\xb1";   /* U+00B1 in UTF-8 */
+
+    if (!read_percent(&text, share) || *text++ != '%')
+        return false;
+    if (strncmp(text, plus_minus, 2) == 0 || strncmp(text, "+-", 2) == 0)
+        text += 2;
+    else
+        return false;
+    return read_percent(&text, tolerance) && strcmp(text, "%") == 0;
+}
+
+/* "share NAME=P%±T%". */
+static void parse_share(struct parser *p, struct scenario_expect *e,
+                        char **words, int count)
+{
+    char *equals = count == 2 ? strchr(words[1], '=') : NULL;
+    char word[SHOWN_MAX];
+
+    if (equals == NULL || equals == words[1] ||
+        !read_share(equals + 1, &e->share_pct, &e->tolerance_pct)) {
+        report(p, p->line, "share '%s' must look like NAME=P%%±T%% (or "
+               "NAME=P%%+-T%%), like 'share b1=50%%±10%%', with P and T "
+               "from 0 to 100", count >= 2 ? shown(words[1], word,
+                                                  sizeof(word)) : "");
+        return;
+    }
+    *equals = '\0';
+    e->backend = resolve_backend(p, words[1]);
+}
+
+/* "NAME > NAME" and "NAME < NAME". */
+static void parse_compare(struct parser *p, struct scenario_expect *e,
+                          char **words)
+{
+    e->check = SCENARIO_CHECK_COMPARE;
+    e->op = words[1][0];
+    e->backend = resolve_backend(p, words[0]);
+    e->other = resolve_backend(p, words[2]);
+    if (e->backend != -1 && e->backend == e->other)
+        report(p, p->line, "'%s %c %s' compares a backend with itself",
+               words[0], e->op, words[2]);
+}
+
+/* "detect NAME within D" and "recover NAME within D". */
+static void parse_within(struct parser *p, struct scenario_expect *e,
+                         char **words, int count)
+{
+    bool detect = strcmp(words[0], "detect") == 0;
+
+    e->check = detect ? SCENARIO_CHECK_DETECT : SCENARIO_CHECK_RECOVER;
+    if (count != 4 || strcmp(words[2], "within") != 0) {
+        report(p, p->line, "expected '%s NAME within DURATION', like '%s b1 "
+               "within 2s'", words[0], words[0]);
+        return;
+    }
+    e->backend = resolve_backend(p, words[1]);
+    read_value(p, &within_rule, words[3], &e->within_ms);
+}
+
+/* Joins words[0..count) with single spaces into buf (big enough: the
+ * words come from one line). */
+static void join_words(char **words, int count, char *buf, size_t size)
+{
+    size_t used = 0;
+
+    buf[0] = '\0';
+    for (int i = 0; i < count && used < size; i++)
+        used += (size_t)snprintf(buf + used, size - used, "%s%s",
+                                 i > 0 ? " " : "", words[i]);
+}
+
+/* Reports a check that has no known form. */
+static void report_unknown_check(struct parser *p, const char *text)
+{
+    char word[SHOWN_MAX];
+
+    report(p, p->line, "unknown check '%s' (checks: leastconn, counts zero, "
+           "relay exact, share NAME=P%%±T%%, NAME > NAME, NAME < NAME, "
+           "detect NAME within D, recover NAME within D, clients ok, "
+           "clients failed<=N, no-lost-clients, threads stable)",
+           shown(text, word, sizeof(word)));
+}
+
+/* CHECK: which one, and its arguments. */
+static void parse_check(struct parser *p, struct scenario_expect *e,
+                        char **words, int count)
+{
+    char joined[LINE_MAX_BYTES + 1];
+    const char *failed = "failed<=";
+
+    join_words(words, count, joined, sizeof(joined));
+    copy_cut(e->text, sizeof(e->text), joined);
+    for (size_t i = 0; i < COUNT_OF(fixed_checks); i++) {
+        if (strcmp(joined, fixed_checks[i].text) == 0) {
+            e->check = fixed_checks[i].check;
+            return;
+        }
+    }
+    if (count == 3 && (strcmp(words[1], ">") == 0 ||
+                       strcmp(words[1], "<") == 0)) {
+        parse_compare(p, e, words);
+    } else if (strcmp(words[0], "share") == 0) {
+        e->check = SCENARIO_CHECK_SHARE;
+        parse_share(p, e, words, count);
+    } else if (strcmp(words[0], "detect") == 0 ||
+               strcmp(words[0], "recover") == 0) {
+        parse_within(p, e, words, count);
+    } else if (count == 2 && strcmp(words[0], "clients") == 0 &&
+               strncmp(words[1], failed, strlen(failed)) == 0) {
+        e->check = SCENARIO_CHECK_CLIENTS_FAILED;
+        read_value(p, &failed_rule, words[1] + strlen(failed),
+                   &e->max_failed);
+    } else {
+        report_unknown_check(p, joined);
+    }
+}
+
+/* Takes the "points=N" words out of words[0..count); returns how many
+ * words are left. */
+static int take_points(struct parser *p, struct scenario_expect *e,
+                       char **words, int count)
+{
+    const char *prefix = "points=";
+    bool seen = false;
+    long points;
+    int kept = 0;
+
+    for (int i = 0; i < count; i++) {
+        if (strncmp(words[i], prefix, strlen(prefix)) != 0) {
+            words[kept++] = words[i];
+        } else if (seen) {
+            report(p, p->line, "points is given twice");
+        } else {
+            seen = true;
+            if (read_value(p, &points_rule, words[i] + strlen(prefix),
+                           &points) == 0)
+                e->points = (int)points;
+        }
+    }
+    return kept;
+}
+
+/* "expect CHECK [points=N]" and "expect-fail CHECK [points=N]". */
+static void parse_expect(struct parser *p, char **words, int count)
+{
+    int errors_before = p->error_count;
+    struct scenario_expect *e;
+
+    if (p->out->expect_count == SCENARIO_MAX_EXPECTS) {
+        report(p, p->line, "too many expectations (at most %d)",
+               SCENARIO_MAX_EXPECTS);
+        return;
+    }
+    e = &p->out->expects[p->out->expect_count];
+    memset(e, 0, sizeof(*e));
+    e->line = p->line;
+    e->expect_fail = strcmp(words[0], "expect-fail") == 0;
+    e->points = 1;
+    e->backend = -1;
+    e->other = -1;
+    count = 1 + take_points(p, e, words + 1, count - 1);
+    if (count == 1)
+        report(p, p->line, "%s needs a check, like '%s relay exact'",
+               words[0], words[0]);
+    else
+        parse_check(p, e, words + 1, count - 1);
+    if (p->error_count == errors_before)
+        p->out->expect_count++;
+}
+
+/* The handler of directive word, or NULL. */
+static directive_fn find_directive(const char *word)
+{
+    static const struct {
+        const char *word;
+        directive_fn parse;
+    } directives[] = {
+        { "seed", parse_seed }, { "timeout", parse_timeout },
+        { "proxy", parse_proxy }, { "backend", parse_backend },
+        { "at", parse_at }, { "when", parse_when },
+        { "expect", parse_expect }, { "expect-fail", parse_expect },
+    };
+
+    for (size_t i = 0; i < COUNT_OF(directives); i++) {
+        if (strcmp(word, directives[i].word) == 0)
+            return directives[i].parse;
+    }
+    return NULL;
+}
+
+/* Cuts line at its '#'. Returns the comment's text, or NULL. */
+static char *cut_comment(char *line)
+{
+    char *hash = strchr(line, '#');
+
+    if (hash == NULL)
+        return NULL;
+    *hash = '\0';
+    return hash + 1;
+}
+
+/* Splits line in place at spaces, tabs and '\r'. Returns the number of
+ * words; stops counting at WORDS_MAX + 1 (words holds that many). */
+static int split_words(char *line, char **words)
+{
+    static const char blanks[] = " \t\r";
+    char *rest;
+    int count = 0;
+
+    for (char *word = strtok_r(line, blanks, &rest); word != NULL;
+         word = strtok_r(NULL, blanks, &rest)) {
+        words[count++] = word;
+        if (count > WORDS_MAX)
+            break;
+    }
+    return count;
+}
+
+/* Keeps the first comment line before any directive as the description. */
+static void take_description(struct parser *p, char *comment)
+{
+    static const char blanks[] = " \t\r";
+    size_t len;
+
+    if (p->past_header || p->out->description[0] != '\0')
+        return;
+    comment += strspn(comment, blanks);
+    len = strlen(comment);
+    while (len > 0 && strchr(blanks, comment[len - 1]) != NULL)
+        comment[--len] = '\0';
+    for (char *c = comment; *c != '\0'; c++) {
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = '?';
+    }
+    copy_cut(p->out->description, sizeof(p->out->description), comment);
+}
+
+/* The second pass over one line (a writable copy). */
+static void parse_line(struct parser *p, char *line)
+{
+    char *words[WORDS_MAX + 1], word[SHOWN_MAX];
+    char *comment = cut_comment(line);
+    int count = split_words(line, words);
+    directive_fn parse;
+
+    if (count == 0) {
+        if (comment != NULL)
+            take_description(p, comment);
+        return;
+    }
+    p->past_header = true;
+    if (count > WORDS_MAX) {
+        report(p, p->line, "too many words on one line (at most %d)",
+               WORDS_MAX);
+        return;
+    }
+    parse = find_directive(words[0]);
+    if (parse != NULL)
+        parse(p, words, count);
+    else
+        report(p, p->line, "unknown directive '%s' (expected seed, timeout, "
+               "proxy, backend, at, when, expect or expect-fail)",
+               shown(words[0], word, sizeof(word)));
+}
+
+/*
+ * Copies the next line, without its '\n', into buf (LINE_MAX_BYTES + 1).
+ * A line too long or holding a NUL byte is skipped whole; its status says
+ * why, and r->number counts it anyway.
+ */
+static enum line_status reader_next(struct line_reader *r, char *buf)
+{
+    const char *start = r->data + r->pos;
+    const char *newline;
+    size_t len;
+
+    if (r->pos >= r->len)
+        return LINE_END;
+    newline = memchr(start, '\n', r->len - r->pos);
+    len = newline != NULL ? (size_t)(newline - start) : r->len - r->pos;
+    r->pos += len + (newline != NULL ? 1 : 0);
+    if (r->number < INT_MAX)
+        r->number++;
+    if (len > LINE_MAX_BYTES)
+        return LINE_TOO_LONG;
+    if (memchr(start, '\0', len) != NULL)
+        return LINE_HAS_NUL;
+    memcpy(buf, start, len);
+    buf[len] = '\0';
+    return LINE_OK;
+}
+
+/* The first pass over the whole text. */
+static void survey_text(struct survey *survey, const char *data, size_t len)
+{
+    struct line_reader reader = { data, len, 0, 0 };
+    char line[LINE_MAX_BYTES + 1];
+    char *words[WORDS_MAX + 1];
+    enum line_status status;
+    int count;
+
+    while ((status = reader_next(&reader, line)) != LINE_END) {
+        if (status != LINE_OK)
+            continue;
+        cut_comment(line);
+        count = split_words(line, words);
+        if (count <= WORDS_MAX)
+            survey_line(survey, words, count);
+    }
+}
+
+/* The second pass over the whole text, then the file-wide checks. */
+static void parse_text_lines(struct parser *p, const char *data, size_t len)
+{
+    struct line_reader reader = { data, len, 0, 0 };
+    char line[LINE_MAX_BYTES + 1];
+    enum line_status status;
+
+    while ((status = reader_next(&reader, line)) != LINE_END) {
+        p->line = reader.number;
+        if (status == LINE_TOO_LONG)
+            report(p, p->line, "line is longer than %d bytes",
+                   LINE_MAX_BYTES);
+        else if (status == LINE_HAS_NUL)
+            report(p, p->line, "line holds a NUL byte");
+        else
+            parse_line(p, line);
+    }
+    if (p->out->backend_count == 0)
+        report(p, 0, "no backend is declared (add a line like 'backend b1')");
+    if (p->out->expect_count == 0)
+        report(p, 0, "no expectation (add a line like 'expect relay exact')");
+}
+
+/* Fills *out with the defaults of an empty scenario called name. */
+static void scenario_init(struct scenario *out, const char *name)
+{
+    memset(out, 0, sizeof(*out));
+    copy_cut(out->path, sizeof(out->path), name);
+    out->seed = 1;
+    out->timeout_ms = TIMEOUT_DEFAULT_MS;
+}
+
+/* Both passes over data[0..len), which need not end with a NUL. */
+static int parse_buffer(const char *name, const char *data, size_t len,
+                        struct scenario *out, FILE *errors)
+{
+    struct parser p;
+
+    memset(&p, 0, sizeof(p));
+    p.name = name;
+    p.errors = errors;
+    p.out = out;
+    p.survey.timeout_ms = TIMEOUT_DEFAULT_MS;
+    survey_text(&p.survey, data, len);
+    parse_text_lines(&p, data, len);
+    return p.error_count;
+}
+
+int scenario_parse_text(const char *name, const char *text,
+                        struct scenario *out, FILE *errors)
+{
+    if (name == NULL)
+        name = "(text)";
+    scenario_init(out, name);
+    if (text == NULL)
+        text = "";
+    return parse_buffer(name, text, strlen(text), out, errors);
+}
+
+/*
+ * Reads all of path into a new buffer (*data, *len). Returns 0, 1 when the
+ * file is larger than FILE_MAX_BYTES (nothing kept), or -1 with errno.
+ */
+static int read_whole_file(const char *path, char **data, size_t *len)
+{
+    FILE *file = fopen(path, "rb");
+    size_t got;
+    int rc = 0;
+
+    *data = NULL;
+    *len = 0;
+    if (file == NULL)
+        return -1;
+    *data = malloc(FILE_MAX_BYTES + 1);
+    if (*data == NULL) {
+        fclose(file);
+        errno = ENOMEM;
+        return -1;
+    }
+    got = fread(*data, 1, FILE_MAX_BYTES + 1, file);
+    if (ferror(file)) {
+        rc = -1;
+        errno = errno != 0 ? errno : EIO;
+    } else if (got > (size_t)FILE_MAX_BYTES) {
+        rc = 1;
+    }
+    fclose(file);
+    *len = got;
+    return rc;
+}
+
+int scenario_parse_file(const char *path, struct scenario *out, FILE *errors)
+{
+    char *data;
+    size_t len;
+    int rc, saved_errno;
+
+    scenario_init(out, path);
+    errno = 0;
+    rc = read_whole_file(path, &data, &len);
+    saved_errno = errno;
+    if (rc == -1 && errors != NULL)
+        fprintf(errors, "%s: cannot read: %s\n", path, strerror(saved_errno));
+    else if (rc == 1 && errors != NULL)
+        fprintf(errors, "%s: the file is larger than %ld bytes\n", path,
+                FILE_MAX_BYTES);
+    if (rc == 0)
+        rc = parse_buffer(path, data, len, out, errors);
+    free(data);
+    return rc;
+}
+
+int scenario_backend_index(const struct scenario *scenario, const char *name)
+{
+    if (name == NULL)
+        return -1;
+    for (size_t i = 0; i < scenario->backend_count; i++) {
+        if (strcmp(scenario->backends[i].name, name) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+const char *scenario_action_name(enum scenario_action action)
+{
+    if ((unsigned)action >= COUNT_OF(action_names))
+        return "?";
+    return action_names[action];
+}

@@ -1,0 +1,997 @@
+/*
+ * test_scenario: the .scn parser (harness_src/scenario.c).
+ *
+ *   full       one scenario using every directive, option and check form,
+ *              compared field by field with what it must produce;
+ *   defaults   what a minimal file leaves unset; the description taken
+ *              from the first comment line before any directive;
+ *   checks     every CHECK form, expect-fail and points=;
+ *   events     at/when triggers, every action, forward references;
+ *   errors     each kind of mistake gives one "t.scn:LINE: message" line
+ *              with the exact words a student reads; several errors come
+ *              out in line order; missing backend/expect; too long lines;
+ *              unreadable files (-1);
+ *   fuzz       a few thousand mutated copies of a good scenario: the parser
+ *              returns, prints one line per error, and keeps every string
+ *              and count within its bounds.
+ *
+ * struct scenario is large (~80 KB): every test allocates its own.
+ */
+#include <CUnit/CUnit.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "scenario.h"
+#include "testlib.h"
+
+/* One parse: the scenario, the error count and the error text. */
+struct parsed {
+    struct scenario scenario;
+    int errors;
+    char *messages;             /* every error line; "" when none */
+    size_t length;
+};
+
+/* Parses text as "t.scn" and captures what it reports. */
+static struct parsed *parse(const char *text)
+{
+    struct parsed *result = calloc(1, sizeof(*result));
+    FILE *stream;
+
+    if (result == NULL)
+        return NULL;
+    stream = open_memstream(&result->messages, &result->length);
+    if (stream == NULL) {
+        free(result);
+        return NULL;
+    }
+    result->errors = scenario_parse_text("t.scn", text, &result->scenario,
+                                         stream);
+    fclose(stream);
+    return result;
+}
+
+static void parsed_free(struct parsed *result)
+{
+    if (result == NULL)
+        return;
+    free(result->messages);
+    free(result);
+}
+
+/* The value of key among options[0..count), or NULL. */
+static const char *option_value(const struct scenario_option *options,
+                                size_t count, const char *key)
+{
+    for (size_t i = 0; i < count; i++) {
+        if (strcmp(options[i].key, key) == 0)
+            return options[i].value;
+    }
+    return NULL;
+}
+
+/* Asserts that text gives exactly one error, worded as expected (with its
+ * "t.scn:LINE: " prefix, without the newline). */
+static void expect_one_error(const char *text, const char *expected)
+{
+    struct parsed *result = parse(text);
+    char line[1024];
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(result);
+    snprintf(line, sizeof(line), "%s\n", expected);
+    CU_ASSERT_EQUAL(result->errors, 1);
+    CU_ASSERT_STRING_EQUAL(result->messages, line);
+    parsed_free(result);
+}
+
+/* Asserts that text gives one error at least, at the given line, whose
+ * text contains part. */
+static void expect_error_with(const char *text, int line, const char *part)
+{
+    struct parsed *result = parse(text);
+    char prefix[32];
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(result);
+    snprintf(prefix, sizeof(prefix), "t.scn:%d: ", line);
+    CU_ASSERT(result->errors >= 1);
+    CU_ASSERT_EQUAL(strncmp(result->messages, prefix, strlen(prefix)), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(result->messages, part));
+    if (strstr(result->messages, part) == NULL)
+        fprintf(stderr, "\n  wanted '%s' in: %s", part, result->messages);
+    parsed_free(result);
+}
+
+/* The number of '\n' in text. */
+static int count_lines(const char *text)
+{
+    int lines = 0;
+
+    for (; *text != '\0'; text++)
+        lines += *text == '\n';
+    return lines;
+}
+
+/* Writes text to a new file under /tmp; returns its name (free it). */
+static char *write_temp(const char *text)
+{
+    char *path = strdup("/tmp/test_scenario_XXXXXX");
+    int fd;
+
+    if (path == NULL)
+        return NULL;
+    fd = mkstemp(path);
+    if (fd == -1) {
+        free(path);
+        return NULL;
+    }
+    if (write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+        close(fd);
+        unlink(path);
+        free(path);
+        return NULL;
+    }
+    close(fd);
+    return path;
+}
+
+static const char full_text[] =
+    "# Full scenario: every directive   \n"                          /* 1 */
+    "seed 42\n"                                                        /* 2 */
+    "timeout 20s   # whole run\n"                                     /* 3 */
+    "proxy threads=4 balance=leastconn connect-timeout=500ms\n"       /* 4 */
+    "proxy idle-timeout=0 health-interval=200ms grace=2s rise=2 "
+    "fall=3 maxconn=100\n"                                             /* 5 */
+    "backend b1 latency=20ms jitter=5 mode=line rate=4k "
+    "crash-after-conns=10 weight=3 maxconn=50\n"                       /* 6 */
+    "backend b2\tcrash-after-lines=5 close-after-lines=7 start=1s\n"  /* 7 */
+    "backend b3 mode=echo hang down\n"                                /* 8 */
+    "backend b4 reset-after-lines=2 refuse\n"                         /* 9 */
+    "\n"                                                               /* 10 */
+    "at 0s clients 50 requests=10 size=64 hold=1s ramp=500ms "
+    "timeout=2s half-close may-fail\n"                                 /* 11 */
+    "at 1.5s crash b1\n"                                               /* 12 */
+    "at 2s stop b2\n"                                                  /* 13 */
+    "at 3s pause b4\n"                                                 /* 14 */
+    "at 4s resume b4\n"                                                /* 15 */
+    "at 5s restart b1\n"                                               /* 16 */
+    "at 6s start b3\n"                                                 /* 17 */
+    "when b2 picks 20 crash b2\n"                                      /* 18 */
+    "when b1 picks 1 clients 3\n"                                      /* 19 */
+    "expect leastconn            # every pick chose a minimum\n"      /* 20 */
+    "expect counts zero points=5\n"                                    /* 21 */
+    "expect relay exact\n"                                             /* 22 */
+    "expect share b1=50%\xc2\xb1" "10%\n"                              /* 23 */
+    "expect share b2=12.5%+-2.5% points=0\n"                           /* 24 */
+    "expect b1 > b2\n"                                                 /* 25 */
+    "expect b3 < b1\n"                                                 /* 26 */
+    "expect detect b1 within 1s\n"                                     /* 27 */
+    "expect recover   b1 within 2500ms\n"                              /* 28 */
+    "expect clients ok\n"                                              /* 29 */
+    "expect clients failed<=5\n"                                       /* 30 */
+    "expect-fail no-lost-clients points=3\n"                           /* 31 */
+    "expect threads stable\n";                                         /* 32 */
+
+static void test_full_header_and_proxy(void)
+{
+    struct parsed *result = parse(full_text);
+    const struct scenario *sc;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(result);
+    sc = &result->scenario;
+    CU_ASSERT_EQUAL(result->errors, 0);
+    CU_ASSERT_STRING_EQUAL(result->messages, "");
+    CU_ASSERT_STRING_EQUAL(sc->path, "t.scn");
+    CU_ASSERT_STRING_EQUAL(sc->description, "Full scenario: every directive");
+    CU_ASSERT_EQUAL(sc->seed, 42);
+    CU_ASSERT_EQUAL(sc->timeout_ms, 20000);
+    CU_ASSERT_EQUAL_FATAL(sc->proxy_count, 9);
+    CU_ASSERT_STRING_EQUAL(sc->proxy[0].key, "threads");
+    CU_ASSERT_STRING_EQUAL(sc->proxy[0].value, "4");
+    CU_ASSERT_STRING_EQUAL(sc->proxy[1].key, "balance");
+    CU_ASSERT_STRING_EQUAL(sc->proxy[1].value, "leastconn");
+    CU_ASSERT_STRING_EQUAL(sc->proxy[2].key, "connect-timeout");
+    CU_ASSERT_STRING_EQUAL(sc->proxy[2].value, "500ms");
+    CU_ASSERT_STRING_EQUAL(sc->proxy[3].key, "idle-timeout");
+    CU_ASSERT_STRING_EQUAL(sc->proxy[3].value, "0");
+    CU_ASSERT_STRING_EQUAL(sc->proxy[4].value, "200ms");
+    CU_ASSERT_STRING_EQUAL(sc->proxy[5].key, "grace");
+    CU_ASSERT_STRING_EQUAL(sc->proxy[5].value, "2s");
+    CU_ASSERT_STRING_EQUAL(sc->proxy[6].key, "rise");
+    CU_ASSERT_STRING_EQUAL(sc->proxy[7].key, "fall");
+    CU_ASSERT_STRING_EQUAL(sc->proxy[7].value, "3");
+    CU_ASSERT_STRING_EQUAL(sc->proxy[8].key, "maxconn");
+    CU_ASSERT_STRING_EQUAL(sc->proxy[8].value, "100");
+    parsed_free(result);
+}
+
+static void test_full_backends(void)
+{
+    struct parsed *result = parse(full_text);
+    const struct scenario_backend *b;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(result);
+    CU_ASSERT_EQUAL(result->errors, 0);
+    CU_ASSERT_EQUAL_FATAL(result->scenario.backend_count, 4);
+    b = result->scenario.backends;
+    CU_ASSERT_STRING_EQUAL(b[0].name, "b1");
+    CU_ASSERT_EQUAL(b[0].line, 6);
+    CU_ASSERT_EQUAL_FATAL(b[0].option_count, 5);
+    CU_ASSERT_STRING_EQUAL(b[0].options[0].key, "latency");
+    CU_ASSERT_STRING_EQUAL(b[0].options[0].value, "20ms");
+    CU_ASSERT_STRING_EQUAL(b[0].options[1].key, "jitter");
+    CU_ASSERT_STRING_EQUAL(b[0].options[1].value, "5");
+    CU_ASSERT_STRING_EQUAL(b[0].options[2].value, "line");
+    CU_ASSERT_STRING_EQUAL(b[0].options[3].key, "rate");
+    CU_ASSERT_STRING_EQUAL(b[0].options[3].value, "4k");
+    CU_ASSERT_STRING_EQUAL(b[0].options[4].key, "crash-after-conns");
+    CU_ASSERT_STRING_EQUAL(b[0].options[4].value, "10");
+    CU_ASSERT_EQUAL(b[0].weight, 3);
+    CU_ASSERT_EQUAL(b[0].maxconn, 50);
+    CU_ASSERT_EQUAL(b[0].start_ms, 0);
+    CU_ASSERT_FALSE(b[0].down);
+    parsed_free(result);
+}
+
+static void test_full_backends_more(void)
+{
+    struct parsed *result = parse(full_text);
+    const struct scenario_backend *b;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(result);
+    CU_ASSERT_EQUAL_FATAL(result->scenario.backend_count, 4);
+    b = result->scenario.backends;
+    CU_ASSERT_EQUAL(b[1].line, 7);
+    CU_ASSERT_EQUAL(b[1].option_count, 2);
+    CU_ASSERT_STRING_EQUAL(option_value(b[1].options, b[1].option_count,
+                                        "crash-after-lines"), "5");
+    CU_ASSERT_STRING_EQUAL(option_value(b[1].options, b[1].option_count,
+                                        "close-after-lines"), "7");
+    CU_ASSERT_EQUAL(b[1].start_ms, 1000);
+    CU_ASSERT_EQUAL(b[1].weight, 1);
+    CU_ASSERT_EQUAL(b[2].option_count, 2);
+    CU_ASSERT_STRING_EQUAL(option_value(b[2].options, 2, "mode"), "echo");
+    CU_ASSERT_STRING_EQUAL(option_value(b[2].options, 2, "hang"), "");
+    CU_ASSERT_TRUE(b[2].down);
+    CU_ASSERT_STRING_EQUAL(option_value(b[3].options, 2, "refuse"), "");
+    CU_ASSERT_STRING_EQUAL(option_value(b[3].options, 2,
+                                        "reset-after-lines"), "2");
+    CU_ASSERT_EQUAL(scenario_backend_index(&result->scenario, "b3"), 2);
+    CU_ASSERT_EQUAL(scenario_backend_index(&result->scenario, "b5"), -1);
+    parsed_free(result);
+}
+
+static void test_full_events(void)
+{
+    static const enum scenario_action actions[] = {
+        SCENARIO_CLIENTS, SCENARIO_CRASH, SCENARIO_STOP, SCENARIO_PAUSE,
+        SCENARIO_RESUME, SCENARIO_RESTART, SCENARIO_START, SCENARIO_CRASH,
+        SCENARIO_CLIENTS
+    };
+    static const long times[] = { 0, 1500, 2000, 3000, 4000, 5000, 6000 };
+    static const int targets[] = { -1, 0, 1, 3, 3, 0, 2, 1, -1 };
+    struct parsed *result = parse(full_text);
+    const struct scenario_event *ev;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(result);
+    CU_ASSERT_EQUAL_FATAL(result->scenario.event_count, 9);
+    ev = result->scenario.events;
+    for (int i = 0; i < 9; i++) {
+        CU_ASSERT_EQUAL(ev[i].line, 11 + i);
+        CU_ASSERT_EQUAL(ev[i].action, actions[i]);
+        CU_ASSERT_EQUAL(ev[i].backend, targets[i]);
+        CU_ASSERT_EQUAL(ev[i].trigger,
+                        i < 7 ? SCENARIO_AT_TIME : SCENARIO_AT_PICKS);
+        if (i < 7)
+            CU_ASSERT_EQUAL(ev[i].at_ms, times[i]);
+    }
+    CU_ASSERT_EQUAL(ev[0].burst.clients, 50);
+    CU_ASSERT_EQUAL(ev[0].burst.requests, 10);
+    CU_ASSERT_EQUAL(ev[0].burst.size, 64);
+    CU_ASSERT_EQUAL(ev[0].burst.hold_ms, 1000);
+    CU_ASSERT_EQUAL(ev[0].burst.ramp_ms, 500);
+    CU_ASSERT_EQUAL(ev[0].burst.timeout_ms, 2000);
+    CU_ASSERT_TRUE(ev[0].burst.half_close);
+    CU_ASSERT_TRUE(ev[0].burst.may_fail);
+    CU_ASSERT_EQUAL(ev[7].watch_backend, 1);
+    CU_ASSERT_EQUAL(ev[7].picks, 20);
+    CU_ASSERT_EQUAL(ev[8].watch_backend, 0);
+    CU_ASSERT_EQUAL(ev[8].picks, 1);
+    CU_ASSERT_EQUAL(ev[8].burst.clients, 3);
+    CU_ASSERT_EQUAL(ev[8].burst.requests, 1);
+    CU_ASSERT_FALSE(ev[8].burst.half_close);
+    parsed_free(result);
+}
+
+static void test_full_expects(void)
+{
+    struct parsed *result = parse(full_text);
+    const struct scenario_expect *e;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(result);
+    CU_ASSERT_EQUAL_FATAL(result->scenario.expect_count, 13);
+    e = result->scenario.expects;
+    CU_ASSERT_EQUAL(e[0].check, SCENARIO_CHECK_LEASTCONN);
+    CU_ASSERT_EQUAL(e[0].line, 20);
+    CU_ASSERT_STRING_EQUAL(e[0].text, "leastconn");
+    CU_ASSERT_EQUAL(e[0].points, 1);
+    CU_ASSERT_EQUAL(e[0].backend, -1);
+    CU_ASSERT_EQUAL(e[1].check, SCENARIO_CHECK_COUNTS_ZERO);
+    CU_ASSERT_STRING_EQUAL(e[1].text, "counts zero");
+    CU_ASSERT_EQUAL(e[1].points, 5);
+    CU_ASSERT_EQUAL(e[2].check, SCENARIO_CHECK_RELAY_EXACT);
+    CU_ASSERT_EQUAL(e[3].check, SCENARIO_CHECK_SHARE);
+    CU_ASSERT_EQUAL(e[3].backend, 0);
+    CU_ASSERT_DOUBLE_EQUAL(e[3].share_pct, 50.0, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(e[3].tolerance_pct, 10.0, 1e-9);
+    CU_ASSERT_STRING_EQUAL(e[3].text, "share b1=50%\xc2\xb1" "10%");
+    CU_ASSERT_EQUAL(e[4].backend, 1);
+    CU_ASSERT_DOUBLE_EQUAL(e[4].share_pct, 12.5, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(e[4].tolerance_pct, 2.5, 1e-9);
+    CU_ASSERT_EQUAL(e[4].points, 0);
+    CU_ASSERT_STRING_EQUAL(e[4].text, "share b2=12.5%+-2.5%");
+    parsed_free(result);
+}
+
+static void test_full_expects_with_arguments(void)
+{
+    struct parsed *result = parse(full_text);
+    const struct scenario_expect *e;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(result);
+    CU_ASSERT_EQUAL_FATAL(result->scenario.expect_count, 13);
+    e = result->scenario.expects;
+    CU_ASSERT_EQUAL(e[5].check, SCENARIO_CHECK_COMPARE);
+    CU_ASSERT_EQUAL(e[5].op, '>');
+    CU_ASSERT_EQUAL(e[5].backend, 0);
+    CU_ASSERT_EQUAL(e[5].other, 1);
+    CU_ASSERT_EQUAL(e[6].op, '<');
+    CU_ASSERT_EQUAL(e[6].backend, 2);
+    CU_ASSERT_EQUAL(e[6].other, 0);
+    CU_ASSERT_EQUAL(e[7].check, SCENARIO_CHECK_DETECT);
+    CU_ASSERT_EQUAL(e[7].within_ms, 1000);
+    CU_ASSERT_EQUAL(e[8].check, SCENARIO_CHECK_RECOVER);
+    CU_ASSERT_EQUAL(e[8].within_ms, 2500);
+    CU_ASSERT_STRING_EQUAL(e[8].text, "recover b1 within 2500ms");
+    CU_ASSERT_EQUAL(e[9].check, SCENARIO_CHECK_CLIENTS_OK);
+    CU_ASSERT_EQUAL(e[10].check, SCENARIO_CHECK_CLIENTS_FAILED);
+    CU_ASSERT_EQUAL(e[10].max_failed, 5);
+    CU_ASSERT_EQUAL(e[11].check, SCENARIO_CHECK_NO_LOST_CLIENTS);
+    CU_ASSERT_TRUE(e[11].expect_fail);
+    CU_ASSERT_EQUAL(e[11].points, 3);
+    CU_ASSERT_STRING_EQUAL(e[11].text, "no-lost-clients");
+    CU_ASSERT_FALSE(e[10].expect_fail);
+    CU_ASSERT_EQUAL(e[12].check, SCENARIO_CHECK_THREADS_STABLE);
+    parsed_free(result);
+}
+
+static void test_defaults(void)
+{
+    struct parsed *result = parse("backend only\nat 1s clients 1\n"
+                                  "expect relay exact\n");
+    const struct scenario *sc;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(result);
+    sc = &result->scenario;
+    CU_ASSERT_EQUAL(result->errors, 0);
+    CU_ASSERT_STRING_EQUAL(sc->description, "");
+    CU_ASSERT_EQUAL(sc->seed, 1);
+    CU_ASSERT_EQUAL(sc->timeout_ms, 30000);
+    CU_ASSERT_EQUAL(sc->proxy_count, 0);
+    CU_ASSERT_EQUAL_FATAL(sc->backend_count, 1);
+    CU_ASSERT_EQUAL(sc->backends[0].option_count, 0);
+    CU_ASSERT_EQUAL(sc->backends[0].weight, 1);
+    CU_ASSERT_EQUAL(sc->backends[0].maxconn, 0);
+    CU_ASSERT_EQUAL(sc->backends[0].start_ms, 0);
+    CU_ASSERT_FALSE(sc->backends[0].down);
+    CU_ASSERT_EQUAL_FATAL(sc->event_count, 1);
+    CU_ASSERT_EQUAL(sc->events[0].burst.requests, 1);
+    CU_ASSERT_EQUAL(sc->events[0].burst.size, 32);
+    CU_ASSERT_EQUAL(sc->events[0].burst.hold_ms, 0);
+    CU_ASSERT_EQUAL(sc->events[0].burst.ramp_ms, 0);
+    CU_ASSERT_EQUAL(sc->events[0].burst.timeout_ms, 5000);
+    CU_ASSERT_FALSE(sc->events[0].burst.may_fail);
+    CU_ASSERT_EQUAL(sc->events[0].watch_backend, -1);
+    CU_ASSERT_EQUAL_FATAL(sc->expect_count, 1);
+    CU_ASSERT_EQUAL(sc->expects[0].points, 1);
+    CU_ASSERT_FALSE(sc->expects[0].expect_fail);
+    CU_ASSERT_EQUAL(sc->expects[0].other, -1);
+    parsed_free(result);
+}
+
+static void test_description(void)
+{
+    char text[600];
+    struct parsed *result;
+
+    /* Empty comments are skipped; later comments are not descriptions. */
+    result = parse("\n#\n#\t  two backends, one burst \r\n# second\n"
+                   "backend b1\nexpect leastconn\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(result);
+    CU_ASSERT_STRING_EQUAL(result->scenario.description,
+                           "two backends, one burst");
+    parsed_free(result);
+    result = parse("backend b1\n# not a description\nexpect leastconn\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(result);
+    CU_ASSERT_STRING_EQUAL(result->scenario.description, "");
+    parsed_free(result);
+    /* Cut to fit, never in the middle of a UTF-8 character. */
+    strcpy(text, "# ");
+    for (int i = 0; i < 100; i++)
+        strcat(text, "\xc3\xa9");       /* 'é', two bytes */
+    strcat(text, "\nbackend b1\nexpect leastconn\n");
+    result = parse(text);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(result);
+    CU_ASSERT_EQUAL(strlen(result->scenario.description),
+                    SCENARIO_TEXT_MAX - 2);
+    CU_ASSERT_EQUAL(result->errors, 0);
+    parsed_free(result);
+}
+
+static void test_check_forms(void)
+{
+    static const struct {
+        const char *line;
+        enum scenario_check check;
+    } forms[] = {
+        { "expect leastconn", SCENARIO_CHECK_LEASTCONN },
+        { "expect counts zero", SCENARIO_CHECK_COUNTS_ZERO },
+        { "expect relay exact", SCENARIO_CHECK_RELAY_EXACT },
+        { "expect share b=0%+-0%", SCENARIO_CHECK_SHARE },
+        { "expect share b=100.0%\xc2\xb1" "100%", SCENARIO_CHECK_SHARE },
+        { "expect b > c", SCENARIO_CHECK_COMPARE },
+        { "expect c < b", SCENARIO_CHECK_COMPARE },
+        { "expect detect c within 300", SCENARIO_CHECK_DETECT },
+        { "expect recover b within 1m", SCENARIO_CHECK_RECOVER },
+        { "expect clients ok", SCENARIO_CHECK_CLIENTS_OK },
+        { "expect clients failed<=0", SCENARIO_CHECK_CLIENTS_FAILED },
+        { "expect no-lost-clients", SCENARIO_CHECK_NO_LOST_CLIENTS },
+        { "expect-fail threads stable", SCENARIO_CHECK_THREADS_STABLE },
+        { "expect points=1000 leastconn", SCENARIO_CHECK_LEASTCONN },
+    };
+    char text[256];
+
+    for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+        struct parsed *result;
+
+        snprintf(text, sizeof(text), "backend b\nbackend c\n%s\n",
+                 forms[i].line);
+        result = parse(text);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(result);
+        CU_ASSERT_EQUAL(result->errors, 0);
+        CU_ASSERT_EQUAL_FATAL(result->scenario.expect_count, 1);
+        CU_ASSERT_EQUAL(result->scenario.expects[0].check, forms[i].check);
+        CU_ASSERT_EQUAL(result->scenario.expects[0].line, 3);
+        CU_ASSERT_EQUAL(result->scenario.expects[0].expect_fail,
+                        strncmp(forms[i].line, "expect-fail", 11) == 0);
+        parsed_free(result);
+    }
+}
+
+static void test_forward_reference(void)
+{
+    struct parsed *result = parse("when late picks 3 start later\n"
+                                  "expect share late=50%+-5%\n"
+                                  "backend late\n"
+                                  "backend later down\n");
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(result);
+    CU_ASSERT_EQUAL(result->errors, 0);
+    CU_ASSERT_STRING_EQUAL(result->messages, "");
+    CU_ASSERT_EQUAL_FATAL(result->scenario.event_count, 1);
+    CU_ASSERT_EQUAL(result->scenario.events[0].watch_backend, 0);
+    CU_ASSERT_EQUAL(result->scenario.events[0].backend, 1);
+    CU_ASSERT_EQUAL(result->scenario.events[0].action, SCENARIO_START);
+    CU_ASSERT_EQUAL(result->scenario.expects[0].backend, 0);
+    parsed_free(result);
+}
+
+static void test_action_names(void)
+{
+    CU_ASSERT_STRING_EQUAL(scenario_action_name(SCENARIO_CLIENTS), "clients");
+    CU_ASSERT_STRING_EQUAL(scenario_action_name(SCENARIO_CRASH), "crash");
+    CU_ASSERT_STRING_EQUAL(scenario_action_name(SCENARIO_STOP), "stop");
+    CU_ASSERT_STRING_EQUAL(scenario_action_name(SCENARIO_PAUSE), "pause");
+    CU_ASSERT_STRING_EQUAL(scenario_action_name(SCENARIO_RESUME), "resume");
+    CU_ASSERT_STRING_EQUAL(scenario_action_name(SCENARIO_RESTART), "restart");
+    CU_ASSERT_STRING_EQUAL(scenario_action_name(SCENARIO_START), "start");
+    CU_ASSERT_STRING_EQUAL(scenario_action_name((enum scenario_action)99),
+                           "?");
+}
+
+#define BASE "backend b1\nbackend b2\nexpect leastconn\n"   /* lines 1-3 */
+
+static void test_error_unknown_directive(void)
+{
+    expect_one_error(BASE "frobnicate b1\n",
+                     "t.scn:4: unknown directive 'frobnicate' (expected seed,"
+                     " timeout, proxy, backend, at, when, expect or "
+                     "expect-fail)");
+    /* Control bytes are shown escaped, never written raw. */
+    expect_one_error(BASE "x\x1b[2J\n",
+                     "t.scn:4: unknown directive 'x\\x1b[2J' (expected seed,"
+                     " timeout, proxy, backend, at, when, expect or "
+                     "expect-fail)");
+}
+
+static void test_error_bad_duration(void)
+{
+    expect_one_error(BASE "backend b3 latency=fast\n",
+                     "t.scn:4: latency 'fast' must be a duration like 20ms "
+                     "or 1s");
+    expect_one_error(BASE "backend b3 latency=2h\n",
+                     "t.scn:4: latency '2h' must be a duration like 20ms "
+                     "or 1s");
+    expect_one_error(BASE "backend b3 jitter=61m\n",
+                     "t.scn:4: jitter '61m' must be a duration from 0ms to "
+                     "60m");
+    expect_one_error(BASE "timeout 500ms\n",
+                     "t.scn:4: timeout '500ms' must be a duration from 1s "
+                     "to 10m");
+    expect_one_error(BASE "at soon crash b1\n",
+                     "t.scn:4: at 'soon' must be a duration like 20ms or 1s");
+}
+
+static void test_error_unknown_backend(void)
+{
+    expect_one_error(BASE "\n\nat 1s crash b3\n",
+                     "t.scn:6: backend 'b3' is not declared (declared: b1, "
+                     "b2)");
+    expect_one_error(BASE "expect b1 > nope\n",
+                     "t.scn:4: backend 'nope' is not declared (declared: b1,"
+                     " b2)");
+    expect_error_with("expect detect b1 within 1s\n", 1,
+                      "backend 'b1' is not declared (no backend is "
+                      "declared)\nt.scn: no backend is declared");
+}
+
+static void test_error_duplicate_backend(void)
+{
+    struct parsed *result;
+
+    expect_one_error(BASE "backend b1 latency=1s\n",
+                     "t.scn:4: backend 'b1' is already declared on line 1");
+    /* The first declaration is the one that counts. */
+    result = parse(BASE "backend b1 latency=1s\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(result);
+    CU_ASSERT_EQUAL(result->scenario.backend_count, 2);
+    CU_ASSERT_EQUAL(result->scenario.backends[0].option_count, 0);
+    parsed_free(result);
+    expect_one_error(BASE "backend b/3\n",
+                     "t.scn:4: backend name 'b/3' must be 1 to 31 characters"
+                     " from A-Z a-z 0-9 _ . -");
+}
+
+static void test_error_bad_share(void)
+{
+    static const char *const bad[] = {
+        "b1=50%", "b1=50%10%", "b1=50+-10", "b1=50%+-10", "b1=101%+-1%",
+        "b1=50%+-100.5%", "b1=5.%+-1%", "b1=.5%+-1%", "b1=-5%+-1%",
+        "=50%+-1%", "b1", "b1=50%+-1%%", "b1=50%\xc2+-1%", "b1=0x10%+-1%",
+    };
+    char text[256];
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        snprintf(text, sizeof(text), BASE "expect share %s\n", bad[i]);
+        expect_error_with(text, 4, "must look like NAME=P%");
+    }
+    expect_error_with(BASE "expect share b1 50%+-1%\n", 4,
+                      "share 'b1' must look like NAME=P%\xc2\xb1T%");
+    expect_one_error(BASE "expect share b9=50%+-1%\n",
+                     "t.scn:4: backend 'b9' is not declared (declared: b1, "
+                     "b2)");
+}
+
+static void test_error_conflicting_faults(void)
+{
+    expect_one_error(BASE "backend b3 hang refuse\n",
+                     "t.scn:4: hang and refuse cannot be used together");
+    expect_one_error(BASE "backend b3 close-after-lines=1 "
+                     "reset-after-lines=2\n",
+                     "t.scn:4: close-after-lines and reset-after-lines cannot"
+                     " be used together");
+    expect_one_error(BASE "backend b3 crash-after-lines=1 mode=echo\n",
+                     "t.scn:4: crash-after-lines counts lines: it cannot be "
+                     "used with mode=echo");
+    expect_one_error(BASE "backend b3 down start=1s\n",
+                     "t.scn:4: down and start= cannot be used together (a "
+                     "down backend is started by a 'start' event)");
+    expect_error_with(BASE "backend b3 refuse refuse\n", 4,
+                      "backend option refuse is given twice");
+}
+
+static void test_error_missing_backend_and_expect(void)
+{
+    struct parsed *result = parse("# nothing here\n\n");
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(result);
+    CU_ASSERT_EQUAL(result->errors, 2);
+    CU_ASSERT_STRING_EQUAL(result->messages,
+                           "t.scn: no backend is declared (add a line like "
+                           "'backend b1')\n"
+                           "t.scn: no expectation (add a line like 'expect "
+                           "relay exact')\n");
+    parsed_free(result);
+    expect_one_error("backend b1\n",
+                     "t.scn: no expectation (add a line like 'expect relay "
+                     "exact')");
+    result = parse("");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(result);
+    CU_ASSERT_EQUAL(result->errors, 2);
+    parsed_free(result);
+}
+
+static void test_error_time_after_timeout(void)
+{
+    struct parsed *result;
+
+    expect_one_error(BASE "at 30s crash b1\n",
+                     "t.scn:4: at 30s is not before the timeout (30s)");
+    /* The timeout may come later in the file; the error is on the at line. */
+    expect_one_error(BASE "at 5s crash b1\ntimeout 5s\n",
+                     "t.scn:4: at 5s is not before the timeout (5s)");
+    expect_one_error("timeout 2s\nbackend b1 start=2500ms\nexpect leastconn\n",
+                     "t.scn:2: start=2500ms is not before the timeout (2s)");
+    result = parse(BASE "at 4999ms crash b1\ntimeout 5s\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(result);
+    CU_ASSERT_EQUAL(result->errors, 0);
+    CU_ASSERT_EQUAL(result->scenario.events[0].at_ms, 4999);
+    parsed_free(result);
+}
+
+static void test_error_values(void)
+{
+    expect_one_error(BASE "proxy threads=0\n",
+                     "t.scn:4: threads '0' must be a whole number from 1 to "
+                     "64");
+    expect_one_error(BASE "proxy balance=fastest\n",
+                     "t.scn:4: balance 'fastest' must be one of "
+                     "leastconn|roundrobin|random");
+    expect_error_with(BASE "proxy speed=1\n", 4,
+                      "unknown proxy option 'speed' (allowed: threads=N, "
+                      "balance=leastconn|roundrobin|random, "
+                      "connect-timeout=DURATION");
+    expect_one_error(BASE "proxy threads=2\nproxy threads=3\n",
+                     "t.scn:5: proxy option threads is given twice");
+    expect_one_error(BASE "proxy rise\n",
+                     "t.scn:4: rise needs a value: write rise=VALUE");
+    expect_one_error(BASE "backend b3 hang=1\n",
+                     "t.scn:4: hang is a flag: write 'hang' without '='");
+}
+
+static void test_error_other_values(void)
+{
+    expect_one_error(BASE "seed 99999999999999999999999\n",
+                     "t.scn:4: seed '99999999999999999999999' must be a "
+                     "whole number from 0 to 2147483647");
+    expect_one_error("seed 1\n" BASE "seed 2\n",
+                     "t.scn:5: seed is already set on line 1");
+    expect_one_error(BASE "timeout 5s\ntimeout 6s\n",
+                     "t.scn:5: timeout is already set on line 4");
+    expect_one_error(BASE "at 1s clients 10 size=8\n",
+                     "t.scn:4: size '8' must be a size from 16 to 16M bytes");
+    expect_one_error(BASE "at 1s clients 0\n",
+                     "t.scn:4: clients '0' must be a whole number from 1 to "
+                     "10000");
+    expect_one_error(BASE "expect leastconn points=1001\n",
+                     "t.scn:4: points '1001' must be a whole number from 0 "
+                     "to 1000");
+}
+
+static void test_error_bad_words(void)
+{
+    expect_error_with(BASE "at 1s explode b1\n", 4, "unknown action 'explode'");
+    expect_error_with(BASE "expect fairness\n", 4, "unknown check 'fairness'");
+    expect_error_with(BASE "expect b1 > b1\n", 4,
+                      "'b1 > b1' compares a backend with itself");
+    expect_error_with(BASE "when b1 after 3 crash b1\n", 4,
+                      "expected 'when NAME picks N ACTION'");
+    expect_error_with(BASE "at 1s crash b1 b2\n", 4,
+                      "crash needs one backend name");
+    expect_error_with(BASE "backend b3 latency=" "1234567890123456789012345"
+                      "678901234567890123456789012345678901234567890ms\n", 4,
+                      "the value is longer than 63 characters");
+}
+
+static void test_error_start(void)
+{
+    expect_one_error(BASE "at 1s start b1\n",
+                     "t.scn:4: start b1: only a backend declared 'down' can "
+                     "be started (use restart to start one again)");
+    expect_one_error(BASE "backend b3 down\nat 1s start b3\nat 2s start b3\n",
+                     "t.scn:6: backend 'b3' is already started on line 5");
+}
+
+static void test_three_errors_in_line_order(void)
+{
+    struct parsed *result = parse("# three mistakes\n"     /* 1 */
+                                  "backend b1\n"           /* 2 */
+                                  "at 1s crash b7\n"       /* 3 */
+                                  "expect leastconn\n"     /* 4 */
+                                  "backend b2 weight=0\n"  /* 5 */
+                                  "\n"                     /* 6 */
+                                  "expect b2 > b1\n"       /* 7 */
+                                  "speed 3\n");            /* 8 */
+    const char *second, *third;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(result);
+    CU_ASSERT_EQUAL(result->errors, 3);
+    CU_ASSERT_EQUAL(strncmp(result->messages, "t.scn:3: backend 'b7'", 21), 0);
+    second = strchr(result->messages, '\n');
+    CU_ASSERT_PTR_NOT_NULL_FATAL(second);
+    CU_ASSERT_EQUAL(strncmp(second + 1, "t.scn:5: weight '0'", 19), 0);
+    third = strchr(second + 1, '\n');
+    CU_ASSERT_PTR_NOT_NULL_FATAL(third);
+    CU_ASSERT_EQUAL(strncmp(third + 1, "t.scn:8: unknown directive", 26), 0);
+    CU_ASSERT_EQUAL(count_lines(result->messages), 3);
+    /* A line with an error adds nothing; the others are kept. */
+    CU_ASSERT_EQUAL(result->scenario.event_count, 0);
+    CU_ASSERT_EQUAL(result->scenario.expect_count, 2);
+    CU_ASSERT_EQUAL(result->scenario.backend_count, 2);
+    parsed_free(result);
+}
+
+static void test_error_long_lines(void)
+{
+    size_t size = 10000;
+    char *text = malloc(size + 64);
+    struct parsed *result;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    /* A 1001-byte line, then good lines: the error names line 2. */
+    strcpy(text, "backend b1\n#");
+    memset(text + strlen(text), 'x', 1000);
+    strcpy(text + 12 + 1000, "\nexpect leastconn\n");
+    expect_one_error(text, "t.scn:2: line is longer than 1000 bytes");
+    /* Exactly 1000 bytes is fine. */
+    text[12 + 999] = '\n';
+    result = parse(text);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(result);
+    CU_ASSERT_EQUAL(result->errors, 0);
+    CU_ASSERT_STRING_EQUAL(result->messages, "");
+    parsed_free(result);
+    /* 10k bytes without a newline. */
+    memset(text, 'a', size);
+    text[size] = '\0';
+    result = parse(text);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(result);
+    CU_ASSERT_EQUAL(result->errors, 3);
+    CU_ASSERT_EQUAL(strncmp(result->messages, "t.scn:1: line is longer", 23),
+                    0);
+    parsed_free(result);
+    free(text);
+}
+
+static void test_parse_file(void)
+{
+    char *path = write_temp(full_text);
+    struct scenario *sc = calloc(1, sizeof(*sc));
+    char *messages = NULL;
+    size_t length = 0;
+    FILE *stream = open_memstream(&messages, &length);
+    char expected[512];
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(path);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(stream);
+    CU_ASSERT_EQUAL(scenario_parse_file(path, sc, stream), 0);
+    CU_ASSERT_STRING_EQUAL(sc->path, path);
+    CU_ASSERT_EQUAL(sc->backend_count, 4);
+    CU_ASSERT_EQUAL(sc->expect_count, 13);
+    unlink(path);
+    free(path);
+    path = write_temp(BASE "at 1s crash b3\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(path);
+    CU_ASSERT_EQUAL(scenario_parse_file(path, sc, stream), 1);
+    fflush(stream);
+    snprintf(expected, sizeof(expected), "%s:4: backend 'b3' is not declared "
+             "(declared: b1, b2)\n", path);
+    CU_ASSERT_STRING_EQUAL(messages, expected);
+    fclose(stream);
+    unlink(path);
+    free(path);
+    free(messages);
+    free(sc);
+}
+
+static void test_unreadable_file(void)
+{
+    struct scenario *sc = calloc(1, sizeof(*sc));
+    char *messages = NULL;
+    size_t length = 0;
+    FILE *stream = open_memstream(&messages, &length);
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(stream);
+    CU_ASSERT_EQUAL(scenario_parse_file("/nonexistent/x.scn", sc, stream), -1);
+    fflush(stream);
+    CU_ASSERT_STRING_EQUAL(messages, "/nonexistent/x.scn: cannot read: No "
+                           "such file or directory\n");
+    CU_ASSERT_EQUAL(scenario_parse_file("/tmp", sc, stream), -1);
+    fflush(stream);
+    CU_ASSERT_PTR_NOT_NULL(strstr(messages, "/tmp: cannot read: Is a "
+                                            "directory\n"));
+    /* No FILE for the errors is fine too. */
+    CU_ASSERT_EQUAL(scenario_parse_file("/nonexistent/x.scn", sc, NULL), -1);
+    fclose(stream);
+    free(messages);
+    free(sc);
+}
+
+static void test_limits(void)
+{
+    size_t size = 64 * 40 + 200 * 24 + 100;
+    char *text = malloc(size);
+    struct parsed *result;
+    size_t used = 0;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    for (int i = 0; i <= SCENARIO_MAX_BACKENDS; i++)
+        used += (size_t)snprintf(text + used, size - used, "backend b%d\n", i);
+    for (int i = 0; i <= SCENARIO_MAX_EVENTS; i++)
+        used += (size_t)snprintf(text + used, size - used, "at %dms stop b0\n",
+                                 i);
+    snprintf(text + used, size - used, "expect leastconn\n");
+    result = parse(text);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(result);
+    CU_ASSERT_EQUAL(result->errors, 2);
+    CU_ASSERT_EQUAL(result->scenario.backend_count, SCENARIO_MAX_BACKENDS);
+    CU_ASSERT_EQUAL(result->scenario.event_count, SCENARIO_MAX_EVENTS);
+    CU_ASSERT_PTR_NOT_NULL(strstr(result->messages,
+                                  "t.scn:33: too many backends (at most 32)"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(result->messages, "t.scn:162: too many "
+                                  "timeline events (at most 128)"));
+    parsed_free(result);
+    free(text);
+}
+
+/* xorshift64: a small generator whose state the caller keeps. */
+static uint64_t next_random(uint64_t *state)
+{
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    return *state;
+}
+
+/* Changes text[0..*len) in place at random: byte flips, cuts, copies. */
+static void mutate(char *text, size_t *len, size_t capacity, uint64_t *state)
+{
+    int changes = 1 + (int)(next_random(state) % 8);
+
+    for (int i = 0; i < changes && *len > 0; i++) {
+        size_t at = next_random(state) % *len;
+        size_t span = next_random(state) % 64;
+
+        switch (next_random(state) % 4) {
+        case 0:     /* any byte, NUL and '\n' included */
+            text[at] = (char)(next_random(state) & 0xff);
+            break;
+        case 1:     /* truncate */
+            *len = at;
+            break;
+        case 2:     /* delete a span */
+            span = span < *len - at ? span : *len - at;
+            memmove(text + at, text + at + span, *len - at - span);
+            *len -= span;
+            break;
+        default:    /* repeat a span, or pad with digits (huge numbers) */
+            span = span < *len - at ? span : *len - at;
+            span = span < capacity - *len ? span : capacity - *len;
+            memmove(text + at + span, text + at, *len - at);
+            if (next_random(state) % 2)
+                memset(text + at, '9', span);
+            *len += span;
+            break;
+        }
+    }
+}
+
+/* Asserts that every string of sc is terminated and every count bounded. */
+static void check_bounds(const struct scenario *sc)
+{
+    CU_ASSERT(strnlen(sc->description, SCENARIO_TEXT_MAX) < SCENARIO_TEXT_MAX);
+    CU_ASSERT(sc->proxy_count <= SCENARIO_MAX_OPTIONS);
+    CU_ASSERT(sc->backend_count <= SCENARIO_MAX_BACKENDS);
+    CU_ASSERT(sc->event_count <= SCENARIO_MAX_EVENTS);
+    CU_ASSERT(sc->expect_count <= SCENARIO_MAX_EXPECTS);
+    for (size_t i = 0; i < sc->backend_count; i++) {
+        CU_ASSERT(strnlen(sc->backends[i].name, SCENARIO_NAME_MAX) <
+                  SCENARIO_NAME_MAX);
+        CU_ASSERT(sc->backends[i].option_count <= SCENARIO_MAX_OPTIONS);
+    }
+    for (size_t i = 0; i < sc->expect_count; i++)
+        CU_ASSERT(strnlen(sc->expects[i].text, SCENARIO_TEXT_MAX) <
+                  SCENARIO_TEXT_MAX);
+}
+
+/* Asserts that messages holds exactly errors lines, each "fuzz.scn:". */
+static void check_messages(const char *messages, int errors)
+{
+    int lines = 0;
+
+    for (const char *line = messages; *line != '\0'; lines++) {
+        const char *end = strchr(line, '\n');
+
+        CU_ASSERT_EQUAL(strncmp(line, "fuzz.scn", 8), 0);
+        if (end == NULL)
+            break;
+        line = end + 1;
+    }
+    CU_ASSERT_EQUAL(lines, errors);
+}
+
+static void test_fuzz_mutations(void)
+{
+    size_t capacity = sizeof(full_text) * 2;
+    char *text = malloc(capacity + 1);
+    struct scenario *sc = calloc(1, sizeof(*sc));
+    uint64_t state = 0x5ce9a710u;
+    int clean = 0;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+    for (int round = 0; round < 3000; round++) {
+        size_t len = sizeof(full_text) - 1;
+        char *messages = NULL;
+        size_t length = 0;
+        FILE *stream = open_memstream(&messages, &length);
+        int errors;
+
+        CU_ASSERT_PTR_NOT_NULL_FATAL(stream);
+        memcpy(text, full_text, len);
+        mutate(text, &len, capacity, &state);
+        text[len] = '\0';
+        errors = scenario_parse_text("fuzz.scn", text, sc, stream);
+        fclose(stream);
+        CU_ASSERT(errors >= 0);
+        clean += errors == 0;
+        check_messages(messages, errors);
+        check_bounds(sc);
+        free(messages);
+    }
+    /* Some mutations (inside comments, say) must leave a good scenario. */
+    CU_ASSERT(clean > 0 && clean < 3000);
+    free(sc);
+    free(text);
+}
+
+static CU_TestInfo scenario_tests[] = {
+    { "full scenario: header and proxy", test_full_header_and_proxy },
+    { "full scenario: first backend", test_full_backends },
+    { "full scenario: other backends", test_full_backends_more },
+    { "full scenario: timeline", test_full_events },
+    { "full scenario: fixed checks", test_full_expects },
+    { "full scenario: checks with arguments",
+      test_full_expects_with_arguments },
+    { "defaults", test_defaults },
+    { "description from the first comment", test_description },
+    { "every check form", test_check_forms },
+    { "backends named before they are declared", test_forward_reference },
+    { "action names", test_action_names },
+    { "error: unknown directive", test_error_unknown_directive },
+    { "error: bad duration", test_error_bad_duration },
+    { "error: unknown backend", test_error_unknown_backend },
+    { "error: duplicate backend and bad name", test_error_duplicate_backend },
+    { "error: bad share", test_error_bad_share },
+    { "error: conflicting faults", test_error_conflicting_faults },
+    { "error: no backend, no expect", test_error_missing_backend_and_expect },
+    { "error: times at or after the timeout", test_error_time_after_timeout },
+    { "error: bad proxy values", test_error_values },
+    { "error: other bad values", test_error_other_values },
+    { "error: bad words", test_error_bad_words },
+    { "error: start", test_error_start },
+    { "three errors, in line order", test_three_errors_in_line_order },
+    { "error: long lines", test_error_long_lines },
+    { "parse a file", test_parse_file },
+    { "unreadable file", test_unreadable_file },
+    { "limits: backends and events", test_limits },
+    { "fuzz: mutated scenarios", test_fuzz_mutations },
+    CU_TEST_INFO_NULL,
+};
+
+TEST_SUITE(scenario, scenario_tests)
