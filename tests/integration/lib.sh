@@ -8,7 +8,7 @@
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # Where the binaries are: the repository root, or a sanitizer build's bin/.
 BIN_DIR=$(cd "$ROOT" && cd "${BIN_DIR:-.}" && pwd) || exit 2
-for prog in proxy_server dummy_server simulate_client; do
+for prog in proxy_server dummy_server simulate_client harness; do
     if [ ! -x "$BIN_DIR/$prog" ]; then
         echo "$BIN_DIR/$prog is missing: run make first" >&2
         exit 2

@@ -188,6 +188,86 @@ CONF
     client -c 6 -n 1
 }
 
+# pids_of DIR: every pid a kept harness run started (from its timeline).
+pids_of() {
+    sed -nE 's/.* pid=([0-9]+).*/\1/p' "$1"/*/timeline.log
+}
+
+# none_alive PID...: fails if any of the processes still exists.
+none_alive() {
+    local pid
+    for pid in "$@"; do
+        if kill -0 "$pid" 2>/dev/null; then
+            echo "process $pid is still running"
+            return 1
+        fi
+    done
+}
+
+test_harness_two_runs_at_once() {
+    local s1=0 s2=0
+    "$BIN_DIR/harness" --keep "$WORK/k1" "$ROOT/scenarios/two_backends.scn" \
+        >"$WORK/h1" 2>&1 &
+    local p1=$!
+    "$BIN_DIR/harness" --keep "$WORK/k2" "$ROOT/scenarios/two_backends.scn" \
+        >"$WORK/h2" 2>&1 &
+    local p2=$!
+    wait "$p1" || s1=$?
+    wait "$p2" || s2=$?
+    cat "$WORK/h1" "$WORK/h2"
+    expect '[ "$s1" -eq 0 ] && [ "$s2" -eq 0 ]' "both runs pass ($s1, $s2)"
+    # shellcheck disable=SC2046
+    none_alive $(pids_of "$WORK/k1") $(pids_of "$WORK/k2")
+}
+
+test_harness_interrupt_leaves_nothing() {
+    local status=0
+    "$BIN_DIR/harness" --keep "$WORK/k" "$ROOT/scenarios/crash_restart.scn" \
+        >"$WORK/h" 2>&1 &
+    local pid=$!
+    wait_for_line "$WORK/k/crash_restart/timeline.log" 'ev=burst_start' \
+        >/dev/null
+    kill -INT "$pid"
+    wait "$pid" || status=$?
+    expect '[ "$status" -eq 130 ]' "interrupted harness exits 130, got $status"
+    # shellcheck disable=SC2046
+    none_alive $(pids_of "$WORK/k")
+}
+
+test_harness_bad_scenario_exits_2() {
+    local status=0
+    printf '# bad\nbackend b1 latency=fast\nat 1s crash b9\nexpect leastconn\n' \
+        >"$WORK/bad.scn"
+    "$BIN_DIR/harness" "$WORK/bad.scn" 2>"$WORK/err" || status=$?
+    cat "$WORK/err"
+    expect '[ "$status" -eq 2 ]' "exit status 2, got $status"
+    grep -q "^$WORK/bad.scn:2: latency 'fast'" "$WORK/err"
+    grep -q "^$WORK/bad.scn:3: backend 'b9' is not declared" "$WORK/err"
+}
+
+test_harness_catches_a_broken_balancer() {
+    local status=0
+    # The round-robin scenario, with "leastconn" expected to hold: it must not.
+    sed 's/^expect-fail leastconn/expect leastconn/' \
+        "$ROOT/scenarios/unequal_latency_roundrobin.scn" >"$WORK/rr.scn"
+    "$BIN_DIR/harness" "$WORK/rr.scn" >"$WORK/out" 2>&1 || status=$?
+    cat "$WORK/out"
+    expect '[ "$status" -eq 1 ]' "exit status 1, got $status"
+    grep -qE 'FAIL +leastconn +pick [0-9]+ \(sid [0-9]+, t=[0-9.]+s\) chose b[0-9] with [0-9]+ active while b[0-9] had [0-9]+' "$WORK/out"
+}
+
+test_harness_reports() {
+    "$BIN_DIR/harness" --junit "$WORK/junit.xml" --gradescope "$WORK/gs.json" \
+        --report "$WORK/html" --tap "$ROOT/scenarios/two_backends.scn" \
+        >"$WORK/tap"
+    grep -q '^1\.\.6$' "$WORK/tap"
+    expect '[ "$(grep -c "^ok " "$WORK/tap")" -eq 6 ]' "six TAP points"
+    expect '[ "$(grep -o "<testcase" "$WORK/junit.xml" | wc -l)" -eq 6 ]' \
+        "six JUnit test cases"
+    grep -q '"score": *6' "$WORK/gs.json"
+    grep -q '<svg' "$WORK/html/two_backends.html"
+}
+
 ALL=$(declare -F | awk '$3 ~ /^test_/ { print substr($3, 6) }')
 for name in ${@:-$ALL}; do
     check "$name" "test_$name"
