@@ -316,7 +316,7 @@ static int run_all(struct harness_options *o, struct scenario **scenarios)
     if (!write_reports(o, results, (size_t)count))
         failed++;
     if (!o->tap && count > 1)
-        printf("%d of %d scenarios passed\n", count - failed, count);
+        printf("scenarios: %d passed, %d failed\n", count - failed, failed);
     free(results);
     if (interrupted)
         return 130;
