@@ -493,6 +493,37 @@ static void test_backend_refused(void)
     fixture_stop(&fx, pool);
 }
 
+/* A backend that speaks first (a banner, as SMTP or SSH servers do) is
+ * heard by a client that has sent nothing: the proxy connects at accept
+ * time, not at the client's first byte. */
+static void test_backend_speaks_first(void)
+{
+    static const char banner[] = "220 ready\r\n";
+    struct proxy_fixture fx;
+    struct pool *pool;
+    char buf[32];
+    int client, backend;
+
+    pool = fixture_start(&fx, 2);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pool);
+    client = dispatch_client(&fx, pool, 1);
+    CU_ASSERT(client >= 0);
+    backend = client >= 0 ? accept_backend(&fx) : -1;
+    CU_ASSERT(backend >= 0);
+    if (client >= 0 && backend >= 0) {
+        CU_ASSERT_EQUAL(write(backend, banner, sizeof(banner) - 1),
+                        (ssize_t)sizeof(banner) - 1);
+        CU_ASSERT_EQUAL(read_exact(client, buf, sizeof(banner) - 1), 0);
+        CU_ASSERT_EQUAL(memcmp(buf, banner, sizeof(banner) - 1), 0);
+    }
+    if (backend >= 0)
+        close(backend);
+    if (client >= 0)
+        close(client);
+    CU_ASSERT_EQUAL(live_sessions_settled(&fx.shared, 0), 0);
+    fixture_stop(&fx, pool);
+}
+
 static CU_TestInfo pool_tests[] = {
     { "start and stop 1 thread", test_start_stop_one },
     { "start and stop 4 threads", test_start_stop_four },
@@ -501,6 +532,7 @@ static CU_TestInfo pool_tests[] = {
     { "sessions on four workers", test_sessions_on_four_workers },
     { "stop closes an open session", test_stop_closes_open_session },
     { "backend refused", test_backend_refused },
+    { "a backend that speaks first", test_backend_speaks_first },
     CU_TEST_INFO_NULL,
 };
 

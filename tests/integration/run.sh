@@ -188,6 +188,36 @@ CONF
     client -c 6 -n 1
 }
 
+# cpu_ticks PID: user + system CPU time of a process, in clock ticks.
+cpu_ticks() {
+    awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+
+test_out_of_descriptors() {
+    local line before after
+    two_backends --latency 5
+    # A hard limit of 48 descriptors: room for about 15 sessions.
+    ( ulimit -n 48 && exec "$BIN_DIR/proxy_server" -l 127.0.0.1:0 -t 2 \
+        -b "b1=127.0.0.1:$B1_PORT" -b "b2=127.0.0.1:$B2_PORT" ) \
+        2>"$WORK/proxy.log" &
+    PROXY_PID=$!
+    PIDS+=("$PROXY_PID")
+    line=$(wait_for_line "$WORK/proxy.log" 'ev=start')
+    PROXY_PORT=$(port_of "$line" listen)
+    client -c 60 -n 1 --hold 2000 --timeout 3000 >/dev/null 2>&1 &
+    local client_pid=$!
+    wait_for_line "$WORK/proxy.log" 'ev=accept_fail err=EMFILE' >/dev/null
+    before=$(cpu_ticks "$PROXY_PID")
+    sleep 1
+    after=$(cpu_ticks "$PROXY_PID")
+    expect '[ $((after - before)) -lt 30 ]' \
+        "no busy loop while out of descriptors: $((after - before)) ticks in 1s"
+    wait "$client_pid" || true
+    # Descriptors are free again: every new client is served.
+    client -c 10 -n 2
+    kill -0 "$PROXY_PID"
+}
+
 # pids_of DIR: every pid a kept harness run started (from its timeline).
 pids_of() {
     sed -nE 's/.* pid=([0-9]+).*/\1/p' "$1"/*/timeline.log
