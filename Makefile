@@ -43,7 +43,7 @@ TEST_OBJ      := $(call obj,$(TEST_SRC)) \
 PROGRAMS = $(BIN)/proxy_server $(BIN)/dummy_server $(BIN)/simulate_client \
            $(BIN)/harness
 
-.PHONY: all test unit integration scenarios clean cunit asan tsan
+.PHONY: all test unit integration scenarios clean cunit asan tsan coverage
 all: $(PROGRAMS)
 
 $(BIN)/proxy_server: $(PROXY_OBJ) $(COMMON_OBJ)
@@ -93,7 +93,7 @@ integration: $(PROGRAMS)
 	BIN_DIR=$(BIN) tests/integration/run.sh
 
 scenarios: $(PROGRAMS)
-	$(BIN)/harness scenarios/
+	$(BIN)/harness --bin $(BIN) scenarios/
 
 test: unit integration scenarios
 
@@ -110,7 +110,33 @@ tsan:
 	$(MAKE) BUILD=build/tsan BIN=build/tsan/bin \
 	  CFLAGS="$(SAN_CFLAGS) -fsanitize=thread" test
 
+# Line, function and branch coverage of the whole test suite (lcov).
+COVERAGE_DIRS = '*/proxy/*' '*/backend/*' '*/simclient/*' '*/harness_src/*' \
+                '*/common/*'
+LCOV = lcov --quiet --rc lcov_branch_coverage=1
+coverage:
+	@command -v lcov >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "lcov missing: installing it"; \
+	    (apt-get install -y lcov || \
+	     (apt-get update && apt-get install -y lcov)) >/dev/null; \
+	  else \
+	    echo "lcov is missing. Install it with:"; \
+	    echo "    sudo apt-get install lcov"; exit 2; \
+	  fi; }
+	rm -rf build/coverage coverage
+	$(MAKE) BUILD=build/coverage BIN=build/coverage/bin \
+	  CFLAGS="-O0 -g --coverage -fprofile-update=atomic" \
+	  LDFLAGS="--coverage" test
+	$(LCOV) --capture --directory build/coverage --output-file build/coverage/all.info
+	$(LCOV) --extract build/coverage/all.info $(COVERAGE_DIRS) \
+	  --output-file build/coverage/project.info
+	genhtml --quiet --branch-coverage --output-directory coverage/html \
+	  build/coverage/project.info
+	@echo "coverage report: coverage/html/index.html"
+	$(LCOV) --summary build/coverage/project.info
+
 clean:
-	rm -rf build proxy_server dummy_server simulate_client harness
+	rm -rf build coverage proxy_server dummy_server simulate_client harness
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
