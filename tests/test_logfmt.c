@@ -326,7 +326,7 @@ static void test_log_overlong_cut_at_key(void)
     count = check_truncated(buf, len, pairs);
     /* Every field pair that made it is whole and in order. */
     for (int i = 4; i < count - 1; i++) {
-        char key[16], value[16];
+        char key[32], value[32];
 
         snprintf(key, sizeof(key), "k%04d", i - 4);
         snprintf(value, sizeof(value), "value-%04d", i - 4);
