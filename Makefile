@@ -43,7 +43,8 @@ TEST_OBJ      := $(call obj,$(TEST_SRC)) \
 PROGRAMS = $(BIN)/proxy_server $(BIN)/dummy_server $(BIN)/simulate_client \
            $(BIN)/harness
 
-.PHONY: all test unit integration scenarios clean cunit asan tsan coverage
+.PHONY: all test unit integration scenarios clean cunit asan tsan coverage \
+        valgrind
 all: $(PROGRAMS)
 
 $(BIN)/proxy_server: $(PROXY_OBJ) $(COMMON_OBJ)
@@ -109,6 +110,16 @@ tsan:
 	TSAN_OPTIONS=halt_on_error=1:exitcode=66 \
 	$(MAKE) BUILD=build/tsan BIN=build/tsan/bin \
 	  CFLAGS="$(SAN_CFLAGS) -fsanitize=thread" test
+
+# The same tests with every program under valgrind's memcheck.
+valgrind:
+	@command -v valgrind >/dev/null || { echo "valgrind is missing:" \
+	  "sudo apt-get install valgrind"; exit 2; }
+	$(MAKE) BUILD=build/valgrind/obj BIN=build/valgrind/real CFLAGS="-O1 -g" \
+	  build/valgrind/real/proxy_server build/valgrind/real/dummy_server \
+	  build/valgrind/real/simulate_client build/valgrind/real/harness \
+	  build/valgrind/obj/test_runner
+	tests/valgrind/run.sh build/valgrind/real build/valgrind/obj/test_runner
 
 # Line, function and branch coverage of the whole test suite (lcov).
 COVERAGE_DIRS = '*/proxy/*' '*/backend/*' '*/simclient/*' '*/harness_src/*' \
