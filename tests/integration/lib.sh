@@ -117,8 +117,22 @@ check() {
     fi
 }
 
+# Stops what a test started: SIGTERM first, so that every program exits
+# through main() (and coverage data gets written), SIGKILL after 3 s.
 cleanup_processes() {
-    local pid
+    local pid i alive
+    for pid in "${PIDS[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+        kill -CONT "$pid" 2>/dev/null || true
+    done
+    for ((i = 0; i < 150; i++)); do
+        alive=0
+        for pid in "${PIDS[@]}"; do
+            kill -0 "$pid" 2>/dev/null && alive=1
+        done
+        [ "$alive" -eq 0 ] && break
+        sleep 0.02
+    done
     for pid in "${PIDS[@]}"; do
         kill -KILL "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true

@@ -225,6 +225,103 @@ test_out_of_descriptors() {
     kill -0 "$PROXY_PID"
 }
 
+# rss_kb PID: resident memory of a process, in KiB.
+rss_kb() {
+    awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
+}
+
+test_silent_client_hits_idle_timeout() {
+    two_backends
+    proxy_over_two --idle-timeout 300ms
+    exec 3<>"/dev/tcp/127.0.0.1/$PROXY_PORT"
+    wait_for_line "$WORK/proxy.log" \
+        'ev=close sid=1 .*bytes_c2b=0 .*reason=idle_timeout' 5 >/dev/null
+    exec 3<&-
+    client -c 3 -n 2
+}
+
+test_client_that_never_reads() {
+    local rss
+    two_backends --mode echo
+    proxy_over_two
+    # Writes as fast as it can and reads nothing: the echoes pile up until
+    # every buffer on the way is full, then back-pressure stops everyone.
+    timeout 3 perl -MIO::Socket::INET -e '
+        my $s = IO::Socket::INET->new("127.0.0.1:'"$PROXY_PORT"'") or die;
+        my $chunk = "x" x 65536;
+        print $s $chunk while 1;' 2>/dev/null || true
+    rss=$(rss_kb "$PROXY_PID")
+    expect '[ "$rss" -lt 65536 ]' "proxy RSS stays bounded, got ${rss} KiB"
+    client -c 3 -n 2 2>/dev/null || true
+    kill -0 "$PROXY_PID"
+}
+
+test_client_resets_mid_stream() {
+    two_backends --latency 200
+    proxy_over_two
+    perl -MIO::Socket::INET -MSocket -e '
+        my $s = IO::Socket::INET->new("127.0.0.1:'"$PROXY_PORT"'") or die;
+        print $s "hello\n";
+        setsockopt($s, SOL_SOCKET, SO_LINGER, pack("ii", 1, 0));
+        close $s;'
+    wait_for_line "$WORK/proxy.log" 'ev=close sid=1 .*reason=(client_reset|done)' \
+        >/dev/null
+    client -c 5 -n 2
+    grep -q 'ev=close sid=1 .*seq=[0-9]* active=0' "$WORK/proxy.log"
+}
+
+test_thousands_opened_and_dropped() {
+    two_backends
+    proxy_over_two --stats 127.0.0.1:0
+    perl -MIO::Socket::INET -e '
+        my @s;
+        for (1 .. 2000) {
+            push @s, IO::Socket::INET->new("127.0.0.1:'"$PROXY_PORT"'") or last;
+        }
+        print scalar(@s), " connections opened\n";
+        close $_ for @s;'
+    # Every session is released, and the proxy still serves.
+    local i active=1
+    for ((i = 0; i < 100 && active != 0; i++)); do
+        sleep 0.1
+        active=$(stats_table | sed -E 's/.* active=([0-9]+).*/\1/' |
+                 awk '{ s += $1 } END { print s + 0 }')
+    done
+    expect '[ "$active" -eq 0 ]' "all sessions released, $active still active"
+    client -c 10 -n 2
+}
+
+test_backend_that_hangs() {
+    start_dummy b1 --hang
+    B1_PORT=$DUMMY_PORT
+    start_dummy b2
+    B2_PORT=$DUMMY_PORT
+    proxy_over_two --idle-timeout 500ms
+    # Half the clients land on the hung backend: they time out, cleanly.
+    client -c 4 -n 1 --timeout 2000 >/dev/null 2>&1 || true
+    grep -q 'ev=close .*be=b1 .*reason=idle_timeout' "$WORK/proxy.log"
+    client -c 1 -n 1 --timeout 2000 >/dev/null 2>&1 || true
+    kill -0 "$PROXY_PID"
+}
+
+test_backend_closes_half_way_through_an_answer() {
+    start_dummy b1 --rate 200
+    B1_PORT=$DUMMY_PORT B1_PID=$DUMMY_PID
+    start_dummy b2
+    B2_PORT=$DUMMY_PORT
+    start_proxy proxy -t 2 -b "b1=127.0.0.1:$B1_PORT"
+    client -c 1 -n 1 -s 1000 >/dev/null 2>&1 &
+    local client_pid=$! status=0
+    wait_for_line "$WORK/b1.log" 'ev=accept' >/dev/null
+    sleep 0.5
+    kill -KILL "$B1_PID"
+    wait "$client_pid" || status=$?
+    expect '[ "$status" -eq 1 ]' "the cut-off client fails (exit 1), got $status"
+    grep -qE 'ev=close .*be=b1 .*bytes_b2c=[1-9][0-9]* .*reason=(done|backend_reset)' \
+        "$WORK/proxy.log"
+    kill -0 "$PROXY_PID"
+}
+
 # pids_of DIR: every pid a kept harness run started (from its timeline).
 pids_of() {
     sed -nE 's/.* pid=([0-9]+).*/\1/p' "$1"/*/timeline.log
