@@ -99,7 +99,10 @@ check() {
     shift
     # A subshell outside any "if", so that set -e applies inside the test;
     # its trap kills whatever the test started, whatever way it ends.
-    ( set -e ${TRACE:+-x}; trap cleanup_processes EXIT; "$@" ) >"$WORK/$name.out" 2>&1
+    # Each test has a folder of its own for its logs.
+    mkdir -p "$WORK/$name"
+    ( set -e ${TRACE:+-x}; trap cleanup_processes EXIT; WORK=$WORK/$name; "$@" ) \
+        >"$WORK/$name.out" 2>&1
     status=$?
     if compgen -G "$WORK/sanitizer*" >/dev/null; then
         echo "sanitizer report:" >>"$WORK/$name.out"

@@ -67,7 +67,8 @@ test_2000_connections_2_threads() {
         "the thread count does not grow under load: $threads_idle -> $threads_busy"
     wait "$client_pid"
     expect '[ "$(grep -c "ev=close.*reason=done" "$WORK/proxy.log")" -eq 2000 ]' \
-        "2000 sessions closed normally"
+        "2000 sessions closed normally; close reasons: $(grep -o 'reason=[a-z_]*' \
+        "$WORK/proxy.log" | sort | uniq -c | tr '\n' ' ')"
 }
 
 test_one_backend_killed() {

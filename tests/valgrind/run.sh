@@ -20,7 +20,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=$ROOT/build/valgrind
 WRAP=$OUT/bin
 LOGS=$OUT/logs
-VALGRIND_OPTS="--quiet --leak-check=full --show-leak-kinds=definite,indirect
+VALGRIND_OPTS="--leak-check=full --show-leak-kinds=definite,indirect
  --errors-for-leak-kinds=definite,indirect --track-fds=yes
  --child-silent-after-fork=yes"
 
