@@ -3,6 +3,8 @@
 #   make            build ./proxy_server ./dummy_server ./simulate_client
 #                   and ./harness
 #   make test       unit tests (CUnit), integration tests, scenario suite
+#   make fuzz       libFuzzer targets (clang) under build/fuzz, each run for
+#                   FUZZ_SECONDS (default 30); see fuzz/fuzz_support.h
 #   make clean      remove build/ and the binaries
 #
 # Objects go under build/, one folder per source folder; every module of a
@@ -43,7 +45,8 @@ TEST_OBJ      := $(call obj,$(TEST_SRC)) \
 PROGRAMS = $(BIN)/proxy_server $(BIN)/dummy_server $(BIN)/simulate_client \
            $(BIN)/harness
 
-.PHONY: all test unit integration scenarios clean cunit asan tsan coverage \
+.PHONY: all test unit integration scenarios clean cunit asan tsan \
+        fuzz fuzz-clang coverage \
         valgrind
 all: $(PROGRAMS)
 
@@ -146,6 +149,61 @@ coverage:
 	  build/coverage/project.info
 	@echo "coverage report: coverage/html/index.html"
 	$(LCOV) --summary build/coverage/project.info
+
+# Fuzzing with clang's libFuzzer, ASan and UBSan: one target per parser in
+# fuzz/, built into build/fuzz/fuzz_NAME, then run for FUZZ_SECONDS each,
+# one after the other, on a copy of its seeds (build/fuzz/corpus-NAME, which
+# grows from run to run; fuzz/corpus/ stays as committed). A crash, leak,
+# sanitizer report or timeout fails the run and leaves the input in
+# build/fuzz/NAME-crash-*; the fuzzer's output is in build/fuzz/NAME.log.
+FUZZ_CC       ?= clang
+FUZZ_SECONDS  ?= 30
+FUZZ_BUILD     = build/fuzz
+FUZZ_TARGETS   = scenario config args logfmt
+FUZZ_CFLAGS    = -g -O1 -fsanitize=fuzzer,address,undefined \
+                 -fno-sanitize-recover=all $(STD) $(WARNINGS)
+FUZZ_CPPFLAGS  = -Icommon -Iproxy -Iharness_src -Ifuzz -D_GNU_SOURCE -MMD -MP
+FUZZ_LDFLAGS   = -Wl,--wrap=getaddrinfo -Wl,--wrap=fopen
+FUZZ_RUN_FLAGS = -max_total_time=$(FUZZ_SECONDS) -timeout=5 \
+                 -rss_limit_mb=2048 -print_final_stats=1
+
+FUZZ_CONFIG_SRC = fuzz/fuzz_config_check.c proxy/config.c proxy/balancer.c \
+                  common/log.c common/clock.c common/net.c common/parse.c
+fuzz_src_scenario = harness_src/scenario.c common/parse.c
+fuzz_src_config   = $(FUZZ_CONFIG_SRC)
+fuzz_src_args     = $(FUZZ_CONFIG_SRC)
+fuzz_src_logfmt   = common/logfmt.c harness_src/trace.c
+FUZZ_BINS = $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))
+fuzz_obj  = $(patsubst %.c,$(FUZZ_BUILD)/%.o,fuzz/fuzz_$(1).c \
+              fuzz/fuzz_support.c $(fuzz_src_$(1)))
+
+fuzz-clang:
+	@command -v $(FUZZ_CC) >/dev/null 2>&1 || { \
+	  echo "make fuzz needs clang (libFuzzer), which is missing. Install it with:"; \
+	  echo "    sudo apt-get install clang"; exit 2; }
+
+$(FUZZ_BUILD)/%.o: %.c | fuzz-clang
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
+
+.SECONDEXPANSION:
+$(FUZZ_BINS): $(FUZZ_BUILD)/fuzz_%: $$(call fuzz_obj,$$*)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+fuzz: $(FUZZ_BINS)
+	@for t in $(FUZZ_TARGETS); do \
+	  corpus=$(FUZZ_BUILD)/corpus-$$t; dict=fuzz/dict/$$t.dict; \
+	  mkdir -p $$corpus && cp fuzz/corpus/$$t/* $$corpus/ || exit 1; \
+	  echo "fuzz_$$t: $(FUZZ_SECONDS)s (log: $(FUZZ_BUILD)/$$t.log)"; \
+	  if ! $(FUZZ_BUILD)/fuzz_$$t $(FUZZ_RUN_FLAGS) \
+	       $$( [ -f $$dict ] && echo -dict=$$dict ) \
+	       -artifact_prefix=$(FUZZ_BUILD)/$$t- $$corpus \
+	       </dev/null >$(FUZZ_BUILD)/$$t.log 2>&1; then \
+	    tail -40 $(FUZZ_BUILD)/$$t.log; \
+	    echo "fuzz_$$t FAILED: the input is in $(FUZZ_BUILD)/$$t-*"; exit 1; \
+	  fi; \
+	  grep -E '^#[0-9]+ +DONE|^Done' $(FUZZ_BUILD)/$$t.log | sed 's/^/    /'; \
+	done
 
 clean:
 	rm -rf build coverage proxy_server dummy_server simulate_client harness

@@ -9,6 +9,9 @@
  *   ev=proxy_start pid=N port=N
  *   ev=backend_start be=b1 pid=N port=N        (also after a restart)
  *   ev=fault action=crash|stop|pause|resume|restart|start be=b1 line=N
+ *                                              (when it took effect: a
+ *                                              signal as it is sent, a
+ *                                              start once it listens)
  *   ev=burst_start burst=N clients=N line=N     (N: index into bursts[])
  *   ev=burst_end burst=N status=N
  *   ev=threads count=N                         (one per sample)

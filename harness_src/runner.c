@@ -355,17 +355,31 @@ static int apply_fault(struct run *run, const struct scenario_event *ev)
     return 0;
 }
 
+static void log_fault(struct run *run, const struct scenario_event *ev)
+{
+    log_event(&run->timeline, LOG_INFO, "fault", "action=%s be=%s line=%d",
+              scenario_action_name(ev->action),
+              run->sc->backends[ev->backend].name, ev->line);
+}
+
+/* Does event index. A fault is logged when it takes effect: a kill or a
+ * signal before it is sent, a (re)start once the backend listens, so that
+ * "recover ... within" counts from a backend that could be reached. */
 static int fire(struct run *run, size_t index)
 {
     const struct scenario_event *ev = &run->sc->events[index];
+    bool starts = ev->action == SCENARIO_RESTART || ev->action == SCENARIO_START;
 
     run->fired[index] = true;
     if (ev->action == SCENARIO_CLIENTS)
         return start_burst(run, (int)index);
-    log_event(&run->timeline, LOG_INFO, "fault", "action=%s be=%s line=%d",
-              scenario_action_name(ev->action),
-              run->sc->backends[ev->backend].name, ev->line);
-    return apply_fault(run, ev);
+    if (!starts)
+        log_fault(run, ev);
+    if (apply_fault(run, ev) == -1)
+        return -1;
+    if (starts)
+        log_fault(run, ev);
+    return 0;
 }
 
 /* Counts picks per backend from a proxy log line; with -v echoes it. */
@@ -616,10 +630,10 @@ static int start_delayed(struct run *run, uint64_t elapsed_ms)
             run->backends[i].child.pid != 0 ||
             elapsed_ms < (uint64_t)b->start_ms)
             continue;
-        log_event(&run->timeline, LOG_INFO, "fault", "action=start be=%s "
-                  "line=%d", b->name, b->line);
         if (restart_backend(run, i) == -1)
             return -1;
+        log_event(&run->timeline, LOG_INFO, "fault", "action=start be=%s "
+                  "line=%d", b->name, b->line);
     }
     return 0;
 }
