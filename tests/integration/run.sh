@@ -226,6 +226,20 @@ test_out_of_descriptors() {
     kill -0 "$PROXY_PID"
 }
 
+test_client_summary_as_in_the_readme() {
+    two_backends
+    proxy_over_two
+    timeout 60 "$BIN_DIR/simulate_client" --port "$PROXY_PORT" >"$WORK/summary"
+    cat "$WORK/summary"
+    grep -q "^simulate_client: 127.0.0.1:$PROXY_PORT, 10 clients x 5 requests of 32 bytes$" \
+        "$WORK/summary"
+    grep -q '^connections: 10 ok, 0 failed (10 finished)$' "$WORK/summary"
+    grep -q '^requests:    50 ok of 50 sent$' "$WORK/summary"
+    grep -qE '^  b1 +5 connections +50\.0%$' "$WORK/summary"
+    grep -q '^result:      PASS (every request got its correct reply)$' \
+        "$WORK/summary"
+}
+
 # rss_kb PID: resident memory of a process, in KiB.
 rss_kb() {
     awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
