@@ -47,7 +47,7 @@ PROGRAMS = $(BIN)/proxy_server $(BIN)/dummy_server $(BIN)/simulate_client \
 
 .PHONY: all test unit integration scenarios clean cunit asan tsan \
         fuzz fuzz-clang coverage \
-        valgrind
+        valgrind bench
 all: $(PROGRAMS)
 
 $(BIN)/proxy_server: $(PROXY_OBJ) $(COMMON_OBJ)
@@ -204,6 +204,11 @@ fuzz: $(FUZZ_BINS)
 	  fi; \
 	  grep -E '^#[0-9]+ +DONE|^Done' $(FUZZ_BUILD)/$$t.log | sed 's/^/    /'; \
 	done
+
+# proxy_server against HAProxy and against no proxy: bench/compare.sh,
+# results in docs/performance.md (ROUNDS=, DURATION=... are passed on).
+bench: all
+	bench/compare.sh
 
 clean:
 	rm -rf build coverage proxy_server dummy_server simulate_client harness

@@ -67,6 +67,9 @@ static int open_listener(const struct net_addr *addr, const struct logger *log,
     char text[NET_ADDR_STRLEN];
     int fd = net_listen(addr, LISTEN_BACKLOG);
 
+    /* Accepted sockets inherit it: replies leave without Nagle's delay. */
+    if (fd != -1)
+        net_set_nodelay(fd);
     if (fd == -1)
         log_event(log, LOG_ERROR, "listen_fail", "what=%s addr=%s err=%s",
                   what, net_addr_format(addr, text, sizeof(text)),
