@@ -7,23 +7,43 @@
 #include "relay.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "net.h"
+
+/* Bytes moved per splice call: one pipe's worth. */
+#define RELAY_SPLICE_CHUNK (64 * 1024)
 
 void relay_init(struct relay *relay)
 {
     memset(relay, 0, sizeof(*relay));
+    relay->pipe_rd = -1;
+    relay->pipe_wr = -1;
 }
 
-void relay_free(struct relay *relay)
+/* Frees the copy buffer (not the pipe): called whenever it drains. */
+static void drop_pending(struct relay *relay)
 {
     free(relay->pending);
     relay->pending = NULL;
     relay->pending_len = 0;
     relay->pending_off = 0;
+}
+
+void relay_free(struct relay *relay)
+{
+    drop_pending(relay);
+    if (relay->pipe_rd != -1) {
+        close(relay->pipe_rd);
+        close(relay->pipe_wr);
+    }
+    relay->pipe_rd = -1;
+    relay->pipe_wr = -1;
+    relay->in_pipe = 0;
 }
 
 /* Writes len bytes of buf to dst; returns bytes written (maybe fewer), or
@@ -58,7 +78,7 @@ static enum relay_status flush_pending(struct relay *relay, int dst)
     relay->pending_off += (size_t)n;
     if (relay->pending_off < relay->pending_len)
         return RELAY_WANT_WRITE;
-    relay_free(relay);
+    drop_pending(relay);
     return RELAY_WANT_READ;
 }
 
@@ -84,6 +104,75 @@ static enum relay_status finish(struct relay *relay, int dst)
     return RELAY_DONE;
 }
 
+/* --- zero copy ---------------------------------------------------------- */
+
+/* Makes the pipe; false when it cannot be had (copying goes on then). */
+static bool open_pipe(struct relay *relay)
+{
+    int fds[2];
+
+    if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) == -1)
+        return false;
+    relay->pipe_rd = fds[0];
+    relay->pipe_wr = fds[1];
+    return true;
+}
+
+/* Empties the pipe into dst. Returns RELAY_WANT_READ once it is empty. */
+static enum relay_status flush_pipe(struct relay *relay, int dst)
+{
+    while (relay->in_pipe > 0) {
+        ssize_t n = splice(relay->pipe_rd, NULL, dst, NULL, relay->in_pipe,
+                           SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+
+        if (n == -1 && errno == EINTR)
+            continue;
+        if (n == -1 && errno == EAGAIN)
+            return RELAY_WANT_WRITE;
+        if (n <= 0)
+            return RELAY_DEST_ERROR;
+        relay->in_pipe -= (size_t)n;
+        relay->bytes += (size_t)n;
+    }
+    return RELAY_WANT_READ;
+}
+
+/* The splice version of the copy loop below. */
+static enum relay_status pump_spliced(struct relay *relay, int src, int dst,
+                                      int max_reads)
+{
+    for (int reads = 0; reads < max_reads; reads++) {
+        enum relay_status status = flush_pipe(relay, dst);
+        ssize_t n;
+
+        if (status != RELAY_WANT_READ)
+            return status;
+        n = splice(src, NULL, relay->pipe_wr, NULL, RELAY_SPLICE_CHUNK,
+                   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+        if (n == -1 && errno == EINTR)
+            continue;
+        if (n == -1 && errno == EAGAIN)
+            return RELAY_WANT_READ;
+        if (n == -1)
+            return RELAY_SOURCE_ERROR;
+        if (n == 0)
+            return finish(relay, dst);
+        relay->in_pipe += (size_t)n;
+    }
+    return flush_pipe(relay, dst);
+}
+
+/* Counts full reads; after enough in a row, tries to switch to splice. */
+static void note_read(struct relay *relay, size_t n, size_t scratch_size)
+{
+    relay->full_reads = n == scratch_size ? relay->full_reads + 1 : 0;
+    if (relay->full_reads >= RELAY_SPLICE_AFTER && relay->pipe_rd == -1 &&
+        !open_pipe(relay))
+        relay->full_reads = -1000000;   /* no pipe to be had: stop asking */
+}
+
+/* --- the pump ------------------------------------------------------------- */
+
 enum relay_status relay_pump(struct relay *relay, int src, int dst,
                              char *scratch, size_t scratch_size,
                              int max_reads)
@@ -97,9 +186,11 @@ enum relay_status relay_pump(struct relay *relay, int src, int dst,
             return status;
     }
     for (int reads = 0; reads < max_reads; reads++) {
-        ssize_t n = net_read(src, scratch, scratch_size);
-        ssize_t written;
+        ssize_t n, written;
 
+        if (relay->pipe_rd != -1)
+            return pump_spliced(relay, src, dst, max_reads - reads);
+        n = net_read(src, scratch, scratch_size);
         if (n == NET_AGAIN)
             return RELAY_WANT_READ;
         if (n == 0)
@@ -111,6 +202,7 @@ enum relay_status relay_pump(struct relay *relay, int src, int dst,
             return RELAY_DEST_ERROR;
         if (written < n)
             return keep_pending(relay, scratch + written, (size_t)(n - written));
+        note_read(relay, (size_t)n, scratch_size);
         /* A short read means the socket is drained for now. */
         if ((size_t)n < scratch_size)
             return RELAY_WANT_READ;

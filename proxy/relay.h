@@ -10,6 +10,12 @@
  * not read its source: that is back-pressure, which bounds memory per
  * session to one read's worth.
  *
+ * A direction that turns out to carry bulk data (a read fills the whole
+ * scratch buffer RELAY_SPLICE_AFTER times in a row) switches to zero-copy:
+ * the bytes go socket -> pipe -> socket with splice(2) and never enter
+ * user space. The pipe (two descriptors) is made only then, so chatty and
+ * idle sessions do not pay for it; if it cannot be made, copying goes on.
+ *
  * End of file on the source is passed on as shutdown(SHUT_WR) on the
  * destination once everything before it was written (half-close).
  *
@@ -22,12 +28,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define RELAY_SPLICE_AFTER 4
+
 struct relay {
     char *pending;          /* unwritten bytes, NULL when none */
     size_t pending_len;
     size_t pending_off;     /* first unwritten byte */
     uint64_t bytes;         /* bytes written to the destination */
     bool done;              /* the source's EOF was passed on */
+    int full_reads;         /* reads in a row that filled the scratch */
+    int pipe_rd;            /* splice pipe, -1 until bulk is seen */
+    int pipe_wr;
+    size_t in_pipe;         /* bytes in the pipe, not yet written */
 };
 
 enum relay_status {
@@ -42,7 +54,7 @@ enum relay_status {
 /* Makes an empty relay. */
 void relay_init(struct relay *relay);
 
-/* Frees what the relay holds. */
+/* Frees what the relay holds (buffer and pipe). */
 void relay_free(struct relay *relay);
 
 /*

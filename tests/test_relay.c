@@ -449,6 +449,68 @@ static void test_init_and_free(void)
     CU_ASSERT_PTR_NULL(relay.pending);
 }
 
+/* Bulk data switches the relay to splice(2); bytes still arrive whole and
+ * in order, back-pressure still holds (the pipe is the only buffer), and
+ * the FIN follows the last byte. */
+static void test_bulk_switches_to_splice(void)
+{
+    static unsigned char data[BIG_TOTAL], got[BIG_TOTAL + 16];
+    char scratch[SCRATCH_SIZE];
+    struct wires w;
+    struct relay relay;
+    size_t written = 0, received = 0;
+    enum relay_status status = RELAY_WANT_READ;
+    int rounds = 0;
+
+    CU_ASSERT_EQUAL_FATAL(wires_open(&w), 0);
+    relay_init(&relay);
+    fill_pattern(data, sizeof(data));
+    while (received < sizeof(data) && rounds++ < 100000) {
+        write_some(w.app_src, data, sizeof(data), &written);
+        status = relay_pump(&relay, w.relay_src, w.relay_dst, scratch,
+                            sizeof(scratch), 8);
+        if (status != RELAY_WANT_READ && status != RELAY_WANT_WRITE)
+            break;
+        /* Only what the pipe holds may be in flight inside the relay. */
+        CU_ASSERT(relay.in_pipe <= 1024 * 1024);
+        CU_ASSERT_PTR_NULL(relay.pending);
+        read_some(w.app_dst, got, sizeof(got), &received);
+    }
+    CU_ASSERT(relay.pipe_rd != -1);
+    CU_ASSERT_EQUAL(received, sizeof(data));
+    CU_ASSERT_EQUAL(relay.bytes, sizeof(data));
+    CU_ASSERT_EQUAL(memcmp(got, data, sizeof(data)), 0);
+    shutdown(w.app_src, SHUT_WR);
+    CU_ASSERT_EQUAL(relay_pump(&relay, w.relay_src, w.relay_dst, scratch,
+                               sizeof(scratch), 4), RELAY_DONE);
+    CU_ASSERT_TRUE(wait_for(w.app_dst, POLLIN, 1000));
+    CU_ASSERT_EQUAL(read_some(w.app_dst, got, sizeof(got), &received), 0);
+    relay_free(&relay);
+    CU_ASSERT_EQUAL(relay.pipe_rd, -1);
+    wires_close(&w);
+}
+
+/* Short exchanges never cost a pipe. */
+static void test_small_messages_do_not_splice(void)
+{
+    char scratch[SCRATCH_SIZE], buf[64];
+    struct wires w;
+    struct relay relay;
+
+    CU_ASSERT_EQUAL_FATAL(wires_open(&w), 0);
+    relay_init(&relay);
+    for (int i = 0; i < 100; i++) {
+        CU_ASSERT_EQUAL(write(w.app_src, "ping\n", 5), 5);
+        CU_ASSERT_EQUAL(relay_pump(&relay, w.relay_src, w.relay_dst, scratch,
+                                   sizeof(scratch), 4), RELAY_WANT_READ);
+        CU_ASSERT_EQUAL(read(w.app_dst, buf, sizeof(buf)), 5);
+    }
+    CU_ASSERT_EQUAL(relay.pipe_rd, -1);
+    CU_ASSERT_EQUAL(relay.bytes, 500);
+    relay_free(&relay);
+    wires_close(&w);
+}
+
 static CU_TestInfo relay_tests[] = {
     { "init and free", test_init_and_free },
     { "moves bytes unchanged", test_moves_bytes_unchanged },
@@ -459,6 +521,8 @@ static CU_TestInfo relay_tests[] = {
     { "closed destination", test_dest_error },
     { "closed destination while pending", test_dest_error_while_pending },
     { "max_reads bounds the work", test_max_reads },
+    { "bulk switches to splice", test_bulk_switches_to_splice },
+    { "small messages do not splice", test_small_messages_do_not_splice },
     CU_TEST_INFO_NULL,
 };
 
