@@ -61,6 +61,31 @@ static char *parse_quoted(char *p, char **value)
     return p + 1;
 }
 
+/* Skips a bare token (a key stops at '=' too); returns the byte after it,
+ * or NULL when it holds a quote. */
+static char *skip_bare(char *p, bool is_key)
+{
+    while (*p != '\0' && *p != ' ' && *p != '\n' && !(is_key && *p == '=')) {
+        if (*p == '"')
+            return NULL;
+        p++;
+    }
+    return p;
+}
+
+/* Parses the value after "key=" at p; returns the byte after it, or NULL. */
+static char *parse_value(char *p, char **value)
+{
+    if (*p != '"') {
+        *value = p;
+        return skip_bare(p, false);
+    }
+    p = parse_quoted(p + 1, value);
+    if (p == NULL || (*p != ' ' && *p != '\0' && *p != '\n'))
+        return NULL;
+    return p;
+}
+
 int logfmt_parse(char *line, struct logfmt_pair *pairs, int max)
 {
     int count = 0;
@@ -76,34 +101,19 @@ int logfmt_parse(char *line, struct logfmt_pair *pairs, int max)
         if (count == max || *p == '=' || *p == '"')
             return -1;
         key = p;
-        while (*p != '\0' && *p != ' ' && *p != '=' && *p != '\n') {
-            if (*p == '"')
-                return -1;
-            p++;
-        }
+        if ((p = skip_bare(p, true)) == NULL)
+            return -1;
+        value = p;      /* a bare key: its separator becomes "" */
         if (*p == '=') {
             *p++ = '\0';
-            if (*p == '"') {
-                p = parse_quoted(p + 1, &value);
-                if (p == NULL || (*p != ' ' && *p != '\0' && *p != '\n'))
-                    return -1;
-            } else {
-                value = p;
-                while (*p != '\0' && *p != ' ' && *p != '\n') {
-                    if (*p == '"')
-                        return -1;
-                    p++;
-                }
-            }
-        } else {
-            value = p; /* points at the separator, which becomes "" */
-        }
-        if (*p == '\n') {
-            /* Only a final newline is allowed. */
-            if (p[1] != '\0')
+            if ((p = parse_value(p, &value)) == NULL)
                 return -1;
-            *p = '\0';
         }
+        /* Only a final newline is allowed. */
+        if (*p == '\n' && p[1] != '\0')
+            return -1;
+        if (*p == '\n')
+            *p = '\0';
         pairs[count].key = key;
         pairs[count].value = value;
         count++;
