@@ -369,6 +369,7 @@ void dummy_options_usage(FILE *out)
 "  -h, --help              show this help and exit\n"
 "  -V, --version           show the version and exit\n"
 "\n"
-"Exit status: 0 after SIGINT or SIGTERM, 1 if it cannot listen,\n"
-"2 on a bad command line.\n", out);
+"Exit status: 0 after SIGINT or SIGTERM, 1 if it cannot listen or its\n"
+"event loop fails, 2 on a bad command line; a --crash-after-* fault\n"
+"kills it with SIGKILL (status 137 in a shell).\n", out);
 }

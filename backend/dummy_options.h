@@ -16,7 +16,7 @@
 #include "log.h"
 #include "net.h"
 
-#define DUMMY_OPTIONS_VERSION "1.0"
+#define DUMMY_OPTIONS_VERSION "1.0.0"
 #define DUMMY_OPTIONS_DEFAULT_PORT 9090
 #define DUMMY_OPTIONS_DEFAULT_HOST "127.0.0.1"
 #define DUMMY_OPTIONS_NAME_MAX 64

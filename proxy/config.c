@@ -175,10 +175,10 @@ static const struct option_def options[] = {
     { "listen", 'l', "[HOST:]PORT",
       "listen address (default 127.0.0.1:8080; port 0: any free port)",
       apply_listen },
-    { "backend", 'b', "[NAME=]HOST:PORT[,weight=W][,maxconn=M]",
+    { "backend", 'b', "[NAME=][HOST:]PORT[,weight=W][,maxconn=M]",
       "a backend; repeat for more (default b1=127.0.0.1:9090 "
       "b2=127.0.0.1:9091)", apply_backend },
-    { "threads", 't', "N", "worker threads (default: online CPUs)",
+    { "threads", 't', "N", "worker threads, 1..256 (default: online CPUs)",
       apply_threads },
     { "balance", 0, "POLICY",
       "leastconn, roundrobin or random (default leastconn)", apply_balance },
@@ -453,10 +453,11 @@ static void print_help(FILE *out)
         else
             fprintf(out, "  %-26s  %s\n", left, def->help);
     }
-    fprintf(out, "\nEvery long option can also be a line \"name value\" in the "
-            "config file.\nExit status: 0 after a clean stop, 1 when the "
-            "proxy cannot start, 2 on bad usage.\nThe log format is "
-            "documented in docs/log-format.md.\n");
+    fprintf(out, "\nEvery long option but config, help and version can also "
+            "be a line\n\"name value\" in the config file.\n"
+            "Exit status: 0 after a clean stop, 1 when the proxy cannot start "
+            "or fails\nwhile running, 2 on bad usage or a bad config file.\n"
+            "The log format is documented in docs/log-format.md.\n");
 }
 
 /* Builds getopt_long's tables from options[]. */

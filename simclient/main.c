@@ -176,7 +176,7 @@ int main(int argc, char **argv)
         return EXIT_PASSED;
     }
     if (options.action == SIMCLIENT_ACTION_VERSION) {
-        printf("simulate_client %s (proxy lab)\n", SIMCLIENT_VERSION);
+        printf("simulate_client %s\n", SIMCLIENT_VERSION);
         return EXIT_PASSED;
     }
     if (simclient_options_target(&options, &target, err, sizeof(err)) == -1)

@@ -16,7 +16,7 @@
 #include "log.h"
 #include "net.h"
 
-#define SIMCLIENT_VERSION "1.0"
+#define SIMCLIENT_VERSION "1.0.0"
 
 /* Limits on the numeric options (documented in the usage text). */
 #define SIMCLIENT_CLIENTS_MAX 100000L
