@@ -47,7 +47,7 @@ PROGRAMS = $(BIN)/proxy_server $(BIN)/dummy_server $(BIN)/simulate_client \
 
 .PHONY: all test unit integration scenarios clean cunit asan tsan \
         fuzz fuzz-clang coverage \
-        valgrind bench
+        valgrind bench install
 all: $(PROGRAMS)
 
 $(BIN)/proxy_server: $(PROXY_OBJ) $(COMMON_OBJ)
@@ -209,6 +209,15 @@ fuzz: $(FUZZ_BINS)
 # results in docs/performance.md (ROUNDS=, DURATION=... are passed on).
 bench: all
 	bench/compare.sh
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the four programs and their
+# manual pages.
+PREFIX ?= /usr/local
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 proxy_server dummy_server simulate_client harness \
+	  $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
 clean:
 	rm -rf build coverage proxy_server dummy_server simulate_client harness
