@@ -66,6 +66,11 @@ test_2000_connections_2_threads() {
     expect '[ "$threads_busy" -eq "$threads_idle" ]' \
         "the thread count does not grow under load: $threads_idle -> $threads_busy"
     wait "$client_pid"
+    # The last closes may still be on their way into the log.
+    for ((i = 0; i < 300; i++)); do
+        [ "$(grep -c 'ev=close ' "$WORK/proxy.log")" -ge 2000 ] && break
+        sleep 0.1
+    done
     expect '[ "$(grep -c "ev=close.*reason=done" "$WORK/proxy.log")" -eq 2000 ]' \
         "2000 sessions closed normally; close reasons: $(grep -o 'reason=[a-z_]*' \
         "$WORK/proxy.log" | sort | uniq -c | tr '\n' ' ')"

@@ -43,12 +43,12 @@ BIN_DIR=$WRAP "$ROOT/tests/integration/run.sh" || status=1
 
 # One line per problem found in a log; nothing when it is clean.
 problems() {
-    awk -v log="$1" '
-        /ERROR SUMMARY: [1-9]/   { print log ": " $0 }
-        /definitely lost: [1-9]/ { print log ": " $0 }
-        /indirectly lost: [1-9]/ { print log ": " $0 }
+    awk -v file="$1" '
+        /ERROR SUMMARY: [1-9]/   { print file ": " $0 }
+        /definitely lost: [1-9]/ { print file ": " $0 }
+        /indirectly lost: [1-9]/ { print file ": " $0 }
         pending                  { if ($0 !~ /inherited from parent/)
-                                       print log ": " fd " left open"
+                                       print file ": " fd " left open"
                                    pending = 0 }
         /Open file descriptor/   { fd = $0; sub(/^==[0-9]+== /, "", fd)
                                    pending = 1 }' "$1"
