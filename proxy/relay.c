@@ -99,7 +99,8 @@ static enum relay_status keep_pending(struct relay *relay, const char *buf,
 static enum relay_status finish(struct relay *relay, int dst)
 {
     /* ENOTCONN: the destination is already gone; nothing left to tell it. */
-    shutdown(dst, SHUT_WR);
+    if (!relay->close_follows)
+        shutdown(dst, SHUT_WR);
     relay->done = true;
     return RELAY_DONE;
 }

@@ -36,6 +36,9 @@ struct relay {
     size_t pending_off;     /* first unwritten byte */
     uint64_t bytes;         /* bytes written to the destination */
     bool done;              /* the source's EOF was passed on */
+    bool close_follows;     /* set by the owner: the destination is closed
+                             * right after this direction ends, so the FIN
+                             * needs no shutdown() of its own */
     int full_reads;         /* reads in a row that filled the scratch */
     int pipe_rd;            /* splice pipe, -1 until bulk is seen */
     int pipe_wr;

@@ -367,9 +367,13 @@ static void log_connected(struct session_ctx *ctx, const struct session *s)
 }
 
 /* The connect finished one way or the other. */
-static void on_connect_result(struct session_ctx *ctx, struct session *s)
+static void on_connect_result(struct session_ctx *ctx, struct session *s,
+                              uint32_t events)
 {
-    int err = net_connect_result(s->backend.fd);
+    /* Writable without an error flag means connected: only a failure
+     * needs the SO_ERROR system call to learn why. */
+    int err = events & (EPOLLERR | EPOLLHUP) ? net_connect_result(s->backend.fd)
+                                             : 0;
 
     if (err != 0) {
         connect_failed(ctx, s, err);
@@ -422,6 +426,9 @@ static bool run_relay(struct session_ctx *ctx, struct session *s, bool up)
 
     if (relay->done)
         return true;
+    /* When the other direction is finished too, the session closes next,
+     * and close() sends the FIN: no shutdown() needed. */
+    relay->close_follows = (up ? s->down.done : s->up.done);
     *status = relay_pump(relay, src, dst, ctx->scratch, ctx->scratch_size,
                          SESSION_MAX_READS);
     if (relay_failed(*status)) {
@@ -481,7 +488,7 @@ void session_handle_event(struct session_ctx *ctx, void *endpoint,
         return;     /* closed earlier in this batch */
     if (s->state == SESSION_CONNECTING) {
         if (end == &s->backend)
-            on_connect_result(ctx, s);
+            on_connect_result(ctx, s, events);
         return;
     }
     on_relay_event(ctx, s, end == &s->client, events);
