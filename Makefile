@@ -47,7 +47,7 @@ PROGRAMS = $(BIN)/proxy_server $(BIN)/dummy_server $(BIN)/simulate_client \
 
 .PHONY: all test unit integration scenarios clean cunit asan tsan \
         fuzz fuzz-clang coverage \
-        valgrind bench install
+        valgrind bench install labs-prove
 all: $(PROGRAMS)
 
 $(BIN)/proxy_server: $(PROXY_OBJ) $(COMMON_OBJ)
@@ -209,6 +209,11 @@ fuzz: $(FUZZ_BINS)
 # results in docs/performance.md (ROUNDS=, DURATION=... are passed on).
 bench: all
 	bench/compare.sh
+
+# Grades every lab on the reference and on its deliberately broken build,
+# and checks that each starter builds (docs/instructor.md).
+labs-prove: all
+	labs/prove.sh
 
 # make install [PREFIX=/usr/local] [DESTDIR=]: the four programs and their
 # manual pages.
