@@ -30,26 +30,51 @@ score_of() {        # score_of LAB TREE -> prints the score, or "build" / "none"
         "$2/results.json" 2>/dev/null || echo none
 }
 
+# Sets ref, broken and starter for a lab whose work is code.
+prove_code_lab() {
+    copy_head "$work/$1/ref"
+    ref=$(score_of "$1" "$work/$1/ref")
+
+    copy_head "$work/$1/broken"
+    if patch -s -p1 -d "$work/$1/broken" <"$here/$1/broken.patch"; then
+        broken=$(score_of "$1" "$work/$1/broken")
+    else
+        broken=nopatch
+    fi
+
+    if "$here/starter.sh" "$1" "$work/$1/starter" >/dev/null 2>"$work/$1/starter.err"; then
+        starter=builds
+    else
+        starter=FAILS
+    fi
+}
+
+# Sets ref, broken and starter for a lab whose work is a scenario file.
+scenario_score() {  # scenario_score LAB SCN DIR
+    mkdir -p "$3"
+    "$here/$1/grade-scenario.sh" "$2" "$3/results.json" >"$3/grade.out" \
+        2>"$3/grade.err" || { echo build; return; }
+    python3 -c 'import json,sys; print("%g" % json.load(open(sys.argv[1]))["score"])' \
+        "$3/results.json" 2>/dev/null || echo none
+}
+prove_scenario_lab() {
+    ref=$(scenario_score "$1" "$here/$1/solution.scn" "$work/$1/ref")
+    broken=$(scenario_score "$1" "$here/$1/naive.scn" "$work/$1/broken")
+    starter=builds      # the starting point is the unchanged repository
+}
+
 printf '%-22s %-10s %-8s %-12s %-8s %s\n' lab reference broken expected starter result
 for lab in "$@"; do
     lab=${lab%/}; lab=${lab#labs/}
     want_ref=$(awk '$1 == "reference" { print $2 }' "$here/$lab/expected")
     want_broken=$(awk '$1 == "broken" { print $2 }' "$here/$lab/expected")
 
-    copy_head "$work/$lab/ref"
-    ref=$(score_of "$lab" "$work/$lab/ref")
-
-    copy_head "$work/$lab/broken"
-    if patch -s -p1 -d "$work/$lab/broken" <"$here/$lab/broken.patch"; then
-        broken=$(score_of "$lab" "$work/$lab/broken")
+    if [ -x "$here/$lab/grade-scenario.sh" ]; then
+        # A lab whose work is a scenario: the instructor's solution is the
+        # reference, a scenario that finds nothing the broken answer.
+        prove_scenario_lab "$lab"
     else
-        broken=nopatch
-    fi
-
-    if "$here/starter.sh" "$lab" "$work/$lab/starter" >/dev/null 2>"$work/$lab/starter.err"; then
-        starter=builds
-    else
-        starter=FAILS
+        prove_code_lab "$lab"
     fi
 
     result=OK
