@@ -26,7 +26,22 @@ else
     results="$tmp/results.json"
 fi
 
-if ! make -s -C "$tree" >"${tmp:-/tmp}/grade-build.$$.log" 2>&1; then
+# A lab may ask for an instrumented build (labs/LAB/cflags, e.g. the
+# thread-pool lab builds with ThreadSanitizer): it goes to its own folder,
+# and a sanitizer report stops the process, so the scenario it happens in
+# is aborted and scores nothing.
+bin=$tree
+set --
+if [ -f "$here/$lab/cflags" ]; then
+    bin=$tree/build/lab-$lab/bin
+    set -- BUILD="build/lab-$lab" BIN="build/lab-$lab/bin" \
+        CFLAGS="$(cat "$here/$lab/cflags")" "build/lab-$lab/bin/proxy_server" \
+        "build/lab-$lab/bin/dummy_server" "build/lab-$lab/bin/simulate_client" \
+        "build/lab-$lab/bin/harness"
+    export TSAN_OPTIONS="halt_on_error=1:exitcode=66"
+    export ASAN_OPTIONS="halt_on_error=1:exitcode=66"
+fi
+if ! make -s -C "$tree" "$@" >"${tmp:-/tmp}/grade-build.$$.log" 2>&1; then
     echo "grade.sh: $tree does not build:" >&2
     tail -n 30 "${tmp:-/tmp}/grade-build.$$.log" >&2
     rm -f "${tmp:-/tmp}/grade-build.$$.log"
@@ -37,7 +52,7 @@ rm -f "${tmp:-/tmp}/grade-build.$$.log"
 
 # The harness' own exit status says whether everything passed; the score
 # is in the results file, so a failed expectation is not an error here.
-"$tree/harness" --bin "$tree" --gradescope "$results" "$grade_dir/" || true
+"$bin/harness" --bin "$bin" --gradescope "$results" "$grade_dir/" || true
 
 python3 - "$results" "$lab" <<'PY'
 import json, sys
