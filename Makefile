@@ -202,7 +202,7 @@ fuzz: $(FUZZ_BINS)
 	    tail -40 $(FUZZ_BUILD)/$$t.log; \
 	    echo "fuzz_$$t FAILED: the input is in $(FUZZ_BUILD)/$$t-*"; exit 1; \
 	  fi; \
-	  grep -E '^#[0-9]+ +DONE|^Done' $(FUZZ_BUILD)/$$t.log | sed 's/^/    /'; \
+	  grep -E '^#[0-9]+[[:space:]]+DONE|^Done' $(FUZZ_BUILD)/$$t.log | sed 's/^/    /'; \
 	done
 
 # proxy_server against HAProxy and against no proxy: bench/compare.sh,
