@@ -400,12 +400,33 @@ static int apply_file_line(struct config *cfg, char *line, char *err,
     return def->apply(cfg, value, err, errlen);
 }
 
+/* Reads one line, without its newline, into buf. Returns its length, -1
+ * at the end of the file (or on a read error), -2 when it does not fit,
+ * -3 when it holds a NUL byte (text after one would be lost silently). */
+static int read_line(FILE *file, char *buf, size_t size)
+{
+    size_t len = 0;
+    int c;
+
+    while ((c = getc(file)) != EOF && c != '\n') {
+        if (c == '\0')
+            return -3;
+        if (len + 1 == size)
+            return -2;
+        buf[len++] = (char)c;
+    }
+    if (c == EOF && len == 0)
+        return -1;
+    buf[len] = '\0';
+    return (int)len;
+}
+
 int config_load_file(struct config *cfg, const char *path, char *err,
                      size_t errlen)
 {
     char line[1024], why[CONFIG_ERR_MAX];
     FILE *file = fopen(path, "r");
-    int lineno = 0, rc = 0;
+    int lineno = 0, rc = 0, len;
 
     if (file == NULL) {
         snprintf(err, errlen, "cannot read config '%s': %s", path,
@@ -413,15 +434,14 @@ int config_load_file(struct config *cfg, const char *path, char *err,
         return -1;
     }
     cfg->applying = CONFIG_FROM_FILE;
-    while (rc == 0 && fgets(line, sizeof(line), file) != NULL) {
+    while (rc == 0 && (len = read_line(file, line, sizeof(line))) != -1) {
         lineno++;
-        if (strchr(line, '\n') == NULL && !feof(file)) {
+        if (len == -2)
             snprintf(why, sizeof(why), "line longer than %zu bytes",
-                     sizeof(line) - 2);
-            rc = -1;
-        } else {
-            rc = apply_file_line(cfg, line, why, sizeof(why));
-        }
+                     sizeof(line) - 1);
+        else if (len == -3)
+            snprintf(why, sizeof(why), "line holds a NUL byte");
+        rc = len < 0 ? -1 : apply_file_line(cfg, line, why, sizeof(why));
         if (rc == -1)
             snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
     }

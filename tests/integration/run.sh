@@ -176,6 +176,12 @@ test_bad_usage_exits_2() {
     "$BIN_DIR/proxy_server" -c "$WORK/bad.conf" 2>"$WORK/err" || status=$?
     expect '[ "$status" -eq 2 ]' "a bad config file exits 2"
     grep -q "$WORK/bad.conf:2: balance 'sideways'" "$WORK/err"
+    # A NUL byte must not hide the rest of a line.
+    printf 'threads 2\0garbage\n' >"$WORK/nul.conf"
+    status=0
+    "$BIN_DIR/proxy_server" -c "$WORK/nul.conf" 2>"$WORK/err" || status=$?
+    expect '[ "$status" -eq 2 ]' "a config file with a NUL byte exits 2"
+    grep -q "$WORK/nul.conf:1: line holds a NUL byte" "$WORK/err"
     "$BIN_DIR/proxy_server" --help | grep -q -- '--connect-timeout'
 }
 
