@@ -518,15 +518,15 @@ static void getopt_error(int c, char **argv, char *err, size_t errlen)
 {
     const char *arg = argv[optind - 1];
 
+    /* An unknown letter is named by optopt: argv[optind - 1] may still be
+     * the argument before it when the letter sits inside a "-xyz" cluster. */
     if (c == ':')
         snprintf(err, errlen, "option '%s' needs a value", arg);
-    else if (strncmp(arg, "--", 2) == 0)
-        snprintf(err, errlen, "unknown option '%s' (or it takes no value)",
-                 arg);
-    else if (optopt != 0 && optopt < 256)
+    else if (optopt > 0 && optopt < 256 && option_for(optopt) == NULL)
         snprintf(err, errlen, "unknown option '-%c'", optopt);
     else
-        snprintf(err, errlen, "unknown option '%s'", arg);
+        snprintf(err, errlen, "unknown option '%s' (or it takes no value)",
+                 arg);
 }
 
 /*

@@ -167,9 +167,10 @@ static enum relay_status pump_spliced(struct relay *relay, int src, int dst,
 static void note_read(struct relay *relay, size_t n, size_t scratch_size)
 {
     relay->full_reads = n == scratch_size ? relay->full_reads + 1 : 0;
-    if (relay->full_reads >= RELAY_SPLICE_AFTER && relay->pipe_rd == -1 &&
-        !open_pipe(relay))
-        relay->full_reads = -1000000;   /* no pipe to be had: stop asking */
+    /* Without a pipe (out of descriptors) copying goes on, and the next
+     * run of full reads tries again. */
+    if (relay->full_reads >= RELAY_SPLICE_AFTER && !open_pipe(relay))
+        relay->full_reads = 0;
 }
 
 /* --- the pump ------------------------------------------------------------- */

@@ -228,6 +228,8 @@ static void test_options_bad(void)
         { { "-b", "127.0.0.1:99999" }, "--backend" },
         { { "--bogus" }, "unknown option '--bogus'" },
         { { "-x" }, "unknown option '-x'" },
+        { { "--rise=2", "-xV" }, "unknown option '-x'" },
+        { { "--version=1" }, "unknown option '--version=1' (or it takes no value)" },
         { { "--threads" }, "needs a value" },
         { { "-t" }, "needs a value" },
         { { "-b" }, "needs a value" },
