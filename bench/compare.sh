@@ -14,6 +14,11 @@
 #   proxy_server         --threads 2, the same two backends,
 #                        --log-level warn --health-interval 0
 #
+# With PIN=1 (the default) both proxies pin their two threads to the first
+# two CPUs the script may use, one thread per CPU: HAProxy with "cpu-map",
+# proxy_server with "--cpu-affinity auto". PIN=0 leaves both to the
+# kernel's scheduler, as each one does by default.
+#
 # and then, ROUNDS times, every workload against every target, the order of
 # the targets rotating from round to round so that whatever else the
 # machine does hits all three alike:
@@ -42,7 +47,7 @@
 #
 # Environment: ROUNDS (5), DURATION seconds per run (4), WORKLOADS
 # ("keepalive close bulk"), HOLD_CONNS (5000), MEM_ROUNDS (3), PERF (1),
-# LOCK_BENCH (1), KEEP (0), OURS_LOG_LEVEL (warn; info shows what the
+# LOCK_BENCH (1), PIN (1), KEEP (0), OURS_LOG_LEVEL (warn; info shows what the
 # per-connection log lines cost). The defaults take about 5 minutes. Missing
 # nginx-light, haproxy or wrk are installed with apt-get when run as root.
 # Medians and ratios are what to read: a 2-core machine shared with other
@@ -57,6 +62,7 @@ HOLD_CONNS=${HOLD_CONNS:-5000}
 MEM_ROUNDS=${MEM_ROUNDS:-3}
 PERF=${PERF:-1}
 LOCK_BENCH=${LOCK_BENCH:-1}
+PIN=${PIN:-1}
 KEEP=${KEEP:-0}
 OURS_LOG_LEVEL=${OURS_LOG_LEVEL:-warn}
 TARGETS=(direct haproxy ours)
@@ -199,6 +205,7 @@ start_haproxy() {
     cat >"$cfg" <<EOF
 global
     nbthread 2
+$(if [ "$PIN" = 1 ]; then echo "    cpu-map auto:1/1-2 ${PIN_CPUS/,/ }"; fi)
     maxconn $maxconn
 defaults
     mode tcp
@@ -224,11 +231,26 @@ EOF
 start_ours() {
     "$TMP/proxy_server" --threads 2 -l "127.0.0.1:$1" -b "b1=127.0.0.1:$B1_PORT" \
         -b "b2=127.0.0.1:$B2_PORT" --log-level "$OURS_LOG_LEVEL" \
-        --health-interval 0 \
+        --health-interval 0 --cpu-affinity "$(if [ "$PIN" = 1 ]; then echo auto; else echo none; fi)" \
         2>"$TMP/ours-$1.log" &
     LAST_PID=$!
     PIDS+=("$LAST_PID")
     wait_listen "$1" "$LAST_PID" proxy_server
+}
+
+# first_two_cpus: "A,B", the first two CPUs this script may run
+# on (the ones proxy_server's --cpu-affinity auto picks too); empty when
+# there are fewer than two.
+first_two_cpus() {
+    awk '/^Cpus_allowed_list:/ {
+        n = split($2, parts, ",")
+        for (i = 1; i <= n && found < 2; i++) {
+            m = split(parts[i], r, "-")
+            hi = m == 2 ? r[2] : r[1]
+            for (c = r[1]; c <= hi && found < 2; c++) cpu[++found] = c
+        }
+        if (found == 2) printf "%d,%d\n", cpu[1], cpu[2]
+    }' /proc/self/status
 }
 
 # --- measuring ---------------------------------------------------------------
@@ -491,6 +513,11 @@ main() {
     [ "$(ulimit -n)" -ge $((2 * HOLD_CONNS + 100)) ] ||
         die "ulimit -n is $(ulimit -n): the memory test needs $((2 * HOLD_CONNS + 100))"
 
+    if [ "$PIN" = 1 ]; then
+        PIN_CPUS=$(first_two_cpus)
+        [ -n "$PIN_CPUS" ] || { say "fewer than 2 CPUs: PIN=0"; PIN=0; }
+    fi
+
     TMP=$(mktemp -d "${TMPDIR:-/tmp}/proxybench.XXXXXX")
     trap cleanup EXIT
     trap 'exit 130' INT TERM
@@ -559,6 +586,11 @@ main() {
     echo
     echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), kernel $(uname -r)"
     echo "proxy_server: $BUILT_FROM"
+    if [ "$PIN" = 1 ]; then
+        echo "threads: pinned, one per CPU ($PIN_CPUS), both proxies (PIN=1)"
+    else
+        echo "threads: not pinned, placed by the kernel (PIN=0)"
+    fi
     echo "versions: $(cut -d' ' -f1-3 <<<"$HAPROXY_VERSION"), $(nginx -v 2>&1 | cut -d' ' -f3), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
     report_throughput
     report_memory

@@ -84,6 +84,20 @@ static int apply_threads(struct config *cfg, const char *value, char *err,
     return apply_int("threads", value, 1, 256, &cfg->threads, err, errlen);
 }
 
+static int apply_cpu_affinity(struct config *cfg, const char *value,
+                              char *err, size_t errlen)
+{
+    if (strcmp(value, "auto") == 0) {
+        cfg->cpu_affinity = true;
+    } else if (strcmp(value, "none") == 0) {
+        cfg->cpu_affinity = false;
+    } else {
+        snprintf(err, errlen, "cpu-affinity '%s' must be auto or none", value);
+        return -1;
+    }
+    return 0;
+}
+
 static int apply_balance(struct config *cfg, const char *value, char *err,
                          size_t errlen)
 {
@@ -180,6 +194,9 @@ static const struct option_def options[] = {
       "b2=127.0.0.1:9091)", apply_backend },
     { "threads", 't', "N", "worker threads, 1..256 (default: online CPUs)",
       apply_threads },
+    { "cpu-affinity", 0, "MODE",
+      "auto: pin worker N to the Nth CPU the process may use; none: let "
+      "the kernel place them (default none)", apply_cpu_affinity },
     { "balance", 0, "POLICY",
       "leastconn, roundrobin or random (default leastconn)", apply_balance },
     { "connect-timeout", 0, "MS", "backend connect timeout (default 3s)",

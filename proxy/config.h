@@ -35,6 +35,7 @@ struct config {
     struct balancer_backend_spec backends[BALANCER_MAX_BACKENDS];
     size_t backend_count;
     int threads;
+    bool cpu_affinity;          /* pin worker i to the i-th allowed CPU */
     enum balancer_policy balance;
     long connect_timeout_ms;
     long idle_timeout_ms;       /* 0: never */

@@ -120,6 +120,7 @@ static void *health_main(void *arg)
 {
     struct health *h = arg;
 
+    pthread_setname_np(pthread_self(), "health");
     while (!wait_or_stop(h, (int)h->cfg->health_interval_ms)) {
         if (check_all(h))
             break;

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -28,6 +29,7 @@ struct handoff {
 
 struct worker {
     int id;
+    int cpu;                    /* pinned to this CPU; -1: not pinned */
     pthread_t thread;
     bool started;
     int wake_fd;                /* eventfd: mailbox has news */
@@ -54,6 +56,7 @@ struct worker *worker_create(int id, struct session_shared *shared,
     if (w == NULL)
         return NULL;
     w->id = id;
+    w->cpu = -1;
     w->wake_fd = -1;
     snprintf(name, sizeof(name), "w%d", id);
     log_fork(&w->log, parent, name);
@@ -194,7 +197,16 @@ static void *worker_main(void *arg)
     bool stopping = false;
     uint64_t deadline_ms = 0;
 
-    log_event(&w->log, LOG_DEBUG, "worker_start", "id=%d", w->id);
+    char name[16];
+
+    /* Named threads show up as w0, w1... in top -H, ps -L, perf and gdb. */
+    snprintf(name, sizeof(name), "w%d", w->id);
+    pthread_setname_np(pthread_self(), name);
+    if (w->cpu >= 0)
+        log_event(&w->log, LOG_DEBUG, "worker_start", "id=%d cpu=%d", w->id,
+                  w->cpu);
+    else
+        log_event(&w->log, LOG_DEBUG, "worker_start", "id=%d cpu=any", w->id);
     w->ctx.now_ms = clock_now_ms();
     for (;;) {
         int n = epoll_wait(w->ctx.epoll_fd, events, WORKER_EVENTS,
@@ -223,10 +235,63 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+/* The n-th CPU (modulo their number) of those the process may run on, or
+ * -1 when they cannot be read. Asked from the main thread, which is never
+ * pinned, so its mask is the process's. */
+static int nth_allowed_cpu(int n)
+{
+    cpu_set_t allowed;
+    int count, seen = 0;
+
+    if (sched_getaffinity(0, sizeof(allowed), &allowed) == -1)
+        return -1;
+    count = CPU_COUNT(&allowed);
+    if (count == 0)
+        return -1;
+    n %= count;
+    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+        if (CPU_ISSET(cpu, &allowed) && seen++ == n)
+            return cpu;
+    }
+    return -1;
+}
+
+/* Starts the thread already pinned to w->cpu. Returns pthread_create's
+ * result. */
+static int start_pinned(struct worker *w)
+{
+    pthread_attr_t attr;
+    cpu_set_t set;
+    int rc = pthread_attr_init(&attr);
+
+    if (rc != 0)
+        return rc;
+    CPU_ZERO(&set);
+    CPU_SET(w->cpu, &set);
+    rc = pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+    if (rc == 0)
+        rc = pthread_create(&w->thread, &attr, worker_main, w);
+    pthread_attr_destroy(&attr);
+    return rc;
+}
+
 int worker_start(struct worker *w)
 {
-    int rc = pthread_create(&w->thread, NULL, worker_main, w);
+    int rc = EINVAL;
 
+    if (w->ctx.shared->config->cpu_affinity) {
+        w->cpu = nth_allowed_cpu(w->id);
+        if (w->cpu >= 0)
+            rc = start_pinned(w);
+        if (rc != 0) {
+            /* A CPU taken away meanwhile, or no mask: run unpinned. */
+            log_event(&w->log, LOG_WARN, "affinity_fail", "id=%d cpu=%d "
+                      "err=%s", w->id, w->cpu, strerrorname_np(rc));
+            w->cpu = -1;
+        }
+    }
+    if (w->cpu < 0)
+        rc = pthread_create(&w->thread, NULL, worker_main, w);
     if (rc != 0) {
         errno = rc;
         return -1;

@@ -163,8 +163,10 @@ static void test_options_good(void)
         "--connect-timeout", "2s", "--idle-timeout", "0",
         "--health-interval", "500ms", "--rise", "3", "--fall", "5",
         "--maxconn", "100", "--grace", "1.5s", "--stats", "127.0.0.1:0",
-        "--log-level", "debug", "--seed", "42"), CONFIG_RUN);
+        "--log-level", "debug", "--seed", "42", "--cpu-affinity", "auto"),
+        CONFIG_RUN);
     CU_ASSERT_STRING_EQUAL(err, "");
+    CU_ASSERT_TRUE(cfg.cpu_affinity);
     CU_ASSERT_STRING_EQUAL(addr_text(&cfg.listen), "127.0.0.1:0");
     CU_ASSERT_EQUAL(cfg.threads, 4);
     CU_ASSERT_EQUAL(cfg.balance, BALANCER_ROUNDROBIN);
@@ -204,6 +206,10 @@ static void test_options_good(void)
                           "--balance", "leastconn"), CONFIG_RUN);
     CU_ASSERT_EQUAL(cfg.health_interval_ms, 0);
     CU_ASSERT_EQUAL(cfg.balance, BALANCER_LEASTCONN);
+    CU_ASSERT_FALSE(cfg.cpu_affinity);              /* default: none */
+    CU_ASSERT_EQUAL(PARSE(&cfg, err, "--cpu-affinity", "auto",
+                          "--cpu-affinity=none"), CONFIG_RUN);
+    CU_ASSERT_FALSE(cfg.cpu_affinity);
 }
 
 /* --- bad values and bad command lines ----------------------------------- */
@@ -218,6 +224,8 @@ static void test_options_bad(void)
 {
     static const struct bad_case cases[] = {
         { { "-t", "0" }, "threads '0'" },
+        { { "--cpu-affinity", "0-1" }, "cpu-affinity '0-1' must be auto or none" },
+        { { "--cpu-affinity", "" }, "cpu-affinity '' must be auto or none" },
         { { "-t", "abc" }, "threads 'abc'" },
         { { "--threads", "257" }, "threads" },
         { { "-l", "70000" }, "70000" },

@@ -76,6 +76,38 @@ test_2000_connections_2_threads() {
         "$WORK/proxy.log" | sort | uniq -c | tr '\n' ' ')"
 }
 
+# cpus_of NAME: the CPUs proxy thread NAME (w0, w1, ...) may run on.
+cpus_of() {
+    local t
+    for t in /proc/"$PROXY_PID"/task/*; do
+        if [ "$(cat "$t/comm" 2>/dev/null)" = "$1" ]; then
+            sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "$t/status"
+            return
+        fi
+    done
+}
+
+test_cpu_affinity() {
+    local allowed first
+    allowed=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status)
+    first=$(echo "$allowed" | sed -E 's/^([0-9]+).*/\1/')
+    two_backends
+    proxy_over_two --cpu-affinity auto --log-level debug
+    wait_for_line "$WORK/proxy.log" 'ev=worker_start id=1'
+    expect '[ "$(cpus_of w0)" = "$first" ]' \
+        "w0 pinned to CPU $first (first of $allowed), saw '$(cpus_of w0)'"
+    expect 'grep -q "ev=worker_start id=0 cpu=$first" "$WORK/proxy.log"' \
+        "worker_start logs the CPU"
+    client -c 10 -n 5
+    stop "$PROXY_PID"
+    proxy_over_two --log-level debug
+    wait_for_line "$WORK/proxy.log" 'ev=worker_start id=1'
+    expect '[ "$(cpus_of w1)" = "$allowed" ]' \
+        "without --cpu-affinity, w1 may run on $allowed, saw '$(cpus_of w1)'"
+    expect 'grep -q "ev=worker_start id=1 cpu=any" "$WORK/proxy.log"' \
+        "worker_start says cpu=any"
+}
+
 test_one_backend_killed() {
     local i
     two_backends
