@@ -142,6 +142,8 @@ static enum relay_status flush_pipe(struct relay *relay, int dst)
 static enum relay_status pump_spliced(struct relay *relay, int src, int dst,
                                       int max_reads)
 {
+    enum relay_status status_after;
+
     for (int reads = 0; reads < max_reads; reads++) {
         enum relay_status status = flush_pipe(relay, dst);
         ssize_t n;
@@ -160,7 +162,8 @@ static enum relay_status pump_spliced(struct relay *relay, int src, int dst,
             return finish(relay, dst);
         relay->in_pipe += (size_t)n;
     }
-    return flush_pipe(relay, dst);
+    status_after = flush_pipe(relay, dst);
+    return status_after == RELAY_WANT_READ ? RELAY_MORE : status_after;
 }
 
 /* Counts full reads; after enough in a row, tries to switch to splice. */
@@ -205,9 +208,10 @@ enum relay_status relay_pump(struct relay *relay, int src, int dst,
         if (written < n)
             return keep_pending(relay, scratch + written, (size_t)(n - written));
         note_read(relay, (size_t)n, scratch_size);
-        /* A short read means the socket is drained for now. */
-        if ((size_t)n < scratch_size)
+        /* A short read means the socket is drained for now, unless its
+         * FIN is known to be waiting behind the bytes. */
+        if ((size_t)n < scratch_size && !relay->source_closed)
             return RELAY_WANT_READ;
     }
-    return RELAY_WANT_READ;
+    return RELAY_MORE;
 }

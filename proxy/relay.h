@@ -39,6 +39,9 @@ struct relay {
     bool close_follows;     /* set by the owner: the destination is closed
                              * right after this direction ends, so the FIN
                              * needs no shutdown() of its own */
+    bool source_closed;     /* set by the owner: the source's FIN has
+                             * arrived (EPOLLRDHUP), so a short read does
+                             * not mean drained: read on to the 0 */
     int full_reads;         /* reads in a row that filled the scratch */
     int pipe_rd;            /* splice pipe, -1 until bulk is seen */
     int pipe_wr;
@@ -47,6 +50,8 @@ struct relay {
 
 enum relay_status {
     RELAY_WANT_READ,        /* waiting for the source to be readable */
+    RELAY_MORE,             /* stopped after max_reads full reads: the
+                             * source may still hold bytes, call again */
     RELAY_WANT_WRITE,       /* waiting for the destination to be writable */
     RELAY_DONE,             /* finished: EOF passed on */
     RELAY_SOURCE_ERROR,     /* reading failed; errno is set */
@@ -64,7 +69,14 @@ void relay_free(struct relay *relay);
  * Moves as much as it can now from src to dst using scratch (scratch_size
  * bytes, owned by the caller). Returns what the relay waits for next, or why
  * it stopped. Reads at most max_reads times, so that one busy session
- * cannot starve the others of its worker.
+ * cannot starve the others of its worker; RELAY_MORE says it stopped there
+ * while the source may still be readable.
+ *
+ * RELAY_WANT_READ and RELAY_WANT_WRITE are only returned after the socket
+ * concerned said EAGAIN, or after a short read (the receive queue was
+ * emptied), so an edge-triggered epoll reports the next change. A FIN
+ * that came in with the last bytes brings no edge of its own: once the
+ * owner sets source_closed, a short read no longer ends the pump.
  */
 enum relay_status relay_pump(struct relay *relay, int src, int dst,
                              char *scratch, size_t scratch_size,

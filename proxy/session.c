@@ -1,11 +1,21 @@
 /*
  * session: the life of one relayed connection. See session.h.
  *
- * Epoll registrations use level-triggered mode with the interest kept
- * minimal: a socket is in the epoll set only while the session wants to
- * read from it or write to it. Removing it otherwise matters: epoll always
- * reports EPOLLHUP, so a hung-up socket we are not reading would wake the
- * loop forever.
+ * Every socket is added to the worker's epoll set once, edge-triggered,
+ * for reading and writing (EPOLLIN | EPOLLOUT | EPOLLET), and stays there
+ * until it is closed: no epoll_ctl per state change. Epoll then reports
+ * changes, not states, so the session keeps the state itself: each relay's
+ * status says which edge it waits for (readable source, or writable
+ * destination), and an event that no relay waits for is ignored. The relay
+ * only waits after the socket said EAGAIN or after a short read, so the
+ * edge it waits for is sure to come. A FIN that arrives together with
+ * the last bytes brings no edge of its own, so the sockets are also
+ * registered for EPOLLRDHUP, and a relay told its source is closed reads
+ * on to the end of file. The other exception is a relay that
+ * stopped at its read limit with bytes perhaps still waiting
+ * (RELAY_MORE): no new edge would come for those, so the session asks
+ * epoll to look at the socket again (EPOLL_CTL_MOD re-queues a ready
+ * socket).
  */
 #include "session.h"
 
@@ -28,8 +38,10 @@
 struct session_end {
     struct session *session;
     int fd;
-    uint32_t events;            /* registered interest; 0: not in epoll */
 };
+
+/* What every socket is registered for, once. */
+#define SESSION_EVENTS (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
 
 enum session_state {
     SESSION_CONNECTING,
@@ -94,25 +106,22 @@ static void list_append(struct session_list *list, struct session *s,
 
 /* --- epoll interest ---------------------------------------------------- */
 
-/* Makes the epoll registration of end match events (0: not registered). */
-static int set_interest(struct session_ctx *ctx, struct session_end *end,
-                        uint32_t events)
+/* Adds end to the epoll set for good. If the socket is ready already,
+ * epoll reports it at once. */
+static int watch(struct session_ctx *ctx, struct session_end *end)
 {
-    struct epoll_event ev = { .events = events, .data.ptr = end };
-    int op;
+    struct epoll_event ev = { .events = SESSION_EVENTS, .data.ptr = end };
 
-    if (events == end->events)
-        return 0;
-    if (events == 0)
-        op = EPOLL_CTL_DEL;
-    else if (end->events == 0)
-        op = EPOLL_CTL_ADD;
-    else
-        op = EPOLL_CTL_MOD;
-    if (epoll_ctl(ctx->epoll_fd, op, end->fd, &ev) == -1)
-        return -1;
-    end->events = events;
-    return 0;
+    return epoll_ctl(ctx->epoll_fd, EPOLL_CTL_ADD, end->fd, &ev);
+}
+
+/* Has epoll report end again if it is still readable or writable: for a
+ * relay that stopped at its read limit, no new edge would come. */
+static int rewatch(struct session_ctx *ctx, struct session_end *end)
+{
+    struct epoll_event ev = { .events = SESSION_EVENTS, .data.ptr = end };
+
+    return epoll_ctl(ctx->epoll_fd, EPOLL_CTL_MOD, end->fd, &ev);
 }
 
 /* Closing a descriptor also removes it from the epoll set (the proxy never
@@ -123,7 +132,6 @@ static void drop_end(struct session_end *end)
         return;
     close(end->fd);
     end->fd = -1;
-    end->events = 0;
 }
 
 /* --- logging ----------------------------------------------------------- */
@@ -279,8 +287,8 @@ static int start_connect(struct session_ctx *ctx, struct session *s)
     if (fd == -1)
         return -1;
     s->backend.fd = fd;
-    s->backend.events = 0;
-    if (set_interest(ctx, &s->backend, EPOLLOUT) == -1)
+    /* Writable means connected; an error or hang-up means it failed. */
+    if (watch(ctx, &s->backend) == -1)
         return -1;
     s->state = SESSION_CONNECTING;
     list_append(&ctx->connecting, s,
@@ -366,6 +374,9 @@ static void log_connected(struct session_ctx *ctx, const struct session *s)
               backend_name(ctx, s->backend_index), addr, elapsed_ms(s));
 }
 
+static void on_relay_event(struct session_ctx *ctx, struct session *s,
+                           bool is_client, uint32_t events);
+
 /* The connect finished one way or the other. */
 static void on_connect_result(struct session_ctx *ctx, struct session *s,
                               uint32_t events)
@@ -387,14 +398,18 @@ static void on_connect_result(struct session_ctx *ctx, struct session *s,
         log_connected(ctx, s);
     s->up_status = RELAY_WANT_READ;
     s->down_status = RELAY_WANT_READ;
-    if (set_interest(ctx, &s->client, EPOLLIN) == -1 ||
-        set_interest(ctx, &s->backend, EPOLLIN) == -1) {
+    /* What the client sent meanwhile is reported as soon as it is added. */
+    if (watch(ctx, &s->client) == -1) {
         session_close(ctx, s, "error");
         return;
     }
     list_append(&ctx->relaying, s, ctx->shared->config->idle_timeout_ms > 0
                 ? ctx->now_ms + (uint64_t)ctx->shared->config->idle_timeout_ms
                 : UINT64_MAX);
+    /* A backend that speaks first may have sent bytes already: this edge
+     * was their only announcement. */
+    if (events & EPOLLIN)
+        on_relay_event(ctx, s, false, events);
 }
 
 /* Why a relay stopped, in the words of the close event. */
@@ -438,41 +453,51 @@ static bool run_relay(struct session_ctx *ctx, struct session *s, bool up)
     return true;
 }
 
-/* Registers for exactly what the two relays wait for. */
-static void update_interest(struct session_ctx *ctx, struct session *s)
+/* Whether a relay in this status runs on this edge: one waiting to read
+ * runs when its source turns readable, one waiting to write when its
+ * destination turns writable. An error or hang-up runs it whatever it
+ * waits for, so that it meets the error. */
+static bool relay_wants(enum relay_status status, bool on_source,
+                        uint32_t events)
 {
-    uint32_t client = 0, backend = 0;
+    if (events & (EPOLLERR | EPOLLHUP))
+        return true;
+    if (status == RELAY_WANT_WRITE)
+        return !on_source && (events & EPOLLOUT);
+    return on_source && (events & (EPOLLIN | EPOLLRDHUP));
+}
 
-    if (s->up_status == RELAY_WANT_READ)
-        client |= EPOLLIN;
-    if (s->up_status == RELAY_WANT_WRITE)
-        backend |= EPOLLOUT;
-    if (s->down_status == RELAY_WANT_READ)
-        backend |= EPOLLIN;
-    if (s->down_status == RELAY_WANT_WRITE)
-        client |= EPOLLOUT;
-    if (set_interest(ctx, &s->client, client) == -1 ||
-        set_interest(ctx, &s->backend, backend) == -1)
-        session_close(ctx, s, "error");
+/* A relay stopped at its read limit: have its source reported again. */
+static bool rewatch_if_more(struct session_ctx *ctx, struct session *s,
+                            enum relay_status status, struct session_end *src)
+{
+    if (status != RELAY_MORE || rewatch(ctx, src) == 0)
+        return true;
+    session_close(ctx, s, "error");
+    return false;
 }
 
 static void on_relay_event(struct session_ctx *ctx, struct session *s,
                            bool is_client, uint32_t events)
 {
-    bool readable = events & (EPOLLIN | EPOLLERR | EPOLLHUP);
-    bool writable = events & (EPOLLOUT | EPOLLERR | EPOLLHUP);
-
-    /* Readable client or writable backend moves bytes up; the reverse
-     * moves them down. */
-    if ((is_client ? readable : writable) && !run_relay(ctx, s, true))
+    /* The peer's FIN: it may have come with the last bytes, in the same
+     * edge, so the relay reading this socket must read on to the 0. */
+    if (events & EPOLLRDHUP)
+        (is_client ? &s->up : &s->down)->source_closed = true;
+    /* Up reads the client and writes the backend; down the reverse. */
+    if (relay_wants(s->up_status, is_client, events) &&
+        !run_relay(ctx, s, true))
         return;
-    if ((is_client ? writable : readable) && !run_relay(ctx, s, false))
+    if (relay_wants(s->down_status, !is_client, events) &&
+        !run_relay(ctx, s, false))
         return;
     if (s->up.done && s->down.done) {
         session_close(ctx, s, "done");
         return;
     }
-    update_interest(ctx, s);
+    if (!rewatch_if_more(ctx, s, s->up_status, &s->client) ||
+        !rewatch_if_more(ctx, s, s->down_status, &s->backend))
+        return;
     if (s->state == SESSION_RELAYING && ctx->shared->config->idle_timeout_ms > 0)
         list_append(&ctx->relaying, s,
                     ctx->now_ms + (uint64_t)ctx->shared->config->idle_timeout_ms);

@@ -216,7 +216,8 @@ static void test_backpressure_and_drain(void)
         write_some(w.app_src, data, sizeof(data), &written);
         status = relay_pump(&relay, w.relay_src, w.relay_dst, scratch,
                             sizeof(scratch), 1000);
-        if (status != RELAY_WANT_READ && status != RELAY_WANT_WRITE)
+        if (status != RELAY_WANT_READ && status != RELAY_WANT_WRITE &&
+            status != RELAY_MORE)
             break;
         /* Never more in flight than written by the test. */
         if (relay.bytes > written)
@@ -267,7 +268,7 @@ static void test_eof_waits_for_pending(void)
         status = relay_pump(&relay, w.relay_src, w.relay_dst, scratch,
                             sizeof(scratch), 1000);
         if (status != RELAY_DONE && status != RELAY_WANT_READ &&
-            status != RELAY_WANT_WRITE)
+            status != RELAY_MORE && status != RELAY_WANT_WRITE)
             break;
     }
     CU_ASSERT_EQUAL(status, RELAY_DONE);
@@ -414,14 +415,15 @@ static void test_max_reads(void)
     write_some(w.app_src, data, sizeof(data), &written);
     CU_ASSERT_EQUAL(written, sizeof(data));
 
+    /* Stopped by the limit with bytes left: "more", not "wait". */
     CU_ASSERT_EQUAL(relay_pump(&relay, w.relay_src, w.relay_dst, scratch,
-                               sizeof(scratch), 3), RELAY_WANT_READ);
+                               sizeof(scratch), 3), RELAY_MORE);
     CU_ASSERT_EQUAL(relay.bytes, 3 * sizeof(scratch));
     CU_ASSERT_EQUAL(unread(w.relay_src), (int)(sizeof(data) - 3 * 512));
     CU_ASSERT_EQUAL(relay_pump(&relay, w.relay_src, w.relay_dst, scratch,
-                               sizeof(scratch), 1), RELAY_WANT_READ);
+                               sizeof(scratch), 1), RELAY_MORE);
     CU_ASSERT_EQUAL(relay.bytes, 4 * sizeof(scratch));
-    /* The rest with room to spare. */
+    /* The rest with room to spare: the source said EAGAIN, so wait. */
     CU_ASSERT_EQUAL(relay_pump(&relay, w.relay_src, w.relay_dst, scratch,
                                sizeof(scratch), 100), RELAY_WANT_READ);
     CU_ASSERT_EQUAL(relay.bytes, sizeof(data));
@@ -469,7 +471,8 @@ static void test_bulk_switches_to_splice(void)
         write_some(w.app_src, data, sizeof(data), &written);
         status = relay_pump(&relay, w.relay_src, w.relay_dst, scratch,
                             sizeof(scratch), 8);
-        if (status != RELAY_WANT_READ && status != RELAY_WANT_WRITE)
+        if (status != RELAY_WANT_READ && status != RELAY_WANT_WRITE &&
+            status != RELAY_MORE)
             break;
         /* Only what the pipe holds may be in flight inside the relay. */
         CU_ASSERT(relay.in_pipe <= 1024 * 1024);
@@ -511,6 +514,45 @@ static void test_small_messages_do_not_splice(void)
     wires_close(&w);
 }
 
+/* Bytes and FIN read in one go: a short read stops the pump, unless the
+ * owner said the source's FIN has come (EPOLLRDHUP); then the same call
+ * reads on to the end of file and passes it on. */
+static void test_fin_behind_the_last_bytes(void)
+{
+    char scratch[SCRATCH_SIZE], got[16];
+    struct wires w;
+    struct relay relay;
+
+    CU_ASSERT_EQUAL_FATAL(wires_open(&w), 0);
+    relay_init(&relay);
+    CU_ASSERT_EQUAL(write(w.app_src, "bye\n", 4), 4);
+    shutdown(w.app_src, SHUT_WR);
+    CU_ASSERT_TRUE(wait_for(w.relay_src, POLLRDHUP, 1000));
+    CU_ASSERT_EQUAL(relay_pump(&relay, w.relay_src, w.relay_dst, scratch,
+                               sizeof(scratch), 4), RELAY_WANT_READ);
+    CU_ASSERT_FALSE(relay.done);
+    CU_ASSERT_EQUAL(relay.bytes, 4);
+    relay_free(&relay);
+    wires_close(&w);
+
+    relay_init(&relay);
+
+    CU_ASSERT_EQUAL_FATAL(wires_open(&w), 0);
+    CU_ASSERT_EQUAL(write(w.app_src, "bye\n", 4), 4);
+    shutdown(w.app_src, SHUT_WR);
+    CU_ASSERT_TRUE(wait_for(w.relay_src, POLLRDHUP, 1000));
+    relay.source_closed = true;
+    CU_ASSERT_EQUAL(relay_pump(&relay, w.relay_src, w.relay_dst, scratch,
+                               sizeof(scratch), 4), RELAY_DONE);
+    CU_ASSERT_TRUE(relay.done);
+    CU_ASSERT_EQUAL(relay.bytes, 4);
+    CU_ASSERT_EQUAL(read(w.app_dst, got, sizeof(got)), 4);
+    CU_ASSERT_TRUE(wait_for(w.app_dst, POLLIN, 1000));
+    CU_ASSERT_EQUAL(read(w.app_dst, got, sizeof(got)), 0);   /* the FIN */
+    relay_free(&relay);
+    wires_close(&w);
+}
+
 static CU_TestInfo relay_tests[] = {
     { "init and free", test_init_and_free },
     { "moves bytes unchanged", test_moves_bytes_unchanged },
@@ -521,6 +563,7 @@ static CU_TestInfo relay_tests[] = {
     { "closed destination", test_dest_error },
     { "closed destination while pending", test_dest_error_while_pending },
     { "max_reads bounds the work", test_max_reads },
+    { "FIN right behind the last bytes", test_fin_behind_the_last_bytes },
     { "bulk switches to splice", test_bulk_switches_to_splice },
     { "small messages do not splice", test_small_messages_do_not_splice },
     CU_TEST_INFO_NULL,

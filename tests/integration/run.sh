@@ -380,6 +380,25 @@ test_backend_closes_half_way_through_an_answer() {
     kill -0 "$PROXY_PID"
 }
 
+# A backend that answers and closes at once: its last bytes and its FIN
+# reach the proxy together. The client keeps its side open and reads to
+# the end of file, so it finishes only if the proxy passes the FIN on by
+# itself.
+test_fin_right_behind_the_answer() {
+    local i reply status
+    start_dummy b1 --close-after-lines 1
+    start_proxy proxy -t 1 -b "b1=127.0.0.1:$DUMMY_PORT"
+    for ((i = 0; i < 20; i++)); do
+        exec 3<>"/dev/tcp/127.0.0.1/$PROXY_PORT"
+        printf 'ping %d\n' "$i" >&3
+        status=0
+        reply=$(timeout 2 cat <&3) || status=$?
+        exec 3<&-
+        expect '[ "$status" -eq 0 ]' "connection $i: no end of file within 2 s (status $status)"
+        expect '[ "$reply" = "b1 ping $i" ]' "connection $i: got '$reply'"
+    done
+}
+
 # pids_of DIR: every pid a kept harness run started (from its timeline).
 pids_of() {
     sed -nE 's/.* pid=([0-9]+).*/\1/p' "$1"/*/timeline.log
