@@ -40,8 +40,8 @@
 # them all open and idle; (VmRSS after - VmRSS before) / HOLD_CONNS is the
 # cost of one held connection (memory the kernel keeps for the sockets is
 # not in VmRSS, for either proxy). Last, when perf works (PERF=0: skip),
-# one more keep-alive and close run of each proxy under perf: system calls
-# per request, CPU by binary, the top symbols and the share of samples in
+# one more run of each workload on each proxy under perf: system calls
+# per request (per 1 MiB answer in bulk), CPU by binary, the top symbols and the share of samples in
 # the balancer and its mutex; and bench/lock_bench, the balancer's lock
 # under 1 to 8 threads (LOCK_BENCH=0: skip).
 #
@@ -596,7 +596,7 @@ main() {
     report_memory
 
     if [ "$PERF" = 1 ] && perf_works; then
-        for w in keepalive close; do
+        for w in $WORKLOADS; do
             profile "$w" ours
             profile "$w" haproxy
         done

@@ -2,20 +2,26 @@
  * session: the life of one relayed connection. See session.h.
  *
  * Every socket is added to the worker's epoll set once, edge-triggered,
- * for reading and writing (EPOLLIN | EPOLLOUT | EPOLLET), and stays there
- * until it is closed: no epoll_ctl per state change. Epoll then reports
- * changes, not states, so the session keeps the state itself: each relay's
- * status says which edge it waits for (readable source, or writable
- * destination), and an event that no relay waits for is ignored. The relay
- * only waits after the socket said EAGAIN or after a short read, so the
- * edge it waits for is sure to come. A FIN that arrives together with
- * the last bytes brings no edge of its own, so the sockets are also
- * registered for EPOLLRDHUP, and a relay told its source is closed reads
- * on to the end of file. The other exception is a relay that
- * stopped at its read limit with bytes perhaps still waiting
- * (RELAY_MORE): no new edge would come for those, so the session asks
- * epoll to look at the socket again (EPOLL_CTL_MOD re-queues a ready
- * socket).
+ * for reading and writing (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET), and
+ * stays there until it is closed. Epoll then reports changes, not states,
+ * so the session keeps the state itself: each relay's status says which
+ * edge it waits for (readable source, or writable destination), and an
+ * event that no relay waits for is ignored. A relay only waits after the
+ * socket said EAGAIN or after a short read, so the edge it waits for is
+ * sure to come. Three cases need more:
+ *
+ *  - a FIN that arrives together with the last bytes brings no edge of its
+ *    own: EPOLLRDHUP tells the relay its source is closed, and it reads on
+ *    to the end of file;
+ *  - a relay that stopped at its read limit (RELAY_MORE) may leave bytes
+ *    that no new edge will announce: EPOLL_CTL_MOD makes epoll report the
+ *    socket again while it is still readable;
+ *  - a relay held back by a full destination does not read its source, so
+ *    every segment arriving there would wake the loop for nothing: the
+ *    source is registered without EPOLLIN until the destination drains.
+ *
+ * A connection-per-request session thus costs two epoll_ctl calls (the
+ * two adds), and only bulk transfers pay for more.
  */
 #include "session.h"
 
@@ -38,9 +44,11 @@
 struct session_end {
     struct session *session;
     int fd;
+    uint32_t events;            /* registered with epoll */
 };
 
-/* What every socket is registered for, once. */
+/* What every socket is registered for; EPOLLIN comes off while the relay
+ * reading the socket waits for its destination. */
 #define SESSION_EVENTS (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
 
 enum session_state {
@@ -112,16 +120,52 @@ static int watch(struct session_ctx *ctx, struct session_end *end)
 {
     struct epoll_event ev = { .events = SESSION_EVENTS, .data.ptr = end };
 
+    end->events = SESSION_EVENTS;
     return epoll_ctl(ctx->epoll_fd, EPOLL_CTL_ADD, end->fd, &ev);
 }
 
-/* Has epoll report end again if it is still readable or writable: for a
- * relay that stopped at its read limit, no new edge would come. */
-static int rewatch(struct session_ctx *ctx, struct session_end *end)
+/*
+ * Fits end's registration to the relay that reads from it (reader) and the
+ * one that writes to it (writer), given what epoll just reported for it
+ * (seen; 0 when the event was for the other socket). The exact interest is
+ * EPOLLIN unless the reader waits for its destination, and EPOLLOUT only
+ * while the writer waits. epoll_ctl is only called when that matters:
+ *
+ *  - an interest is missing, or EPOLLIN is there but unwanted (every
+ *    arriving segment would wake the loop for nothing);
+ *  - the reader stopped at its read limit (RELAY_MORE): the call makes
+ *    epoll report the socket again if it is still readable;
+ *  - a writable edge came that nobody waited for: a socket the proxy
+ *    writes much to announces every ACK that frees room (not once its
+ *    writing is over: the edges that follow our FIN do not repeat).
+ *
+ * An unwanted EPOLLOUT is otherwise left in place: it costs nothing until
+ * such an edge comes, and removing it up front would cost a call on every
+ * connection.
+ */
+static int fit_interest(struct session_ctx *ctx, struct session_end *end,
+                        enum relay_status reader, enum relay_status writer,
+                        uint32_t seen)
 {
-    struct epoll_event ev = { .events = SESSION_EVENTS, .data.ptr = end };
+    uint32_t want = EPOLLRDHUP | EPOLLET;
+    struct epoll_event ev;
+    bool idle_out = (seen & (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLERR |
+                             EPOLLHUP)) == EPOLLOUT &&
+                    writer != RELAY_WANT_WRITE && writer != RELAY_DONE;
 
-    return epoll_ctl(ctx->epoll_fd, EPOLL_CTL_MOD, end->fd, &ev);
+    if (reader != RELAY_WANT_WRITE)
+        want |= EPOLLIN;
+    if (writer == RELAY_WANT_WRITE)
+        want |= EPOLLOUT;
+    if ((want & ~end->events) == 0 &&
+        !((end->events & EPOLLIN) && !(want & EPOLLIN)) &&
+        reader != RELAY_MORE && !idle_out)
+        return 0;
+    ev = (struct epoll_event){ .events = want, .data.ptr = end };
+    if (epoll_ctl(ctx->epoll_fd, EPOLL_CTL_MOD, end->fd, &ev) == -1)
+        return -1;
+    end->events = want;
+    return 0;
 }
 
 /* Closing a descriptor also removes it from the epoll set (the proxy never
@@ -462,20 +506,13 @@ static bool relay_wants(enum relay_status status, bool on_source,
 {
     if (events & (EPOLLERR | EPOLLHUP))
         return true;
+    if (status == RELAY_MORE)
+        return on_source;       /* asked to be run again */
     if (status == RELAY_WANT_WRITE)
         return !on_source && (events & EPOLLOUT);
     return on_source && (events & (EPOLLIN | EPOLLRDHUP));
 }
 
-/* A relay stopped at its read limit: have its source reported again. */
-static bool rewatch_if_more(struct session_ctx *ctx, struct session *s,
-                            enum relay_status status, struct session_end *src)
-{
-    if (status != RELAY_MORE || rewatch(ctx, src) == 0)
-        return true;
-    session_close(ctx, s, "error");
-    return false;
-}
 
 static void on_relay_event(struct session_ctx *ctx, struct session *s,
                            bool is_client, uint32_t events)
@@ -495,9 +532,13 @@ static void on_relay_event(struct session_ctx *ctx, struct session *s,
         session_close(ctx, s, "done");
         return;
     }
-    if (!rewatch_if_more(ctx, s, s->up_status, &s->client) ||
-        !rewatch_if_more(ctx, s, s->down_status, &s->backend))
+    if (fit_interest(ctx, &s->client, s->up_status, s->down_status,
+                     is_client ? events : 0) == -1 ||
+        fit_interest(ctx, &s->backend, s->down_status, s->up_status,
+                     is_client ? 0 : events) == -1) {
+        session_close(ctx, s, "error");
         return;
+    }
     if (s->state == SESSION_RELAYING && ctx->shared->config->idle_timeout_ms > 0)
         list_append(&ctx->relaying, s,
                     ctx->now_ms + (uint64_t)ctx->shared->config->idle_timeout_ms);
