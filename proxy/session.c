@@ -8,20 +8,19 @@
  * edge it waits for (readable source, or writable destination), and an
  * event that no relay waits for is ignored. A relay only waits after the
  * socket said EAGAIN or after a short read, so the edge it waits for is
- * sure to come. Three cases need more:
+ * sure to come. Two cases need more:
  *
  *  - a FIN that arrives together with the last bytes brings no edge of its
  *    own: EPOLLRDHUP tells the relay its source is closed, and it reads on
  *    to the end of file;
  *  - a relay that stopped at its read limit (RELAY_MORE) may leave bytes
  *    that no new edge will announce: EPOLL_CTL_MOD makes epoll report the
- *    socket again while it is still readable;
- *  - a relay held back by a full destination does not read its source, so
- *    every segment arriving there would wake the loop for nothing: the
- *    source is registered without EPOLLIN until the destination drains.
+ *    socket again while it is still readable.
  *
- * A connection-per-request session thus costs two epoll_ctl calls (the
- * two adds), and only bulk transfers pay for more.
+ * The registration itself only changes where events would otherwise wake
+ * the loop for nothing, as under back-pressure (see fit_interest). A
+ * connection-per-request session thus costs two epoll_ctl calls (the two
+ * adds), and only bulk transfers pay for more.
  */
 #include "session.h"
 
@@ -152,14 +151,15 @@ static int fit_interest(struct session_ctx *ctx, struct session_end *end,
     bool idle_out = (seen & (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLERR |
                              EPOLLHUP)) == EPOLLOUT &&
                     writer != RELAY_WANT_WRITE && writer != RELAY_DONE;
+    bool missing, unwanted_in;
 
     if (reader != RELAY_WANT_WRITE)
         want |= EPOLLIN;
     if (writer == RELAY_WANT_WRITE)
         want |= EPOLLOUT;
-    if ((want & ~end->events) == 0 &&
-        !((end->events & EPOLLIN) && !(want & EPOLLIN)) &&
-        reader != RELAY_MORE && !idle_out)
+    missing = (want & ~end->events) != 0;
+    unwanted_in = (end->events & EPOLLIN) && !(want & EPOLLIN);
+    if (!missing && !unwanted_in && reader != RELAY_MORE && !idle_out)
         return 0;
     ev = (struct epoll_event){ .events = want, .data.ptr = end };
     if (epoll_ctl(ctx->epoll_fd, EPOLL_CTL_MOD, end->fd, &ev) == -1)
@@ -499,8 +499,9 @@ static bool run_relay(struct session_ctx *ctx, struct session *s, bool up)
 
 /* Whether a relay in this status runs on this edge: one waiting to read
  * runs when its source turns readable, one waiting to write when its
- * destination turns writable. An error or hang-up runs it whatever it
- * waits for, so that it meets the error. */
+ * destination turns writable, and one that stopped at its read limit on
+ * any edge of its source. An error or hang-up runs it whatever it waits
+ * for, so that it meets the error. */
 static bool relay_wants(enum relay_status status, bool on_source,
                         uint32_t events)
 {
@@ -512,7 +513,6 @@ static bool relay_wants(enum relay_status status, bool on_source,
         return !on_source && (events & EPOLLOUT);
     return on_source && (events & (EPOLLIN | EPOLLRDHUP));
 }
-
 
 static void on_relay_event(struct session_ctx *ctx, struct session *s,
                            bool is_client, uint32_t events)
