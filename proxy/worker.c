@@ -190,6 +190,29 @@ static int loop_timeout(const struct worker *w, bool stopping,
     return timeout;
 }
 
+/*
+ * Waits for the next events. An unpinned worker that finds none yields
+ * the CPU once and looks again before it sleeps: under load, whatever runs
+ * meanwhile on this CPU (a backend, a client) is usually what produces its
+ * next events, so the worker seldom sleeps. Each sleep costs a wake-up,
+ * and the kernel tends to wake a worker onto the waker's CPU, moving it
+ * from CPU to CPU. When nothing else wants the CPU, sched_yield() returns
+ * at once and the worker sleeps as before. A pinned worker cannot be
+ * moved and just sleeps.
+ */
+static int wait_for_events(struct worker *w, struct epoll_event *events,
+                           int timeout)
+{
+    if (w->cpu < 0 && timeout != 0) {
+        int n = epoll_wait(w->ctx.epoll_fd, events, WORKER_EVENTS, 0);
+
+        if (n != 0)
+            return n;
+        sched_yield();
+    }
+    return epoll_wait(w->ctx.epoll_fd, events, WORKER_EVENTS, timeout);
+}
+
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
@@ -209,8 +232,8 @@ static void *worker_main(void *arg)
         log_event(&w->log, LOG_DEBUG, "worker_start", "id=%d cpu=any", w->id);
     w->ctx.now_ms = clock_now_ms();
     for (;;) {
-        int n = epoll_wait(w->ctx.epoll_fd, events, WORKER_EVENTS,
-                           loop_timeout(w, stopping, deadline_ms));
+        int n = wait_for_events(w, events,
+                                loop_timeout(w, stopping, deadline_ms));
 
         if (n == -1 && errno != EINTR) {
             log_event(&w->log, LOG_ERROR, "epoll_fail", "err=%s",

@@ -144,7 +144,8 @@ test_no_backend_up() {
         return 1
     fi
     grep -q 'ev=no_backend .*cand="b1:0/tried"' "$WORK/proxy.log"
-    grep -q 'ev=close .*reason=no_backend' "$WORK/proxy.log"
+    # The client sees its socket closed a moment before the line is written.
+    wait_for_line "$WORK/proxy.log" 'ev=close .*reason=no_backend' >/dev/null
     stop "$PROXY_PID"
 }
 
@@ -189,7 +190,7 @@ test_idle_timeout() {
     two_backends
     proxy_over_two --idle-timeout 200ms
     client -c 2 -n 1 --hold 1000 || true
-    grep -q 'ev=close .*reason=idle_timeout' "$WORK/proxy.log"
+    wait_for_line "$WORK/proxy.log" 'ev=close .*reason=idle_timeout' >/dev/null
 }
 
 test_bad_usage_exits_2() {
@@ -357,7 +358,8 @@ test_backend_that_hangs() {
     proxy_over_two --idle-timeout 500ms
     # Half the clients land on the hung backend: they time out, cleanly.
     client -c 4 -n 1 --timeout 2000 >/dev/null 2>&1 || true
-    grep -q 'ev=close .*be=b1 .*reason=idle_timeout' "$WORK/proxy.log"
+    wait_for_line "$WORK/proxy.log" 'ev=close .*be=b1 .*reason=idle_timeout' \
+        >/dev/null
     client -c 1 -n 1 --timeout 2000 >/dev/null 2>&1 || true
     kill -0 "$PROXY_PID"
 }
@@ -375,8 +377,8 @@ test_backend_closes_half_way_through_an_answer() {
     kill -KILL "$B1_PID"
     wait "$client_pid" || status=$?
     expect '[ "$status" -eq 1 ]' "the cut-off client fails (exit 1), got $status"
-    grep -qE 'ev=close .*be=b1 .*bytes_b2c=[1-9][0-9]* .*reason=(done|backend_reset)' \
-        "$WORK/proxy.log"
+    wait_for_line "$WORK/proxy.log" \
+        'ev=close .*be=b1 .*bytes_b2c=[1-9][0-9]* .*reason=(done|backend_reset)' >/dev/null
     kill -0 "$PROXY_PID"
 }
 
