@@ -46,8 +46,8 @@ struct session_end {
     uint32_t events;            /* registered with epoll */
 };
 
-/* What every socket is registered for; EPOLLIN comes off while the relay
- * reading the socket waits for its destination. */
+/* What every socket is first registered for; fit_interest takes EPOLLIN
+ * or EPOLLOUT off where they would only wake the loop for nothing. */
 #define SESSION_EVENTS (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
 
 enum session_state {

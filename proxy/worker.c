@@ -220,16 +220,14 @@ static void *worker_main(void *arg)
     bool stopping = false;
     uint64_t deadline_ms = 0;
 
-    char name[16];
+    char name[16], cpu[16] = "any";
 
     /* Named threads show up as w0, w1... in top -H, ps -L, perf and gdb. */
     snprintf(name, sizeof(name), "w%d", w->id);
     pthread_setname_np(pthread_self(), name);
     if (w->cpu >= 0)
-        log_event(&w->log, LOG_DEBUG, "worker_start", "id=%d cpu=%d", w->id,
-                  w->cpu);
-    else
-        log_event(&w->log, LOG_DEBUG, "worker_start", "id=%d cpu=any", w->id);
+        snprintf(cpu, sizeof(cpu), "%d", w->cpu);
+    log_event(&w->log, LOG_DEBUG, "worker_start", "id=%d cpu=%s", w->id, cpu);
     w->ctx.now_ms = clock_now_ms();
     for (;;) {
         int n = wait_for_events(w, events,
