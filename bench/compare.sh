@@ -28,14 +28,16 @@
 #   bulk       wrk -t2 -c10 -dDs --latency URL/bulk
 #
 # "direct" is the limit: no proxy, two wrk at once (-t1, half the
-# connections each), one per nginx, their rates added and the larger p99
-# kept. For both proxies the CPU time they used during each run is read
+# connections each), one per nginx, their rates added and the larger p50
+# and p99 kept. For both proxies the CPU time they used during each run is read
 # from /proc and divided by the requests served (CPU us/req).
 #
 # It prints the median of each target and the ratios ours/HAProxy and
 # ours/direct (ratio of the medians, and the range of the per-round
-# ratios), then the memory test: a fresh HAProxy and a fresh proxy_server,
-# MEM_ROUNDS times each, alternating; bench/hold.c opens HOLD_CONNS
+# ratios); the latency percentiles, with the p99 of ours and HAProxy
+# compared round by round (the median and range of the per-round ratios,
+# and in how many rounds ours was lower); then the memory test: a fresh
+# HAProxy and a fresh proxy_server, MEM_ROUNDS times each, alternating; bench/hold.c opens HOLD_CONNS
 # connections through the proxy, gets one 64-byte answer on each and keeps
 # them all open and idle; (VmRSS after - VmRSS before) / HOLD_CONNS is the
 # cost of one held connection (memory the kernel keeps for the sockets is
@@ -272,8 +274,8 @@ rss_kb() {
     echo "$total"
 }
 
-# wrk_stats FILE...: "req_per_s mb_per_s p99_ms errors requests" summed over
-# the wrk outputs given (p99: the largest).
+# wrk_stats FILE...: "req_per_s mb_per_s p99_ms errors requests p50_ms"
+# summed over the wrk outputs given (p50 and p99: the largest).
 wrk_stats() {
     awk '
     function ms(v) {
@@ -291,11 +293,12 @@ wrk_stats() {
     }
     /Requests\/sec:/ { rps += $2 }
     /Transfer\/sec:/ { mbs += mb($2) }
+    $1 == "50%"      { v = ms($2); if (v > p50) p50 = v }
     $1 == "99%"      { v = ms($2); if (v > p99) p99 = v }
     /requests in/    { reqs += $1 }
     /Socket errors:/ { gsub(",", ""); errs += $4 + $6 + $8 + $10 }
     /Non-2xx/        { errs += $NF }
-    END { printf "%.1f %.2f %.3f %d %d\n", rps, mbs, p99, errs, reqs }
+    END { printf "%.1f %.2f %.3f %d %d %.3f\n", rps, mbs, p99, errs, reqs, p50 }
     ' "$@"
 }
 
@@ -314,8 +317,8 @@ run_wrk() {
 }
 
 # measure ROUND WORKLOAD TARGET: runs one wrk and appends a line to
-# $RESULTS: round workload target req/s MiB/s p99_ms errors requests
-# cpu_us_per_req (columns 1 to 9).
+# $RESULTS: round workload target req/s MiB/s p99_ms errors requests p50_ms
+# cpu_us_per_req (columns 1 to 10).
 measure() {
     local round=$1 workload=$2 target=$3 out=$TMP/wrk-$1-$2-$3
     local pid="" before=0 after stats cpu=-
@@ -367,6 +370,45 @@ ratio_range() {
         }' "$RESULTS"
 }
 
+# paired COLUMN WORKLOAD: ours / HAProxy of a column, round by round:
+# "median lo-hi lower rounds", lower counting the rounds in which ours had
+# the smaller value. Pairs the rounds, so that drift of the whole machine
+# from one round to the next cancels out.
+paired() {
+    awk -v c="$1" -v w="$2" '
+        $2 == w && $3 == "ours"    { ours[$1] = $c }
+        $2 == w && $3 == "haproxy" { other[$1] = $c }
+        END {
+            for (r in ours) if (other[r] > 0) {
+                x[++n] = ours[r] / other[r]
+                if (ours[r] < other[r]) lower++
+            }
+            if (n == 0) { print "- - - 0 0"; exit }
+            for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
+                if (x[j] < x[i]) { t = x[i]; x[i] = x[j]; x[j] = t }
+            m = n % 2 ? x[(n + 1) / 2] : (x[n / 2] + x[n / 2 + 1]) / 2
+            printf "%.2f %.2f-%.2f %d %d\n", m, x[1], x[n], lower, n
+        }' "$RESULTS"
+}
+
+# The tail is what a shared 2-core machine moves most from round to
+# round, so besides the medians this shows the per-round pairs.
+report_latency() {
+    local w m range lower n
+    echo
+    echo "Latency: medians over the rounds of each run's percentiles, and ours/HAProxy round by round"
+    echo
+    echo "| workload | p50 ms HAProxy / ours | p99 ms HAProxy / ours | p99 ours/HAProxy, median of the rounds (range) | rounds with the lower p99: ours |"
+    echo "|---|---:|---:|---:|---:|"
+    for w in $WORKLOADS; do
+        read -r m range lower n <<<"$(paired 6 "$w")"
+        printf '| %s | %s / %s | %s / %s | %s (%s) | %s of %s |\n' "$w" \
+            "$(median 9 "$w" haproxy)" "$(median 9 "$w" ours)" \
+            "$(median 6 "$w" haproxy)" "$(median 6 "$w" ours)" \
+            "$m" "$range" "$lower" "$n"
+    done
+}
+
 div() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }'; }
 
 report_throughput() {
@@ -385,7 +427,7 @@ report_throughput() {
             "$(div "$o" "$h")" "$(ratio_range $col "$w" haproxy)" \
             "$(div "$o" "$d")" "$(ratio_range $col "$w" direct)" \
             "$(median 6 "$w" direct)" "$(median 6 "$w" haproxy)" "$(median 6 "$w" ours)" \
-            "$(median 9 "$w" haproxy)" "$(median 9 "$w" ours)" \
+            "$(median 10 "$w" haproxy)" "$(median 10 "$w" ours)" \
             "$(sum_col 7 "$w" direct)" "$(sum_col 7 "$w" haproxy)" "$(sum_col 7 "$w" ours)"
     done
 }
@@ -433,6 +475,7 @@ hold_through() {
 }
 
 report_memory() {
+    [ "$MEM_ROUNDS" -gt 0 ] || return 0
     echo
     echo "Memory: $HOLD_CONNS idle connections held through a fresh proxy, median of $MEM_ROUNDS"
     echo
@@ -593,6 +636,7 @@ main() {
     fi
     echo "versions: $(cut -d' ' -f1-3 <<<"$HAPROXY_VERSION"), $(nginx -v 2>&1 | cut -d' ' -f3), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
     report_throughput
+    report_latency
     report_memory
 
     if [ "$PERF" = 1 ] && perf_works; then
@@ -606,7 +650,7 @@ main() {
     fi
     if [ "$LOCK_BENCH" = 1 ]; then
         local cpu_ns
-        cpu_ns=$(awk -v m="$(median 9 close ours)" 'BEGIN { printf "%d", m * 1000 }')
+        cpu_ns=$(awk -v m="$(median 10 close ours)" 'BEGIN { printf "%d", m * 1000 }')
         [ "$cpu_ns" -gt 0 ] || cpu_ns=10000
         echo
         echo "Balancer lock: $BENCH_BIN/lock_bench --work-ns 0,1000,$cpu_ns" \
