@@ -315,6 +315,43 @@ test_client_that_never_reads() {
     kill -0 "$PROXY_PID"
 }
 
+# cpu_ticks PID: user + system CPU time of a process, in clock ticks.
+cpu_ticks() {
+    awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+
+# A relay stopped by back-pressure must leave its worker asleep: a worker
+# woken again and again by its own epoll set (an interest that no longer
+# fits, a re-arm that fires at once) burns a whole CPU while nothing moves.
+test_stalled_relay_sleeps() {
+    local before after hz
+    hz=$(getconf CLK_TCK)
+    two_backends --mode echo
+    proxy_over_two
+    # Writes without reading until nothing more goes in for a second, then
+    # holds the stalled connection open.
+    perl -MIO::Socket::INET -e '
+        $| = 1;
+        my $s = IO::Socket::INET->new("127.0.0.1:'"$PROXY_PORT"'") or die;
+        $s->blocking(0);
+        my ($chunk, $stuck) = ("x" x 65536, 0);
+        while ($stuck < 20) {
+            if (defined syswrite($s, $chunk)) { $stuck = 0 }
+            else { $stuck++; select(undef, undef, undef, 0.05) }
+        }
+        print "stalled\n";
+        sleep 10;' >"$WORK/writer" 2>&1 &
+    PIDS+=($!)
+    wait_for_line "$WORK/writer" '^stalled' 20 >/dev/null
+    before=$(cpu_ticks "$PROXY_PID")
+    sleep 2
+    after=$(cpu_ticks "$PROXY_PID")
+    # A spinning worker would use about 2 s; asleep, it uses none.
+    expect '[ $((after - before)) -le $((hz / 5)) ]' \
+        "at most 0.2 s of CPU in 2 s of stall, used $((after - before)) ticks of 1/$hz s"
+    grep -q 'ev=pick ' "$WORK/proxy.log"
+}
+
 test_client_resets_mid_stream() {
     two_backends --latency 200
     proxy_over_two
