@@ -1,6 +1,7 @@
 /*
- * log: formats logfmt event lines and writes each with one write(2).
- * See log.h for the contract. No state of its own: thread-safe.
+ * log: formats logfmt event lines and writes each with one write(2), or
+ * collects them in the thread's buffer. See log.h for the contract. No
+ * state of its own: thread-safe as long as each buffer has one thread.
  */
 #include "log.h"
 
@@ -19,6 +20,7 @@ void log_init(struct logger *lg, int fd, enum log_level level)
 {
     lg->fd = fd;
     lg->level = level;
+    lg->buffer = NULL;
     snprintf(lg->thread, sizeof(lg->thread), "main");
 }
 
@@ -26,7 +28,14 @@ void log_fork(struct logger *child, const struct logger *parent,
               const char *thread)
 {
     *child = *parent;
+    child->buffer = NULL;
     snprintf(child->thread, sizeof(child->thread), "%s", thread);
+}
+
+void log_buffer_attach(struct logger *lg, struct log_buffer *buffer)
+{
+    buffer->len = 0;
+    lg->buffer = buffer;
 }
 
 int log_level_parse(const char *name, enum log_level *out)
@@ -84,6 +93,29 @@ static void write_all(int fd, const char *buf, size_t len)
     }
 }
 
+void log_flush(const struct logger *lg)
+{
+    struct log_buffer *b = lg->buffer;
+
+    if (b != NULL && b->len > 0) {
+        write_all(lg->fd, b->data, b->len);
+        b->len = 0;
+    }
+}
+
+/* Appends a whole line to lg's buffer, writing out what was there first
+ * when it would not fit: every write stays within LOG_LINE_MAX. */
+static void buffer_line(const struct logger *lg, const char *line,
+                        size_t len)
+{
+    struct log_buffer *b = lg->buffer;
+
+    if (b->len + len > sizeof(b->data))
+        log_flush(lg);
+    memcpy(b->data + b->len, line, len);
+    b->len += len;
+}
+
 void log_event(const struct logger *lg, enum log_level level, const char *ev,
                const char *fmt, ...)
 {
@@ -111,5 +143,11 @@ void log_event(const struct logger *lg, enum log_level level, const char *ev,
     if (len >= sizeof(line) - 1)
         len = truncate_line(line, sizeof(line) - 1);
     line[len++] = '\n';
-    write_all(lg->fd, line, len);
+    if (lg->buffer == NULL) {
+        write_all(lg->fd, line, len);
+        return;
+    }
+    buffer_line(lg, line, len);
+    if (level <= LOG_WARN)
+        log_flush(lg);
 }

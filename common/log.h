@@ -15,11 +15,19 @@
  * single write(2) of at most LOG_LINE_MAX bytes (≤ PIPE_BUF), which Linux
  * keeps whole when several threads or processes write to the same pipe or
  * O_APPEND file: lines never interleave.
+ *
+ * A thread that logs several lines per pass of its event loop can give its
+ * logger a buffer (log_buffer_attach): info and debug lines then collect
+ * there and go out together with one write(2) of at most LOG_LINE_MAX bytes,
+ * when the loop calls log_flush() before it waits again, or when the next
+ * line would not fit. An error or warn line flushes the buffer at once, so
+ * problems show without delay and the thread's lines keep their order.
  */
 #ifndef LOG_H
 #define LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #define LOG_LINE_MAX 4096
 
@@ -30,19 +38,34 @@ enum log_level {
     LOG_DEBUG
 };
 
+/* Lines waiting to be written together: one per thread, never shared. */
+struct log_buffer {
+    size_t len;
+    char data[LOG_LINE_MAX];
+};
+
 /* Where and how much one thread logs. Plain data: copy it per thread. */
 struct logger {
     int fd;                 /* destination, usually 2 (stderr) */
     enum log_level level;   /* lines above this level are dropped */
     char thread[16];        /* value of the thr= key */
+    struct log_buffer *buffer;  /* NULL: every line is written at once */
 };
 
-/* Fills *lg for writing to fd at level, thread name "main". */
+/* Fills *lg for writing to fd at level, thread name "main", unbuffered. */
 void log_init(struct logger *lg, int fd, enum log_level level);
 
-/* Copies *parent into *child and gives the child its own thread name. */
+/* Copies *parent into *child and gives the child its own thread name. The
+ * child is unbuffered, whatever the parent is. */
 void log_fork(struct logger *child, const struct logger *parent,
               const char *thread);
+
+/* From now on, lg collects its info and debug lines in buffer (emptied
+ * here). Only the thread that owns lg may then log through it. */
+void log_buffer_attach(struct logger *lg, struct log_buffer *buffer);
+
+/* Writes out the lines waiting in lg's buffer, if any. */
+void log_flush(const struct logger *lg);
 
 /* Parses "error", "warn", "info" or "debug". Returns 0, or -1 if unknown. */
 int log_level_parse(const char *name, enum log_level *out);

@@ -33,7 +33,9 @@ struct worker {
     pthread_t thread;
     bool started;
     int wake_fd;                /* eventfd: mailbox has news */
-    struct logger log;
+    const struct logger *main_log;  /* for lines other threads write */
+    struct logger log;          /* the worker thread's alone: buffered */
+    struct log_buffer log_buffer;
     struct session_ctx ctx;     /* the worker thread's alone */
     struct handoff *spare;      /* the worker thread's alone: swapped with */
     size_t spare_cap;           /* the queue to empty it outside the lock */
@@ -59,7 +61,9 @@ struct worker *worker_create(int id, struct session_shared *shared,
     w->cpu = -1;
     w->wake_fd = -1;
     snprintf(name, sizeof(name), "w%d", id);
+    w->main_log = parent;
     log_fork(&w->log, parent, name);
+    log_buffer_attach(&w->log, &w->log_buffer);
     w->ctx.log = &w->log;
     w->ctx.shared = shared;
     w->ctx.scratch_size = WORKER_SCRATCH;
@@ -95,13 +99,15 @@ void worker_destroy(struct worker *w)
     free(w);
 }
 
+/* Called from other threads: logs through their logger, not the worker's
+ * buffered one. */
 static void wake(struct worker *w)
 {
     uint64_t one = 1;
 
     /* EAGAIN means the counter is already non-zero: it will wake anyway. */
     if (write(w->wake_fd, &one, sizeof(one)) == -1 && errno != EAGAIN)
-        log_event(&w->log, LOG_ERROR, "wake_fail", "err=%s",
+        log_event(w->main_log, LOG_ERROR, "wake_fail", "id=%d err=%s", w->id,
                   strerrorname_np(errno));
 }
 
@@ -230,8 +236,11 @@ static void *worker_main(void *arg)
     log_event(&w->log, LOG_DEBUG, "worker_start", "id=%d cpu=%s", w->id, cpu);
     w->ctx.now_ms = clock_now_ms();
     for (;;) {
-        int n = wait_for_events(w, events,
-                                loop_timeout(w, stopping, deadline_ms));
+        int n;
+
+        /* The lines of one pass go out together, before the worker waits. */
+        log_flush(&w->log);
+        n = wait_for_events(w, events, loop_timeout(w, stopping, deadline_ms));
 
         if (n == -1 && errno != EINTR) {
             log_event(&w->log, LOG_ERROR, "epoll_fail", "err=%s",
@@ -253,6 +262,7 @@ static void *worker_main(void *arg)
     }
     session_close_all(&w->ctx, "shutdown");
     log_event(&w->log, LOG_DEBUG, "worker_stop", "id=%d", w->id);
+    log_flush(&w->log);
     return NULL;
 }
 

@@ -6,9 +6,11 @@
  * event, levels above the logger's dropped, thread names from log_fork,
  * values quoted with logfmt_quote surviving logfmt_parse unchanged, and an
  * overlong line cut at a key boundary, marked trunc=1, still parseable and
- * at most LOG_LINE_MAX bytes. logfmt_parse is also fed good and bad lines
- * directly (quotes, escapes, bare keys, unterminated quotes, too many
- * pairs, trailing newline), and logfmt_get finds keys.
+ * at most LOG_LINE_MAX bytes. A buffered logger holds info lines until
+ * log_flush, writes warn at once behind them, and writes whole lines of
+ * at most LOG_LINE_MAX bytes per write. logfmt_parse is also fed good and
+ * bad lines directly (quotes, escapes, bare keys, unterminated quotes, too
+ * many pairs, trailing newline), and logfmt_get finds keys.
  */
 #include <CUnit/CUnit.h>
 #include <errno.h>
@@ -17,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -404,6 +407,118 @@ static void test_log_longest_whole_line(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(buf, payload));
 }
 
+/* --- buffered loggers ---------------------------------------------------- */
+
+/* Info lines wait in the buffer until log_flush, then come out in order. */
+static void test_log_buffer_waits_for_flush(void)
+{
+    struct pipe_log pl;
+    struct log_buffer buffer;
+    char buf[LOG_LINE_MAX];
+    const char *first, *second;
+
+    CU_ASSERT_EQUAL_FATAL(pipe_log_open(&pl, LOG_DEBUG), 0);
+    log_buffer_attach(&pl.log, &buffer);
+    log_event(&pl.log, LOG_INFO, "accept", "sid=%d", 1);
+    log_event(&pl.log, LOG_DEBUG, "check", "be=%s", "b1");
+    CU_ASSERT_EQUAL(pipe_log_read(&pl, buf, sizeof(buf)), 0);
+    log_flush(&pl.log);
+    pipe_log_read(&pl, buf, sizeof(buf));
+    CU_ASSERT_EQUAL(count_lines(buf), 2);
+    first = strstr(buf, "ev=accept sid=1\n");
+    second = strstr(buf, "ev=check be=b1\n");
+    CU_ASSERT_PTR_NOT_NULL(first);
+    CU_ASSERT_PTR_NOT_NULL(second);
+    CU_ASSERT(first < second);
+    /* Flushed means empty: a second flush writes nothing. */
+    log_flush(&pl.log);
+    CU_ASSERT_EQUAL(pipe_log_read(&pl, buf, sizeof(buf)), 0);
+    pipe_log_close(&pl);
+}
+
+/* warn and error go out at once, behind the lines collected before them;
+ * a child forked from a buffered logger writes at once. */
+static void test_log_buffer_warn_goes_at_once(void)
+{
+    struct pipe_log pl;
+    struct log_buffer buffer;
+    struct logger child;
+    char buf[LOG_LINE_MAX];
+    const char *info, *warn;
+
+    CU_ASSERT_EQUAL_FATAL(pipe_log_open(&pl, LOG_INFO), 0);
+    log_buffer_attach(&pl.log, &buffer);
+    log_event(&pl.log, LOG_INFO, "pick", "sid=%d", 7);
+    log_event(&pl.log, LOG_WARN, "connect_fail", "sid=%d", 7);
+    pipe_log_read(&pl, buf, sizeof(buf));
+    CU_ASSERT_EQUAL(count_lines(buf), 2);
+    info = strstr(buf, "ev=pick sid=7\n");
+    warn = strstr(buf, "ev=connect_fail sid=7\n");
+    CU_ASSERT_PTR_NOT_NULL(info);
+    CU_ASSERT_PTR_NOT_NULL(warn);
+    CU_ASSERT(info < warn);
+    log_event(&pl.log, LOG_ERROR, "epoll_fail", NULL);
+    pipe_log_read(&pl, buf, sizeof(buf));
+    CU_ASSERT_EQUAL(count_lines(buf), 1);
+
+    log_fork(&child, &pl.log, "w0");
+    CU_ASSERT_PTR_NULL(child.buffer);
+    log_event(&child, LOG_INFO, "accept", "sid=%d", 8);
+    pipe_log_read(&pl, buf, sizeof(buf));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "thr=w0 ev=accept sid=8\n"));
+    pipe_log_close(&pl);
+}
+
+/*
+ * Through a datagram socket, where every write(2) is one message: a full
+ * buffer is written before the line that would not fit, every write holds
+ * whole lines and at most LOG_LINE_MAX bytes, and nothing is lost.
+ */
+static void test_log_buffer_writes_whole_lines(void)
+{
+    static char msg[2 * LOG_LINE_MAX], pad[400];
+    struct log_buffer buffer;
+    struct logger lg;
+    int fds[2], writes = 0, lines = 0, next = 0;
+    ssize_t n;
+
+    CU_ASSERT_EQUAL_FATAL(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK |
+                                     SOCK_CLOEXEC, 0, fds), 0);
+    log_init(&lg, fds[1], LOG_INFO);
+    log_buffer_attach(&lg, &buffer);
+    memset(pad, 'p', sizeof(pad) - 1);
+    for (int i = 0; i < 100; i++)
+        log_event(&lg, LOG_INFO, "line", "n=%d pad=%s", i, pad);
+    log_flush(&lg);
+    while ((n = read(fds[0], msg, sizeof(msg) - 1)) > 0) {
+        char *line = msg;
+
+        msg[n] = '\0';
+        writes++;
+        CU_ASSERT(n <= LOG_LINE_MAX);
+        CU_ASSERT_EQUAL(msg[n - 1], '\n');
+        while (*line != '\0') {
+            char *end = strchr(line, '\n');
+            int got = -1;
+
+            CU_ASSERT_PTR_NOT_NULL_FATAL(end);
+            *end = '\0';
+            CU_ASSERT_PTR_NOT_NULL(strstr(line, " ev=line n="));
+            sscanf(strstr(line, " n=") + 3, "%d", &got);
+            CU_ASSERT_EQUAL(got, next);    /* in order, none missing */
+            next++;
+            lines++;
+            line = end + 1;
+        }
+    }
+    close(fds[0]);
+    close(fds[1]);
+    CU_ASSERT_EQUAL(lines, 100);
+    /* About 450 bytes a line: 9 fit in 4096, so 12 writes, not 100. */
+    CU_ASSERT(writes >= 100 * 400 / LOG_LINE_MAX);
+    CU_ASSERT(writes <= 100 / 8 + 1);
+}
+
 /* --- logfmt_parse -------------------------------------------------------- */
 
 static void test_parse_plain_pairs(void)
@@ -606,6 +721,9 @@ static CU_TestInfo logfmt_tests[] = {
     { "log overlong line cut at a key", test_log_overlong_cut_at_key },
     { "log overlong line with quoted value", test_log_overlong_quoted_value },
     { "log longest whole line", test_log_longest_whole_line },
+    { "log buffer waits for flush", test_log_buffer_waits_for_flush },
+    { "log buffer: warn goes at once", test_log_buffer_warn_goes_at_once },
+    { "log buffer writes whole lines", test_log_buffer_writes_whole_lines },
     { "parse plain pairs", test_parse_plain_pairs },
     { "parse escapes", test_parse_escapes },
     { "parse bare keys", test_parse_bare_keys },
