@@ -33,27 +33,30 @@
 # from /proc and divided by the requests served (CPU us/req).
 #
 # It prints the median of each target and the ratios ours/HAProxy and
-# ours/direct (ratio of the medians, and the range of the per-round
-# ratios); the latency percentiles, with the p99 of ours and HAProxy
-# compared round by round (the median and range of the per-round ratios,
-# and in how many rounds ours was lower); then the memory test: a fresh
-# HAProxy and a fresh proxy_server, MEM_ROUNDS times each, alternating; bench/hold.c opens HOLD_CONNS
-# connections through the proxy, gets one 64-byte answer on each and keeps
-# them all open and idle; (VmRSS after - VmRSS before) / HOLD_CONNS is the
-# cost of one held connection (memory the kernel keeps for the sockets is
-# not in VmRSS, for either proxy). Last, when perf works (PERF=0: skip),
-# one more run of each workload on each proxy under perf: system calls
-# per request (per 1 MiB answer in bulk), CPU by binary, the top symbols and the share of samples in
-# the balancer and its mutex; and bench/lock_bench, the balancer's lock
-# under 1 to 8 threads (LOCK_BENCH=0: skip).
+# ours/direct (ratio of the medians, and the range of the per-round ratios);
+# the latency percentiles, with the p99 of ours and HAProxy compared round
+# by round (the median and range of the per-round ratios, and in how many
+# rounds ours was lower); then the memory test: a fresh HAProxy and a fresh
+# proxy_server, MEM_ROUNDS times each, alternating; bench/hold.c opens
+# HOLD_CONNS connections through the proxy, gets one 64-byte answer on each
+# and keeps them all open and idle; (VmRSS after - VmRSS before) /
+# HOLD_CONNS is the cost of one held connection (memory the kernel keeps for
+# the sockets is not in VmRSS, for either proxy). Last, when perf works
+# (PERF=0: skip), one more run of each workload on each proxy under perf:
+# system calls per request (per 1 MiB answer in bulk), CPU by binary, the
+# top symbols and the share of samples in the balancer and its mutex; and
+# bench/lock_bench, the balancer's lock under 1 to 8 threads (LOCK_BENCH=0:
+# skip).
 #
 # Environment: ROUNDS (5), DURATION seconds per run (4), WORKLOADS
 # ("keepalive close bulk"), HOLD_CONNS (5000), MEM_ROUNDS (3), PERF (1),
-# LOCK_BENCH (1), PIN (1), KEEP (0), OURS_LOG_LEVEL (warn; info shows what the
-# per-connection log lines cost). The defaults take about 5 minutes. Missing
-# nginx-light, haproxy or wrk are installed with apt-get when run as root.
-# Medians and ratios are what to read: a 2-core machine shared with other
-# work moves absolute numbers from run to run.
+# LOCK_BENCH (1), PIN (1), KEEP (0), OURS_LOG_LEVEL (warn; info shows what
+# the per-connection log lines cost), OURS_BIN (a proxy_server binary to
+# measure instead of the one built here: an experiment built in another
+# worktree). The defaults take about 5 minutes. Missing nginx-light, haproxy
+# or wrk are installed with apt-get when run as root. Medians and ratios are
+# what to read: a 2-core machine shared with other work moves absolute
+# numbers from run to run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -67,6 +70,7 @@ LOCK_BENCH=${LOCK_BENCH:-1}
 PIN=${PIN:-1}
 KEEP=${KEEP:-0}
 OURS_LOG_LEVEL=${OURS_LOG_LEVEL:-warn}
+OURS_BIN=${OURS_BIN:-}
 TARGETS=(direct haproxy ours)
 BENCH_BIN=build/bench
 CFLAGS_BENCH="-std=c11 -O2 -g -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow
@@ -566,11 +570,17 @@ main() {
     trap 'exit 130' INT TERM
     # A copy: a rebuild during the run can neither change the proxy under
     # test nor hide its symbols from perf.
-    cp proxy_server "$TMP/proxy_server"
-    BUILT_FROM="commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(
-        if git status --porcelain -- proxy common 2>/dev/null | grep -q .; then
-            echo ', with local changes to proxy/ or common/'
-        fi)"
+    if [ -n "$OURS_BIN" ]; then
+        [ -x "$OURS_BIN" ] || die "OURS_BIN=$OURS_BIN is not an executable"
+        cp "$OURS_BIN" "$TMP/proxy_server"
+        BUILT_FROM="$OURS_BIN (OURS_BIN, not built by this script)"
+    else
+        cp proxy_server "$TMP/proxy_server"
+        BUILT_FROM="commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(
+            if git status --porcelain -- proxy common 2>/dev/null | grep -q .; then
+                echo ', with local changes to proxy/ or common/'
+            fi)"
+    fi
     RESULTS=$TMP/results
     MEMORY=$TMP/memory
     : >"$RESULTS"
