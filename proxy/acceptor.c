@@ -1,41 +1,71 @@
 /*
- * acceptor: accept clients, answer stats, watch signals. See acceptor.h.
+ * acceptor: accept clients in a worker's loop. See acceptor.h.
  */
 #include "acceptor.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdatomic.h>
-#include <stdbool.h>
-#include <stdint.h>
 #include <string.h>
-#include <sys/signalfd.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "net.h"
-#include "stats.h"
-
-/* Clients taken per wakeup before looking at signals again. */
-#define ACCEPT_BATCH 64
+/* Clients taken per wakeup, so that a burst does not starve the sessions
+ * the worker already has. */
+#define ACCEPT_BATCH 16
 /* How long to stop accepting after running out of descriptors. */
 #define ACCEPT_BACKOFF_MS 100
 
-/* The loop's own state, private to the main thread. */
-struct accept_state {
-    uint64_t next_sid;
-    int reserve_fd;             /* spare descriptor for EMFILE */
-    uint64_t paused_until_ms;   /* EMFILE back-off */
-    uint64_t fd_refusals;       /* clients closed for lack of descriptors */
-};
-
-static bool at_maxconn(const struct acceptor *a)
+void acceptor_init(struct acceptor *a, int epoll_fd,
+                   struct session_shared *shared, const struct logger *log)
 {
-    return a->cfg->maxconn > 0 &&
-           atomic_load(&a->shared->live_sessions) >= a->cfg->maxconn;
+    *a = (struct acceptor){ .listen_fd = -1, .epoll_fd = epoll_fd,
+                            .reserve_fd = -1, .shared = shared, .log = log };
+}
+
+void acceptor_listen(struct acceptor *a, int listen_fd,
+                     acceptor_dispatch_fn dispatch, void *dispatch_arg)
+{
+    /* Without a spare (no descriptor left even now), running out of them
+     * only pauses accepting. */
+    a->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    a->listen_fd = listen_fd;
+    a->dispatch = dispatch;
+    a->dispatch_arg = dispatch_arg;
+}
+
+/* Adds or removes the listener from the epoll set. */
+static void set_registered(struct acceptor *a, bool on)
+{
+    /* Level-triggered: a client left waiting is reported again.
+     * EPOLLEXCLUSIVE allows no EPOLL_CTL_MOD, hence add and delete. */
+    struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE,
+                              .data.ptr = a };
+
+    if (epoll_ctl(a->epoll_fd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL,
+                  a->listen_fd, &ev) == -1) {
+        log_event(a->log, LOG_ERROR, "epoll_fail", "what=listen err=%s",
+                  strerrorname_np(errno));
+        return;
+    }
+    a->registered = on;
+}
+
+/*
+ * Counts a session in before it is accepted, so that acceptors on other
+ * workers see it at once. Returns false at maxconn (nothing counted).
+ */
+static bool reserve_slot(const struct acceptor *a)
+{
+    long maxconn = a->shared->config->maxconn;
+    long before = atomic_fetch_add(&a->shared->live_sessions, 1);
+
+    if (maxconn > 0 && before >= maxconn) {
+        atomic_fetch_sub(&a->shared->live_sessions, 1);
+        return false;
+    }
+    return true;
 }
 
 /*
@@ -43,131 +73,80 @@ static bool at_maxconn(const struct acceptor *a)
  * close it at once (it sees a clean close instead of hanging in the
  * queue), take the spare back, and pause accepting for a moment.
  */
-static void refuse_for_lack_of_fds(const struct acceptor *a,
-                                   struct accept_state *st, int err)
+static void refuse_for_lack_of_fds(struct acceptor *a, int err,
+                                   uint64_t now_ms)
 {
-    if (st->reserve_fd != -1) {
+    unsigned long long refused;
+
+    if (a->reserve_fd != -1) {
         int fd;
 
-        close(st->reserve_fd);
+        close(a->reserve_fd);
         fd = accept4(a->listen_fd, NULL, NULL, SOCK_CLOEXEC);
         if (fd != -1)
             close(fd);
-        st->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        a->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     }
-    st->fd_refusals++;
-    st->paused_until_ms = clock_now_ms() + ACCEPT_BACKOFF_MS;
+    refused = atomic_fetch_add(&a->shared->fd_refusals, 1) + 1;
+    a->paused_until_ms = now_ms + ACCEPT_BACKOFF_MS;
     log_event(a->log, LOG_ERROR, "accept_fail", "err=%s refused=%llu "
-              "pause_ms=%d", strerrorname_np(err),
-              (unsigned long long)st->fd_refusals, ACCEPT_BACKOFF_MS);
+              "pause_ms=%d", strerrorname_np(err), refused, ACCEPT_BACKOFF_MS);
 }
 
-/* Takes up to ACCEPT_BATCH waiting clients and deals them to the pool. */
-static void accept_clients(const struct acceptor *a, struct accept_state *st)
+void acceptor_take(struct acceptor *a, uint64_t now_ms)
 {
-    for (int i = 0; i < ACCEPT_BATCH && !at_maxconn(a); i++) {
+    for (int i = 0; i < ACCEPT_BATCH && a->listen_fd != -1; i++) {
         struct net_addr peer = { .len = sizeof(peer.sa) };
-        int fd = accept4(a->listen_fd, (struct sockaddr *)&peer.sa, &peer.len,
-                         SOCK_NONBLOCK | SOCK_CLOEXEC);
+        uint64_t sid;
+        int fd;
 
+        if (!reserve_slot(a))
+            return;         /* acceptor_tend() stops listening */
+        fd = accept4(a->listen_fd, (struct sockaddr *)&peer.sa, &peer.len,
+                     SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd == -1) {
-            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-                errno == ENOMEM)
-                refuse_for_lack_of_fds(a, st, errno);
-            else if (errno != EAGAIN && errno != EINTR &&
-                     errno != ECONNABORTED)
+            int err = errno;
+
+            atomic_fetch_sub(&a->shared->live_sessions, 1);
+            if (err == EMFILE || err == ENFILE || err == ENOBUFS ||
+                err == ENOMEM)
+                refuse_for_lack_of_fds(a, err, now_ms);
+            else if (err == EINVAL)
+                acceptor_close(a);  /* the listener was shut down */
+            else if (err != EAGAIN && err != EINTR && err != ECONNABORTED)
                 log_event(a->log, LOG_ERROR, "accept_fail", "err=%s",
-                          strerrorname_np(errno));
+                          strerrorname_np(err));
             return;
         }
-        atomic_fetch_add(&a->shared->live_sessions, 1);
-        if (pool_dispatch(a->pool, fd, ++st->next_sid, &peer) == -1) {
+        sid = atomic_fetch_add(&a->shared->next_sid, 1) + 1;
+        if (a->dispatch(a->dispatch_arg, fd, sid, &peer) == -1) {
             log_event(a->log, LOG_ERROR, "accept_fail", "sid=%llu err=ENOMEM",
-                      (unsigned long long)st->next_sid);
+                      (unsigned long long)sid);
             close(fd);
             atomic_fetch_sub(&a->shared->live_sessions, 1);
         }
     }
 }
 
-/* Sends the backend table to one stats client and closes it. */
-static void serve_stats(const struct acceptor *a)
+int acceptor_tend(struct acceptor *a, uint64_t now_ms)
 {
-    char table[BALANCER_MAX_BACKENDS * 160];
-    int fd = accept4(a->stats_fd, NULL, NULL, SOCK_CLOEXEC);
-    size_t len;
+    long maxconn = a->shared->config->maxconn;
+    bool paused = now_ms < a->paused_until_ms;
+    bool full = maxconn > 0 &&
+                atomic_load(&a->shared->live_sessions) >= maxconn;
+    bool want = a->listen_fd != -1 && !paused && !full;
 
-    if (fd == -1)
-        return;
-    len = stats_format(a->shared->balancer, table, sizeof(table));
-    /* Blocking and small: one write is enough, and a client that does
-     * not read only loses its own table. */
-    if (net_write(fd, table, len) < 0)
-        log_event(a->log, LOG_WARN, "stats_fail", "err=%s",
-                  strerrorname_np(errno));
-    close(fd);
+    if (want != a->registered)
+        set_registered(a, want);
+    return paused ? (int)(a->paused_until_ms - now_ms) : -1;
 }
 
-/* Reads one signal; returns it, or 0 when there was none. */
-static int take_signal(const struct acceptor *a)
+void acceptor_close(struct acceptor *a)
 {
-    struct signalfd_siginfo info;
-
-    if (read(a->signal_fd, &info, sizeof(info)) != sizeof(info))
-        return 0;
-    if (info.ssi_signo == SIGUSR1) {
-        stats_log(a->shared->balancer, a->log);
-        return 0;
-    }
-    return (int)info.ssi_signo;
-}
-
-/* Fills the poll set; the listener is left out while accepting is paused. */
-static int poll_timeout(const struct acceptor *a, const struct accept_state *st,
-                        struct pollfd *fds)
-{
-    uint64_t now = clock_now_ms();
-    bool paused = now < st->paused_until_ms;
-    bool listening = !paused && !at_maxconn(a);
-
-    fds[0] = (struct pollfd){ .fd = listening ? a->listen_fd : -1,
-                              .events = POLLIN };
-    fds[1] = (struct pollfd){ .fd = a->stats_fd, .events = POLLIN };
-    fds[2] = (struct pollfd){ .fd = a->signal_fd, .events = POLLIN };
-    fds[3] = (struct pollfd){ .fd = a->wake_fd, .events = POLLIN };
-    return paused ? (int)(st->paused_until_ms - now) : -1;
-}
-
-int acceptor_run(const struct acceptor *a)
-{
-    struct accept_state st = { .reserve_fd = open("/dev/null",
-                                                  O_RDONLY | O_CLOEXEC) };
-    int signo = 0;
-
-    while (signo == 0) {
-        struct pollfd fds[4];
-        uint64_t counter;
-        int timeout = poll_timeout(a, &st, fds);
-
-        if (poll(fds, 4, timeout) == -1) {
-            if (errno == EINTR)
-                continue;
-            signo = -1;
-            break;
-        }
-        if (fds[3].revents & POLLIN &&
-            read(a->wake_fd, &counter, sizeof(counter)) == -1 &&
-            errno != EAGAIN)
-            log_event(a->log, LOG_ERROR, "wake_fail", "err=%s",
-                      strerrorname_np(errno));
-        if (fds[0].revents & POLLIN)
-            accept_clients(a, &st);
-        if (fds[1].revents & POLLIN)
-            serve_stats(a);
-        if (fds[2].revents & POLLIN)
-            signo = take_signal(a);
-    }
-    if (st.reserve_fd != -1)
-        close(st.reserve_fd);
-    return signo;
+    if (a->registered)
+        set_registered(a, false);
+    a->listen_fd = -1;
+    if (a->reserve_fd != -1)
+        close(a->reserve_fd);
+    a->reserve_fd = -1;
 }

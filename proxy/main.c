@@ -5,9 +5,9 @@
  *
  *   main thread ── config ── balancer ── listen socket(s) ── signalfd
  *        │                      ▲
- *        ├── pool ── worker 0..N-1 (epoll loops; sessions)
+ *        ├── pool ── worker 0..N-1 (epoll loops; accept; sessions)
  *        ├── health (checker thread, optional)
- *        └── acceptor_run()  until SIGINT/SIGTERM, then stop in reverse
+ *        └── control_run()  until SIGINT/SIGTERM, then stop in reverse
  *
  * Exit status: 0 after a clean stop, 1 when the proxy cannot start (for
  * example the port is taken), 2 on bad usage or configuration.
@@ -17,14 +17,13 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include "acceptor.h"
 #include "balancer.h"
 #include "config.h"
+#include "control.h"
 #include "health.h"
 #include "log.h"
 #include "net.h"
@@ -33,7 +32,7 @@
 
 #define LISTEN_BACKLOG 4096
 
-/* Blocks the signals the acceptor reads from a signalfd (before any thread
+/* Blocks the signals control_run reads from a signalfd (before any thread
  * starts, so every thread inherits the mask). Returns the signalfd. */
 static int block_signals(void)
 {
@@ -118,16 +117,15 @@ struct proxy {
 
 static void proxy_teardown(struct proxy *p)
 {
-    if (p->listen_fd != -1)
-        close(p->listen_fd);
     if (p->stats_fd != -1)
         close(p->stats_fd);
     health_stop(p->health);
     if (p->pool != NULL)
         pool_stop(p->pool, p->shared.config->grace_ms);
+    /* Only now: a worker may be inside accept4() on it until joined. */
+    if (p->listen_fd != -1)
+        close(p->listen_fd);
     balancer_destroy(p->balancer);
-    if (p->shared.acceptor_wake_fd != -1)
-        close(p->shared.acceptor_wake_fd);
     if (p->signal_fd != -1)
         close(p->signal_fd);
 }
@@ -140,12 +138,10 @@ static int proxy_setup(struct proxy *p, const struct config *cfg,
                                   cfg->balance, cfg->health_interval_ms > 0,
                                   cfg->seed);
     p->shared.balancer = p->balancer;
-    p->shared.acceptor_wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     p->listen_fd = open_listener(&cfg->listen, log, "listen");
     if (cfg->stats_enabled)
         p->stats_fd = open_listener(&cfg->stats, log, "stats");
-    if (p->balancer == NULL || p->shared.acceptor_wake_fd == -1 ||
-        p->signal_fd == -1 || p->listen_fd == -1 ||
+    if (p->balancer == NULL || p->signal_fd == -1 || p->listen_fd == -1 ||
         (cfg->stats_enabled && p->stats_fd == -1))
         return -1;
     p->pool = pool_start((size_t)cfg->threads, &p->shared, log);
@@ -159,6 +155,7 @@ static int proxy_setup(struct proxy *p, const struct config *cfg,
                   strerrorname_np(errno));
         return -1;
     }
+    pool_listen(p->pool, p->listen_fd);
     /* Logged once every thread runs: "start" means ready. */
     log_start(cfg, log, p->listen_fd, p->stats_fd);
     return 0;
@@ -170,7 +167,7 @@ int main(int argc, char **argv)
     char err[CONFIG_ERR_MAX];
     struct logger log;
     struct proxy p = { .listen_fd = -1, .stats_fd = -1, .signal_fd = -1 };
-    struct acceptor acceptor;
+    struct control control;
     int signo;
 
     config_defaults(&cfg);
@@ -186,24 +183,25 @@ int main(int argc, char **argv)
     log_init(&log, STDERR_FILENO, cfg.log_level);
     raise_fd_limit();
     p.shared.config = &cfg;
-    p.shared.acceptor_wake_fd = -1;
     atomic_init(&p.shared.live_sessions, 0);
+    atomic_init(&p.shared.next_sid, 0);
+    atomic_init(&p.shared.fd_refusals, 0);
     p.signal_fd = block_signals();
     if (proxy_setup(&p, &cfg, &log) == -1) {
         proxy_teardown(&p);
         return 1;
     }
-    acceptor = (struct acceptor){
-        .listen_fd = p.listen_fd, .stats_fd = p.stats_fd,
-        .signal_fd = p.signal_fd, .wake_fd = p.shared.acceptor_wake_fd,
-        .cfg = &cfg, .shared = &p.shared, .pool = p.pool, .log = &log,
+    control = (struct control){
+        .stats_fd = p.stats_fd, .signal_fd = p.signal_fd,
+        .balancer = p.balancer, .log = &log,
     };
-    signo = acceptor_run(&acceptor);
+    signo = control_run(&control);
     log_event(&log, LOG_INFO, "stopping", "signal=%s grace_ms=%ld",
               signo > 0 ? sigabbrev_np(signo) : "none", cfg.grace_ms);
-    /* Stop accepting first, then drain the workers. */
-    close(p.listen_fd);
-    p.listen_fd = -1;
+    /* Stop accepting first, then drain the workers. The kernel refuses new
+     * clients from now on and resets those still in the listen queue; the
+     * workers' accept4() fails with EINVAL, and they stop listening. */
+    shutdown(p.listen_fd, SHUT_RD);
     proxy_teardown(&p);
     log_event(&log, LOG_INFO, "stop", "status=%s", signo > 0 ? "clean" : "error");
     return signo > 0 ? 0 : 1;

@@ -4,6 +4,7 @@
 #include "pool.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "clock.h"
@@ -11,7 +12,7 @@
 
 struct pool {
     size_t count;
-    size_t next;                /* acceptor thread only */
+    _Atomic size_t next;        /* dispatch turns, from any worker */
     struct worker **workers;
 };
 
@@ -53,10 +54,23 @@ struct pool *pool_start(size_t count, struct session_shared *shared,
 int pool_dispatch(struct pool *pool, int fd, uint64_t sid,
                   const struct net_addr *client)
 {
-    struct worker *worker = pool->workers[pool->next];
+    size_t turn = atomic_fetch_add(&pool->next, 1);
 
-    pool->next = (pool->next + 1) % pool->count;
-    return worker_hand_off(worker, fd, sid, client);
+    return worker_hand_off(pool->workers[turn % pool->count], fd, sid,
+                           client);
+}
+
+/* pool_dispatch in the shape the workers' acceptors call. */
+static int dispatch(void *pool, int fd, uint64_t sid,
+                    const struct net_addr *client)
+{
+    return pool_dispatch(pool, fd, sid, client);
+}
+
+void pool_listen(struct pool *pool, int listen_fd)
+{
+    for (size_t i = 0; i < pool->count; i++)
+        worker_listen(pool->workers[i], listen_fd, dispatch, pool);
 }
 
 size_t pool_size(const struct pool *pool)

@@ -2,12 +2,13 @@
  * pool: the fixed set of worker threads.
  *
  * Created and started once at start-up, stopped and joined once at the
- * end: the number of threads never changes with load. New clients are
- * dealt to the workers in turn (round robin); a client then stays on its
- * worker for its whole life.
+ * end: the number of threads never changes with load. Every worker
+ * accepts; each client it accepts is dealt to the workers in turn (round
+ * robin), itself included, and then stays on its worker for its whole
+ * life.
  *
- * pool_dispatch is called by the acceptor thread only; the other functions
- * by the main thread only.
+ * pool_dispatch is called by any worker, at the same time; the other
+ * functions by the main thread only.
  */
 #ifndef POOL_H
 #define POOL_H
@@ -30,10 +31,16 @@ struct pool *pool_start(size_t count, struct session_shared *shared,
 
 /*
  * Gives the accepted client fd to the next worker. Returns 0, or -1 (the fd
- * was not taken; the caller closes it).
+ * was not taken; the caller closes it). Safe from several threads at once.
  */
 int pool_dispatch(struct pool *pool, int fd, uint64_t sid,
                   const struct net_addr *client);
+
+/*
+ * Makes every worker accept from listen_fd and deal the clients with
+ * pool_dispatch. listen_fd stays the caller's, to close after pool_stop.
+ */
+void pool_listen(struct pool *pool, int listen_fd);
 
 /* The number of worker threads. */
 size_t pool_size(const struct pool *pool);

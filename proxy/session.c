@@ -203,24 +203,12 @@ static void log_state_change(struct session_ctx *ctx, int index,
 
 /* --- closing ----------------------------------------------------------- */
 
-static void wake_acceptor_if_was_full(struct session_ctx *ctx, long before)
-{
-    uint64_t one = 1;
-
-    if (ctx->shared->config->maxconn > 0 &&
-        before == ctx->shared->config->maxconn &&
-        write(ctx->shared->acceptor_wake_fd, &one, sizeof(one)) == -1) {
-        /* The counter is already non-zero: the acceptor will wake anyway. */
-    }
-}
-
 /* Ends the session: sockets closed, backend released once, line logged.
  * The memory is freed later by session_reap(). */
 static void session_close(struct session_ctx *ctx, struct session *s,
                           const char *reason)
 {
     struct balancer_change change;
-    long before;
 
     if (s->state == SESSION_CLOSED)
         return;
@@ -246,8 +234,7 @@ static void session_close(struct session_ctx *ctx, struct session *s,
     s->state = SESSION_CLOSED;
     list_append(&ctx->closed, s, 0);
     ctx->sessions--;
-    before = atomic_fetch_sub(&ctx->shared->live_sessions, 1);
-    wake_acceptor_if_was_full(ctx, before);
+    atomic_fetch_sub(&ctx->shared->live_sessions, 1);
 }
 
 void session_reap(struct session_ctx *ctx)
@@ -385,8 +372,7 @@ void session_start(struct session_ctx *ctx, int client_fd, uint64_t sid,
                   (unsigned long long)sid);
         close(client_fd);
         ctx->sessions--;
-        wake_acceptor_if_was_full(ctx, atomic_fetch_sub(
-                                  &ctx->shared->live_sessions, 1));
+        atomic_fetch_sub(&ctx->shared->live_sessions, 1);
         return;
     }
     s->id = sid;

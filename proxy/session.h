@@ -4,7 +4,7 @@
  *     client fd ──► relay "up"   ──► backend fd
  *     client fd ◄── relay "down" ◄── backend fd
  *
- * A session is created by its worker when the acceptor hands it a client,
+ * A session is created by its worker when the pool deals it a client,
  * and lives and dies on that worker's thread: no session field is ever
  * touched by another thread, so none needs a lock. Its life:
  *
@@ -44,8 +44,10 @@ struct session_shared {
     struct balancer *balancer;
     /* Live sessions in the whole proxy (for --maxconn); atomic. */
     _Atomic long live_sessions;
-    /* Written (eventfd) when live_sessions drops below maxconn. */
-    int acceptor_wake_fd;
+    /* The last session id given (1, 2, 3... in accept order); atomic. */
+    _Atomic uint64_t next_sid;
+    /* Clients closed at once for lack of descriptors; atomic. */
+    _Atomic uint64_t fd_refusals;
 };
 
 /* Per worker: everything its sessions need. Owned by the worker thread. */

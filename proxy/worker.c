@@ -15,6 +15,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "acceptor.h"
 #include "clock.h"
 
 #define WORKER_EVENTS 256
@@ -39,6 +40,7 @@ struct worker {
     struct session_ctx ctx;     /* the worker thread's alone */
     struct handoff *spare;      /* the worker thread's alone: swapped with */
     size_t spare_cap;           /* the queue to empty it outside the lock */
+    struct acceptor acceptor;   /* the worker thread's alone */
 
     pthread_mutex_t lock;       /* guards the fields below */
     struct handoff *queue;
@@ -46,7 +48,13 @@ struct worker {
     size_t queue_cap;
     bool stopping;
     uint64_t stop_deadline_ms;
+    int listen_fd;              /* set by worker_listen, -1 once taken */
+    acceptor_dispatch_fn dispatch;
+    void *dispatch_arg;
 };
+
+/* The worker whose thread this is; NULL on other threads. */
+static _Thread_local struct worker *current;
 
 struct worker *worker_create(int id, struct session_shared *shared,
                              const struct logger *parent)
@@ -60,6 +68,7 @@ struct worker *worker_create(int id, struct session_shared *shared,
     w->id = id;
     w->cpu = -1;
     w->wake_fd = -1;
+    w->listen_fd = -1;
     snprintf(name, sizeof(name), "w%d", id);
     w->main_log = parent;
     log_fork(&w->log, parent, name);
@@ -69,6 +78,7 @@ struct worker *worker_create(int id, struct session_shared *shared,
     w->ctx.scratch_size = WORKER_SCRATCH;
     w->ctx.scratch = malloc(WORKER_SCRATCH);
     w->ctx.epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    acceptor_init(&w->acceptor, w->ctx.epoll_fd, shared, &w->log);
     w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     pthread_mutex_init(&w->lock, NULL);
     if (w->ctx.scratch == NULL || w->ctx.epoll_fd == -1 || w->wake_fd == -1 ||
@@ -88,6 +98,7 @@ void worker_destroy(struct worker *w)
         return;
     for (size_t i = 0; i < w->queue_len; i++)
         close(w->queue[i].fd);
+    acceptor_close(&w->acceptor);
     free(w->queue);
     free(w->spare);
     free(w->ctx.scratch);
@@ -116,6 +127,11 @@ int worker_hand_off(struct worker *w, int fd, uint64_t sid,
 {
     bool was_empty;
 
+    /* Dealt to itself by its own acceptor: no mailbox, no wake-up. */
+    if (current == w) {
+        session_start(&w->ctx, fd, sid, client);
+        return 0;
+    }
     pthread_mutex_lock(&w->lock);
     if (w->queue_len == w->queue_cap) {
         size_t cap = w->queue_cap ? 2 * w->queue_cap : 64;
@@ -138,6 +154,17 @@ int worker_hand_off(struct worker *w, int fd, uint64_t sid,
     return 0;
 }
 
+void worker_listen(struct worker *w, int listen_fd,
+                   acceptor_dispatch_fn dispatch, void *dispatch_arg)
+{
+    pthread_mutex_lock(&w->lock);
+    w->listen_fd = listen_fd;
+    w->dispatch = dispatch;
+    w->dispatch_arg = dispatch_arg;
+    pthread_mutex_unlock(&w->lock);
+    wake(w);
+}
+
 void worker_stop(struct worker *w, uint64_t deadline_ms)
 {
     pthread_mutex_lock(&w->lock);
@@ -150,7 +177,8 @@ void worker_stop(struct worker *w, uint64_t deadline_ms)
 /*
  * Takes everything in the mailbox and starts a session per client (even
  * when stopping: those clients were accepted before the stop, and get the
- * drain time like everyone else). Returns whether a stop was requested.
+ * drain time like everyone else), starts or stops listening as asked.
+ * Returns whether a stop was requested.
  */
 static bool empty_mailbox(struct worker *w, uint64_t *deadline_ms)
 {
@@ -158,6 +186,9 @@ static bool empty_mailbox(struct worker *w, uint64_t *deadline_ms)
     size_t count, cap;
     uint64_t counter;
     bool stopping;
+    int listen_fd;
+    acceptor_dispatch_fn dispatch;
+    void *dispatch_arg;
 
     if (read(w->wake_fd, &counter, sizeof(counter)) == -1 && errno != EAGAIN)
         log_event(&w->log, LOG_ERROR, "wake_fail", "err=%s",
@@ -171,20 +202,31 @@ static bool empty_mailbox(struct worker *w, uint64_t *deadline_ms)
     w->queue_len = 0;
     stopping = w->stopping;
     *deadline_ms = w->stop_deadline_ms;
+    listen_fd = w->listen_fd;
+    dispatch = w->dispatch;
+    dispatch_arg = w->dispatch_arg;
+    w->listen_fd = -1;
     pthread_mutex_unlock(&w->lock);
     w->spare = taken;
     w->spare_cap = cap;
     for (size_t i = 0; i < count; i++)
         session_start(&w->ctx, taken[i].fd, taken[i].sid, &taken[i].addr);
+    if (stopping)
+        acceptor_close(&w->acceptor);
+    else if (listen_fd != -1)
+        acceptor_listen(&w->acceptor, listen_fd, dispatch, dispatch_arg);
     return stopping;
 }
 
-/* Milliseconds epoll may sleep: until the next session deadline or the
- * end of the drain, whichever is first. */
-static int loop_timeout(const struct worker *w, bool stopping,
-                        uint64_t deadline_ms)
+/* Milliseconds epoll may sleep: until the next session deadline, the end
+ * of a pause in accepting or the end of the drain, whichever is first. */
+static int loop_timeout(struct worker *w, bool stopping, uint64_t deadline_ms)
 {
     int timeout = session_next_timeout(&w->ctx);
+    int pause = acceptor_tend(&w->acceptor, w->ctx.now_ms);
+
+    if (pause >= 0 && (timeout < 0 || pause < timeout))
+        timeout = pause;
 
     if (stopping) {
         int left = deadline_ms > w->ctx.now_ms
@@ -229,6 +271,7 @@ static void *worker_main(void *arg)
     char name[16], cpu[16] = "any";
 
     /* Named threads show up as w0, w1... in top -H, ps -L, perf and gdb. */
+    current = w;
     snprintf(name, sizeof(name), "w%d", w->id);
     pthread_setname_np(pthread_self(), name);
     if (w->cpu >= 0)
@@ -236,11 +279,11 @@ static void *worker_main(void *arg)
     log_event(&w->log, LOG_DEBUG, "worker_start", "id=%d cpu=%s", w->id, cpu);
     w->ctx.now_ms = clock_now_ms();
     for (;;) {
-        int n;
+        int timeout = loop_timeout(w, stopping, deadline_ms), n;
 
         /* The lines of one pass go out together, before the worker waits. */
         log_flush(&w->log);
-        n = wait_for_events(w, events, loop_timeout(w, stopping, deadline_ms));
+        n = wait_for_events(w, events, timeout);
 
         if (n == -1 && errno != EINTR) {
             log_event(&w->log, LOG_ERROR, "epoll_fail", "err=%s",
@@ -251,6 +294,8 @@ static void *worker_main(void *arg)
         for (int i = 0; i < n; i++) {
             if (events[i].data.ptr == NULL)
                 stopping |= empty_mailbox(w, &deadline_ms);
+            else if (events[i].data.ptr == &w->acceptor)
+                acceptor_take(&w->acceptor, w->ctx.now_ms);
             else
                 session_handle_event(&w->ctx, events[i].data.ptr,
                                      events[i].events);

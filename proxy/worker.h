@@ -1,22 +1,25 @@
 /*
- * worker: one thread running one epoll loop that owns the sessions handed
- * to it.
+ * worker: one thread running one epoll loop that accepts clients and owns
+ * the sessions dealt to it.
  *
- *     acceptor ──worker_hand_off()──► [ mailbox: mutex + queue ] ──eventfd──┐
- *                                                                          ▼
- *     worker thread:  epoll_wait ─► mailbox: start sessions
+ *     another worker ──worker_hand_off()──► [ mailbox: mutex + queue ] ──┐
+ *                                                          eventfd     ▼
+ *     worker thread:  epoll_wait ─► listener: acceptor_take() ─► pool
+ *                                 ─► mailbox: start sessions
  *                                 ─► socket events: session_handle_event()
  *                                 ─► timers: session_expire()
  *
- * Only the mailbox (queue and stop request) is shared with other threads,
- * under the worker's mutex; the eventfd wakes the loop. Everything else in a
- * worker, its sessions included, belongs to its thread alone.
+ * Only the mailbox (queue, listen and stop requests) is shared with other
+ * threads, under the worker's mutex; the eventfd wakes the loop. A client
+ * dealt to the worker by its own acceptor skips the mailbox. Everything
+ * else in a worker, its sessions included, belongs to its thread alone.
  */
 #ifndef WORKER_H
 #define WORKER_H
 
 #include <stdint.h>
 
+#include "acceptor.h"
 #include "log.h"
 #include "net.h"
 #include "session.h"
@@ -35,10 +38,19 @@ int worker_start(struct worker *worker);
 
 /*
  * Hands a client to the worker (any thread). The worker takes ownership of
- * fd. Returns 0, or -1 (ENOMEM; fd is not taken).
+ * fd. On the worker's own thread the session starts at once. Returns 0, or
+ * -1 (ENOMEM; fd is not taken).
  */
 int worker_hand_off(struct worker *worker, int fd, uint64_t sid,
                     const struct net_addr *client);
+
+/*
+ * Asks the worker to accept from listen_fd (any thread), passing each
+ * client to dispatch(dispatch_arg, ...). listen_fd stays the caller's: it
+ * is closed only after the worker was joined.
+ */
+void worker_listen(struct worker *worker, int listen_fd,
+                   acceptor_dispatch_fn dispatch, void *dispatch_arg);
 
 /*
  * Asks the worker to stop (any thread): it accepts no more clients, lets

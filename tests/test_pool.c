@@ -9,10 +9,14 @@
  *               test opened on 127.0.0.1 port 0: bytes flow both ways,
  *               closing both ends ends the session, live_sessions returns
  *               to 0 and the backend's active count too;
- *   shutdown    pool_stop with a session still open closes it.
+ *   shutdown    pool_stop with a session still open closes it;
+ *   listening   after pool_listen, TCP clients of a listener on 127.0.0.1
+ *               are accepted by the workers and dealt round robin (the
+ *               accept lines in the log, per thread), and --maxconn holds
+ *               with several workers accepting.
  *
- * The test plays the acceptor: it counts live_sessions up before each
- * dispatch, as acceptor.c does. Every wait is a poll with a timeout, and
+ * Except in the listening tests, the test plays the acceptor: it counts
+ * live_sessions up before each dispatch, as acceptor.c does. Every wait is a poll with a timeout, and
  * alarm() turns a hang in pool_stop into a failed run instead of a stuck
  * one. The proxy's log goes to /dev/null (at debug level, so the log
  * calls run too).
@@ -92,7 +96,8 @@ static int fixture_open(struct proxy_fixture *fx)
     fx->shared.config = &fx->cfg;
     fx->shared.balancer = fx->balancer;
     atomic_init(&fx->shared.live_sessions, 0);
-    fx->shared.acceptor_wake_fd = -1;       /* maxconn 0: never written */
+    atomic_init(&fx->shared.next_sid, 0);
+    atomic_init(&fx->shared.fd_refusals, 0);
     return 0;
 fail:
     fixture_close(fx);
@@ -252,6 +257,68 @@ static void fixture_stop(struct proxy_fixture *fx, struct pool *pool)
     pool_stop(pool, 0);
     alarm(0);
     fixture_close(fx);
+}
+
+/* A listening socket on 127.0.0.1 (a free port); its address in *addr. */
+static int open_listener(struct net_addr *addr)
+{
+    char err[256];
+    int fd;
+
+    if (net_parse_hostport("127.0.0.1:0", NULL, addr, err, sizeof(err)) == -1)
+        return -1;
+    fd = net_listen(addr, 16);
+    if (fd != -1 && net_local_addr(fd, addr) == -1) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* A client connected to addr (the kernel completes it: nobody accepts). */
+static int connect_client(const struct net_addr *addr)
+{
+    int fd = net_connect(addr);
+
+    if (fd != -1 &&
+        (!wait_for(fd, POLLOUT, WAIT_MS) || net_connect_result(fd) != 0)) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Waits for one of n clients to become readable (the FIN its backend
+ * sent on) and closes it. Returns whether one did. */
+static bool close_the_client_that_got_eof(int *clients, int n)
+{
+    struct pollfd p[8];
+
+    if (n > 8)
+        return false;
+    for (int i = 0; i < n; i++)
+        p[i] = (struct pollfd){ .fd = clients[i], .events = POLLIN };
+    if (poll(p, (nfds_t)n, WAIT_MS) < 1)
+        return false;
+    for (int i = 0; i < n; i++) {
+        if (p[i].revents != 0) {
+            close(clients[i]);
+            clients[i] = -1;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Counts the places where needle occurs in text. */
+static int count_containing(const char *text, const char *needle)
+{
+    int count = 0;
+
+    for (const char *at = strstr(text, needle); at != NULL;
+         at = strstr(at + 1, needle))
+        count++;
+    return count;
 }
 
 /* --- tests --------------------------------------------------------------- */
@@ -524,6 +591,114 @@ static void test_backend_speaks_first(void)
     fixture_stop(&fx, pool);
 }
 
+/*
+ * TCP clients of a listener given to pool_listen: whichever worker the
+ * kernel wakes accepts, and the pool deals the clients round robin, so
+ * each of two workers logs exactly half of the accept lines.
+ */
+static void test_listen_deals_round_robin(void)
+{
+    enum { CLIENTS = 8 };
+    struct proxy_fixture fx;
+    struct net_addr addr;
+    struct pool *pool;
+    int clients[CLIENTS], backends[CLIENTS], log_pipe[2], listen_fd;
+    char text[16384];
+    ssize_t len;
+
+    CU_ASSERT_EQUAL_FATAL(fixture_open(&fx), 0);
+    CU_ASSERT_EQUAL_FATAL(pipe2(log_pipe, O_NONBLOCK | O_CLOEXEC), 0);
+    log_init(&fx.log, log_pipe[1], LOG_INFO);
+    listen_fd = open_listener(&addr);
+    CU_ASSERT_FATAL(listen_fd >= 0);
+    alarm(ALARM_S);
+    pool = pool_start(2, &fx.shared, &fx.log);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pool);
+    pool_listen(pool, listen_fd);
+    for (int i = 0; i < CLIENTS; i++) {
+        clients[i] = connect_client(&addr);
+        CU_ASSERT(clients[i] >= 0);
+        backends[i] = accept_backend(&fx);
+        CU_ASSERT(backends[i] >= 0);
+    }
+    CU_ASSERT_EQUAL(live_sessions_settled(&fx.shared, CLIENTS), CLIENTS);
+    CU_ASSERT_EQUAL(atomic_load(&fx.shared.next_sid), CLIENTS);
+    for (int i = 0; i < CLIENTS; i++) {
+        if (clients[i] >= 0)
+            close(clients[i]);
+        if (backends[i] >= 0)
+            close(backends[i]);
+    }
+    CU_ASSERT_EQUAL(live_sessions_settled(&fx.shared, 0), 0);
+    pool_stop(pool, 0);
+    alarm(0);
+    close(listen_fd);
+    len = read(log_pipe[0], text, sizeof(text) - 1);
+    text[len > 0 ? len : 0] = '\0';
+    CU_ASSERT_EQUAL(count_containing(text, "ev=accept sid="), CLIENTS);
+    CU_ASSERT_EQUAL(count_containing(text, "thr=w0 ev=accept "), CLIENTS / 2);
+    CU_ASSERT_EQUAL(count_containing(text, "thr=w1 ev=accept "), CLIENTS / 2);
+    close(log_pipe[0]);
+    close(log_pipe[1]);
+    fixture_close(&fx);
+}
+
+/*
+ * --maxconn 2 with two workers accepting: of four clients, two are taken
+ * and two wait in the listen queue; when a session ends, one more is
+ * taken.
+ */
+static void test_listen_holds_maxconn(void)
+{
+    enum { CLIENTS = 4 };
+    struct proxy_fixture fx;
+    struct net_addr addr;
+    struct pool *pool;
+    int clients[CLIENTS], backends[3] = { -1, -1, -1 }, listen_fd;
+
+    CU_ASSERT_EQUAL_FATAL(fixture_open(&fx), 0);
+    fx.cfg.maxconn = 2;
+    listen_fd = open_listener(&addr);
+    CU_ASSERT_FATAL(listen_fd >= 0);
+    alarm(ALARM_S);
+    pool = pool_start(2, &fx.shared, &fx.log);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pool);
+    pool_listen(pool, listen_fd);
+    for (int i = 0; i < CLIENTS; i++) {
+        clients[i] = connect_client(&addr);
+        CU_ASSERT(clients[i] >= 0);
+    }
+    backends[0] = accept_backend(&fx);
+    backends[1] = accept_backend(&fx);
+    CU_ASSERT(backends[0] >= 0 && backends[1] >= 0);
+    /* No third session while two are open. */
+    CU_ASSERT_FALSE(wait_for(fx.backend_fd, POLLIN, 300));
+    CU_ASSERT_EQUAL(atomic_load(&fx.shared.live_sessions), 2);
+    CU_ASSERT_EQUAL(atomic_load(&fx.shared.next_sid), 2);
+    /* One session ends: its backend hangs up, its client sees the FIN
+     * and hangs up too. Then a waiting client is taken. */
+    if (backends[0] >= 0)
+        close(backends[0]);
+    backends[0] = -1;
+    CU_ASSERT_TRUE(close_the_client_that_got_eof(clients, CLIENTS));
+    backends[2] = accept_backend(&fx);
+    CU_ASSERT(backends[2] >= 0);
+    CU_ASSERT_EQUAL(live_sessions_settled(&fx.shared, 2), 2);
+    CU_ASSERT_EQUAL(atomic_load(&fx.shared.next_sid), 3);
+    for (int i = 0; i < 3; i++) {
+        if (backends[i] >= 0)
+            close(backends[i]);
+    }
+    for (int i = 0; i < CLIENTS; i++) {
+        if (clients[i] >= 0)
+            close(clients[i]);
+    }
+    pool_stop(pool, 0);
+    alarm(0);
+    close(listen_fd);
+    fixture_close(&fx);
+}
+
 static CU_TestInfo pool_tests[] = {
     { "start and stop 1 thread", test_start_stop_one },
     { "start and stop 4 threads", test_start_stop_four },
@@ -533,6 +708,8 @@ static CU_TestInfo pool_tests[] = {
     { "stop closes an open session", test_stop_closes_open_session },
     { "backend refused", test_backend_refused },
     { "a backend that speaks first", test_backend_speaks_first },
+    { "listen: clients dealt round robin", test_listen_deals_round_robin },
+    { "listen: maxconn holds", test_listen_holds_maxconn },
     CU_TEST_INFO_NULL,
 };
 
