@@ -5,13 +5,12 @@
  *
  *     listen fd (EPOLLEXCLUSIVE in every worker's epoll set)
  *        └─► the woken worker: acceptor_take(): accept4, sid, dispatch()
- *                └─► pool_dispatch(): this worker or the next, round robin
+ *                └─► pool_dispatch(): this worker, or the least loaded
  *
  * EPOLLEXCLUSIVE makes the kernel wake one waiting worker per new client
- * rather than all of them. Which one it wakes is its choice, so the
- * client is then dealt round robin by the pool (dispatch), which keeps the
- * workers' shares equal; a client dealt to the accepting worker starts at
- * once.
+ * rather than all of them. Which one it wakes is its choice, so the pool
+ * (dispatch) decides who keeps the client: the accepting worker, where it
+ * starts at once, unless that worker is ahead of the least loaded one.
  *
  * With --maxconn reached an acceptor takes its listener out of the epoll
  * set, so new clients wait in the kernel's listen queue; acceptor_tend(),

@@ -4,7 +4,6 @@
 #include "pool.h"
 
 #include <errno.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "clock.h"
@@ -12,7 +11,6 @@
 
 struct pool {
     size_t count;
-    _Atomic size_t next;        /* dispatch turns, from any worker */
     struct worker **workers;
 };
 
@@ -54,10 +52,15 @@ struct pool *pool_start(size_t count, struct session_shared *shared,
 int pool_dispatch(struct pool *pool, int fd, uint64_t sid,
                   const struct net_addr *client)
 {
-    size_t turn = atomic_fetch_add(&pool->next, 1);
+    struct worker *self = worker_current(), *least = pool->workers[0];
 
-    return worker_hand_off(pool->workers[turn % pool->count], fd, sid,
-                           client);
+    for (size_t i = 1; i < pool->count; i++) {
+        if (worker_load(pool->workers[i]) < worker_load(least))
+            least = pool->workers[i];
+    }
+    if (self == NULL || worker_load(self) > worker_load(least) + 1)
+        self = least;
+    return worker_hand_off(self, fd, sid, client);
 }
 
 /* pool_dispatch in the shape the workers' acceptors call. */

@@ -3,9 +3,11 @@
  *
  * Created and started once at start-up, stopped and joined once at the
  * end: the number of threads never changes with load. Every worker
- * accepts; each client it accepts is dealt to the workers in turn (round
- * robin), itself included, and then stays on its worker for its whole
- * life.
+ * accepts, and keeps the clients it accepts while it has at most one
+ * session more than the least loaded worker: such a session starts at
+ * once, on the thread the kernel woke. Past that, the client goes to the
+ * least loaded worker, which evens out what the kernel's choice of worker
+ * leaves uneven. A client stays on its worker for its whole life.
  *
  * pool_dispatch is called by any worker, at the same time; the other
  * functions by the main thread only.
@@ -30,8 +32,11 @@ struct pool *pool_start(size_t count, struct session_shared *shared,
                         const struct logger *log);
 
 /*
- * Gives the accepted client fd to the next worker. Returns 0, or -1 (the fd
- * was not taken; the caller closes it). Safe from several threads at once.
+ * Gives the accepted client fd to a worker: the calling worker while its
+ * load (worker_load) is at most the least load + 1, else a least loaded
+ * one (the first, on a tie; from a thread that is no worker, always that
+ * one). Returns 0, or -1 (the fd was not taken; the caller closes it).
+ * Safe from several threads at once.
  */
 int pool_dispatch(struct pool *pool, int fd, uint64_t sid,
                   const struct net_addr *client);

@@ -234,6 +234,7 @@ static void session_close(struct session_ctx *ctx, struct session *s,
     s->state = SESSION_CLOSED;
     list_append(&ctx->closed, s, 0);
     ctx->sessions--;
+    atomic_fetch_sub(&ctx->load, 1);
     atomic_fetch_sub(&ctx->shared->live_sessions, 1);
 }
 
@@ -372,6 +373,7 @@ void session_start(struct session_ctx *ctx, int client_fd, uint64_t sid,
                   (unsigned long long)sid);
         close(client_fd);
         ctx->sessions--;
+        atomic_fetch_sub(&ctx->load, 1);
         atomic_fetch_sub(&ctx->shared->live_sessions, 1);
         return;
     }

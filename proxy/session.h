@@ -59,6 +59,9 @@ struct session_ctx {
     struct session_shared *shared;
     uint64_t now_ms;            /* the loop's clock, refreshed per wakeup */
     size_t sessions;            /* open sessions on this worker */
+    /* Sessions and mailbox clients of this worker, read by the others'
+     * acceptors; atomic. Counted up by worker_hand_off, down here. */
+    _Atomic long load;
     struct session_list connecting;    /* by connect deadline */
     struct session_list relaying;      /* by idle deadline */
     struct session_list closed;        /* freed after each event batch */

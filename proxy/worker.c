@@ -127,6 +127,7 @@ int worker_hand_off(struct worker *w, int fd, uint64_t sid,
 {
     bool was_empty;
 
+    atomic_fetch_add(&w->ctx.load, 1);
     /* Dealt to itself by its own acceptor: no mailbox, no wake-up. */
     if (current == w) {
         session_start(&w->ctx, fd, sid, client);
@@ -139,6 +140,7 @@ int worker_hand_off(struct worker *w, int fd, uint64_t sid,
 
         if (queue == NULL) {
             pthread_mutex_unlock(&w->lock);
+            atomic_fetch_sub(&w->ctx.load, 1);
             errno = ENOMEM;
             return -1;
         }
@@ -152,6 +154,16 @@ int worker_hand_off(struct worker *w, int fd, uint64_t sid,
     if (was_empty)
         wake(w);
     return 0;
+}
+
+struct worker *worker_current(void)
+{
+    return current;
+}
+
+long worker_load(struct worker *w)
+{
+    return atomic_load(&w->ctx.load);
 }
 
 void worker_listen(struct worker *w, int listen_fd,

@@ -44,6 +44,13 @@ int worker_start(struct worker *worker);
 int worker_hand_off(struct worker *worker, int fd, uint64_t sid,
                     const struct net_addr *client);
 
+/* The worker whose thread calls this, or NULL on any other thread. */
+struct worker *worker_current(void);
+
+/* The worker's sessions plus the clients waiting in its mailbox (any
+ * thread; a snapshot). */
+long worker_load(struct worker *worker);
+
 /*
  * Asks the worker to accept from listen_fd (any thread), passing each
  * client to dispatch(dispatch_arg, ...). listen_fd stays the caller's: it
