@@ -15,7 +15,7 @@
  *
  *     worker threads ──pick/release──┐
  *     health thread ──check result───┼──► [ mutex | backends[] | seq ]
- *     acceptor (stats) ──snapshot────┘
+ *     main thread (stats) ──snapshot─┘
  */
 #ifndef BALANCER_H
 #define BALANCER_H
