@@ -198,6 +198,18 @@ static long live_sessions_settled(struct session_shared *shared, long want)
     return live;
 }
 
+/* Closes n clients and their backend ends (-1 entries are skipped): each
+ * session then ends. */
+static void close_both_ends(const int *clients, const int *backends, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (clients[i] >= 0)
+            close(clients[i]);
+        if (backends[i] >= 0)
+            close(backends[i]);
+    }
+}
+
 /* Accepts the proxy's connection to the test backend (blocking fd). */
 static int accept_backend(struct proxy_fixture *fx)
 {
@@ -286,6 +298,30 @@ static int connect_client(const struct net_addr *addr)
         return -1;
     }
     return fd;
+}
+
+/*
+ * Starts two workers accepting from a new listener on 127.0.0.1 (fx is
+ * open; the alarm is armed). Returns the pool, with the listener in
+ * *listen_fd and its address in *addr, or NULL with nothing left open.
+ */
+static struct pool *start_listening(struct proxy_fixture *fx,
+                                    struct net_addr *addr, int *listen_fd)
+{
+    struct pool *pool;
+
+    *listen_fd = open_listener(addr);
+    if (*listen_fd == -1)
+        return NULL;
+    alarm(ALARM_S);
+    pool = pool_start(2, &fx->shared, &fx->log);
+    if (pool == NULL) {
+        alarm(0);
+        close(*listen_fd);
+        return NULL;
+    }
+    pool_listen(pool, *listen_fd);
+    return pool;
 }
 
 /* Waits for one of n clients to become readable (the FIN its backend
@@ -482,12 +518,7 @@ static void test_sessions_on_four_workers(void)
     balancer_snapshot(fx.balancer, &row);
     CU_ASSERT_EQUAL(row.active, CLIENTS);
     CU_ASSERT_EQUAL(atomic_load(&fx.shared.live_sessions), CLIENTS);
-    for (int i = 0; i < CLIENTS; i++) {
-        if (clients[i] >= 0)
-            close(clients[i]);
-        if (backends[i] >= 0)
-            close(backends[i]);
-    }
+    close_both_ends(clients, backends, CLIENTS);
     CU_ASSERT_EQUAL(live_sessions_settled(&fx.shared, 0), 0);
     balancer_snapshot(fx.balancer, &row);
     CU_ASSERT_EQUAL(row.active, 0);
@@ -611,12 +642,8 @@ static void test_listen_shares_evenly(void)
     CU_ASSERT_EQUAL_FATAL(fixture_open(&fx), 0);
     CU_ASSERT_EQUAL_FATAL(pipe2(log_pipe, O_NONBLOCK | O_CLOEXEC), 0);
     log_init(&fx.log, log_pipe[1], LOG_INFO);
-    listen_fd = open_listener(&addr);
-    CU_ASSERT_FATAL(listen_fd >= 0);
-    alarm(ALARM_S);
-    pool = pool_start(2, &fx.shared, &fx.log);
+    pool = start_listening(&fx, &addr, &listen_fd);
     CU_ASSERT_PTR_NOT_NULL_FATAL(pool);
-    pool_listen(pool, listen_fd);
     for (int i = 0; i < CLIENTS; i++) {
         clients[i] = connect_client(&addr);
         CU_ASSERT(clients[i] >= 0);
@@ -625,12 +652,7 @@ static void test_listen_shares_evenly(void)
     }
     CU_ASSERT_EQUAL(live_sessions_settled(&fx.shared, CLIENTS), CLIENTS);
     CU_ASSERT_EQUAL(atomic_load(&fx.shared.next_sid), CLIENTS);
-    for (int i = 0; i < CLIENTS; i++) {
-        if (clients[i] >= 0)
-            close(clients[i]);
-        if (backends[i] >= 0)
-            close(backends[i]);
-    }
+    close_both_ends(clients, backends, CLIENTS);
     CU_ASSERT_EQUAL(live_sessions_settled(&fx.shared, 0), 0);
     pool_stop(pool, 0);
     alarm(0);
@@ -662,12 +684,8 @@ static void test_listen_holds_maxconn(void)
 
     CU_ASSERT_EQUAL_FATAL(fixture_open(&fx), 0);
     fx.cfg.maxconn = 2;
-    listen_fd = open_listener(&addr);
-    CU_ASSERT_FATAL(listen_fd >= 0);
-    alarm(ALARM_S);
-    pool = pool_start(2, &fx.shared, &fx.log);
+    pool = start_listening(&fx, &addr, &listen_fd);
     CU_ASSERT_PTR_NOT_NULL_FATAL(pool);
-    pool_listen(pool, listen_fd);
     for (int i = 0; i < CLIENTS; i++) {
         clients[i] = connect_client(&addr);
         CU_ASSERT(clients[i] >= 0);
