@@ -53,7 +53,9 @@
 # LOCK_BENCH (1), PIN (1), KEEP (0), OURS_LOG_LEVEL (warn; info shows what
 # the per-connection log lines cost), OURS_BIN (a proxy_server binary to
 # measure instead of the one built here: an experiment built in another
-# worktree). The defaults take about 5 minutes. Missing nginx-light, haproxy
+# worktree), PAIRS (N > 0: instead of all the above, N keep-alive runs on
+# ours alone, at --log-level info, each with the count of its connections
+# per worker and backend). The defaults take about 5 minutes. Missing nginx-light, haproxy
 # or wrk are installed with apt-get when run as root. Medians and ratios are
 # what to read: a 2-core machine shared with other work moves absolute
 # numbers from run to run.
@@ -71,6 +73,8 @@ PIN=${PIN:-1}
 KEEP=${KEEP:-0}
 OURS_LOG_LEVEL=${OURS_LOG_LEVEL:-warn}
 OURS_BIN=${OURS_BIN:-}
+PAIRS=${PAIRS:-0}
+[ "$PAIRS" -gt 0 ] && OURS_LOG_LEVEL=info
 TARGETS=(direct haproxy ours)
 BENCH_BIN=build/bench
 CFLAGS_BENCH="-std=c11 -O2 -g -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow
@@ -349,6 +353,31 @@ measure() {
     say "  round $round  $(printf '%-9s %-7s' "$workload" "$target")  $stats  cpu_us/req=$cpu"
 }
 
+# pairs ROUNDS: keep-alive runs of wrk on ours alone. Each prints its
+# req/s, CPU us/req, and how its 50 new connections fell on the workers
+# and the backends, counted from the pick lines (w0:b1=N means N picks of
+# b1 made by worker w0).
+pairs() {
+    local r n0 c0 c1 dist log=$TMP/ours-${PORT[ours]}.log
+    echo
+    echo "Pairs: $1 keep-alive runs of ${DURATION}s on ours (--log-level info)"
+    echo
+    for r in $(seq "$1"); do
+        n0=$(wc -l <"$log")
+        c0=$(cpu_ticks "$OURS_PID")
+        run_wrk keepalive "${PORT[ours]}" 50 2 "$TMP/pairs-$r"
+        c1=$(cpu_ticks "$OURS_PID")
+        sleep 0.3               # the worker's last lines reach the log
+        dist=$(tail -n +"$((n0 + 1))" "$log" |
+               sed -n -E 's/.* thr=(w[0-9]+) ev=pick .* be=([^ ]+) .*/\1:\2/p' |
+               sort | uniq -c | awk '{ printf " %s=%s", $2, $1 }')
+        wrk_stats "$TMP/pairs-$r" | awk -v r="$r" -v t="$((c1 - c0))" \
+            -v hz="$CLK_TCK" -v d="$dist" '{
+                printf "run %2d  %8.0f req/s  %5.1f CPU us/req %s\n",
+                       r, $1, $5 ? t / hz * 1e6 / $5 : 0, d }'
+    done
+}
+
 # --- reporting -------------------------------------------------------------
 
 # median COLUMN WORKLOAD TARGET: the median of a column of $RESULTS.
@@ -611,6 +640,12 @@ main() {
     done
 
     say "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), kernel $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
+    if [ "$PAIRS" -gt 0 ]; then
+        DURATION=1 measure 0 keepalive ours 2>/dev/null     # warm-up
+        echo "proxy_server: $BUILT_FROM"
+        pairs "$PAIRS"
+        return
+    fi
     say "throughput: $ROUNDS rounds x {$WORKLOADS} x {${TARGETS[*]}}, ${DURATION}s each"
     local w round k
     for w in $WORKLOADS; do        # warm-up, not counted
