@@ -53,12 +53,17 @@ int pool_dispatch(struct pool *pool, int fd, uint64_t sid,
                   const struct net_addr *client)
 {
     struct worker *self = worker_current(), *least = pool->workers[0];
+    long least_load = worker_load(least);
 
     for (size_t i = 1; i < pool->count; i++) {
-        if (worker_load(pool->workers[i]) < worker_load(least))
+        long load = worker_load(pool->workers[i]);
+
+        if (load < least_load) {
             least = pool->workers[i];
+            least_load = load;
+        }
     }
-    if (self == NULL || worker_load(self) > worker_load(least) + 1)
+    if (self == NULL || worker_load(self) > least_load + 1)
         self = least;
     return worker_hand_off(self, fd, sid, client);
 }

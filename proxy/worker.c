@@ -231,11 +231,12 @@ static bool empty_mailbox(struct worker *w, uint64_t *deadline_ms)
 }
 
 /* Milliseconds epoll may sleep: until the next session deadline, the end
- * of a pause in accepting or the end of the drain, whichever is first. */
-static int loop_timeout(struct worker *w, bool stopping, uint64_t deadline_ms)
+ * of a pause in accepting (pause, -1: none) or the end of the drain,
+ * whichever is first. */
+static int loop_timeout(const struct worker *w, int pause, bool stopping,
+                        uint64_t deadline_ms)
 {
     int timeout = session_next_timeout(&w->ctx);
-    int pause = acceptor_tend(&w->acceptor, w->ctx.now_ms);
 
     if (pause >= 0 && (timeout < 0 || pause < timeout))
         timeout = pause;
@@ -291,7 +292,9 @@ static void *worker_main(void *arg)
     log_event(&w->log, LOG_DEBUG, "worker_start", "id=%d cpu=%s", w->id, cpu);
     w->ctx.now_ms = clock_now_ms();
     for (;;) {
-        int timeout = loop_timeout(w, stopping, deadline_ms), n;
+        /* Listening or not, as --maxconn and a pause after EMFILE say. */
+        int pause = acceptor_tend(&w->acceptor, w->ctx.now_ms);
+        int timeout = loop_timeout(w, pause, stopping, deadline_ms), n;
 
         /* The lines of one pass go out together, before the worker waits. */
         log_flush(&w->log);
