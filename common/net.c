@@ -154,6 +154,11 @@ int net_connect(const struct net_addr *addr)
     return fd;
 }
 
+bool net_local_failure(int err)
+{
+    return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+}
+
 int net_connect_result(int fd)
 {
     int error = 0;

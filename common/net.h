@@ -12,6 +12,7 @@
 #ifndef NET_H
 #define NET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -56,6 +57,13 @@ int net_connect(const struct net_addr *addr);
 
 /* After writability: 0 if the connect succeeded, else the errno it failed with. */
 int net_connect_result(int fd);
+
+/*
+ * True when a failed net_connect's errno is this process's own shortage (out
+ * of descriptors or memory), not the peer's fault: such a failure must not
+ * count against a backend.
+ */
+bool net_local_failure(int err);
 
 /* Makes fd non-blocking. Returns 0 or -1 with errno. */
 int net_set_nonblock(int fd);

@@ -54,6 +54,19 @@ static void report(struct health *h, size_t index, bool ok, int err)
                   (unsigned long long)change.state_seq, strerrorname_np(err));
 }
 
+/* A check that could not even start: when the cause is ours (out of
+ * descriptors or memory) the backend is not to blame, so the check is
+ * skipped, not counted as failed. */
+static void skip_or_report(struct health *h, size_t index, int err)
+{
+    if (net_local_failure(err))
+        log_event(&h->log, LOG_WARN, "check_skipped", "be=%s err=%s",
+                  balancer_spec(h->balancer, index)->name,
+                  strerrorname_np(err));
+    else
+        report(h, index, false, err);
+}
+
 /* Waits for the connects in fds[] until all finished or the timeout;
  * reports each. Returns true when asked to stop. */
 static bool collect(struct health *h, struct pollfd *fds, size_t count,
@@ -102,7 +115,7 @@ static bool check_all(struct health *h)
         fds[i].events = POLLOUT;
         fds[i].revents = 0;
         if (fds[i].fd == -1)
-            report(h, i, false, errno);
+            skip_or_report(h, i, errno);
     }
     fds[count] = (struct pollfd){ .fd = h->stop_fd, .events = POLLIN };
     stop = collect(h, fds, count, clock_now_ms() + (uint64_t)wait_ms);

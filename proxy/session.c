@@ -301,13 +301,6 @@ static void connect_failed(struct session_ctx *ctx, struct session *s, int err)
     log_state_change(ctx, index, &change);
 }
 
-/* True for errors that are ours (out of descriptors or memory), not the
- * backend's: they must not mark a healthy backend down. */
-static bool local_failure(int err)
-{
-    return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
-}
-
 /* Starts a non-blocking connect to the backend just picked. Returns 0 when
  * it is under way, else -1 with errno. */
 static int start_connect(struct session_ctx *ctx, struct session *s)
@@ -348,7 +341,7 @@ static void connect_backend(struct session_ctx *ctx, struct session *s)
         if (start_connect(ctx, s) == 0)
             return;
         err = errno;
-        if (local_failure(err)) {
+        if (net_local_failure(err)) {
             log_event(ctx->log, LOG_ERROR, "connect_fail",
                       "sid=%llu be=%s err=%s attempt=%d local=1",
                       (unsigned long long)s->id,

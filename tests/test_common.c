@@ -9,7 +9,8 @@
  *          against a plain array, with heap_top always the minimum and
  *          every node's index pointing back at it;
  *   net    net_parse_hostport (ports 0, 65535, 65536, -1, "abc", IPv4,
- *          [::1], missing port, default host) and net_addr_format.
+ *          [::1], missing port, default host), net_addr_format, and
+ *          net_local_failure on a real EMFILE and a real refusal.
  *
  * Only numeric hosts are used, so no test waits for DNS.
  */
@@ -17,9 +18,11 @@
 #include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -532,6 +535,50 @@ static void test_net_listen_port_zero(void)
     close(fd);
 }
 
+/* Out of descriptors, net_connect fails with an errno net_local_failure
+ * owns; a refused connect is the peer's and is not. */
+static void test_net_local_failure(void)
+{
+    struct net_addr addr;
+    struct rlimit saved, low;
+    char err[256];
+    int probe, fd, saved_errno;
+
+    CU_ASSERT_EQUAL_FATAL(net_parse_hostport("127.0.0.1:0", NULL, &addr, err,
+                                             sizeof(err)), 0);
+    fd = net_listen(&addr, 4);
+    CU_ASSERT_FATAL(fd >= 0);
+    CU_ASSERT_EQUAL_FATAL(net_local_addr(fd, &addr), 0);
+    close(fd);                          /* nothing listens on addr now */
+
+    CU_ASSERT_EQUAL_FATAL(getrlimit(RLIMIT_NOFILE, &saved), 0);
+    probe = dup(0);                     /* the lowest free descriptor */
+    CU_ASSERT_FATAL(probe >= 0);
+    close(probe);
+    low = saved;
+    low.rlim_cur = (rlim_t)probe;
+    CU_ASSERT_EQUAL_FATAL(setrlimit(RLIMIT_NOFILE, &low), 0);
+    fd = net_connect(&addr);
+    saved_errno = errno;
+    CU_ASSERT_EQUAL_FATAL(setrlimit(RLIMIT_NOFILE, &saved), 0);
+    CU_ASSERT_EQUAL(fd, -1);
+    CU_ASSERT_EQUAL(saved_errno, EMFILE);
+    CU_ASSERT(net_local_failure(saved_errno));
+
+    fd = net_connect(&addr);
+    if (fd >= 0) {
+        struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+
+        CU_ASSERT_EQUAL(poll(&pfd, 1, 2000), 1);
+        saved_errno = net_connect_result(fd);
+        close(fd);
+    } else {
+        saved_errno = errno;
+    }
+    CU_ASSERT_EQUAL(saved_errno, ECONNREFUSED);
+    CU_ASSERT(!net_local_failure(saved_errno));
+}
+
 static CU_TestInfo common_tests[] = {
     { "parse_long good values", test_parse_long_good },
     { "parse_long not a number", test_parse_long_not_a_number },
@@ -551,6 +598,8 @@ static CU_TestInfo common_tests[] = {
     { "net_parse_hostport hosts", test_net_parse_hosts },
     { "net_addr_format", test_net_addr_format },
     { "net_listen port 0", test_net_listen_port_zero },
+    { "net_local_failure: out of descriptors, not refused",
+      test_net_local_failure },
     CU_TEST_INFO_NULL,
 };
 
