@@ -84,8 +84,9 @@ cunit:
 	  fi; \
 	fi
 
+# --wrap=realloc: tests/alloc_fail.c makes realloc fail on demand.
 $(BUILD)/test_runner: $(TEST_OBJ) $(COMMON_OBJ) | cunit
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ -lcunit $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Wl,--wrap=realloc -o $@ $^ -lcunit $(LDLIBS)
 
 $(call obj,$(TEST_SRC)): | cunit
 $(call obj,$(TEST_SRC)): CPPFLAGS += -Iproxy -Ibackend -Isimclient -Iharness_src

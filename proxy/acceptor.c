@@ -108,8 +108,7 @@ void acceptor_take(struct acceptor *a, uint64_t now_ms)
             int err = errno;
 
             atomic_fetch_sub(&a->shared->live_sessions, 1);
-            if (err == EMFILE || err == ENFILE || err == ENOBUFS ||
-                err == ENOMEM)
+            if (net_local_failure(err))
                 refuse_for_lack_of_fds(a, err, now_ms);
             else if (err == EINVAL)
                 acceptor_close(a);  /* the listener was shut down */

@@ -13,7 +13,11 @@
  *   listening   after pool_listen, TCP clients of a listener on 127.0.0.1
  *               are accepted by the workers and shared out evenly (the
  *               accept lines in the log, per thread), and --maxconn holds
- *               with several workers accepting.
+ *               with several workers accepting;
+ *   failures    a worker's mailbox that cannot grow (realloc made to fail,
+ *               tests/alloc_fail.c) refuses the hand-off and gives its
+ *               load back; an acceptor whose dispatch refuses closes the
+ *               client and gives its slot back.
  *
  * Except in the listening tests, the test plays the acceptor: it counts
  * live_sessions up before each dispatch, as acceptor.c does. Every wait is a poll with a timeout, and
@@ -30,10 +34,12 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "acceptor.h"
 #include "balancer.h"
 #include "clock.h"
 #include "config.h"
@@ -42,6 +48,7 @@
 #include "pool.h"
 #include "session.h"
 #include "testlib.h"
+#include "worker.h"
 
 /* Generous: valgrind makes everything slower. */
 #define WAIT_MS 5000
@@ -721,6 +728,110 @@ static void test_listen_holds_maxconn(void)
     fixture_close(&fx);
 }
 
+/*
+ * A worker's mailbox that cannot grow (realloc fails): the hand-off
+ * returns -1 with ENOMEM, leaves the fd to the caller and the worker's
+ * load as it was, and the same client handed over again is relayed.
+ */
+static void test_hand_off_out_of_memory(void)
+{
+    struct proxy_fixture fx;
+    struct worker *w;
+    char buf[4];
+    int pair[2], backend, rc, err;
+
+    CU_ASSERT_EQUAL_FATAL(fixture_open(&fx), 0);
+    alarm(ALARM_S);
+    w = worker_create(0, &fx.shared, &fx.log);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+    CU_ASSERT_EQUAL_FATAL(worker_start(w), 0);
+    CU_ASSERT_EQUAL_FATAL(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
+                                     SOCK_NONBLOCK, 0, pair), 0);
+    alloc_fail_next_reallocs(1);
+    rc = worker_hand_off(w, pair[1], 1, &fx.client_addr);
+    err = errno;
+    alloc_fail_next_reallocs(0);
+    CU_ASSERT_EQUAL(rc, -1);
+    CU_ASSERT_EQUAL(err, ENOMEM);
+    CU_ASSERT_EQUAL(worker_load(w), 0);
+    CU_ASSERT_NOT_EQUAL(fcntl(pair[1], F_GETFD), -1);  /* still ours */
+    CU_ASSERT_FALSE(wait_for(fx.backend_fd, POLLIN, 100)); /* no session */
+
+    atomic_fetch_add(&fx.shared.live_sessions, 1);
+    CU_ASSERT_EQUAL_FATAL(worker_hand_off(w, pair[1], 2, &fx.client_addr), 0);
+    backend = accept_backend(&fx);
+    CU_ASSERT(backend >= 0);
+    CU_ASSERT_EQUAL(write(pair[0], "ping", 4), 4);
+    CU_ASSERT_EQUAL(read_exact(backend, buf, sizeof(buf)), 0);
+    CU_ASSERT_EQUAL(memcmp(buf, "ping", 4), 0);
+    close_both_ends(&pair[0], &backend, 1);
+    CU_ASSERT_EQUAL(live_sessions_settled(&fx.shared, 0), 0);
+    CU_ASSERT_EQUAL(worker_load(w), 0);
+    worker_stop(w, clock_now_ms());
+    worker_join(w);
+    worker_destroy(w);
+    alarm(0);
+    fixture_close(&fx);
+}
+
+/* A dispatch that cannot take the client, as pool_dispatch out of memory. */
+static int refuse_client(void *calls, int fd, uint64_t sid,
+                         const struct net_addr *client)
+{
+    (void)fd;
+    (void)sid;
+    (void)client;
+    ++*(int *)calls;
+    errno = ENOMEM;
+    return -1;
+}
+
+/*
+ * An acceptor whose dispatch fails: the client is closed (it reads EOF),
+ * its --maxconn slot is given back, and the failure is logged with the
+ * client's sid.
+ */
+static void test_acceptor_dispatch_fails(void)
+{
+    struct proxy_fixture fx;
+    struct acceptor a;
+    struct net_addr addr;
+    char text[1024];
+    int log_pipe[2], epoll_fd, listen_fd, client, calls = 0;
+    ssize_t len;
+
+    CU_ASSERT_EQUAL_FATAL(fixture_open(&fx), 0);
+    CU_ASSERT_EQUAL_FATAL(pipe2(log_pipe, O_NONBLOCK | O_CLOEXEC), 0);
+    log_init(&fx.log, log_pipe[1], LOG_INFO);
+    epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    CU_ASSERT_FATAL(epoll_fd >= 0);
+    listen_fd = open_listener(&addr);
+    CU_ASSERT_FATAL(listen_fd >= 0);
+    acceptor_init(&a, epoll_fd, &fx.shared, &fx.log);
+    acceptor_listen(&a, listen_fd, refuse_client, &calls);
+    CU_ASSERT_EQUAL(acceptor_tend(&a, clock_now_ms()), -1);
+    CU_ASSERT_TRUE(a.registered);
+    client = connect_client(&addr);
+    CU_ASSERT_FATAL(client >= 0);
+    CU_ASSERT_TRUE(wait_for(listen_fd, POLLIN, WAIT_MS));
+    acceptor_take(&a, clock_now_ms());
+    CU_ASSERT_EQUAL(calls, 1);
+    CU_ASSERT_TRUE(reaches_eof(client));
+    CU_ASSERT_EQUAL(atomic_load(&fx.shared.live_sessions), 0);
+    CU_ASSERT_EQUAL(atomic_load(&fx.shared.next_sid), 1);
+    len = read(log_pipe[0], text, sizeof(text) - 1);
+    text[len > 0 ? len : 0] = '\0';
+    CU_ASSERT_EQUAL(count_containing(text, "ev=accept_fail sid=1 err=ENOMEM"),
+                    1);
+    acceptor_close(&a);
+    close(client);
+    close(listen_fd);
+    close(epoll_fd);
+    close(log_pipe[0]);
+    close(log_pipe[1]);
+    fixture_close(&fx);
+}
+
 static CU_TestInfo pool_tests[] = {
     { "start and stop 1 thread", test_start_stop_one },
     { "start and stop 4 threads", test_start_stop_four },
@@ -732,6 +843,9 @@ static CU_TestInfo pool_tests[] = {
     { "a backend that speaks first", test_backend_speaks_first },
     { "listen: clients shared evenly", test_listen_shares_evenly },
     { "listen: maxconn holds", test_listen_holds_maxconn },
+    { "hand-off out of memory", test_hand_off_out_of_memory },
+    { "acceptor: a client dispatch cannot take is closed",
+      test_acceptor_dispatch_fails },
     CU_TEST_INFO_NULL,
 };
 

@@ -21,4 +21,10 @@ void testlib_add_suite(const char *name, CU_TestInfo *cases);
         testlib_add_suite(#name, cases);                                 \
     }
 
+/*
+ * The next count realloc() calls made by the calling thread fail with
+ * ENOMEM (0: none). See alloc_fail.c.
+ */
+void alloc_fail_next_reallocs(int count);
+
 #endif
