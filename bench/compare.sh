@@ -373,8 +373,8 @@ pairs() {
                sort | uniq -c | awk '{ printf " %s=%s", $2, $1 }')
         wrk_stats "$TMP/pairs-$r" | awk -v r="$r" -v t="$((c1 - c0))" \
             -v hz="$CLK_TCK" -v d="$dist" '{
-                printf "run %2d  %8.0f req/s  %5.1f CPU us/req %s\n",
-                       r, $1, $5 ? t / hz * 1e6 / $5 : 0, d }'
+                printf "run %2d  %8.0f req/s  p99 %6.3f ms  %5.1f CPU us/req %s\n",
+                       r, $1, $3, $5 ? t / hz * 1e6 / $5 : 0, d }'
     done
 }
 
