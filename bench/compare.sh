@@ -272,6 +272,13 @@ cpu_ticks() {
     sed -E 's/^.*\) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
 }
 
+# sched_totals PID: summed over PID's threads, from schedstat: ns on a CPU,
+# ns runnable but waiting for one, and the times it was put on a CPU.
+sched_totals() {
+    cat /proc/"$1"/task/*/schedstat 2>/dev/null |
+        awk '{ run += $1; wait += $2; n += $3 } END { printf "%.0f %.0f %.0f\n", run, wait, n }'
+}
+
 # rss_kb PID: VmRSS of PID and of its children, in KiB.
 rss_kb() {
     local total=0 pid kb
@@ -326,15 +333,19 @@ run_wrk() {
 
 # measure ROUND WORKLOAD TARGET: runs one wrk and appends a line to
 # $RESULTS: round workload target req/s MiB/s p99_ms errors requests p50_ms
-# cpu_us_per_req (columns 1 to 10).
+# cpu_us_per_req, then for a proxy its threads' times on a CPU per request
+# and their mean wait for a CPU in us (columns 1 to 12).
 measure() {
     local round=$1 workload=$2 target=$3 out=$TMP/wrk-$1-$2-$3
-    local pid="" before=0 after stats cpu=-
+    local pid="" before=0 after stats cpu=- sched_before sched="- -"
     case $target in
         haproxy) pid=$HAPROXY_PID ;;
         ours)    pid=$OURS_PID ;;
     esac
-    [ -n "$pid" ] && before=$(cpu_ticks "$pid")
+    if [ -n "$pid" ]; then
+        before=$(cpu_ticks "$pid")
+        sched_before=$(sched_totals "$pid")
+    fi
     if [ "$target" = direct ]; then
         run_wrk "$workload" "$B1_PORT" 25 1 "$out.b1" &
         run_wrk "$workload" "$B2_PORT" 25 1 "$out.b2"
@@ -348,9 +359,14 @@ measure() {
         after=$(cpu_ticks "$pid")
         cpu=$(awk -v t="$((after - before))" -v hz="$CLK_TCK" -v s="$stats" \
               'BEGIN { split(s, f, " "); printf "%.1f", f[5] ? t / hz * 1e6 / f[5] : 0 }')
+        sched=$(awk -v a="$sched_before" -v b="$(sched_totals "$pid")" -v s="$stats" '
+            BEGIN { split(a, x, " "); split(b, y, " "); split(s, f, " ")
+                    n = y[3] - x[3]
+                    printf "%.3f %.1f", f[5] ? n / f[5] : 0,
+                           n ? (y[2] - x[2]) / n / 1000 : 0 }')
     fi
-    echo "$round $workload $target $stats $cpu" >>"$RESULTS"
-    say "  round $round  $(printf '%-9s %-7s' "$workload" "$target")  $stats  cpu_us/req=$cpu"
+    echo "$round $workload $target $stats $cpu $sched" >>"$RESULTS"
+    say "  round $round  $(printf '%-9s %-7s' "$workload" "$target")  $stats  cpu_us/req=$cpu  on_cpu/req wait_us=$sched"
 }
 
 # pairs ROUNDS: keep-alive runs of wrk on ours alone. Each prints its
@@ -439,6 +455,22 @@ report_latency() {
             "$(median 9 "$w" haproxy)" "$(median 9 "$w" ours)" \
             "$(median 6 "$w" haproxy)" "$(median 6 "$w" ours)" \
             "$m" "$range" "$lower" "$n"
+    done
+}
+
+# How the proxies' threads shared the cores: a thread that sleeps and is
+# woken more often queues for a CPU more often, behind wrk and nginx.
+report_sched() {
+    local w
+    echo
+    echo "Scheduling: the proxy's threads, from /proc/PID/task/*/schedstat, medians of the rounds"
+    echo
+    echo "| workload | times put on a CPU per request HAProxy / ours | mean wait for a CPU, us, HAProxy / ours |"
+    echo "|---|---:|---:|"
+    for w in $WORKLOADS; do
+        printf '| %s | %s / %s | %s / %s |\n' "$w" \
+            "$(median 11 "$w" haproxy)" "$(median 11 "$w" ours)" \
+            "$(median 12 "$w" haproxy)" "$(median 12 "$w" ours)"
     done
 }
 
@@ -682,6 +714,7 @@ main() {
     echo "versions: $(cut -d' ' -f1-3 <<<"$HAPROXY_VERSION"), $(nginx -v 2>&1 | cut -d' ' -f3), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
     report_throughput
     report_latency
+    report_sched
     report_memory
 
     if [ "$PERF" = 1 ] && perf_works; then
