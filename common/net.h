@@ -59,9 +59,9 @@ int net_connect(const struct net_addr *addr);
 int net_connect_result(int fd);
 
 /*
- * True when a failed net_connect's errno is this process's own shortage (out
- * of descriptors or memory), not the peer's fault: such a failure must not
- * count against a backend.
+ * True when the errno of a failed socket call (net_connect, accept4) is this
+ * process's own shortage (out of descriptors or memory), not the peer's
+ * fault: such a failure must not count against a backend.
  */
 bool net_local_failure(int err);
 

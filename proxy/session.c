@@ -203,6 +203,14 @@ static void log_state_change(struct session_ctx *ctx, int index,
 
 /* --- closing ----------------------------------------------------------- */
 
+/* A client of this worker is gone (its session ended, or never began):
+ * it leaves the worker's load and the proxy's live sessions. */
+static void count_out(struct session_ctx *ctx)
+{
+    atomic_fetch_sub(&ctx->load, 1);
+    atomic_fetch_sub(&ctx->shared->live_sessions, 1);
+}
+
 /* Ends the session: sockets closed, backend released once, line logged.
  * The memory is freed later by session_reap(). */
 static void session_close(struct session_ctx *ctx, struct session *s,
@@ -234,8 +242,7 @@ static void session_close(struct session_ctx *ctx, struct session *s,
     s->state = SESSION_CLOSED;
     list_append(&ctx->closed, s, 0);
     ctx->sessions--;
-    atomic_fetch_sub(&ctx->load, 1);
-    atomic_fetch_sub(&ctx->shared->live_sessions, 1);
+    count_out(ctx);
 }
 
 void session_reap(struct session_ctx *ctx)
@@ -360,16 +367,14 @@ void session_start(struct session_ctx *ctx, int client_fd, uint64_t sid,
     char addr[NET_ADDR_STRLEN];
     struct session *s = calloc(1, sizeof(*s));
 
-    ctx->sessions++;
     if (s == NULL) {
         log_event(ctx->log, LOG_ERROR, "accept_fail", "sid=%llu err=ENOMEM",
                   (unsigned long long)sid);
         close(client_fd);
-        ctx->sessions--;
-        atomic_fetch_sub(&ctx->load, 1);
-        atomic_fetch_sub(&ctx->shared->live_sessions, 1);
+        count_out(ctx);
         return;
     }
+    ctx->sessions++;
     s->id = sid;
     s->started_ns = clock_now_ns();
     s->client = (struct session_end){ .session = s, .fd = client_fd };

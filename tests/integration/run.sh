@@ -276,7 +276,8 @@ test_out_of_descriptors() {
     kill -0 "$PROXY_PID"
     # The proxy's own shortage is not the backends' fault: the checks it
     # could not start were skipped, and no backend was marked down.
-    grep -q 'ev=check_skipped .*err=EMFILE' "$WORK/proxy.log"
+    expect 'grep -q "ev=check_skipped .*err=EMFILE" "$WORK/proxy.log"' \
+        "health checks made while out of descriptors are skipped"
     expect '! grep -q "ev=backend_down" "$WORK/proxy.log"' \
         "no backend marked down for the proxy's lack of descriptors"
 }
