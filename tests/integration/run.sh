@@ -530,6 +530,11 @@ test_harness_reports() {
     grep -q '<svg' "$WORK/html/two_backends.html"
 }
 
+# More tests, one file per area: tests/integration/test_*.sh.
+for suite in "$(dirname "$0")"/test_*.sh; do
+    [ -e "$suite" ] && source "$suite"
+done
+
 ALL=$(declare -F | awk '$3 ~ /^test_/ { print substr($3, 6) }')
 for name in ${@:-$ALL}; do
     check "$name" "test_$name"
