@@ -18,6 +18,7 @@
 #include "dummy_options.h"
 #include "dummy_server.h"
 #include "log.h"
+#include "log_sink.h"
 
 /* Lets the process hold as many sockets as the hard limit allows. */
 static void raise_fd_limit(const struct logger *lg)
@@ -62,13 +63,34 @@ static void log_stop_signal(const struct logger *lg, int stop_fd)
                   sigabbrev_np((int)info.ssi_signo));
 }
 
+/* Opens, runs and closes the server. Returns the exit status. */
+static int run_server(const struct dummy_options *opts, struct logger *lg)
+{
+    struct dummy_server *srv;
+    int stop_fd = open_stop_fd(lg), rc;
+
+    if (stop_fd == -1)
+        return 1;
+    srv = dummy_server_open(opts, lg, stop_fd);
+    if (srv == NULL) {
+        close(stop_fd);
+        return 1;
+    }
+    rc = dummy_server_run(srv);
+    if (rc == 0)
+        log_stop_signal(lg, stop_fd);
+    dummy_server_close(srv);
+    close(stop_fd);
+    return rc == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     struct dummy_options opts;
-    struct dummy_server *srv;
+    struct log_sink *sink;
     struct logger lg;
     char err[256];
-    int stop_fd, rc;
+    int rc;
 
     dummy_options_init(&opts);
     if (dummy_options_parse(&opts, argc, argv, err, sizeof(err)) == -1) {
@@ -83,19 +105,16 @@ int main(int argc, char **argv)
         return 0;
     }
     log_init(&lg, 2, opts.log_level);
-    raise_fd_limit(&lg);
-    stop_fd = open_stop_fd(&lg);
-    if (stop_fd == -1)
-        return 1;
-    srv = dummy_server_open(&opts, &lg, stop_fd);
-    if (srv == NULL) {
-        close(stop_fd);
+    /* A reader that stops reading costs log lines, not service. */
+    sink = log_sink_start(2, LOG_SINK_CAPACITY);
+    if (sink == NULL) {
+        log_event(&lg, LOG_ERROR, "error", "op=log_thread err=%s",
+                  strerrorname_np(errno));
         return 1;
     }
-    rc = dummy_server_run(srv);
-    if (rc == 0)
-        log_stop_signal(&lg, stop_fd);
-    dummy_server_close(srv);
-    close(stop_fd);
-    return rc == 0 ? 0 : 1;
+    log_sink_attach(&lg, sink);
+    raise_fd_limit(&lg);
+    rc = run_server(&opts, &lg);
+    log_sink_stop(sink, LOG_SINK_STOP_MS);
+    return rc;
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "log_sink.h"
 
 static const char *const level_names[] = { "error", "warn", "info", "debug" };
 
@@ -21,7 +22,13 @@ void log_init(struct logger *lg, int fd, enum log_level level)
     lg->fd = fd;
     lg->level = level;
     lg->buffer = NULL;
+    lg->sink = NULL;
     snprintf(lg->thread, sizeof(lg->thread), "main");
+}
+
+void log_sink_attach(struct logger *lg, struct log_sink *sink)
+{
+    lg->sink = sink;
 }
 
 void log_fork(struct logger *child, const struct logger *parent,
@@ -93,12 +100,21 @@ static void write_all(int fd, const char *buf, size_t len)
     }
 }
 
+/* Hands whole lines to the sink, or writes them to the fd itself. */
+static void emit(const struct logger *lg, const char *lines, size_t len)
+{
+    if (lg->sink != NULL)
+        log_sink_write(lg->sink, lines, len);
+    else
+        write_all(lg->fd, lines, len);
+}
+
 void log_flush(const struct logger *lg)
 {
     struct log_buffer *b = lg->buffer;
 
     if (b != NULL && b->len > 0) {
-        write_all(lg->fd, b->data, b->len);
+        emit(lg, b->data, b->len);
         b->len = 0;
     }
 }
@@ -116,35 +132,59 @@ static void buffer_line(const struct logger *lg, const char *line,
     b->len += len;
 }
 
-void log_event(const struct logger *lg, enum log_level level, const char *ev,
-               const char *fmt, ...)
+/* Formats the line "ts=... lvl=... thr=... ev=... fields\n" into line
+ * (LOG_LINE_MAX bytes). Returns its length, newline included. */
+static size_t format_line_v(char *line, size_t cap, enum log_level level,
+                            const char *thread, const char *ev,
+                            const char *fmt, va_list ap)
 {
-    char line[LOG_LINE_MAX];
     size_t len;
     int n;
 
-    if (!log_enabled(lg, level))
-        return;
-    n = snprintf(line, sizeof(line), "ts=%.6f lvl=%s thr=%s ev=%s",
-                 clock_now_s(), log_level_name(level), lg->thread, ev);
-    len = (size_t)n;
-    if (fmt != NULL && fmt[0] != '\0' && len + 1 < sizeof(line)) {
-        va_list ap;
-
+    n = snprintf(line, cap, "ts=%.6f lvl=%s thr=%s ev=%s", clock_now_s(),
+                 log_level_name(level), thread, ev);
+    len = n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+    if (fmt != NULL && fmt[0] != '\0' && len + 1 < cap) {
         line[len++] = ' ';
-        va_start(ap, fmt);
-        n = vsnprintf(line + len, sizeof(line) - len, fmt, ap);
-        va_end(ap);
+        n = vsnprintf(line + len, cap - len, fmt, ap);
         if (n < 0)
             n = 0;
         len += (size_t)n;
     }
     /* Keep one byte for the newline. */
-    if (len >= sizeof(line) - 1)
-        len = truncate_line(line, sizeof(line) - 1);
+    if (len >= cap - 1)
+        len = truncate_line(line, cap - 1);
     line[len++] = '\n';
+    return len;
+}
+
+size_t log_format_line(char *line, size_t cap, enum log_level level,
+                       const char *thread, const char *ev,
+                       const char *fmt, ...)
+{
+    va_list ap;
+    size_t len;
+
+    va_start(ap, fmt);
+    len = format_line_v(line, cap, level, thread, ev, fmt, ap);
+    va_end(ap);
+    return len;
+}
+
+void log_event(const struct logger *lg, enum log_level level, const char *ev,
+               const char *fmt, ...)
+{
+    char line[LOG_LINE_MAX];
+    va_list ap;
+    size_t len;
+
+    if (!log_enabled(lg, level))
+        return;
+    va_start(ap, fmt);
+    len = format_line_v(line, sizeof(line), level, lg->thread, ev, fmt, ap);
+    va_end(ap);
     if (lg->buffer == NULL) {
-        write_all(lg->fd, line, len);
+        emit(lg, line, len);
         return;
     }
     buffer_line(lg, line, len);

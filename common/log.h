@@ -22,12 +22,19 @@
  * when the loop calls log_flush() before it waits again, or when the next
  * line would not fit. An error or warn line flushes the buffer at once, so
  * problems show without delay and the thread's lines keep their order.
+ *
+ * A program whose threads must never wait for their log (the proxy, the
+ * backend) gives its loggers a log_sink (log_sink.h): the lines then go to
+ * the sink's ring instead of write(2), and a reader that stops reading
+ * costs lines, counted and reported, never a stalled thread.
  */
 #ifndef LOG_H
 #define LOG_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+struct log_sink;
 
 #define LOG_LINE_MAX 4096
 
@@ -50,6 +57,7 @@ struct logger {
     enum log_level level;   /* lines above this level are dropped */
     char thread[16];        /* value of the thr= key */
     struct log_buffer *buffer;  /* NULL: every line is written at once */
+    struct log_sink *sink;      /* NULL: written to fd by this thread */
 };
 
 /* Fills *lg for writing to fd at level, thread name "main", unbuffered. */
@@ -59,6 +67,10 @@ void log_init(struct logger *lg, int fd, enum log_level level);
  * child is unbuffered, whatever the parent is. */
 void log_fork(struct logger *child, const struct logger *parent,
               const char *thread);
+
+/* From now on, lg's lines go to sink instead of its fd (log_sink.h). The
+ * sink must outlive every logger that points at it, forks included. */
+void log_sink_attach(struct logger *lg, struct log_sink *sink);
 
 /* From now on, lg collects its info and debug lines in buffer (emptied
  * here). Only the thread that owns lg may then log through it. */
@@ -88,5 +100,15 @@ static inline bool log_enabled(const struct logger *lg, enum log_level level)
  */
 void log_event(const struct logger *lg, enum log_level level, const char *ev,
                const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * Formats one whole line, newline included, as log_event would write it
+ * for a thread named thread, into line (cap bytes, at most LOG_LINE_MAX).
+ * Returns its length. For writers that do not go through a logger.
+ */
+size_t log_format_line(char *line, size_t cap, enum log_level level,
+                       const char *thread, const char *ev,
+                       const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 
 #endif

@@ -26,6 +26,7 @@
 #include "control.h"
 #include "health.h"
 #include "log.h"
+#include "log_sink.h"
 #include "net.h"
 #include "pool.h"
 #include "session.h"
@@ -168,6 +169,7 @@ int main(int argc, char **argv)
     struct logger log;
     struct proxy p = { .listen_fd = -1, .stats_fd = -1, .signal_fd = -1 };
     struct control control;
+    struct log_sink *sink;
     int signo;
 
     config_defaults(&cfg);
@@ -181,6 +183,14 @@ int main(int argc, char **argv)
         break;
     }
     log_init(&log, STDERR_FILENO, cfg.log_level);
+    /* From here on no thread waits for stderr's reader (log_sink.h). */
+    sink = log_sink_start(STDERR_FILENO, LOG_SINK_CAPACITY);
+    if (sink == NULL) {
+        log_event(&log, LOG_ERROR, "thread_fail", "what=log err=%s",
+                  strerrorname_np(errno));
+        return 1;
+    }
+    log_sink_attach(&log, sink);
     raise_fd_limit();
     p.shared.config = &cfg;
     atomic_init(&p.shared.live_sessions, 0);
@@ -189,6 +199,7 @@ int main(int argc, char **argv)
     p.signal_fd = block_signals();
     if (proxy_setup(&p, &cfg, &log) == -1) {
         proxy_teardown(&p);
+        log_sink_stop(sink, LOG_SINK_STOP_MS);
         return 1;
     }
     control = (struct control){
@@ -204,5 +215,6 @@ int main(int argc, char **argv)
     shutdown(p.listen_fd, SHUT_RD);
     proxy_teardown(&p);
     log_event(&log, LOG_INFO, "stop", "status=%s", signo > 0 ? "clean" : "error");
+    log_sink_stop(sink, LOG_SINK_STOP_MS);
     return signo > 0 ? 0 : 1;
 }

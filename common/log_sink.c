@@ -1,0 +1,245 @@
+/*
+ * log_sink: a ring of whole log lines and the one thread that writes them
+ * out. See log_sink.h for the contract.
+ *
+ * The ring is a byte array used circularly: [head, head + len) holds the
+ * lines not yet written, in the order they came. Its mutex guards head,
+ * len, the flags and the pending drop count; the writer copies a chunk
+ * out under the mutex and writes it without, so a logger never waits for
+ * a write(2), only for another thread's memcpy.
+ *
+ * The writer can be cancelled only while it is inside write(2): that is
+ * the one place it can be stuck for good (a reader that never reads), and
+ * it holds no lock there.
+ */
+#include "log_sink.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+struct log_sink {
+    int fd;
+    pthread_t writer;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;        /* lines, or a drop to report, or stop */
+    char *ring;
+    size_t capacity;
+    size_t head;                /* first byte not yet written */
+    size_t len;                 /* bytes waiting */
+    bool writer_waiting;        /* asleep on wake: signal it */
+    bool stopping;
+    uint64_t dropped_unreported;
+    atomic_uint_least64_t dropped_total;
+};
+
+/* Copies len bytes in or out of the ring at offset pos, across its end. */
+static void ring_copy_in(struct log_sink *s, size_t pos, const char *src,
+                         size_t len)
+{
+    size_t first = s->capacity - pos < len ? s->capacity - pos : len;
+
+    memcpy(s->ring + pos, src, first);
+    memcpy(s->ring, src + first, len - first);
+}
+
+static void ring_copy_out(const struct log_sink *s, char *dst, size_t len)
+{
+    size_t first = s->capacity - s->head < len ? s->capacity - s->head : len;
+
+    memcpy(dst, s->ring + s->head, first);
+    memcpy(dst + first, s->ring, len - first);
+}
+
+static size_t count_lines(const char *text, size_t len)
+{
+    size_t lines = 0;
+
+    for (size_t i = 0; i < len; i++)
+        lines += text[i] == '\n';
+    return lines;
+}
+
+int log_sink_write(struct log_sink *s, const char *lines, size_t len)
+{
+    int rc = 0;
+
+    pthread_mutex_lock(&s->lock);
+    if (len > s->capacity - s->len) {
+        uint64_t n = count_lines(lines, len);
+
+        s->dropped_unreported += n;
+        atomic_fetch_add_explicit(&s->dropped_total, n, memory_order_relaxed);
+        rc = -1;
+    } else {
+        ring_copy_in(s, (s->head + s->len) % s->capacity, lines, len);
+        s->len += len;
+    }
+    if (s->writer_waiting && rc == 0)
+        pthread_cond_signal(&s->wake);
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+uint64_t log_sink_dropped(struct log_sink *s)
+{
+    return atomic_load_explicit(&s->dropped_total, memory_order_relaxed);
+}
+
+/* write(2) all of buf; the writer's only cancellation point. */
+static void write_cancellable(int fd, const char *buf, size_t len)
+{
+    pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+    while (len > 0) {
+        ssize_t n = write(fd, buf, len);
+
+        if (n == -1 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        buf += n;
+        len -= (size_t)n;
+    }
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+}
+
+/* Takes the longest run of whole lines of at most LOG_LINE_MAX bytes off
+ * the ring into chunk. Call with the lock held and s->len > 0. */
+static size_t take_chunk(struct log_sink *s, char *chunk)
+{
+    size_t n = s->len < LOG_LINE_MAX ? s->len : LOG_LINE_MAX;
+
+    ring_copy_out(s, chunk, n);
+    /* Every line is at most LOG_LINE_MAX long, so one ends within n. */
+    while (n > 0 && chunk[n - 1] != '\n')
+        n--;
+    s->head = (s->head + n) % s->capacity;
+    s->len -= n;
+    return n;
+}
+
+/* The line that says how many lines were lost: always written, whatever
+ * the level, since it tells the reader the rest is incomplete. */
+static void report_dropped(int fd, uint64_t n)
+{
+    char line[128];
+    size_t len = log_format_line(line, sizeof(line), LOG_WARN, "log",
+                                 "log_dropped", "n=%llu",
+                                 (unsigned long long)n);
+
+    write_cancellable(fd, line, len);
+}
+
+static void *writer_main(void *arg)
+{
+    struct log_sink *s = arg;
+    char chunk[LOG_LINE_MAX];
+
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+    pthread_setname_np(pthread_self(), "log");
+    pthread_mutex_lock(&s->lock);
+    for (;;) {
+        size_t n;
+
+        if (s->len == 0 && s->dropped_unreported > 0) {
+            uint64_t dropped = s->dropped_unreported;
+
+            s->dropped_unreported = 0;
+            pthread_mutex_unlock(&s->lock);
+            report_dropped(s->fd, dropped);
+            pthread_mutex_lock(&s->lock);
+            continue;
+        }
+        if (s->len == 0 && s->stopping)
+            break;
+        if (s->len == 0) {
+            s->writer_waiting = true;
+            pthread_cond_wait(&s->wake, &s->lock);
+            s->writer_waiting = false;
+            continue;
+        }
+        n = take_chunk(s, chunk);
+        pthread_mutex_unlock(&s->lock);
+        write_cancellable(s->fd, chunk, n);
+        pthread_mutex_lock(&s->lock);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return NULL;
+}
+
+/* Starts the writer with every signal blocked: signals are for the
+ * threads that act on them, and a stray one must not end the process
+ * through a thread that only writes. Returns 0 or an errno value. */
+static int start_writer(struct log_sink *s)
+{
+    sigset_t all, old;
+    int err;
+
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    err = pthread_create(&s->writer, NULL, writer_main, s);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return err;
+}
+
+struct log_sink *log_sink_start(int fd, size_t capacity)
+{
+    struct log_sink *s = calloc(1, sizeof(*s));
+    int err;
+
+    if (s == NULL)
+        return NULL;
+    s->fd = fd;
+    s->capacity = capacity < LOG_LINE_MAX ? LOG_LINE_MAX : capacity;
+    s->ring = malloc(s->capacity);
+    atomic_init(&s->dropped_total, 0);
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->wake, NULL);
+    err = s->ring == NULL ? ENOMEM : start_writer(s);
+    if (err != 0) {
+        pthread_cond_destroy(&s->wake);
+        pthread_mutex_destroy(&s->lock);
+        free(s->ring);
+        free(s);
+        errno = err;
+        return NULL;
+    }
+    return s;
+}
+
+void log_sink_stop(struct log_sink *s, int wait_ms)
+{
+    struct timespec deadline;
+
+    if (s == NULL)
+        return;
+    pthread_mutex_lock(&s->lock);
+    s->stopping = true;
+    pthread_cond_signal(&s->wake);
+    pthread_mutex_unlock(&s->lock);
+    /* pthread_timedjoin_np measures against CLOCK_REALTIME. */
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += wait_ms / 1000;
+    deadline.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    if (pthread_timedjoin_np(s->writer, NULL, &deadline) != 0) {
+        /* Stuck in write(2) on a reader that does not read. */
+        pthread_cancel(s->writer);
+        pthread_join(s->writer, NULL);
+    }
+    pthread_cond_destroy(&s->wake);
+    pthread_mutex_destroy(&s->lock);
+    free(s->ring);
+    free(s);
+}

@@ -1,0 +1,67 @@
+/*
+ * log_sink: a process's log destination that never blocks its loggers.
+ *
+ *   worker ─┐   log_sink_write()        ┌──────────────┐  write(2)
+ *   worker ─┼──────────────────────────►│ ring (bytes) ├──────────► fd
+ *   main   ─┘   (whole lines, mutex,    └──────────────┘  thread "log"
+ *                never waits for fd)                      (may block)
+ *
+ * A log written straight to stderr stops every thread that logs as soon as
+ * the reader of that pipe stops reading: write(2) blocks, and a worker that
+ * blocks relays nothing. So the threads only copy their lines into a ring
+ * of fixed size, under a mutex held for a memcpy; one writer thread of the
+ * sink's own takes them out and is the only one that waits on the fd.
+ *
+ * When the ring is full the new lines are dropped, whole, and counted. Once
+ * the writer has caught up (the ring is empty again) it writes
+ *
+ *     ts=... lvl=warn thr=log ev=log_dropped n=N
+ *
+ * with the number of lines lost since the last such line, so a reader of
+ * the log always knows that, and how much, is missing; log_sink_dropped()
+ * gives the total. The writer writes whole lines only, at most LOG_LINE_MAX
+ * bytes per write(2), so lines stay whole in a pipe shared with others.
+ *
+ * Threads: log_sink_write and log_sink_dropped from any thread;
+ * log_sink_start and log_sink_stop from one owner thread.
+ */
+#ifndef LOG_SINK_H
+#define LOG_SINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Bytes of lines the ring holds before it drops: 256 full-length lines,
+ * a few thousand ordinary ones, about a second of a busy proxy at info. */
+#define LOG_SINK_CAPACITY (1024 * 1024)
+
+/* How long log_sink_stop waits for the writer to empty the ring. */
+#define LOG_SINK_STOP_MS 1000
+
+struct log_sink;
+
+/* Starts a sink writing to fd, with a ring of capacity bytes (at least
+ * LOG_LINE_MAX) and its writer thread, named "log". Returns the sink, or
+ * NULL with errno set (nothing is left running). */
+struct log_sink *log_sink_start(int fd, size_t capacity);
+
+/*
+ * Queues len bytes of whole lines (each ending in '\n', at most
+ * LOG_LINE_MAX bytes each) for the writer. Never waits for the fd: when
+ * the ring has no room for all of them, they are all dropped and counted,
+ * and the call returns -1. Returns 0 when queued.
+ */
+int log_sink_write(struct log_sink *sink, const char *lines, size_t len);
+
+/* Lines dropped since the sink started (reported or not). */
+uint64_t log_sink_dropped(struct log_sink *sink);
+
+/*
+ * Lets the writer empty the ring and report what was dropped, for at most
+ * wait_ms, then ends it (if the fd still blocks it, the lines left are
+ * lost) and frees the sink. Loggers that point at it must not be used
+ * afterwards. NULL is a no-op.
+ */
+void log_sink_stop(struct log_sink *sink, int wait_ms);
+
+#endif

@@ -1,0 +1,101 @@
+# test_log.sh: a log whose reader stops reading (sourced by run.sh).
+#
+# Each program's stderr goes into a pipe read by stalled_reader, which
+# copies lines to a file until the program's ready line, then stops itself
+# (SIGSTOP) without reading more: the pipe fills, as it does behind a
+# terminal that is scrolled back or a log shipper that hangs.
+
+# stalled_reader OUT READY: copies stdin to OUT up to the first line that
+# matches READY, writes its pid to OUT.reader, stops, and once continued
+# copies the rest.
+stalled_reader() {
+    local line
+    while IFS= read -r line; do
+        printf '%s\n' "$line" >>"$1"
+        [[ $line =~ $2 ]] && break
+    done
+    echo "$BASHPID" >"$1.reader"
+    kill -STOP "$BASHPID"
+    cat >>"$1"
+}
+
+# stalled PROGRAM LOGNAME READY ARGS...: starts PROGRAM with its stderr
+# into a stalled_reader; sets STARTED_PID, READER_PID and READY_LINE.
+stalled() {
+    local program=$1 log=$WORK/$2.log ready=$3 i
+    shift 3
+    "$BIN_DIR/$program" "$@" 2> >(stalled_reader "$log" "$ready") &
+    STARTED_PID=$!
+    PIDS+=("$STARTED_PID")
+    READY_LINE=$(wait_for_line "$log" "$ready") || return 1
+    for ((i = 0; i < 250; i++)); do
+        [ -s "$log.reader" ] && break
+        sleep 0.02
+    done
+    READER_PID=$(cat "$log.reader")
+    # The reader resumes at the end of the test, whatever happens.
+    PIDS+=("$READER_PID")
+}
+
+# start_proxy_stalled [OPTIONS...]: start_proxy behind a stalled reader.
+start_proxy_stalled() {
+    stalled proxy_server proxy 'ev=start' -l 127.0.0.1:0 "$@"
+    PROXY_PID=$STARTED_PID
+    PROXY_PORT=$(port_of "$READY_LINE" listen)
+}
+
+test_stalled_log_does_not_stop_traffic() {
+    local start status=0 elapsed
+    two_backends
+    start_proxy_stalled -t 2 -b "b1=127.0.0.1:$B1_PORT" \
+        -b "b2=127.0.0.1:$B2_PORT" --log-level debug --health-interval 0
+    # Several thousand debug lines: far more than the pipe holds, and more
+    # than the proxy's own ring, so lines are dropped.
+    start=$(date +%s%N)
+    client -c 20 -n 2 --duration 2s --timeout 2000 || status=$?
+    elapsed=$((($(date +%s%N) - start) / 1000000))
+    expect '[ "$status" -eq 0 ]' "every client served while the log stalls"
+    expect '[ "$elapsed" -lt 6000 ]' "the burst took ${elapsed} ms"
+    # SIGTERM is honoured with the reader still stalled.
+    start=$(date +%s%N)
+    kill -TERM "$PROXY_PID"
+    status=0
+    wait "$PROXY_PID" || status=$?
+    elapsed=$((($(date +%s%N) - start) / 1000000))
+    expect '[ "$status" -eq 0 ]' "clean exit, got $status"
+    expect '[ "$elapsed" -lt 4000 ]' "stopped in ${elapsed} ms"
+    kill -CONT "$READER_PID"
+}
+
+test_dropped_log_lines_are_reported() {
+    local total dropped
+    two_backends
+    start_proxy_stalled -t 2 -b "b1=127.0.0.1:$B1_PORT" \
+        -b "b2=127.0.0.1:$B2_PORT" --log-level debug --health-interval 0 \
+        --stats 127.0.0.1:0
+    client -c 20 -n 2 --duration 2s --timeout 2000
+    # The reader reads again: the proxy says how many lines it lost.
+    kill -CONT "$READER_PID"
+    wait_for_line "$WORK/proxy.log" 'ev=log_dropped n=[1-9]' 10
+    dropped=$(grep -o 'ev=log_dropped n=[0-9]*' "$WORK/proxy.log" |
+              awk -F= '{ s += $3 } END { print s + 0 }')
+    stop "$PROXY_PID"
+    # Every session's pick either reached the log or was counted.
+    grep -q 'ev=stop status=clean' "$WORK/proxy.log"
+    total=$(grep -c 'ev=pick' "$WORK/proxy.log" || true)
+    expect '[ "$dropped" -gt 0 ]' "lines dropped: $dropped"
+    expect '[ "$total" -gt 0 ]' "some picks logged: $total"
+}
+
+test_backend_with_stalled_log_keeps_serving() {
+    local status=0
+    stalled dummy_server b1 'ev=listen' 0 --name b1 --log-level debug
+    # No proxy: the client talks to the backend itself.
+    PROXY_PORT=$(port_of "$READY_LINE" addr)
+    client -c 20 -n 5 --duration 2s --timeout 2000 || status=$?
+    expect '[ "$status" -eq 0 ]' "every client served while the log stalls"
+    status=0
+    timeout 4 bash -c "kill -TERM $STARTED_PID; while kill -0 $STARTED_PID; do sleep 0.05; done" 2>/dev/null || status=$?
+    expect '[ "$status" -eq 0 ]' "the backend stopped on SIGTERM"
+    kill -CONT "$READER_PID"
+}

@@ -1,0 +1,164 @@
+/*
+ * test_log_sink: the ring and writer thread that keep loggers from
+ * waiting on a log nobody reads.
+ *
+ * The sink writes into a pipe of one page that the test reads or does not
+ * read. With the pipe unread, writes never wait, the lines that do not fit
+ * are dropped and counted, and once the test reads again every line comes
+ * out whole and in order, followed by one log_dropped line whose n= is
+ * exactly the number lost: written + dropped = sent. Stopping a sink whose
+ * reader never reads returns within its wait. A logger attached to a sink
+ * sends its lines there, buffered or not.
+ */
+#include <CUnit/CUnit.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "log.h"
+#include "log_sink.h"
+#include "testlib.h"
+
+#define LINES 2000
+#define RING 16384
+
+/* A pipe holding one page, so that a few lines fill it. */
+static void small_pipe(int fds[2])
+{
+    CU_ASSERT_FATAL(pipe2(fds, O_CLOEXEC) == 0);
+    fcntl(fds[1], F_SETPIPE_SZ, 4096);
+}
+
+/* Reads from fd until text holds a line containing until, or 5 s pass.
+ * Returns the bytes read; text is NUL-terminated. */
+static size_t read_until(int fd, char *text, size_t size, const char *until)
+{
+    size_t len = 0;
+    double deadline = clock_now_s() + 5;
+
+    text[0] = '\0';
+    while (len + 1 < size && strstr(text, until) == NULL &&
+           clock_now_s() < deadline) {
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        ssize_t n;
+
+        if (poll(&p, 1, 100) != 1)
+            continue;
+        n = read(fd, text + len, size - 1 - len);
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+        text[len] = '\0';
+    }
+    return len;
+}
+
+static void test_full_ring_drops_and_counts(void)
+{
+    static char text[1 << 20];
+    struct log_sink *sink;
+    int fds[2], refused = 0, next = 0, out_of_order = 0;
+    unsigned long long reported = 0, received = 0;
+    double start;
+    const char *p;
+
+    small_pipe(fds);
+    sink = log_sink_start(fds[1], RING);
+    CU_ASSERT_FATAL(sink != NULL);
+    start = clock_now_s();
+    for (int i = 0; i < LINES; i++) {
+        char line[64];
+        int len = snprintf(line, sizeof(line), "line=%d pad=................\n",
+                           i);
+
+        refused += log_sink_write(sink, line, (size_t)len) == -1;
+    }
+    /* 2,000 lines into a page and a 16 KiB ring: none of it waited. */
+    CU_ASSERT(clock_now_s() - start < 1.0);
+    CU_ASSERT(refused > 0);
+    CU_ASSERT_EQUAL(log_sink_dropped(sink), (uint64_t)refused);
+    read_until(fds[0], text, sizeof(text), "ev=log_dropped");
+    p = strstr(text, "ev=log_dropped n=");
+    CU_ASSERT_FATAL(p != NULL);
+    sscanf(p, "ev=log_dropped n=%llu", &reported);
+    CU_ASSERT_EQUAL(reported, (unsigned long long)refused);
+    /* What arrived is whole lines, in the order they were sent, and with
+     * the dropped ones they make up every line sent. */
+    for (p = text; (p = strstr(p, "line=")) != NULL; p++) {
+        int n = atoi(p + 5);
+
+        out_of_order += n < next;
+        next = n + 1;
+        received++;
+        CU_ASSERT(strncmp(strchr(p, ' '), " pad=................\n", 22) == 0);
+    }
+    CU_ASSERT_EQUAL(out_of_order, 0);
+    CU_ASSERT_EQUAL(received + reported, (unsigned long long)LINES);
+    log_sink_stop(sink, LOG_SINK_STOP_MS);
+    close(fds[0]);
+    close(fds[1]);
+}
+
+static void test_stop_with_a_reader_that_never_reads(void)
+{
+    char line[LOG_LINE_MAX];
+    struct log_sink *sink;
+    int fds[2];
+    double start;
+
+    small_pipe(fds);
+    sink = log_sink_start(fds[1], RING);
+    CU_ASSERT_FATAL(sink != NULL);
+    memset(line, 'x', sizeof(line) - 1);
+    line[sizeof(line) - 1] = '\n';
+    for (int i = 0; i < 16; i++)
+        log_sink_write(sink, line, sizeof(line));
+    start = clock_now_s();
+    log_sink_stop(sink, 200);
+    CU_ASSERT(clock_now_s() - start < 1.0);
+    close(fds[0]);
+    close(fds[1]);
+}
+
+static void test_logger_goes_through_the_sink(void)
+{
+    char text[4 * LOG_LINE_MAX];
+    struct log_buffer buffer;
+    struct logger lg, worker;
+    struct log_sink *sink;
+    int fds[2];
+
+    small_pipe(fds);
+    sink = log_sink_start(fds[1], RING);
+    CU_ASSERT_FATAL(sink != NULL);
+    log_init(&lg, -1, LOG_INFO);
+    log_sink_attach(&lg, sink);
+    log_fork(&worker, &lg, "w0");
+    log_buffer_attach(&worker, &buffer);
+    log_event(&lg, LOG_INFO, "first", "n=1");
+    log_event(&worker, LOG_INFO, "second", "n=2");
+    log_flush(&worker);
+    read_until(fds[0], text, sizeof(text), "ev=second");
+    CU_ASSERT(strstr(text, "thr=main ev=first n=1\n") != NULL);
+    CU_ASSERT(strstr(text, "thr=w0 ev=second n=2\n") != NULL);
+    log_sink_stop(sink, LOG_SINK_STOP_MS);
+    close(fds[0]);
+    close(fds[1]);
+}
+
+static CU_TestInfo log_sink_tests[] = {
+    { "a full ring drops whole lines and reports their number",
+      test_full_ring_drops_and_counts },
+    { "stop returns while the reader never reads",
+      test_stop_with_a_reader_that_never_reads },
+    { "a logger and its forks write through the sink",
+      test_logger_goes_through_the_sink },
+    CU_TEST_INFO_NULL,
+};
+
+TEST_SUITE(log_sink, log_sink_tests)
