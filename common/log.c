@@ -86,7 +86,7 @@ static size_t truncate_line(char *line, size_t cap)
     return cut + sizeof(mark) - 1;
 }
 
-static void write_all(int fd, const char *buf, size_t len)
+void log_write_all(int fd, const char *buf, size_t len)
 {
     while (len > 0) {
         ssize_t n = write(fd, buf, len);
@@ -106,7 +106,7 @@ static void emit(const struct logger *lg, const char *lines, size_t len)
     if (lg->sink != NULL)
         log_sink_write(lg->sink, lines, len);
     else
-        write_all(lg->fd, lines, len);
+        log_write_all(lg->fd, lines, len);
 }
 
 void log_flush(const struct logger *lg)

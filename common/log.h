@@ -101,6 +101,10 @@ static inline bool log_enabled(const struct logger *lg, enum log_level level)
 void log_event(const struct logger *lg, enum log_level level, const char *ev,
                const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* write(2)s all of buf to fd, again after EINTR; gives up silently on any
+ * other error (a log that cannot be written must not stop the program). */
+void log_write_all(int fd, const char *buf, size_t len);
+
 /*
  * Formats one whole line, newline included, as log_event would write it
  * for a thread named thread, into line (cap bytes, at most LOG_LINE_MAX).

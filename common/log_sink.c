@@ -94,20 +94,11 @@ uint64_t log_sink_dropped(struct log_sink *s)
     return atomic_load_explicit(&s->dropped_total, memory_order_relaxed);
 }
 
-/* write(2) all of buf; the writer's only cancellation point. */
+/* write(2) all of buf: the writer's only cancellation point. */
 static void write_cancellable(int fd, const char *buf, size_t len)
 {
     pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
-    while (len > 0) {
-        ssize_t n = write(fd, buf, len);
-
-        if (n == -1 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        buf += n;
-        len -= (size_t)n;
-    }
+    log_write_all(fd, buf, len);
     pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 }
 
