@@ -3,6 +3,8 @@
 #   make            build ./proxy_server ./dummy_server ./simulate_client
 #                   and ./harness
 #   make test       unit tests (CUnit), integration tests, scenario suite
+#   make mutants    every bug of tests/bugs/ must fail the scenario suite
+#                   (tests/mutants.sh; JOBS=, default 2)
 #   make fuzz       libFuzzer targets (clang) under build/fuzz, each run for
 #                   FUZZ_SECONDS (default 30); see fuzz/fuzz_support.h
 #   make clean      remove build/ and the binaries
@@ -47,7 +49,7 @@ PROGRAMS = $(BIN)/proxy_server $(BIN)/dummy_server $(BIN)/simulate_client \
 
 .PHONY: all test unit integration scenarios clean cunit asan tsan \
         fuzz fuzz-clang coverage \
-        valgrind bench install labs-prove
+        valgrind bench install labs-prove mutants
 all: $(PROGRAMS)
 
 $(BIN)/proxy_server: $(PROXY_OBJ) $(COMMON_OBJ)
@@ -210,6 +212,13 @@ fuzz: $(FUZZ_BINS)
 # results in docs/performance.md (ROUNDS=, DURATION=... are passed on).
 bench: all
 	bench/compare.sh
+
+# The bug catalogue (tests/bugs/*.patch): each bug is applied to a scratch
+# copy, built, and run through the scenario suite, which must catch it;
+# prints the table of docs/testing.md ("make mutants").
+JOBS ?= 2
+mutants: all
+	tests/mutants.sh -j $(JOBS)
 
 # Grades every lab on the reference and on its deliberately broken build,
 # and checks that each starter builds (docs/instructor.md).

@@ -1,0 +1,232 @@
+#!/usr/bin/env bash
+#
+# make mutants: is every bug of the catalogue (tests/bugs/*.patch) caught by
+# the scenario suite?
+#
+#   tests/mutants.sh [-j JOBS] [-t SECONDS] [BUG...]
+#
+# For each bug: a scratch copy of the tracked files as they are in the
+# working tree, with the objects of the reference build (so only the
+# patched files compile), the patch applied (patch -p1, no fuzz), the
+# programs built, then the scenario suite run against them by the
+# reference harness (./harness --bin SCRATCH), one scenario at a time,
+# stopping at the first that fails. The scenario that killed a bug last
+# time runs first (cache: build/mutants/killers), then the others, fastest
+# first (times of the reference run: build/mutants/times).
+#
+# A bug is KILLED by the first failed expectation (or ABORTED run), by
+# "timeout" when one scenario runs past the limit, or SURVIVED when the
+# whole suite passes. A patch that no longer applies is STALE, one that
+# does not build BROKEN: both fail the run, as a survivor does (the
+# catalogue must be kept up to date with the code).
+#
+# First the suite runs once on the unchanged programs: a check that fails
+# there would "kill" every bug, so the run stops.
+#
+# BUG: a number (7, 007) or a file name; default every bug. JOBS: bugs
+# judged at once (default 2, env MUTANTS_JOBS). SECONDS: limit per
+# scenario run (default 90, env MUTANTS_TIMEOUT).
+#
+# Output: a table on stdout (markdown: bug | mistake | killed by | time),
+# each bug's harness output in build/mutants/out/NNN.txt.
+# Exit status: 0 when every bug was killed, 1 otherwise, 2 on bad usage or
+# when the unchanged programs fail the suite.
+set -u -o pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUGS_DIR=$ROOT/tests/bugs
+SCEN_DIR=$ROOT/scenarios
+WORK=$ROOT/build/mutants
+JOBS=${MUTANTS_JOBS:-2}
+LIMIT=${MUTANTS_TIMEOUT:-90}
+
+usage() {
+    sed -n '4,8p;27,34p' "$0" | sed 's/^# \{0,1\}//'
+    exit 2
+}
+
+# --- one scenario --------------------------------------------------------
+
+# run_scenario BIN SCN OUT: runs one scenario with the reference harness;
+# prints "pass", "timeout" or the failure as "CHECK<TAB>REASON".
+run_scenario() {
+    local bin=$1 scn=$2 out=$3 rc
+    timeout -k 5 "$LIMIT" "$ROOT/harness" --bin "$bin" "$scn" >"$out" 2>&1
+    rc=$?
+    case $rc in
+    0) echo pass ;;
+    124 | 137) echo timeout ;;
+    *) first_failure "$out" "$rc" ;;
+    esac
+}
+
+# The first FAIL (or ABORTED) verdict of a text report, its wrapped reason
+# joined, as "CHECK<TAB>REASON".
+first_failure() {
+    awk -v rc="$2" '
+        found && /^ {8,}/ { sub(/^ +/, ""); reason = reason " " $0; next }
+        found { exit }
+        /^  (FAIL|ABORTED)  / {
+            line = $0; sub(/^  (FAIL|ABORTED)  /, "", line)
+            if ($0 ~ /^  ABORTED/) { check = "aborted"; reason = line }
+            else if (match(line, /  +/)) {
+                check = substr(line, 1, RSTART - 1)
+                reason = substr(line, RSTART + RLENGTH)
+            } else { check = line; reason = "" }
+            found = 1
+        }
+        END {
+            if (!found) { check = "harness"; reason = "exit status " rc }
+            printf "%s\t%s\n", check, reason
+        }' "$1"
+}
+
+# --- one bug -------------------------------------------------------------
+
+header() { sed -n "s/^$2: *//p;/^--- /q" "$1" | head -1; }
+
+# Scenarios in the order to try them for bug $1.
+scenario_order() {
+    local killer
+    killer=$(awk -v b="$1" '$1 == b { print $2 }' "$WORK/killers" 2>/dev/null | tail -1)
+    {
+        [ -n "$killer" ] && [ -f "$SCEN_DIR/$killer" ] && echo "$killer"
+        if [ -f "$WORK/times" ]; then
+            sort -n -k2 "$WORK/times" | awk '{ print $1 }'
+        fi
+        (cd "$SCEN_DIR" && ls -- *.scn)
+    } | awk '!seen[$0]++'
+}
+
+# Copies the tracked files of the working tree, and the reference build's
+# objects and programs, into $1 (mtimes kept, so make rebuilds only what
+# the patch touches).
+scratch_copy() {
+    local dir=$1
+    rm -rf "$dir" && mkdir -p "$dir/build"
+    (cd "$ROOT" && git ls-files -z | tar --null -T - -cf -) | tar -xf - -C "$dir"
+    for d in common proxy backend simclient; do
+        cp -a "$ROOT/build/$d" "$dir/build/"
+    done
+    cp -a "$ROOT/proxy_server" "$ROOT/dummy_server" "$ROOT/simulate_client" "$dir/"
+}
+
+# judge_bug PATCH: one line "NNN<TAB>RESULT<TAB>SCENARIO<TAB>CHECK<TAB>REASON<TAB>SECONDS".
+judge_bug() {
+    local patch=$1 name dir out started result scn="-" check="-" reason="-"
+    name=$(basename "$patch" .patch)
+    dir=$WORK/work/$name
+    out=$WORK/out/$name.txt
+    started=$(date +%s)
+    : >"$out"
+    scratch_copy "$dir"
+    if ! (cd "$dir" && patch -p1 -F0 -N -s --no-backup-if-mismatch <"$patch") >>"$out" 2>&1; then
+        result=STALE
+    elif ! (cd "$dir" && make -j1 BIN=. proxy_server dummy_server simulate_client) >>"$out" 2>&1; then
+        result=BROKEN
+    else
+        result=SURVIVED
+        for s in $(scenario_order "$name"); do
+            local verdict
+            echo "=== $s" >>"$out"
+            verdict=$(run_scenario "$dir" "$SCEN_DIR/$s" "$dir/report.txt")
+            cat "$dir/report.txt" >>"$out"
+            [ "$verdict" = pass ] && continue
+            result=KILLED scn=$s
+            if [ "$verdict" = timeout ]; then
+                check=timeout reason="the run took more than ${LIMIT}s"
+            else
+                check=${verdict%%$'\t'*} reason=${verdict#*$'\t'}
+            fi
+            break
+        done
+    fi
+    rm -rf "$dir"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$result" "$scn" "$check" \
+        "$reason" "$(($(date +%s) - started))"
+}
+
+# --- the whole run -------------------------------------------------------
+
+# The suite on the unchanged programs, 2 scenarios at a time; records each
+# scenario's time. Returns non-zero when one fails.
+reference_run() {
+    local failed=0
+    : >"$WORK/times.new"
+    for scn in "$SCEN_DIR"/*.scn; do echo "$scn"; done |
+        xargs -P "$JOBS" -I{} bash -c '
+            s=$(basename "{}"); t0=$(date +%s%N)
+            if "$0/harness" "{}" >"$1/ref-$s.txt" 2>&1; then r=pass; else r=FAIL; fi
+            echo "$s $(( ($(date +%s%N) - t0) / 1000000 )) $r"' "$ROOT" "$WORK" \
+        >"$WORK/times.new"
+    while read -r s ms r; do
+        if [ "$r" != pass ]; then
+            echo "mutants: $s fails on the unchanged programs:" >&2
+            cat "$WORK/ref-$s.txt" >&2
+            failed=1
+        fi
+    done <"$WORK/times.new"
+    awk '{ print $1, $2 }' "$WORK/times.new" >"$WORK/times"
+    return $failed
+}
+
+print_table() {
+    local results=$1 killed=0 total=0
+    echo "| bug | mistake | killed by (scenario: check) | time |"
+    echo "|---|---|---|---|"
+    while IFS=$'\t' read -r name result scn check reason secs; do
+        local mistake by
+        mistake=$(header "$BUGS_DIR/$name.patch" Mistake)
+        total=$((total + 1))
+        case $result in
+        KILLED) killed=$((killed + 1)); by="${scn%.scn}: $check" ;;
+        *) by="**$result**" ;;
+        esac
+        printf '| %s | %s | %s | %ss |\n' "$name" "$mistake" "$by" "$secs"
+    done <"$results"
+    echo
+    echo "mutants: $killed of $total killed"
+}
+
+main() {
+    local bugs=() results
+    while getopts 'j:t:h' opt; do
+        case $opt in
+        j) JOBS=$OPTARG ;;
+        t) LIMIT=$OPTARG ;;
+        *) usage ;;
+        esac
+    done
+    shift $((OPTIND - 1))
+    for arg in "$@"; do
+        local f
+        if [[ $arg =~ ^[0-9]+$ ]]; then
+            f=$(ls "$BUGS_DIR"/$(printf '%03d' "$((10#$arg))")-*.patch 2>/dev/null | head -1)
+        else
+            f=$BUGS_DIR/$(basename "$arg" .patch).patch
+        fi
+        [ -f "$f" ] || { echo "mutants: no bug '$arg' in $BUGS_DIR" >&2; exit 2; }
+        bugs+=("$f")
+    done
+    [ ${#bugs[@]} -gt 0 ] || bugs=("$BUGS_DIR"/*.patch)
+    mkdir -p "$WORK/out" "$WORK/work"
+    make -C "$ROOT" -j2 all >/dev/null || exit 2
+    reference_run || exit 2
+    results=$WORK/results.tsv
+    printf '%s\n' "${bugs[@]}" |
+        xargs -P "$JOBS" -I{} "$0" --judge {} >"$results.unsorted"
+    sort "$results.unsorted" >"$results"
+    # Remember each killer for the next run.
+    { cat "$WORK/killers" 2>/dev/null
+      awk -F'\t' '$2 == "KILLED" { print $1, $3 }' "$results"; } |
+        awk '{ k[$1] = $2 } END { for (b in k) print b, k[b] }' | sort >"$WORK/killers.new"
+    mv "$WORK/killers.new" "$WORK/killers"
+    print_table "$results"
+    ! grep -qv $'\tKILLED\t' "$results"
+}
+
+if [ "${1:-}" = --judge ]; then
+    judge_bug "$2"
+    exit 0
+fi
+main "$@"
