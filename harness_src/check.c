@@ -9,6 +9,8 @@
  *         ──► check_relay      relay exact
  *         ──► check_clients    clients ok, clients failed<=N, no-lost-clients
  *         ──► check_timeline   detect, recover, threads stable
+ *         ──► check_process    stop clean, workers used, sessions<=D
+ *         ──► check_health     health exact
  *         ──► (here)           share, compare, the backend table
  *
  * The indexes live for one call and are freed before it returns. Pure
@@ -22,6 +24,8 @@
 #include "check_backends.h"
 #include "check_balancer.h"
 #include "check_clients.h"
+#include "check_health.h"
+#include "check_process.h"
 #include "check_proxy.h"
 #include "check_relay.h"
 #include "check_replay.h"
@@ -128,6 +132,18 @@ static void dispatch(const struct scenario_expect *e,
         break;
     case SCENARIO_CHECK_THREADS_STABLE:
         check_timeline_threads(outcome, verdict);
+        break;
+    case SCENARIO_CHECK_STOP_CLEAN:
+        check_process_stop(proxy, verdict);
+        break;
+    case SCENARIO_CHECK_WORKERS_USED:
+        check_process_workers(proxy, verdict);
+        break;
+    case SCENARIO_CHECK_HEALTH_EXACT:
+        check_health_exact(proxy, verdict);
+        break;
+    case SCENARIO_CHECK_SESSIONS_MAX:
+        check_process_sessions(e, proxy, verdict);
         break;
     default:
         check_verdict_set(verdict, false, "unknown check %d", (int)e->check);

@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "check_cand.h"
 #include "check_replay.h"
@@ -24,6 +25,8 @@ struct walk {
     struct check_replay replay;
     struct check_cand cands[CHECK_PROXY_MAX_NAMES];
     int cand_count;
+    int last_pick;              /* cand position of the previous pick */
+    bool rotate;                /* judge ties: balance is leastconn */
     char what[96];              /* "pick 17 (sid 9, t=0.842s)" */
 };
 
@@ -140,6 +143,59 @@ static void fail_not_least(struct walk *walk, const struct check_cand *chosen,
                           other->weight);
 }
 
+/* A candidate shown up at its maxconn (the scenario's, not the log's), or
+ * shown full below it, misstates what the proxy could choose. */
+static bool maxconn_respected(struct walk *walk)
+{
+    const struct scenario *sc = walk->proxy->outcome->scenario;
+
+    for (int i = 0; i < walk->cand_count; i++) {
+        const struct check_cand *c = &walk->cands[i];
+        long maxconn = c->backend >= 0 && (size_t)c->backend <
+                       sc->backend_count ? sc->backends[c->backend].maxconn
+                                         : 0;
+        bool full = maxconn > 0 && c->active >= maxconn;
+
+        if (maxconn == 0 || (c->state != CHECK_CAND_UP &&
+                             c->state != CHECK_CAND_FULL))
+            continue;
+        if (full != (c->state == CHECK_CAND_FULL)) {
+            check_verdict_set(walk->verdict, false, "%s showed %s as %s with "
+                              "%ld active, but its maxconn is %ld, so it was "
+                              "%s", walk->what, c->name,
+                              check_cand_state_name(c->state), c->active,
+                              maxconn, full ? "full" : "eligible");
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Among the least-loaded, the pick must be the first after the previous
+ * pick in cand order: ties rotate. */
+static bool tie_rotates(struct walk *walk, const struct check_cand *chosen)
+{
+    const struct check_cand *next = NULL, *last;
+
+    for (int k = 1; k <= walk->cand_count && next == NULL; k++) {
+        const struct check_cand *c =
+            &walk->cands[(walk->last_pick + k) % walk->cand_count];
+
+        if (c->state == CHECK_CAND_UP &&
+            c->active * chosen->weight == chosen->active * c->weight)
+            next = c;
+    }
+    if (!walk->rotate || next == NULL || next == chosen)
+        return true;
+    last = &walk->cands[(walk->last_pick + walk->cand_count) %
+                        walk->cand_count];
+    check_verdict_set(walk->verdict, false, "%s chose %s, but %s was as "
+                      "lightly loaded (%ld active) and comes first after the "
+                      "previous pick (%s): ties must rotate", walk->what,
+                      chosen->name, next->name, next->active, last->name);
+    return false;
+}
+
 /* The chosen backend is up and no up one has fewer active per weight. */
 static bool pick_is_least(struct walk *walk, const struct check_seq_event *e)
 {
@@ -167,6 +223,9 @@ static bool pick_is_least(struct walk *walk, const struct check_seq_event *e)
             return false;
         }
     }
+    if (!tie_rotates(walk, chosen))
+        return false;
+    walk->last_pick = (int)(chosen - walk->cands);
     return true;
 }
 
@@ -216,7 +275,8 @@ static bool judge_event(struct walk *walk, size_t index)
     if (!seq_in_place(walk, index))
         return false;
     describe(walk, e);
-    if (choice && (!read_cands(walk, e) || !cands_match_replay(walk)))
+    if (choice && (!read_cands(walk, e) || !cands_match_replay(walk) ||
+                   !maxconn_respected(walk)))
         return false;
     if (e->kind == CHECK_SEQ_PICK && !pick_is_least(walk, e))
         return false;
@@ -224,6 +284,16 @@ static bool judge_event(struct walk *walk, size_t index)
         return false;
     check_replay_apply(&walk->replay, e);
     return e->kind != CHECK_SEQ_RELEASE || release_matches(walk, e);
+}
+
+/* Tie rotation is judged only for the proxy's own leastconn policy. */
+static bool leastconn_policy(const struct scenario *sc)
+{
+    for (size_t i = 0; i < sc->proxy_count; i++) {
+        if (strcmp(sc->proxy[i].key, "balance") == 0)
+            return strcmp(sc->proxy[i].value, "leastconn") == 0;
+    }
+    return true;
 }
 
 void check_balancer_leastconn(const struct check_proxy *proxy,
@@ -249,14 +319,18 @@ void check_balancer_leastconn(const struct check_proxy *proxy,
     }
     walk->proxy = proxy;
     walk->verdict = verdict;
+    /* The proxy's walk starts after the last backend: b1 comes first. */
+    walk->last_pick = -1;
+    walk->rotate = leastconn_policy(proxy->outcome->scenario);
     check_replay_init(&walk->replay);
     for (size_t i = 0; i < proxy->seq_count; i++) {
         if (!judge_event(walk, i))
             goto out;
     }
     check_verdict_set(verdict, true, "all %zu picks chose a least-loaded "
-                      "backend, and replaying the %zu balancer events "
+                      "backend%s, and replaying the %zu balancer events "
                       "gives every count the log shows", proxy->pick_count,
+                      walk->rotate ? " (ties in turn)" : "",
                       proxy->seq_count);
 out:
     free(walk);

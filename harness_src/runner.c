@@ -33,6 +33,8 @@ struct backend_proc {
     bool running;
     char log_path[600];
     struct tail tail;           /* for -v */
+    int hole_fd;                /* blackhole: the listener, its filler */
+    int filler_fd;
 };
 
 struct burst_proc {
@@ -61,6 +63,7 @@ struct run {
     struct burst_proc bursts[SCENARIO_MAX_EVENTS];
     size_t burst_count;
     bool fired[SCENARIO_MAX_EVENTS];
+    bool proxy_stopped;         /* by a "stop proxy" event: it may exit */
     long picks[SCENARIO_MAX_BACKENDS];
     uint64_t next_sample_ms;
     char *err;
@@ -186,6 +189,24 @@ static int reserve_port(void)
     return port;
 }
 
+/* A port where connects never complete, for a blackhole backend: a
+ * listener with a queue of one, filled by a connection of our own, so the
+ * kernel drops every later SYN and the connects time out. */
+static int open_blackhole(struct backend_proc *proc)
+{
+    struct net_addr addr, bound;
+    char err[128];
+
+    if (net_parse_hostport("127.0.0.1:0", NULL, &addr, err, sizeof(err)) == -1)
+        return -1;
+    proc->hole_fd = net_listen(&addr, 0);
+    if (proc->hole_fd == -1 || net_local_addr(proc->hole_fd, &bound) == -1)
+        return -1;
+    proc->filler_fd = net_connect(&bound);
+    proc->port = net_addr_port(&bound);
+    return proc->filler_fd == -1 ? -1 : 0;
+}
+
 static int start_backend(struct run *run, size_t index)
 {
     const struct scenario_backend *b = &run->sc->backends[index];
@@ -254,8 +275,9 @@ static int start_proxy(struct run *run)
     args_add(&a, "127.0.0.1:0");
     args_add(&a, "--seed");
     args_add(&a, "%lu", run->seed);
+    /* debug: the health checks' results, for "expect health exact". */
     args_add(&a, "--log-level");
-    args_add(&a, "info");
+    args_add(&a, "debug");
     proxy_backend_args(run, &a);
     args_options(&a, run->sc->proxy, run->sc->proxy_count);
     if (child_start(&run->proxy, a.argv, run->proxy_log, &run->group) == -1) {
@@ -323,6 +345,8 @@ static int apply_fault(struct run *run, const struct scenario_event *ev)
 {
     struct backend_proc *proc = &run->backends[ev->backend];
 
+    if (run->sc->backends[ev->backend].blackhole)
+        return 0;       /* no process: faults do not apply */
     switch (ev->action) {
     case SCENARIO_CRASH:
     case SCENARIO_STOP:
@@ -350,6 +374,7 @@ static int apply_fault(struct run *run, const struct scenario_event *ev)
         }
         return restart_backend(run, (size_t)ev->backend);
     case SCENARIO_CLIENTS:
+    case SCENARIO_STOP_PROXY:
         break;
     }
     return 0;
@@ -373,6 +398,12 @@ static int fire(struct run *run, size_t index)
     run->fired[index] = true;
     if (ev->action == SCENARIO_CLIENTS)
         return start_burst(run, (int)index);
+    if (ev->action == SCENARIO_STOP_PROXY) {
+        log_event(&run->timeline, LOG_INFO, "proxy_stop", "line=%d", ev->line);
+        child_signal(&run->proxy, SIGTERM);
+        run->proxy_stopped = true;
+        return 0;
+    }
     if (!starts)
         log_fault(run, ev);
     if (apply_fault(run, ev) == -1)
@@ -560,7 +591,7 @@ static const char *play(struct run *run, struct outcome *outcome)
             show_progress(run, now - run->t0_ms, running);
         if (run->opt->interrupted != NULL && *run->opt->interrupted)
             return "interrupted";
-        if (run->proxy.exited)
+        if (run->proxy.exited && !run->proxy_stopped)
             return "proxy_exited";
         if (now >= limit) {
             outcome->timed_out = true;
@@ -734,7 +765,13 @@ static int start_system(struct run *run)
     for (size_t i = 0; i < run->sc->backend_count; i++) {
         const struct scenario_backend *b = &run->sc->backends[i];
 
-        if (b->down || b->start_ms > 0) {
+        if (b->blackhole) {
+            if (open_blackhole(&run->backends[i]) == -1) {
+                snprintf(run->err, run->errlen, "cannot make blackhole %s: "
+                         "%s", b->name, strerror(errno));
+                return -1;
+            }
+        } else if (b->down || b->start_ms > 0) {
             run->backends[i].port = reserve_port();
             if (run->backends[i].port <= 0) {
                 snprintf(run->err, run->errlen, "no free port for %s", b->name);
@@ -750,8 +787,13 @@ static int start_system(struct run *run)
 static void finish(struct run *run)
 {
     tail_close(&run->proxy_tail);
-    for (size_t i = 0; i < run->sc->backend_count; i++)
+    for (size_t i = 0; i < run->sc->backend_count; i++) {
         tail_close(&run->backends[i].tail);
+        if (run->backends[i].hole_fd != -1)
+            close(run->backends[i].hole_fd);
+        if (run->backends[i].filler_fd != -1)
+            close(run->backends[i].filler_fd);
+    }
     for (size_t i = 0; i < run->burst_count; i++)
         tail_close(&run->bursts[i].tail);
     if (run->timeline_fd != -1)
@@ -794,6 +836,8 @@ int runner_run(const struct scenario *scenario,
     run->timeline_fd = -1;
     run->err = err;
     run->errlen = errlen;
+    for (size_t i = 0; i < scenario->backend_count; i++)
+        run->backends[i].hole_fd = run->backends[i].filler_fd = -1;
     if (prepare(run) == 0 && start_system(run) == 0)
         reason = play(run, outcome);
     if (run->proxy.pid > 0) {

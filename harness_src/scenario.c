@@ -55,6 +55,7 @@ enum value_kind {
 enum option_target {
     TARGET_STORE,           /* kept as key=value in an options array */
     TARGET_WEIGHT, TARGET_MAXCONN, TARGET_START, TARGET_DOWN,
+    TARGET_BLACKHOLE,
     TARGET_REQUESTS, TARGET_SIZE, TARGET_HOLD, TARGET_RAMP, TARGET_TIMEOUT,
     TARGET_HALF_CLOSE, TARGET_MAY_FAIL,
     TARGET_NONE             /* a lone value (seed, at, picks ...) */
@@ -109,6 +110,7 @@ static const struct option_rule backend_rules[] = {
     { "maxconn", VALUE_COUNT, 0, 1000000, NULL, TARGET_MAXCONN },
     { "start", VALUE_DURATION, 0, TIMEOUT_MAX_MS, NULL, TARGET_START },
     { "down", VALUE_FLAG, 0, 0, NULL, TARGET_DOWN },
+    { "blackhole", VALUE_FLAG, 0, 0, NULL, TARGET_BLACKHOLE },
 };
 
 static const struct option_rule burst_rules[] = {
@@ -144,6 +146,8 @@ static const struct option_rule points_rule =
     { "points", VALUE_COUNT, 0, POINTS_MAX, NULL, TARGET_NONE };
 static const struct option_rule within_rule =
     { "within", VALUE_DURATION, 1, TIMEOUT_MAX_MS, NULL, TARGET_NONE };
+static const struct option_rule sessions_rule =
+    { "sessions<=", VALUE_DURATION, 1, TIMEOUT_MAX_MS, NULL, TARGET_NONE };
 static const struct option_rule failed_rule =
     { "failed<=", VALUE_COUNT, 0, FAILED_MAX, NULL, TARGET_NONE };
 
@@ -158,6 +162,9 @@ static const struct {
     { "clients ok", SCENARIO_CHECK_CLIENTS_OK },
     { "no-lost-clients", SCENARIO_CHECK_NO_LOST_CLIENTS },
     { "threads stable", SCENARIO_CHECK_THREADS_STABLE },
+    { "stop clean", SCENARIO_CHECK_STOP_CLEAN },
+    { "workers used", SCENARIO_CHECK_WORKERS_USED },
+    { "health exact", SCENARIO_CHECK_HEALTH_EXACT },
 };
 
 static const char *const action_names[] = {
@@ -616,6 +623,7 @@ static void apply_backend_option(struct scenario_backend *backend,
     case TARGET_MAXCONN: backend->maxconn = (int)number; break;
     case TARGET_START: backend->start_ms = number; break;
     case TARGET_DOWN: backend->down = true; break;
+    case TARGET_BLACKHOLE: backend->blackhole = true; break;
     default:
         store_option(backend->options, &backend->option_count, rule->key,
                      value);
@@ -657,6 +665,9 @@ static void check_backend(struct parser *p,
             report(p, p->line, "%s counts lines: it cannot be used with "
                    "mode=echo", line_faults[i]);
     }
+    if (backend->blackhole && (backend->down || start_given))
+        report(p, p->line, "blackhole cannot be used with down or start= "
+               "(a blackhole backend is never started)");
     if (backend->down && start_given)
         report(p, p->line, "down and start= cannot be used together (a down "
                "backend is started by a 'start' event)");
@@ -774,6 +785,12 @@ static void parse_fault(struct parser *p, struct scenario_event *event,
     if (count != 2) {
         report(p, p->line, "%s needs one backend name, like '%s b1'", action,
                action);
+        return;
+    }
+    /* "proxy" names the proxy here; no backend may be called that. */
+    if (event->action == SCENARIO_STOP && strcmp(words[1], "proxy") == 0) {
+        event->action = SCENARIO_STOP_PROXY;
+        event->backend = -1;
         return;
     }
     event->backend = resolve_backend(p, words[1]);
@@ -979,7 +996,8 @@ static void report_unknown_check(struct parser *p, const char *text)
     report(p, p->line, "unknown check '%s' (checks: leastconn, counts zero, "
            "relay exact, share NAME=P%%±T%%, NAME > NAME, NAME < NAME, "
            "detect NAME within D, recover NAME within D, clients ok, "
-           "clients failed<=N, no-lost-clients, threads stable)",
+           "clients failed<=N, no-lost-clients, threads stable, "
+           "stop clean, workers used, health exact, sessions<=D)",
            shown(text, word, sizeof(word)));
 }
 
@@ -1012,6 +1030,11 @@ static void parse_check(struct parser *p, struct scenario_expect *e,
         e->check = SCENARIO_CHECK_CLIENTS_FAILED;
         read_value(p, &failed_rule, words[1] + strlen(failed),
                    &e->max_failed);
+    } else if (count == 1 && strncmp(words[0], sessions_rule.key,
+                                     strlen(sessions_rule.key)) == 0) {
+        e->check = SCENARIO_CHECK_SESSIONS_MAX;
+        read_value(p, &sessions_rule, words[0] + strlen(sessions_rule.key),
+                   &e->within_ms);
     } else {
         report_unknown_check(p, joined);
     }
@@ -1336,6 +1359,8 @@ int scenario_backend_index(const struct scenario *scenario, const char *name)
 
 const char *scenario_action_name(enum scenario_action action)
 {
+    if (action == SCENARIO_STOP_PROXY)
+        return "stop proxy";
     if ((unsigned)action >= COUNT_OF(action_names))
         return "?";
     return action_names[action];

@@ -43,6 +43,7 @@ struct scenario_backend {
     int maxconn;                    /* proxy side, 0 when not given */
     long start_ms;                  /* start=TIME: started this late */
     bool down;                      /* "down": not started until a start event */
+    bool blackhole;                 /* no server: connects never complete */
 };
 
 /* A client burst: one simulate_client run. */
@@ -65,7 +66,8 @@ enum scenario_action {
     SCENARIO_PAUSE,                 /* SIGSTOP */
     SCENARIO_RESUME,                /* SIGCONT */
     SCENARIO_RESTART,               /* start again, same port and options */
-    SCENARIO_START                  /* first start of a "down" backend */
+    SCENARIO_START,                 /* first start of a "down" backend */
+    SCENARIO_STOP_PROXY             /* "stop proxy": SIGTERM the proxy */
 };
 
 enum scenario_trigger {
@@ -81,7 +83,8 @@ struct scenario_event {
     int watch_backend;              /* AT_PICKS: when this backend ... */
     long picks;                     /* ... has been picked this many times */
     enum scenario_action action;
-    int backend;                    /* fault actions: the target */
+    int backend;                    /* fault actions: the target; -1 for
+                                       stop proxy */
     struct scenario_burst burst;    /* SCENARIO_CLIENTS */
 };
 
@@ -96,7 +99,11 @@ enum scenario_check {
     SCENARIO_CHECK_CLIENTS_OK,      /* clients ok */
     SCENARIO_CHECK_CLIENTS_FAILED,  /* clients failed<=5 */
     SCENARIO_CHECK_NO_LOST_CLIENTS, /* no-lost-clients */
-    SCENARIO_CHECK_THREADS_STABLE   /* threads stable */
+    SCENARIO_CHECK_THREADS_STABLE,  /* threads stable */
+    SCENARIO_CHECK_STOP_CLEAN,      /* stop clean */
+    SCENARIO_CHECK_WORKERS_USED,    /* workers used */
+    SCENARIO_CHECK_HEALTH_EXACT,    /* health exact */
+    SCENARIO_CHECK_SESSIONS_MAX     /* sessions<=1s */
 };
 
 struct scenario_expect {
@@ -109,7 +116,7 @@ struct scenario_expect {
     char op;                        /* compare: '>' or '<' */
     double share_pct;               /* share: expected percentage */
     double tolerance_pct;           /* share: allowed deviation, points */
-    long within_ms;                 /* detect, recover */
+    long within_ms;                 /* detect, recover, sessions<= */
     long max_failed;                /* clients failed<=N */
     char text[SCENARIO_TEXT_MAX];   /* as written, for reports */
 };

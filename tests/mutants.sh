@@ -3,7 +3,7 @@
 # make mutants: is every bug of the catalogue (tests/bugs/*.patch) caught by
 # the scenario suite?
 #
-#   tests/mutants.sh [-j JOBS] [-t SECONDS] [BUG...]
+#   tests/mutants.sh [-j JOBS] [-t SECONDS] [-s SCENARIO]... [BUG...]
 #
 # For each bug: a scratch copy of the tracked files as they are in the
 # working tree, with the objects of the reference build (so only the
@@ -25,7 +25,8 @@
 #
 # BUG: a number (7, 007) or a file name; default every bug. JOBS: bugs
 # judged at once (default 2, env MUTANTS_JOBS). SECONDS: limit per
-# scenario run (default 90, env MUTANTS_TIMEOUT).
+# scenario run (default 90, env MUTANTS_TIMEOUT). -s: run only these
+# scenarios of scenarios/ (name with or without .scn; default all).
 #
 # Output: a table on stdout (markdown: bug | mistake | killed by | time),
 # each bug's harness output in build/mutants/out/NNN.txt.
@@ -38,6 +39,7 @@ BUGS_DIR=$ROOT/tests/bugs
 SCEN_DIR=$ROOT/scenarios
 WORK=$ROOT/build/mutants
 JOBS=${MUTANTS_JOBS:-2}
+ONLY=${MUTANTS_ONLY:-}          # scenario names, space-separated
 LIMIT=${MUTANTS_TIMEOUT:-90}
 
 usage() {
@@ -51,7 +53,7 @@ usage() {
 # prints "pass", "timeout" or the failure as "CHECK<TAB>REASON".
 run_scenario() {
     local bin=$1 scn=$2 out=$3 rc
-    timeout -k 5 "$LIMIT" "$ROOT/harness" --bin "$bin" "$scn" >"$out" 2>&1
+    timeout -k 5 "$LIMIT" "$WORK/harness" --bin "$bin" "$scn" >"$out" 2>&1
     rc=$?
     case $rc in
     0) echo pass ;;
@@ -94,8 +96,13 @@ scenario_order() {
         if [ -f "$WORK/times" ]; then
             sort -n -k2 "$WORK/times" | awk '{ print $1 }'
         fi
-        (cd "$SCEN_DIR" && ls -- *.scn)
-    } | awk '!seen[$0]++'
+        suite
+    } | awk -v only=" $ONLY " '!seen[$0]++ && (only == "  " || index(only, " " $0 " "))'
+}
+
+# The scenario files of the suite (names), or those chosen with -s.
+suite() {
+    if [ -n "$ONLY" ]; then printf '%s\n' $ONLY; else (cd "$SCEN_DIR" && ls -- *.scn); fi
 }
 
 # Copies the tracked files of the working tree, and the reference build's
@@ -153,10 +160,10 @@ judge_bug() {
 reference_run() {
     local failed=0
     : >"$WORK/times.new"
-    for scn in "$SCEN_DIR"/*.scn; do echo "$scn"; done |
+    for scn in $(suite); do echo "$SCEN_DIR/$scn"; done |
         xargs -P "$JOBS" -I{} bash -c '
             s=$(basename "{}"); t0=$(date +%s%N)
-            if "$0/harness" "{}" >"$1/ref-$s.txt" 2>&1; then r=pass; else r=FAIL; fi
+            if "$1/harness" --bin "$0" "{}" >"$1/ref-$s.txt" 2>&1; then r=pass; else r=FAIL; fi
             echo "$s $(( ($(date +%s%N) - t0) / 1000000 )) $r"' "$ROOT" "$WORK" \
         >"$WORK/times.new"
     while read -r s ms r; do
@@ -166,7 +173,10 @@ reference_run() {
             failed=1
         fi
     done <"$WORK/times.new"
-    awk '{ print $1, $2 }' "$WORK/times.new" >"$WORK/times"
+    # Keep the times of the scenarios not run this time.
+    { cat "$WORK/times" 2>/dev/null; awk '{ print $1, $2 }' "$WORK/times.new"; } |
+        awk '{ t[$1] = $2 } END { for (s in t) print s, t[s] }' >"$WORK/times.all"
+    mv "$WORK/times.all" "$WORK/times"
     return $failed
 }
 
@@ -190,10 +200,13 @@ print_table() {
 
 main() {
     local bugs=() results
-    while getopts 'j:t:h' opt; do
+    while getopts 'j:t:s:h' opt; do
         case $opt in
         j) JOBS=$OPTARG ;;
         t) LIMIT=$OPTARG ;;
+        s) [ -f "$SCEN_DIR/${OPTARG%.scn}.scn" ] ||
+               { echo "mutants: no scenario $SCEN_DIR/${OPTARG%.scn}.scn" >&2; exit 2; }
+           ONLY="$ONLY ${OPTARG%.scn}.scn" ;;
         *) usage ;;
         esac
     done
@@ -211,8 +224,11 @@ main() {
     [ ${#bugs[@]} -gt 0 ] || bugs=("$BUGS_DIR"/*.patch)
     mkdir -p "$WORK/out" "$WORK/work"
     make -C "$ROOT" -j2 all >/dev/null || exit 2
+    # A copy: rebuilding ./harness during a run must not disturb it.
+    cp "$ROOT/harness" "$WORK/harness.new" && mv "$WORK/harness.new" "$WORK/harness"
     reference_run || exit 2
     results=$WORK/results.tsv
+    export MUTANTS_ONLY=$ONLY MUTANTS_TIMEOUT=$LIMIT
     printf '%s\n' "${bugs[@]}" |
         xargs -P "$JOBS" -I{} "$0" --judge {} >"$results.unsorted"
     sort "$results.unsorted" >"$results"

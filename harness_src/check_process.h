@@ -1,0 +1,36 @@
+/*
+ * check_process: the proxy judged as a process: how it stops, and which
+ * of its threads did the work.
+ *
+ *   stop clean     after the harness's SIGTERM the proxy exits with 0 and
+ *                  logs "stop status=clean", and no session was cut by the
+ *                  stop (reason=shutdown) or left without its close line:
+ *                  the harness stops the proxy once every client has
+ *                  ended, so each session ends by itself within the grace
+ *   workers used   the sessions ran on as many worker threads (the thr= of
+ *                  their accept lines) as the proxy was started with
+ *   sessions<=D    every session lasted at most D, from its accept line to
+ *                  its close line (an idle timeout must cut held ones)
+ *
+ * Pure functions over read-only data. Single-threaded.
+ */
+#ifndef CHECK_PROCESS_H
+#define CHECK_PROCESS_H
+
+#include "check.h"
+#include "check_proxy.h"
+
+/* "expect stop clean". */
+void check_process_stop(const struct check_proxy *proxy,
+                        struct check_verdict *verdict);
+
+/* "expect workers used". */
+void check_process_workers(const struct check_proxy *proxy,
+                           struct check_verdict *verdict);
+
+/* "expect sessions<=D". */
+void check_process_sessions(const struct scenario_expect *e,
+                            const struct check_proxy *proxy,
+                            struct check_verdict *verdict);
+
+#endif
