@@ -45,7 +45,7 @@ TEST_OBJ      := $(call obj,$(TEST_SRC)) \
                                             $(SIMCLIENT_SRC) $(HARNESS_SRC)))
 
 PROGRAMS = $(BIN)/proxy_server $(BIN)/dummy_server $(BIN)/simulate_client \
-           $(BIN)/harness
+           $(BIN)/harness $(BIN)/thread_audit.so
 
 .PHONY: all test unit integration scenarios clean cunit asan tsan \
         fuzz fuzz-clang coverage \
@@ -67,6 +67,12 @@ $(BIN)/simulate_client: $(SIMCLIENT_OBJ) $(COMMON_OBJ)
 $(BIN)/harness: $(HARNESS_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Preloaded into the proxy by the harness to see every thread it creates
+# (harness_src/audit.h). No CFLAGS: it stays free of sanitizers.
+$(BIN)/thread_audit.so: harness_src/preload/thread_audit.c
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARNINGS) -O2 -fPIC -shared -D_GNU_SOURCE -o $@ $<
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -235,6 +241,7 @@ install: all
 	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
 clean:
-	rm -rf build coverage proxy_server dummy_server simulate_client harness
+	rm -rf build coverage proxy_server dummy_server simulate_client harness \
+	  thread_audit.so
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

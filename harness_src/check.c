@@ -9,7 +9,8 @@
  *         ──► check_relay      relay exact
  *         ──► check_clients    clients ok, clients failed<=N, no-lost-clients
  *         ──► check_timeline   detect, recover, threads stable
- *         ──► check_process    stop clean, workers used, sessions<=D
+ *         ──► check_process    stop clean, workers used, sessions<=D,
+ *                              fds stable
  *         ──► check_health     health exact
  *         ──► (here)           share, compare, the backend table
  *
@@ -144,6 +145,9 @@ static void dispatch(const struct scenario_expect *e,
         break;
     case SCENARIO_CHECK_SESSIONS_MAX:
         check_process_sessions(e, proxy, verdict);
+        break;
+    case SCENARIO_CHECK_FDS_STABLE:
+        check_process_fds(proxy, verdict);
         break;
     default:
         check_verdict_set(verdict, false, "unknown check %d", (int)e->check);

@@ -193,3 +193,40 @@ void check_process_sessions(const struct scenario_expect *e,
                               ? trace_get(longest->close, "reason") : "?",
                           worst, limit);
 }
+
+/* The fds= of the first (last: from the end) thread sample, or -1. */
+static long fds_sample(const struct outcome *outcome, bool last)
+{
+    const struct trace *t = &outcome->timeline;
+
+    for (size_t k = 0; k < t->count; k++) {
+        const struct trace_event *ev = &t->events[last ? t->count - 1 - k : k];
+
+        if (trace_is(ev, "threads") && trace_get(ev, "fds") != NULL)
+            return (long)trace_get_int(ev, "fds", -1);
+    }
+    return -1;
+}
+
+void check_process_fds(const struct check_proxy *proxy,
+                       struct check_verdict *verdict)
+{
+    const struct outcome *outcome = proxy->outcome;
+    long first = fds_sample(outcome, false), last = fds_sample(outcome, true);
+    /* A health check may hold a socket per backend at either moment, and
+     * each worker opens its spare descriptor (acceptor.h) once it runs,
+     * maybe after the first count. */
+    long slack = (long)outcome->scenario->backend_count +
+                 worker_count(outcome);
+
+    if (first < 0 || last < 0)
+        check_verdict_set(verdict, false, "the runner could not count the "
+                          "proxy's descriptors (/proc/PID/fd)");
+    else
+        check_verdict_set(verdict, last <= first + slack, "the proxy held "
+                          "%ld descriptors after its start and %ld at the "
+                          "end, once its %zu sessions had closed (allowed: "
+                          "%ld more: a health check per backend, a spare "
+                          "per worker)", first,
+                          last, proxy->session_count, slack);
+}

@@ -11,6 +11,10 @@
  *                  their accept lines) as the proxy was started with
  *   sessions<=D    every session lasted at most D, from its accept line to
  *                  its close line (an idle timeout must cut held ones)
+ *   fds stable     once every session closed, the proxy holds no more
+ *                  descriptors than just after its start (the runner's
+ *                  first and last counts of /proc/PID/fd), give or take a
+ *                  health check per backend
  *
  * Pure functions over read-only data. Single-threaded.
  */
@@ -32,5 +36,9 @@ void check_process_workers(const struct check_proxy *proxy,
 void check_process_sessions(const struct scenario_expect *e,
                             const struct check_proxy *proxy,
                             struct check_verdict *verdict);
+
+/* "expect fds stable". */
+void check_process_fds(const struct check_proxy *proxy,
+                       struct check_verdict *verdict);
 
 #endif

@@ -238,12 +238,52 @@ void check_timeline_recover(const struct scenario_expect *e,
 
 /* --- threads stable ---------------------------------------------------- */
 
+/* The first thread the audit saw created after the proxy's start line,
+ * or NULL; *later counts them all. */
+static const struct trace_event *created_late(const struct outcome *outcome,
+                                              size_t *later)
+{
+    const struct trace_event *first = NULL;
+
+    *later = 0;
+    for (size_t i = 0; i < outcome->timeline.count; i++) {
+        const struct trace_event *ev = &outcome->timeline.events[i];
+
+        if (trace_is(ev, "thread_create") && ev->ts > outcome->start_ts) {
+            if (first == NULL)
+                first = ev;
+            (*later)++;
+        }
+    }
+    return first;
+}
+
+/* Whether the thread audit ran (it logs the proxy's first threads). */
+static bool audited(const struct outcome *outcome)
+{
+    for (size_t i = 0; i < outcome->timeline.count; i++) {
+        if (trace_is(&outcome->timeline.events[i], "thread_create"))
+            return true;
+    }
+    return false;
+}
+
 void check_timeline_threads(const struct outcome *outcome,
                             struct check_verdict *verdict)
 {
-    const struct trace_event *first = NULL;
-    size_t samples = 0;
+    const struct trace_event *first = NULL, *late;
+    size_t samples = 0, later;
 
+    late = created_late(outcome, &later);
+    if (late != NULL) {
+        check_verdict_set(verdict, false, "the proxy created a thread at "
+                          "t=%.3fs, after it had started (%zu thread%s "
+                          "created after the start line in all): its pool "
+                          "must not grow or renew", check_verdict_time(outcome,
+                                                                       late->ts),
+                          later, later == 1 ? "" : "s");
+        return;
+    }
     for (size_t i = 0; i < outcome->timeline.count; i++) {
         const struct trace_event *ev = &outcome->timeline.events[i];
         long long count = trace_get_int(ev, "count", -1);
@@ -268,6 +308,7 @@ void check_timeline_threads(const struct outcome *outcome,
                           samples, samples == 1 ? "" : "s");
     else
         check_verdict_set(verdict, true, "the proxy had %lld threads in all "
-                          "%zu samples", trace_get_int(first, "count", -1),
-                          samples);
+                          "%zu samples%s", trace_get_int(first, "count", -1),
+                          samples, audited(outcome)
+                          ? ", and created none after its start" : "");
 }

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "child.h"
 #include "clock.h"
 #include "log.h"
@@ -26,6 +27,7 @@
 #define RUNNER_START_WAIT_MS 5000
 #define RUNNER_TICK_MS 5
 #define RUNNER_SAMPLE_MS 100
+#define RUNNER_SETTLE_MS 2000
 
 struct backend_proc {
     struct child child;
@@ -65,6 +67,7 @@ struct run {
     bool fired[SCENARIO_MAX_EVENTS];
     bool proxy_stopped;         /* by a "stop proxy" event: it may exit */
     long picks[SCENARIO_MAX_BACKENDS];
+    long accepts, closes;       /* sessions the proxy logged */
     uint64_t next_sample_ms;
     char *err;
     size_t errlen;
@@ -265,10 +268,24 @@ static void proxy_backend_args(struct run *run, struct args *a)
     }
 }
 
+/* Thread creations are audited for "expect threads stable" only: the
+ * preloaded library is one more thing in the proxy's process. */
+static bool wants_audit(const struct scenario *sc)
+{
+    for (size_t i = 0; i < sc->expect_count; i++) {
+        if (sc->expects[i].check == SCENARIO_CHECK_THREADS_STABLE)
+            return true;
+    }
+    return false;
+}
+
 static int start_proxy(struct run *run)
 {
     struct ready_probe probe = { "start", "listen", 0, 0 };
     struct args a = { .count = 0 };
+    struct audit_saved audit = { .active = false };
+    char timeline[600];
+    int started;
 
     args_add(&a, "%s/proxy_server", run->opt->bin_dir);
     args_add(&a, "--listen");
@@ -280,7 +297,12 @@ static int start_proxy(struct run *run)
     args_add(&a, "debug");
     proxy_backend_args(run, &a);
     args_options(&a, run->sc->proxy, run->sc->proxy_count);
-    if (child_start(&run->proxy, a.argv, run->proxy_log, &run->group) == -1) {
+    snprintf(timeline, sizeof(timeline), "%s/timeline.log", run->dir);
+    if (wants_audit(run->sc))
+        audit_begin(&audit, timeline);
+    started = child_start(&run->proxy, a.argv, run->proxy_log, &run->group);
+    audit_end(&audit);
+    if (started == -1) {
         snprintf(run->err, run->errlen, "cannot start proxy_server: %s",
                  strerror(errno));
         return -1;
@@ -425,6 +447,10 @@ static void on_proxy_line(char *line, void *arg)
         fprintf(stderr, "[proxy] %s\n", line);
     count = logfmt_parse(line, pairs, 32);
     ev = count > 0 ? logfmt_get(pairs, count, "ev") : NULL;
+    if (ev != NULL && strcmp(ev, "accept") == 0)
+        run->accepts++;
+    if (ev != NULL && strcmp(ev, "close") == 0)
+        run->closes++;
     if (ev == NULL || strcmp(ev, "pick") != 0)
         return;
     be = logfmt_get(pairs, count, "be");
@@ -473,14 +499,15 @@ static int fire_due(struct run *run, uint64_t elapsed_ms)
 
 /* --- watching ----------------------------------------------------------- */
 
-static int count_threads(pid_t pid)
+/* The entries of /proc/PID/WHAT (task: threads, fd: descriptors), or -1. */
+static int count_entries(pid_t pid, const char *what)
 {
     char path[64];
     DIR *dir;
     struct dirent *entry;
     int count = 0;
 
-    snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+    snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, what);
     dir = opendir(path);
     if (dir == NULL)
         return -1;
@@ -497,9 +524,10 @@ static void sample_threads(struct run *run, uint64_t now_ms)
     if (now_ms < run->next_sample_ms)
         return;
     run->next_sample_ms = now_ms + RUNNER_SAMPLE_MS;
-    count = count_threads(run->proxy.pid);
+    count = count_entries(run->proxy.pid, "task");
     if (count > 0)
-        log_event(&run->timeline, LOG_INFO, "threads", "count=%d", count);
+        log_event(&run->timeline, LOG_INFO, "threads", "count=%d fds=%d",
+                  count, count_entries(run->proxy.pid, "fd"));
 }
 
 static void echo_line(char *line, void *arg)
@@ -599,6 +627,21 @@ static const char *play(struct run *run, struct outcome *outcome)
         }
         if (running == 0 && all_fired(run))
             return "done";
+        poll(NULL, 0, RUNNER_TICK_MS);
+    }
+}
+
+/* After the last client: waits (at most RUNNER_SETTLE_MS) until the proxy
+ * logged a close for every accept, so that the last sample shows what a
+ * proxy holds at rest. */
+static void settle(struct run *run)
+{
+    uint64_t until = clock_now_ms() + RUNNER_SETTLE_MS;
+
+    while (clock_now_ms() < until) {
+        tail_poll(&run->proxy_tail, on_proxy_line, run);
+        if (run->closes >= run->accepts || run->proxy.exited)
+            return;
         poll(NULL, 0, RUNNER_TICK_MS);
     }
 }
@@ -840,6 +883,8 @@ int runner_run(const struct scenario *scenario,
         run->backends[i].hole_fd = run->backends[i].filler_fd = -1;
     if (prepare(run) == 0 && start_system(run) == 0)
         reason = play(run, outcome);
+    if (strcmp(reason, "done") == 0)
+        settle(run);
     if (run->proxy.pid > 0) {
         /* One last thread count, under whatever load is left. */
         run->next_sample_ms = 0;

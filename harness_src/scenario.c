@@ -165,6 +165,7 @@ static const struct {
     { "stop clean", SCENARIO_CHECK_STOP_CLEAN },
     { "workers used", SCENARIO_CHECK_WORKERS_USED },
     { "health exact", SCENARIO_CHECK_HEALTH_EXACT },
+    { "fds stable", SCENARIO_CHECK_FDS_STABLE },
 };
 
 static const char *const action_names[] = {
@@ -997,7 +998,8 @@ static void report_unknown_check(struct parser *p, const char *text)
            "relay exact, share NAME=P%%±T%%, NAME > NAME, NAME < NAME, "
            "detect NAME within D, recover NAME within D, clients ok, "
            "clients failed<=N, no-lost-clients, threads stable, "
-           "stop clean, workers used, health exact, sessions<=D)",
+           "stop clean, workers used, health exact, sessions<=D, "
+           "fds stable)",
            shown(text, word, sizeof(word)));
 }
 

@@ -103,7 +103,8 @@ enum scenario_check {
     SCENARIO_CHECK_STOP_CLEAN,      /* stop clean */
     SCENARIO_CHECK_WORKERS_USED,    /* workers used */
     SCENARIO_CHECK_HEALTH_EXACT,    /* health exact */
-    SCENARIO_CHECK_SESSIONS_MAX     /* sessions<=1s */
+    SCENARIO_CHECK_SESSIONS_MAX,    /* sessions<=1s */
+    SCENARIO_CHECK_FDS_STABLE       /* fds stable */
 };
 
 struct scenario_expect {

@@ -226,6 +226,8 @@ main() {
     make -C "$ROOT" -j2 all >/dev/null || exit 2
     # A copy: rebuilding ./harness during a run must not disturb it.
     cp "$ROOT/harness" "$WORK/harness.new" && mv "$WORK/harness.new" "$WORK/harness"
+    cp "$ROOT/thread_audit.so" "$WORK/thread_audit.so.new" &&
+        mv "$WORK/thread_audit.so.new" "$WORK/thread_audit.so"
     reference_run || exit 2
     results=$WORK/results.tsv
     export MUTANTS_ONLY=$ONLY MUTANTS_TIMEOUT=$LIMIT
