@@ -14,11 +14,16 @@
 # time runs first (cache: build/mutants/killers), then the others, fastest
 # first (times of the reference run: build/mutants/times).
 #
+# A bug whose header says "Build: tsan" (a data race, which no check can
+# see every time) is judged on the proxy built with ThreadSanitizer, as
+# make tsan builds it, with the proxy stopping at the first race report.
+#
 # A bug is KILLED by the first failed expectation (or ABORTED run), by
 # "timeout" when one scenario runs past the limit, or SURVIVED when the
 # whole suite passes. A patch that no longer applies is STALE, one that
-# does not build BROKEN: both fail the run, as a survivor does (the
-# catalogue must be kept up to date with the code).
+# does not build BROKEN, a scenario the harness refuses an ERROR: all fail
+# the run, as a survivor does (the catalogue must be kept up to date with
+# the code).
 #
 # First the suite runs once on the unchanged programs: a check that fails
 # there would "kill" every bug, so the run stops.
@@ -36,8 +41,8 @@ set -u -o pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUGS_DIR=$ROOT/tests/bugs
-SCEN_DIR=$ROOT/scenarios
 WORK=$ROOT/build/mutants
+SCEN_DIR=$WORK/scenarios        # a copy, taken when the run starts
 JOBS=${MUTANTS_JOBS:-2}
 ONLY=${MUTANTS_ONLY:-}          # scenario names, space-separated
 LIMIT=${MUTANTS_TIMEOUT:-90}
@@ -49,17 +54,25 @@ usage() {
 
 # --- one scenario --------------------------------------------------------
 
-# run_scenario BIN SCN OUT: runs one scenario with the reference harness;
-# prints "pass", "timeout" or the failure as "CHECK<TAB>REASON".
+# run_scenario BIN SCN OUT: runs one scenario with the reference harness
+# (logs kept in BIN/logs); prints "pass", "timeout" or the failure as
+# "CHECK<TAB>REASON". A sanitizer's summary, when the proxy died of one,
+# is added to the reason.
 run_scenario() {
-    local bin=$1 scn=$2 out=$3 rc
-    timeout -k 5 "$LIMIT" "$WORK/harness" --bin "$bin" "$scn" >"$out" 2>&1
+    local bin=$1 scn=$2 out=$3 rc verdict summary
+    rm -rf "$bin/logs"
+    timeout -k 5 "$LIMIT" "$WORK/harness" --keep "$bin/logs" --bin "$bin" \
+        "$scn" >"$out" 2>&1
     rc=$?
     case $rc in
-    0) echo pass ;;
-    124 | 137) echo timeout ;;
-    *) first_failure "$out" "$rc" ;;
+    0) echo pass; return ;;
+    2) echo error; return ;;
+    124 | 137) echo timeout; return ;;
     esac
+    verdict=$(first_failure "$out" "$rc")
+    summary=$(grep -h -m1 '^SUMMARY: ' "$bin"/logs/*/proxy.log 2>/dev/null)
+    [ -n "$summary" ] && verdict="$verdict — ${summary#SUMMARY: }"
+    echo "$verdict"
 }
 
 # The first FAIL (or ABORTED) verdict of a text report, its wrapped reason
@@ -118,6 +131,18 @@ scratch_copy() {
     cp -a "$ROOT/proxy_server" "$ROOT/dummy_server" "$ROOT/simulate_client" "$dir/"
 }
 
+# build_mutant DIR BUILD: the programs in DIR; BUILD "tsan" builds the
+# proxy with ThreadSanitizer (its objects from scratch, in build/tsan).
+build_mutant() {
+    if [ "$2" = tsan ]; then
+        (cd "$1" && make -j1 BIN=. dummy_server simulate_client &&
+         make -j1 BUILD=build/tsan BIN=. CFLAGS="-O1 -g -fsanitize=thread" \
+             proxy_server)
+    else
+        (cd "$1" && make -j1 BIN=. proxy_server dummy_server simulate_client)
+    fi
+}
+
 # judge_bug PATCH: one line "NNN<TAB>RESULT<TAB>SCENARIO<TAB>CHECK<TAB>REASON<TAB>SECONDS".
 judge_bug() {
     local patch=$1 name dir out started result scn="-" check="-" reason="-"
@@ -129,16 +154,21 @@ judge_bug() {
     scratch_copy "$dir"
     if ! (cd "$dir" && patch -p1 -F0 -N -s --no-backup-if-mismatch <"$patch") >>"$out" 2>&1; then
         result=STALE
-    elif ! (cd "$dir" && make -j1 BIN=. proxy_server dummy_server simulate_client) >>"$out" 2>&1; then
+    elif ! build_mutant "$dir" "$(header "$patch" Build)" >>"$out" 2>&1; then
         result=BROKEN
     else
         result=SURVIVED
         for s in $(scenario_order "$name"); do
             local verdict
             echo "=== $s" >>"$out"
-            verdict=$(run_scenario "$dir" "$SCEN_DIR/$s" "$dir/report.txt")
+            verdict=$(TSAN_OPTIONS=halt_on_error=1:exitcode=66 \
+                      run_scenario "$dir" "$SCEN_DIR/$s" "$dir/report.txt")
             cat "$dir/report.txt" >>"$out"
             [ "$verdict" = pass ] && continue
+            if [ "$verdict" = error ]; then
+                result=ERROR scn=$s
+                break
+            fi
             result=KILLED scn=$s
             if [ "$verdict" = timeout ]; then
                 check=timeout reason="the run took more than ${LIMIT}s"
@@ -204,8 +234,8 @@ main() {
         case $opt in
         j) JOBS=$OPTARG ;;
         t) LIMIT=$OPTARG ;;
-        s) [ -f "$SCEN_DIR/${OPTARG%.scn}.scn" ] ||
-               { echo "mutants: no scenario $SCEN_DIR/${OPTARG%.scn}.scn" >&2; exit 2; }
+        s) [ -f "$ROOT/scenarios/${OPTARG%.scn}.scn" ] ||
+               { echo "mutants: no scenario scenarios/${OPTARG%.scn}.scn" >&2; exit 2; }
            ONLY="$ONLY ${OPTARG%.scn}.scn" ;;
         *) usage ;;
         esac
@@ -228,6 +258,7 @@ main() {
     cp "$ROOT/harness" "$WORK/harness.new" && mv "$WORK/harness.new" "$WORK/harness"
     cp "$ROOT/thread_audit.so" "$WORK/thread_audit.so.new" &&
         mv "$WORK/thread_audit.so.new" "$WORK/thread_audit.so"
+    rm -rf "$SCEN_DIR" && cp -r "$ROOT/scenarios" "$SCEN_DIR"
     reference_run || exit 2
     results=$WORK/results.tsv
     export MUTANTS_ONLY=$ONLY MUTANTS_TIMEOUT=$LIMIT
