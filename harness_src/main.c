@@ -62,9 +62,10 @@ static void usage(FILE *out)
 {
     fprintf(out,
         "Usage: harness [OPTION]... FILE.scn|DIR...\n"
-        "Runs each scenario (a DIR means every *.scn in it): starts the\n"
-        "backends, the proxy and the client bursts, plays the fault timeline,\n"
-        "then checks every expectation against the logs.\n\n"
+        "Runs each scenario (a DIR means every *.scn in it; only regular\n"
+        "files are read): starts the backends, the proxy and the client\n"
+        "bursts, plays the fault timeline, then checks every expectation\n"
+        "against the logs.\n\n"
         "  -v, --verbose        show every process' log live (stderr)\n"
         "      --keep DIR       keep all logs in DIR/<scenario>/\n"
         "      --seed N         override every scenario's seed\n"
