@@ -12,7 +12,7 @@
  *
  * Exit status: 0 when every expectation of every scenario passed, 1 when
  * any failed or a run could not complete, 2 on bad usage or a bad scenario
- * file, 130 when interrupted.
+ * file, 130 when stopped by a signal (see stop_signals).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -37,8 +37,20 @@
 #define HARNESS_VERSION "1.0.0"
 #define HARNESS_MAX_FILES 256
 
-/* Set by the SIGINT/SIGTERM handler, read by the runner's loop. */
+/* The signal that asked the harness to stop (0: none); set by on_signal,
+ * read by the runner's loop. */
 static volatile sig_atomic_t interrupted;
+
+/*
+ * The signals that stop the harness cleanly: every one whose default
+ * action would end it, and that a person or a script may send (a closed
+ * terminal, Ctrl-\, a stray kill -USR1). Each ends the run the way SIGTERM
+ * does, so that its processes are killed and its temporary folder is
+ * removed; dying at once would leave both behind.
+ */
+static const int stop_signals[] = {
+    SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM,
+};
 
 struct harness_options {
     struct runner_options run;
@@ -54,8 +66,18 @@ struct harness_options {
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    interrupted = 1;
+    interrupted = sig;
+}
+
+static void catch_stop_signals(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+        sigaction(stop_signals[i], &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
 }
 
 static void usage(FILE *out)
@@ -80,7 +102,9 @@ static void usage(FILE *out)
         "  -V, --version        show the version and exit\n\n"
         "The scenario language is described in docs/scenarios.md.\n"
         "Exit status: 0 all expectations passed, 1 one failed or a run could\n"
-        "not complete, 2 bad usage or a bad scenario file, 130 interrupted.\n");
+        "not complete, 2 bad usage or a bad scenario file, 130 stopped by\n"
+        "SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 or SIGALRM (the\n"
+        "run's processes are killed and its temporary folder removed first).\n");
 }
 
 static int usage_error(const char *what, const char *arg)
@@ -334,7 +358,6 @@ int main(int argc, char **argv)
 {
     struct harness_options o;
     struct scenario *scenarios[HARNESS_MAX_FILES] = { NULL };
-    struct sigaction sa;
     int status;
 
     memset(&o, 0, sizeof(o));
@@ -344,11 +367,7 @@ int main(int argc, char **argv)
         return status;
     status = 2;
     if (collect_files(&o, argc, argv) == 0 && parse_all(&o, scenarios) == 0) {
-        memset(&sa, 0, sizeof(sa));
-        sa.sa_handler = on_signal;
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
-        signal(SIGPIPE, SIG_IGN);
+        catch_stop_signals();
         if (o.list) {
             list(&o, scenarios);
             status = 0;

@@ -69,6 +69,12 @@ struct run {
 
 static int start_delayed(struct run *run, uint64_t elapsed_ms);
 
+/* True once the caller's signal handler asked the run to stop. */
+static bool interrupted(const struct run *run)
+{
+    return run->opt->interrupted != NULL && *run->opt->interrupted != 0;
+}
+
 /* --- arguments ---------------------------------------------------------- */
 
 struct args {
@@ -152,6 +158,10 @@ static int wait_ready(struct run *run, struct child *child,
         tail_poll(&tail, probe_line, probe);
         if (probe->port > 0)
             break;
+        if (interrupted(run)) {
+            tail_close(&tail);
+            return -1;
+        }
         if (child_wait(child, 0) || clock_now_ms() > deadline) {
             snprintf(run->err, run->errlen, "%s did not start (%s); see %s",
                      what, child->exited ? "it exited" : "no ready line",
@@ -558,7 +568,7 @@ static const char *play(struct run *run, struct outcome *outcome)
         running = reap(run);
         if (run->opt->progress)
             show_progress(run, now - run->t0_ms, running);
-        if (run->opt->interrupted != NULL && *run->opt->interrupted)
+        if (interrupted(run))
             return "interrupted";
         if (run->proxy.exited)
             return "proxy_exited";
@@ -766,7 +776,8 @@ static void finish(struct run *run)
 static int verdict_of(struct run *run, const char *reason)
 {
     if (strcmp(reason, "interrupted") == 0)
-        snprintf(run->err, run->errlen, "interrupted");
+        snprintf(run->err, run->errlen, "interrupted by SIG%s",
+                 sigabbrev_np((int)*run->opt->interrupted));
     else if (strcmp(reason, "proxy_exited") == 0)
         snprintf(run->err, run->errlen, "proxy_server exited during the run "
                  "(status %d); its log is %s", run->proxy.status,
@@ -796,6 +807,8 @@ int runner_run(const struct scenario *scenario,
     run->errlen = errlen;
     if (prepare(run) == 0 && start_system(run) == 0)
         reason = play(run, outcome);
+    if (interrupted(run))
+        reason = "interrupted";
     if (run->proxy.pid > 0) {
         /* One last thread count, under whatever load is left. */
         run->next_sample_ms = 0;

@@ -31,7 +31,9 @@ struct runner_options {
     bool progress;              /* a live status line on stderr (a TTY) */
     bool seed_set;              /* seed overrides the scenario's */
     unsigned long seed;
-    volatile sig_atomic_t *interrupted;     /* set by the caller's handler */
+    volatile sig_atomic_t *interrupted;     /* the signal that asks the run
+                                               to stop, 0 none: set by the
+                                               caller's handler */
 };
 
 /*

@@ -23,3 +23,42 @@ test_harness_refuses_a_fifo() {
     grep -q "^$WORK/suite/b.scn: cannot read: a FIFO, not a regular file$" \
         "$WORK/err2"
 }
+
+# group_alive PGID: true while any process is in process group PGID.
+group_alive() {
+    ps -eo pgid= | awk -v g="$1" '$1 == g { found = 1 } END { exit !found }'
+}
+
+# A harness stopped by any signal that would end it (a closed terminal,
+# Ctrl-\, a stray kill) kills its run's processes, removes its temporary
+# folder, says which signal stopped it and exits 130.
+test_harness_signals_clean_up() {
+    local sig status pid dir pgid i
+    printf '# held\nbackend b1\nat 0s clients 4 hold=30s\ntimeout 60s\n' \
+        >"$WORK/held.scn"
+    printf 'expect clients ok\n' >>"$WORK/held.scn"
+    for sig in HUP QUIT USR1 USR2 ALRM; do
+        mkdir "$WORK/tmp-$sig"
+        TMPDIR=$WORK/tmp-$sig "$BIN_DIR/harness" "$WORK/held.scn" \
+            >"$WORK/out-$sig" 2>&1 &
+        pid=$!
+        for ((i = 0; i < 250; i++)); do
+            dir=$(compgen -G "$WORK/tmp-$sig/harness.*" || true)
+            [ -n "$dir" ] && grep -q 'ev=burst_start' "$dir/timeline.log" \
+                2>/dev/null && break
+            sleep 0.02
+        done
+        # The first process the run started leads its process group.
+        pgid=$(sed -nE '1s/.* pid=([0-9]+).*/\1/p' "$dir/timeline.log")
+        expect 'group_alive "$pgid"' "SIG$sig: the run's processes are up"
+        kill -"$sig" "$pid"
+        status=0
+        wait "$pid" || status=$?
+        cat "$WORK/out-$sig"
+        expect '! group_alive "$pgid"' "SIG$sig: process group $pgid is gone"
+        expect '[ -z "$(ls -A "$WORK/tmp-$sig")" ]' \
+            "SIG$sig: the temporary folder is removed: $(ls "$WORK/tmp-$sig")"
+        expect '[ "$status" -eq 130 ]' "SIG$sig: exit 130, got $status"
+        grep -q "interrupted by SIG$sig" "$WORK/out-$sig"
+    done
+}
