@@ -89,7 +89,8 @@ static void usage(FILE *out)
         "bursts, plays the fault timeline, then checks every expectation\n"
         "against the logs.\n\n"
         "  -v, --verbose        show every process' log live (stderr)\n"
-        "      --keep DIR       keep all logs in DIR/<scenario>/\n"
+        "      --keep DIR       keep all logs, in a new DIR/<scenario>-<pid>/\n"
+        "                       per run (named in the report)\n"
         "      --seed N         override every scenario's seed\n"
         "      --list           list the scenarios with their descriptions\n"
         "      --tap            print TAP instead of the text report\n"
@@ -290,6 +291,8 @@ static void run_one(const struct harness_options *o,
     for (size_t i = 0; i < sc->expect_count && !result->aborted; i++)
         check_run(&sc->expects[i], outcome, &result->verdicts[i]);
     check_backend_table(outcome, result->rows);
+    snprintf(result->kept_dir, sizeof(result->kept_dir), "%s",
+             outcome->kept_dir);
     result->duration_s = (double)(clock_now_ms() - started) / 1000.0;
     if (o->report_dir != NULL &&
         report_html(o->report_dir, result, outcome) == -1)

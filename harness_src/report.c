@@ -236,6 +236,8 @@ void report_text(FILE *out, const struct report_result *result, bool color)
     if (!result->aborted && scenario != NULL)
         text_backends(out, result);
     text_summary(out, result, color);
+    if (result->kept_dir[0] != '\0')
+        fprintf(out, "  logs kept in %s/\n", result->kept_dir);
 }
 
 /* A TAP description may hold neither a newline nor an unescaped '#'
@@ -283,6 +285,11 @@ static void tap_scenario(FILE *out, const struct report_result *result,
     size_t count = report_label_count(result);
     char name[REPORT_LABEL_MAX];
 
+    if (result->kept_dir[0] != '\0') {
+        fputs("# logs kept in ", out);
+        tap_description(out, result->kept_dir);
+        fputs("/\n", out);
+    }
     if (result->aborted || result->scenario == NULL) {
         tap_point(out, ++*number, false, result, "aborted");
         tap_diagnostic(out, result, result->error, 0);

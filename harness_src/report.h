@@ -33,6 +33,7 @@ struct report_result {
     double duration_s;
     bool aborted;                   /* could not run (error says why) */
     char error[256];
+    char kept_dir[512];             /* where the logs were kept, or "" */
 };
 
 /* True when the scenario ran and every verdict is ok. */

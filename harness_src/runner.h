@@ -10,7 +10,9 @@
  * group of their own; whatever happens (done, time limit, Ctrl-C, a
  * process failing to start), the runner kills that group and reaps every
  * child before it returns. Logs go to a temporary folder (removed after
- * the run) or to KEEP_DIR/<scenario>/ with --keep.
+ * the run) or, with --keep, to a folder made for this run alone,
+ * KEEP_DIR/<scenario>-<pid>/ (outcome->kept_dir), so that runs sharing
+ * KEEP_DIR never mix their logs.
  *
  * Single-threaded.
  */

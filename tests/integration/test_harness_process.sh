@@ -62,3 +62,31 @@ test_harness_signals_clean_up() {
         grep -q "interrupted by SIG$sig" "$WORK/out-$sig"
     done
 }
+
+# Two runs sharing one --keep folder each keep their logs in a folder of
+# their own, named in their report; neither judges the other's lines. The
+# clients hold their connections for a second, so that the runs overlap.
+test_harness_runs_sharing_keep_dir() {
+    local s1=0 s2=0 p1 p2 d1 d2
+    printf '# shared\nbackend b1\nbackend b2\nat 0s clients 20 hold=1s\n' \
+        >"$WORK/shared.scn"
+    printf 'expect leastconn\nexpect counts zero\nexpect relay exact\n' \
+        >>"$WORK/shared.scn"
+    "$BIN_DIR/harness" --keep "$WORK/k" "$WORK/shared.scn" >"$WORK/h1" 2>&1 &
+    p1=$!
+    "$BIN_DIR/harness" --keep "$WORK/k" "$WORK/shared.scn" >"$WORK/h2" 2>&1 &
+    p2=$!
+    wait "$p1" || s1=$?
+    wait "$p2" || s2=$?
+    cat "$WORK/h1" "$WORK/h2"
+    expect '[ "$s1" -eq 0 ] && [ "$s2" -eq 0 ]' "both runs pass ($s1, $s2)"
+    d1=$WORK/k/shared-$p1 d2=$WORK/k/shared-$p2
+    grep -qx "  logs kept in $d1/" "$WORK/h1"
+    grep -qx "  logs kept in $d2/" "$WORK/h2"
+    expect '[ "$(ls "$WORK/k" | wc -l)" -eq 2 ]' \
+        "two folders in the shared one: $(ls "$WORK/k")"
+    expect '[ "$(grep -c "ev=start " "$d1/proxy.log")" -eq 1 ]' \
+        "run 1's proxy.log holds one proxy's log"
+    expect '[ "$(grep -c "ev=start " "$d2/proxy.log")" -eq 1 ]' \
+        "run 2's proxy.log holds one proxy's log"
+}
