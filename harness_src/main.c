@@ -10,9 +10,13 @@
  * each scenario runs (runner), each expectation is checked (check), and the
  * verdicts are reported (report).
  *
+ * A run whose logs lost lines (ev=log_dropped) is not judged at all
+ * (check_logs_whole): its verdicts would rest on a partial log.
+ *
  * Exit status: 0 when every expectation of every scenario passed, 1 when
- * any failed or a run could not complete, 2 on bad usage or a bad scenario
- * file, 130 when stopped by a signal (see stop_signals).
+ * any failed or a run could not complete or could not be judged, 2 on bad
+ * usage or a bad scenario file, 130 when stopped by a signal (see
+ * stop_signals).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -102,10 +106,12 @@ static void usage(FILE *out)
         "  -h, --help           show this help and exit\n"
         "  -V, --version        show the version and exit\n\n"
         "The scenario language is described in docs/scenarios.md.\n"
+        "A run whose logs lost lines (ev=log_dropped) is reported NOT JUDGED.\n"
         "Exit status: 0 all expectations passed, 1 one failed or a run could\n"
-        "not complete, 2 bad usage or a bad scenario file, 130 stopped by\n"
-        "SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 or SIGALRM (the\n"
-        "run's processes are killed and its temporary folder removed first).\n");
+        "not complete or be judged, 2 bad usage or a bad scenario file, 130\n"
+        "stopped by SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 or\n"
+        "SIGALRM (the run's processes are killed and its temporary folder\n"
+        "removed first).\n");
 }
 
 static int usage_error(const char *what, const char *arg)
@@ -288,6 +294,8 @@ static void run_one(const struct harness_options *o,
     if (runner_run(sc, &o->run, outcome, result->error,
                    sizeof(result->error)) == -1)
         result->aborted = true;
+    else if (!check_logs_whole(outcome, result->error, sizeof(result->error)))
+        result->aborted = result->unjudged = true;
     for (size_t i = 0; i < sc->expect_count && !result->aborted; i++)
         check_run(&sc->expects[i], outcome, &result->verdicts[i]);
     check_backend_table(outcome, result->rows);

@@ -224,12 +224,15 @@ void report_text(FILE *out, const struct report_result *result, bool color)
         fprintf(out, " \u2014 %s", scenario->description);
     fputc('\n', out);
     if (result->aborted || scenario == NULL) {
+        const char *status = result->unjudged ? "NOT JUDGED" : "ABORTED";
+        size_t indent = 2 + strlen(status) + 2;
+
         fputs("  ", out);
-        put_status(out, "ABORTED", false, color);
+        put_status(out, status, false, color);
         fputs("  ", out);
         put_wrapped(out, result->error[0] != '\0' ? result->error
                                                    : "(no reason given)",
-                    REPORT_TEXT_WIDTH - 11, 11);
+                    REPORT_TEXT_WIDTH - indent, indent);
     }
     for (size_t i = 0; i < count; i++)
         text_verdict(out, result, i, column, color);
@@ -291,7 +294,8 @@ static void tap_scenario(FILE *out, const struct report_result *result,
         fputs("/\n", out);
     }
     if (result->aborted || result->scenario == NULL) {
-        tap_point(out, ++*number, false, result, "aborted");
+        tap_point(out, ++*number, false, result,
+                  result->unjudged ? "not judged" : "aborted");
         tap_diagnostic(out, result, result->error, 0);
         return;
     }

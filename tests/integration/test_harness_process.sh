@@ -90,3 +90,47 @@ test_harness_runs_sharing_keep_dir() {
     expect '[ "$(grep -c "ev=start " "$d2/proxy.log")" -eq 1 ]' \
         "run 2's proxy.log holds one proxy's log"
 }
+
+# fake_bin DIR: DIR holds the real dummy_server and simulate_client, and a
+# proxy_server that runs the real one and, once it has exited, logs what a
+# proxy whose log writer dropped lines logs: "ev=log_dropped n=7".
+fake_bin() {
+    mkdir "$1"
+    ln -s "$BIN_DIR/dummy_server" "$BIN_DIR/simulate_client" "$1/"
+    cat >"$1/proxy_server" <<SCRIPT
+#!/usr/bin/env bash
+trap 'kill -TERM "\$pid" 2>/dev/null' TERM INT
+"$BIN_DIR/proxy_server" "\$@" &
+pid=\$!
+wait "\$pid"
+status=\$?
+if kill -0 "\$pid" 2>/dev/null; then
+    wait "\$pid"
+    status=\$?
+fi
+echo "ts=\$(cut -d' ' -f1 /proc/uptime) lvl=warn thr=main ev=log_dropped n=7" >&2
+exit "\$status"
+SCRIPT
+    chmod +x "$1/proxy_server"
+}
+
+# A run whose proxy log lost lines is not judged: no PASS or FAIL built on
+# a partial log, the reason names the process and the count, exit 1, and
+# the machine-readable reports carry errors and no points.
+test_harness_does_not_judge_a_partial_log() {
+    local status=0
+    fake_bin "$WORK/bin"
+    "$BIN_DIR/harness" --bin "$WORK/bin" --junit "$WORK/junit.xml" \
+        --gradescope "$WORK/gs.json" "$ROOT/scenarios/two_backends.scn" \
+        >"$WORK/out" 2>&1 || status=$?
+    cat "$WORK/out"
+    expect '[ "$status" -eq 1 ]' "exit status 1, got $status"
+    local reason="proxy_server's log lost 7 lines (ev=log_dropped), so the"
+    grep -q "^  NOT JUDGED  $reason run is not judged" "$WORK/out"
+    grep -q "^  FAIL: the run could not be judged" "$WORK/out"
+    expect '! grep -qE "^  (PASS|FAIL)  " "$WORK/out"' "no verdict at all"
+    grep -q 'failures="0" errors="6"' "$WORK/junit.xml"
+    grep -q '"score": 0,' "$WORK/gs.json"
+    expect '[ "$(grep -c "lost 7 lines" "$WORK/gs.json")" -eq 6 ]' \
+        "every Gradescope test gives the reason"
+}
