@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2016  # expect takes its test unexpanded
 # test_harness_process.sh: the harness as a process among others: what it
 # reads, where it keeps its logs, how it ends on a signal, and what it does
 # with a log that lost lines. Sourced by run.sh (helpers in lib.sh).
