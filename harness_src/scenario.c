@@ -19,10 +19,13 @@
 #include "scenario.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "parse.h"
 
@@ -1270,20 +1273,69 @@ int scenario_parse_text(const char *name, const char *text,
     return parse_buffer(name, text, strlen(text), out, errors);
 }
 
+/* What a file that is not a regular one is, for the message. */
+static const char *file_kind(mode_t mode)
+{
+    if (S_ISDIR(mode))
+        return "a directory";
+    if (S_ISFIFO(mode))
+        return "a FIFO";
+    if (S_ISSOCK(mode))
+        return "a socket";
+    if (S_ISCHR(mode) || S_ISBLK(mode))
+        return "a device";
+    return "not a regular file";
+}
+
+/*
+ * Opens path for reading when it is a regular file. Anything else is
+ * refused before a byte is read: a FIFO would wait for a writer forever,
+ * a device may never end. Returns the stream; or NULL with *kind set to
+ * what path is; or NULL with errno (*kind NULL).
+ */
+static FILE *open_regular(const char *path, const char **kind)
+{
+    /* O_NONBLOCK: opening a FIFO must not wait for its writer. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    FILE *file;
+    int saved_errno;
+
+    *kind = NULL;
+    if (fd == -1)
+        return NULL;
+    if (fstat(fd, &st) == -1)
+        goto fail;
+    if (!S_ISREG(st.st_mode)) {
+        *kind = file_kind(st.st_mode);
+        goto fail;
+    }
+    file = fdopen(fd, "rb");
+    if (file != NULL)
+        return file;
+fail:
+    saved_errno = errno;
+    close(fd);
+    errno = saved_errno;
+    return NULL;
+}
+
 /*
  * Reads all of path into a new buffer (*data, *len). Returns 0, 1 when the
- * file is larger than FILE_MAX_BYTES (nothing kept), or -1 with errno.
+ * file is larger than FILE_MAX_BYTES (nothing kept), 2 when path is not a
+ * regular file (*kind says what it is), or -1 with errno.
  */
-static int read_whole_file(const char *path, char **data, size_t *len)
+static int read_whole_file(const char *path, char **data, size_t *len,
+                           const char **kind)
 {
-    FILE *file = fopen(path, "rb");
+    FILE *file = open_regular(path, kind);
     size_t got;
     int rc = 0;
 
     *data = NULL;
     *len = 0;
     if (file == NULL)
-        return -1;
+        return *kind != NULL ? 2 : -1;
     *data = malloc(FILE_MAX_BYTES + 1);
     if (*data == NULL) {
         fclose(file);
@@ -1305,18 +1357,24 @@ static int read_whole_file(const char *path, char **data, size_t *len)
 int scenario_parse_file(const char *path, struct scenario *out, FILE *errors)
 {
     char *data;
+    const char *kind;
     size_t len;
     int rc, saved_errno;
 
     scenario_init(out, path);
     errno = 0;
-    rc = read_whole_file(path, &data, &len);
+    rc = read_whole_file(path, &data, &len, &kind);
     saved_errno = errno;
     if (rc == -1 && errors != NULL)
         fprintf(errors, "%s: cannot read: %s\n", path, strerror(saved_errno));
     else if (rc == 1 && errors != NULL)
         fprintf(errors, "%s: the file is larger than %ld bytes\n", path,
                 FILE_MAX_BYTES);
+    else if (rc == 2 && errors != NULL)
+        fprintf(errors, "%s: cannot read: %s, not a regular file\n", path,
+                kind);
+    if (rc == 2)
+        rc = -1;
     if (rc == 0)
         rc = parse_buffer(path, data, len, out, errors);
     free(data);

@@ -133,7 +133,8 @@ struct scenario {
  * Parses the scenario in file path into *out. Every error is written to
  * errors as "path:line: message" (one line each; parsing goes on after an
  * error to report them all). Returns the number of errors (0: *out is
- * complete and valid), or -1 when the file cannot be read (reported too).
+ * complete and valid), or -1 when the file cannot be read or is not a
+ * regular file (reported too; a FIFO is never opened for reading).
  */
 int scenario_parse_file(const char *path, struct scenario *out, FILE *errors);
 

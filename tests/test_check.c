@@ -1115,6 +1115,44 @@ static void test_backend_table(void)
     fixture_free(f);
 }
 
+/* --- lost log lines ---------------------------------------------------- */
+
+/* A whole run is judged; a run whose logs say they lost lines is not, and
+ * the reason names every process that lost some, with the count. */
+static void test_logs_whole(void)
+{
+    struct fixture *f = fixture_base();
+    char why[256] = "";
+    char *proxy = edit(base_proxy, "ts=100.300000 lvl=info thr=main ev=stop",
+                       "ts=100.250000 lvl=warn thr=w0 ev=log_dropped n=5\n"
+                       "ts=100.290000 lvl=warn thr=w1 ev=log_dropped n=7\n"
+                       "ts=100.300000 lvl=info thr=main ev=stop");
+
+    CU_ASSERT_TRUE(check_logs_whole(&f->outcome, why, sizeof(why)));
+    CU_ASSERT_STRING_EQUAL(why, "");
+    reload(&f->outcome.proxy, proxy);
+    CU_ASSERT_FALSE(check_logs_whole(&f->outcome, why, sizeof(why)));
+    CU_ASSERT_STRING_EQUAL(why, "proxy_server's log lost 12 lines "
+                           "(ev=log_dropped), so the run is not judged: "
+                           "every check would read a partial log");
+    reload_edited(&f->outcome.backends[1], base_b2, "ts=100.209000",
+                  "ts=100.208000 lvl=warn thr=main ev=log_dropped n=1\n"
+                  "ts=100.209000");
+    CU_ASSERT_FALSE(check_logs_whole(&f->outcome, why, sizeof(why)));
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "proxy_server's log lost 12 lines, "
+                                       "backend b2's log lost 1 line "));
+    reload(&f->outcome.proxy, base_proxy);
+    reload_edited(&f->outcome.backends[1], base_b2, "ts=100.209000",
+                  "ts=100.208000 lvl=warn thr=main ev=log_dropped\n"
+                  "ts=100.209000");
+    CU_ASSERT_FALSE(check_logs_whole(&f->outcome, why, sizeof(why)));
+    CU_ASSERT_STRING_EQUAL(why, "backend b2's log lost at least 1 line "
+                           "(ev=log_dropped), so the run is not judged: "
+                           "every check would read a partial log");
+    free(proxy);
+    fixture_free(f);
+}
+
 #define BIG_PICKS 50000
 #define BIG_BACKENDS 4
 #define BIG_OPEN 16
@@ -1253,6 +1291,7 @@ static CU_TestInfo check_tests[] = {
     { "threads stable", test_threads_stable },
     { "expect-fail inverts the verdict", test_expect_fail_inverts_the_verdict },
     { "backend table", test_backend_table },
+    { "logs whole", test_logs_whole },
     { "big log", test_big_log },
     CU_TEST_INFO_NULL,
 };

@@ -813,8 +813,12 @@ static void test_unreadable_file(void)
                            "such file or directory\n");
     CU_ASSERT_EQUAL(scenario_parse_file("/tmp", sc, stream), -1);
     fflush(stream);
-    CU_ASSERT_PTR_NOT_NULL(strstr(messages, "/tmp: cannot read: Is a "
-                                            "directory\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(messages, "/tmp: cannot read: a "
+                                            "directory, not a regular file\n"));
+    CU_ASSERT_EQUAL(scenario_parse_file("/dev/null", sc, stream), -1);
+    fflush(stream);
+    CU_ASSERT_PTR_NOT_NULL(strstr(messages, "/dev/null: cannot read: a "
+                                            "device, not a regular file\n"));
     /* No FILE for the errors is fine too. */
     CU_ASSERT_EQUAL(scenario_parse_file("/nonexistent/x.scn", sc, NULL), -1);
     fclose(stream);

@@ -487,7 +487,7 @@ test_harness_interrupt_leaves_nothing() {
     "$BIN_DIR/harness" --keep "$WORK/k" "$ROOT/scenarios/crash_restart.scn" \
         >"$WORK/h" 2>&1 &
     local pid=$!
-    wait_for_line "$WORK/k/crash_restart/timeline.log" 'ev=burst_start' \
+    wait_for_line "$WORK/k/crash_restart-$pid/timeline.log" 'ev=burst_start' \
         >/dev/null
     kill -INT "$pid"
     wait "$pid" || status=$?
