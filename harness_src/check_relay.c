@@ -249,6 +249,7 @@ static bool judge_reset(void *arg, size_t burst,
     const struct check_backend_conn *bconn = backend_reset_of(r, conn, &s);
     const char *end = trace_get(conn, "end");
     const char *be = bconn ? trace_get(s->connected, "be") : NULL;
+    long long lines;
 
     if (bconn == NULL)
         return true;
@@ -257,11 +258,12 @@ static bool judge_reset(void *arg, size_t burst,
         r->seen += end != NULL && strcmp(end, "reset") == 0;
         return true;
     }
+    lines = trace_get_int(bconn->close, "lines", -1);
     check_verdict_set(r->verdict, false, "session %lld: backend %s reset its "
-                      "connection (cid %lld, after %lld lines), but client %s "
+                      "connection (cid %lld, after %lld line%s), but client %s "
                       "(burst %zu) saw a clean end of stream after %lld bytes "
                       "(the proxy logged reason=%s rst=%s)", s->sid, be,
-                      bconn->cid, trace_get_int(bconn->close, "lines", -1),
+                      bconn->cid, lines, lines == 1 ? "" : "s",
                       trace_get(conn, "local"), burst,
                       trace_get_int(conn, "bytes_in", -1),
                       s->close && trace_get(s->close, "reason")

@@ -259,10 +259,10 @@ static void release_and_log(struct session_ctx *ctx, struct session *s,
                      &change);
     if (early)
         log_event(ctx->log, LOG_WARN, "backend_early_close",
-                  "sid=%llu be=%s failures=%llu bytes_c2b=%llu",
+                  "sid=%llu be=%s failures=%llu client_bytes=%llu",
                   (unsigned long long)s->id, be,
                   (unsigned long long)change.failures,
-                  (unsigned long long)s->up.bytes);
+                  (unsigned long long)s->up.bytes_read);
     log_event(ctx->log, LOG_INFO, "close",
               "sid=%llu be=%s seq=%llu active=%d bytes_c2b=%llu "
               "bytes_b2c=%llu ms=%.3f reason=%s rst=%s",
