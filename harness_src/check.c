@@ -6,7 +6,7 @@
  * module that judges the expectation, then applies expect-fail:
  *
  *   check ──► check_balancer   leastconn, counts zero (via check_replay)
- *         ──► check_relay      relay exact
+ *         ──► check_relay      relay exact, resets passed
  *         ──► check_clients    clients ok, clients failed<=N, no-lost-clients
  *         ──► check_timeline   detect, recover, threads stable
  *         ──► (here)           share, compare, the backend table
@@ -88,6 +88,8 @@ static void run_with_backends(const struct scenario_expect *e,
     }
     if (e->check == SCENARIO_CHECK_RELAY_EXACT)
         check_relay_exact(proxy, backends, verdict);
+    else if (e->check == SCENARIO_CHECK_RESETS_PASSED)
+        check_relay_resets(proxy, backends, verdict);
     else
         check_clients_lost(proxy, backends, verdict);
     check_backends_free(backends);
@@ -108,6 +110,7 @@ static void dispatch(const struct scenario_expect *e,
         check_balancer_counts_zero(proxy, verdict);
         break;
     case SCENARIO_CHECK_RELAY_EXACT:
+    case SCENARIO_CHECK_RESETS_PASSED:
     case SCENARIO_CHECK_NO_LOST_CLIENTS:
         run_with_backends(e, proxy, verdict);
         break;

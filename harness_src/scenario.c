@@ -161,6 +161,7 @@ static const struct {
     { "clients ok", SCENARIO_CHECK_CLIENTS_OK },
     { "no-lost-clients", SCENARIO_CHECK_NO_LOST_CLIENTS },
     { "threads stable", SCENARIO_CHECK_THREADS_STABLE },
+    { "resets passed", SCENARIO_CHECK_RESETS_PASSED },
 };
 
 static const char *const action_names[] = {
@@ -982,7 +983,8 @@ static void report_unknown_check(struct parser *p, const char *text)
     report(p, p->line, "unknown check '%s' (checks: leastconn, counts zero, "
            "relay exact, share NAME=P%%±T%%, NAME > NAME, NAME < NAME, "
            "detect NAME within D, recover NAME within D, clients ok, "
-           "clients failed<=N, no-lost-clients, threads stable)",
+           "clients failed<=N, no-lost-clients, threads stable, "
+           "resets passed)",
            shown(text, word, sizeof(word)));
 }
 

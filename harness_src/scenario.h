@@ -96,7 +96,8 @@ enum scenario_check {
     SCENARIO_CHECK_CLIENTS_OK,      /* clients ok */
     SCENARIO_CHECK_CLIENTS_FAILED,  /* clients failed<=5 */
     SCENARIO_CHECK_NO_LOST_CLIENTS, /* no-lost-clients */
-    SCENARIO_CHECK_THREADS_STABLE   /* threads stable */
+    SCENARIO_CHECK_THREADS_STABLE,  /* threads stable */
+    SCENARIO_CHECK_RESETS_PASSED    /* resets passed */
 };
 
 struct scenario_expect {

@@ -13,8 +13,12 @@
  *     backend, mark the failure and pick another (no client byte has been
  *     read yet, so nothing is lost); with no backend left, close the client
  *   relaying: both relays run; a FIN is passed on as a half-close; the
- *     session ends when both directions are done, on an error, or idle
- *   close: release the backend (exactly once per pick), log, free
+ *     session ends when both directions are done, on an error, or idle.
+ *     A side whose socket broke has the other side reset, not closed,
+ *     once what it can take now of the broken side's bytes was written
+ *   close: release the backend (exactly once per pick; as a failure when
+ *     it closed before its first byte after the client sent some), log,
+ *     free
  *
  * The worker gives every session on it a shared struct session_ctx: its
  * epoll fd, scratch buffer, logger and timer lists.

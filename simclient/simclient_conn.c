@@ -37,6 +37,15 @@ enum conn_state {
     CONN_HOLDING        /* every reply came; timer = end of --hold */
 };
 
+/* How the server ended the connection, as far as the client saw it. */
+enum conn_end {
+    CONN_END_NONE,      /* the client closed first (or never connected) */
+    CONN_END_EOF,       /* a read returned end of file: a clean close */
+    CONN_END_RESET      /* a read or write failed with ECONNRESET or EPIPE */
+};
+
+static const char *const conn_end_names[] = { "-", "eof", "reset" };
+
 /* One slot; the fields after `cid` describe its current connection. */
 struct simclient_conn {
     const struct simclient_conn_env *env;
@@ -51,6 +60,7 @@ struct simclient_conn {
     size_t write_off;           /* bytes of it written; 0 = not begun */
     unsigned long replies;      /* correct replies received */
     bool shut_wr;               /* --half-close: FIN sent */
+    enum conn_end end;          /* how the server ended it */
     uint64_t *sent_at;          /* begin time of request k at k % len */
     size_t sent_at_len;         /* 1, or --requests with --half-close */
     struct simclient_reply reply; /* checks the reply to request `replies` */
@@ -173,13 +183,13 @@ static void log_conn(const struct simclient_conn *conn, const char *result,
                  logfmt_quote(detail, detail_q, sizeof(detail_q)));
     log_event(conn->env->log, level, "conn",
               "cid=%" PRIu32 " local=%s backend=%s requests=%lu ok=%lu "
-              "bytes_out=%" PRIu64 " bytes_in=%" PRIu64 " result=%s%s",
+              "bytes_out=%" PRIu64 " bytes_in=%" PRIu64 " end=%s result=%s%s",
               conn->cid, conn->local,
               conn->backend[0] != '\0'
                   ? logfmt_quote(conn->backend, backend_q, sizeof(backend_q))
                   : "-",
               requests_begun(conn), conn->replies, conn->bytes_out,
-              conn->bytes_in, result, extra);
+              conn->bytes_in, conn_end_names[conn->end], result, extra);
 }
 
 /*
@@ -227,9 +237,12 @@ static bool conn_fail(struct simclient_conn *conn,
     return conn_end(conn, failure, false, detail);
 }
 
-/* An I/O error on an established connection. */
+/* An I/O error on an established connection. A write after the peer's
+ * RST fails with EPIPE (the reset was reported once, or not at all). */
 static bool conn_fail_errno(struct simclient_conn *conn, int error)
 {
+    if (error == ECONNRESET || error == EPIPE)
+        conn->end = CONN_END_RESET;
     return conn_fail(conn, SIMCLIENT_FAILURE_RESET, "%s", strerror(error));
 }
 
@@ -291,6 +304,7 @@ static void reset_connection(struct simclient_conn *conn)
     conn->write_off = 0;
     conn->replies = 0;
     conn->shut_wr = false;
+    conn->end = CONN_END_NONE;
     conn->backend[0] = '\0';
     snprintf(conn->local, sizeof(conn->local), "-");
     conn->bytes_out = 0;
@@ -453,6 +467,7 @@ static bool conn_consume(struct simclient_conn *conn, const char *data,
 
 static bool conn_eof(struct simclient_conn *conn)
 {
+    conn->end = CONN_END_EOF;
     /* The server may close once it answered everything: that is fine. */
     if (conn->replies == conn->req_limit)
         return conn_end(conn, SIMCLIENT_FAILURE_NONE, false, NULL);

@@ -451,6 +451,7 @@ static void test_check_forms(void)
         { "expect clients failed<=0", SCENARIO_CHECK_CLIENTS_FAILED },
         { "expect no-lost-clients", SCENARIO_CHECK_NO_LOST_CLIENTS },
         { "expect-fail threads stable", SCENARIO_CHECK_THREADS_STABLE },
+        { "expect resets passed", SCENARIO_CHECK_RESETS_PASSED },
         { "expect points=1000 leastconn", SCENARIO_CHECK_LEASTCONN },
     };
     char text[256];
