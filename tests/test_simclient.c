@@ -7,15 +7,18 @@
  * hand-checked arrays, and the JSON summary. No sockets, no ports.
  */
 #include <CUnit/CUnit.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../simclient/simclient_options.h"
 #include "../simclient/simclient_payload.h"
 #include "../simclient/simclient_reply.h"
 #include "../simclient/simclient_report.h"
 #include "../simclient/simclient_stats.h"
+#include "../simclient/simclient_throttle.h"
 #include "line.h"
 #include "testlib.h"
 
@@ -165,6 +168,26 @@ static void test_options_expect(void)
                                             sizeof(err)), 0);
     CU_ASSERT_EQUAL(o.expect, SIMCLIENT_REPLY_EXPECT_LINE);
     expect_bad(bad, ARGC(bad), "--expect: 'any' is not line or echo");
+}
+
+/* --host localhost is tried on both loopback addresses (RFC 6761), even
+ * where /etc/hosts names only one of them. */
+static void test_options_target_localhost(void)
+{
+    char *argv[] = { "simulate_client", "--host", "localhost", "--port", "9",
+                     NULL };
+    struct simclient_options o;
+    struct net_addrs targets;
+    char err[256], text[NET_ADDRS_STRLEN];
+
+    CU_ASSERT_EQUAL_FATAL(simclient_options_parse(ARGC(argv), argv, &o, err,
+                                                  sizeof(err)), 0);
+    CU_ASSERT_EQUAL_FATAL(simclient_options_target(&o, &targets, err,
+                                                   sizeof(err)), 0);
+    CU_ASSERT_EQUAL(targets.count, 2);
+    net_addrs_format(&targets, text, sizeof(text));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "[::1]:9"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "127.0.0.1:9"));
 }
 
 static void test_options_size_fits_tag(void)
@@ -521,6 +544,62 @@ static void test_report_json(void)
     simclient_stats_free(&stats);
 }
 
+/* ---- throttle --------------------------------------------------------- */
+
+/* Reads back what a logger wrote to the temporary file fd. */
+static void read_log(int fd, char *buf, size_t size)
+{
+    ssize_t n = pread(fd, buf, size - 1, 0);
+
+    buf[n > 0 ? n : 0] = '\0';
+}
+
+static void test_throttle_one_warning_per_window(void)
+{
+    const uint64_t second = (uint64_t)SIMCLIENT_THROTTLE_WINDOW_MS * 1000000u;
+    struct simclient_throttle t;
+    struct logger log;
+    FILE *file = tmpfile();
+    char text[1024];
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(file);
+    log_init(&log, fileno(file), LOG_WARN);
+    simclient_throttle_init(&t);
+    /* The first failure of a kind warns; the next ones in its window not. */
+    CU_ASSERT_EQUAL(simclient_throttle_level(&t, &log,
+                                             SIMCLIENT_FAILURE_CONNECT, 1000),
+                    LOG_WARN);
+    for (int i = 0; i < 5; i++)
+        CU_ASSERT_EQUAL(simclient_throttle_level(&t, &log,
+                                                 SIMCLIENT_FAILURE_CONNECT,
+                                                 2000 + (uint64_t)i), LOG_INFO);
+    /* Other kinds have windows of their own. */
+    CU_ASSERT_EQUAL(simclient_throttle_level(&t, &log, SIMCLIENT_FAILURE_RESET,
+                                             3000), LOG_WARN);
+    simclient_throttle_tick(&t, &log, 1000 + second - 1);
+    read_log(fileno(file), text, sizeof(text));
+    CU_ASSERT_PTR_NULL(strstr(text, "conn_repeats"));
+    /* The window is over: one line counts what it kept quiet. */
+    CU_ASSERT_EQUAL(simclient_throttle_level(&t, &log,
+                                             SIMCLIENT_FAILURE_CONNECT,
+                                             1000 + second), LOG_WARN);
+    read_log(fileno(file), text, sizeof(text));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "ev=conn_repeats result=connect n=5 "));
+    CU_ASSERT_PTR_NULL(strstr(text, "result=reset"));
+    CU_ASSERT_EQUAL(simclient_throttle_level(&t, &log,
+                                             SIMCLIENT_FAILURE_NONE, 5000),
+                    LOG_WARN);
+    CU_ASSERT_EQUAL(simclient_throttle_level(&t, &log,
+                                             SIMCLIENT_FAILURE_NONE, 5001),
+                    LOG_INFO);
+    /* The end of the run closes every window. */
+    simclient_throttle_tick(&t, &log, UINT64_MAX);
+    read_log(fileno(file), text, sizeof(text));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "result=interrupted n=1 "));
+    CU_ASSERT_PTR_NULL(strstr(text, "result=reset"));
+    fclose(file);
+}
+
 static CU_TestInfo simclient_tests[] = {
     { "options: defaults", test_options_defaults },
     { "options: every option", test_options_all },
@@ -529,6 +608,7 @@ static CU_TestInfo simclient_tests[] = {
     { "options: bad command lines", test_options_bad },
     { "options: --size must fit the tag", test_options_size_fits_tag },
     { "options: --expect", test_options_expect },
+    { "options: localhost is both loopbacks", test_options_target_localhost },
     { "payload: layout", test_payload_layout },
     { "payload: same seed, same bytes", test_payload_seed_determinism },
     { "payload: slices equal the whole", test_payload_slices },
@@ -541,6 +621,8 @@ static CU_TestInfo simclient_tests[] = {
     { "stats: percentiles by hand", test_percentile },
     { "stats: counts, backends, samples", test_stats_counts },
     { "report: JSON summary", test_report_json },
+    { "throttle: one warning per kind and window",
+      test_throttle_one_warning_per_window },
     CU_TEST_INFO_NULL,
 };
 
