@@ -318,6 +318,10 @@ static int start_burst(struct run *run, int event_index)
     args_add(&a, "--quiet");
     if (b->half_close)
         args_add(&a, "--half-close");
+    if (scenario_backends_echo(run->sc)) {
+        args_add(&a, "--expect");
+        args_add(&a, "echo");
+    }
     if (child_start(&proc->child, a.argv, proc->log_path, &run->group) == -1)
         return -1;
     log_event(&run->timeline, LOG_INFO, "burst_start", "burst=%zu clients=%d "

@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "line.h"
 #include "parse.h"
 
 #define LINE_MAX_BYTES 1000             /* longer lines are an error */
@@ -116,7 +117,7 @@ static const struct option_rule backend_rules[] = {
 
 static const struct option_rule burst_rules[] = {
     { "requests", VALUE_COUNT, 1, 100000, NULL, TARGET_REQUESTS },
-    { "size", VALUE_SIZE, 16, 16777216L, NULL, TARGET_SIZE },
+    { "size", VALUE_SIZE, 16, LINE_PAYLOAD_MAX, NULL, TARGET_SIZE },
     { "hold", VALUE_DURATION, 0, TIMEOUT_MAX_MS, NULL, TARGET_HOLD },
     { "ramp", VALUE_DURATION, 0, TIMEOUT_MAX_MS, NULL, TARGET_RAMP },
     { "timeout", VALUE_DURATION, 1, TIMEOUT_MAX_MS, NULL, TARGET_TIMEOUT },
@@ -638,6 +639,33 @@ static const char *backend_option(const struct scenario_backend *backend,
     return NULL;
 }
 
+/* Whether backend answers in echo mode (no name in its replies). */
+static bool backend_is_echo(const struct scenario_backend *backend)
+{
+    const char *mode = backend_option(backend, "mode");
+
+    return mode != NULL && strcmp(mode, "echo") == 0;
+}
+
+/*
+ * The clients check either echoes or named lines (simulate_client
+ * --expect), and through the proxy they cannot know which backend will
+ * answer: every backend must answer the same way as the first.
+ */
+static void check_backend_mode(struct parser *p,
+                               const struct scenario_backend *backend)
+{
+    const struct scenario_backend *first = &p->out->backends[0];
+
+    if (backend == first || backend_is_echo(backend) == backend_is_echo(first))
+        return;
+    report(p, p->line, "backend %s answers in %s mode but %s (line %d) in "
+           "%s mode: the clients can check echoes or named lines, not both; "
+           "give every backend the same mode", backend->name,
+           backend_is_echo(backend) ? "echo" : "line", first->name,
+           first->line, backend_is_echo(first) ? "echo" : "line");
+}
+
 /* Refuses what dummy_server would refuse, and what cannot be scheduled. */
 static void check_backend(struct parser *p,
                           const struct scenario_backend *backend,
@@ -646,7 +674,6 @@ static void check_backend(struct parser *p,
     static const char *const line_faults[] = {
         "crash-after-lines", "close-after-lines", "reset-after-lines"
     };
-    const char *mode = backend_option(backend, "mode");
     char when[24], limit[24];
 
     if (backend_option(backend, "hang") && backend_option(backend, "refuse"))
@@ -655,8 +682,9 @@ static void check_backend(struct parser *p,
         backend_option(backend, "reset-after-lines"))
         report(p, p->line, "close-after-lines and reset-after-lines cannot "
                "be used together");
+    check_backend_mode(p, backend);
     for (size_t i = 0; i < COUNT_OF(line_faults); i++) {
-        if (mode != NULL && strcmp(mode, "echo") == 0 &&
+        if (backend_is_echo(backend) &&
             backend_option(backend, line_faults[i]))
             report(p, p->line, "%s counts lines: it cannot be used with "
                    "mode=echo", line_faults[i]);
@@ -1381,6 +1409,12 @@ int scenario_parse_file(const char *path, struct scenario *out, FILE *errors)
         rc = parse_buffer(path, data, len, out, errors);
     free(data);
     return rc;
+}
+
+bool scenario_backends_echo(const struct scenario *scenario)
+{
+    return scenario->backend_count > 0 &&
+           backend_is_echo(&scenario->backends[0]);
 }
 
 int scenario_backend_index(const struct scenario *scenario, const char *name)

@@ -143,6 +143,12 @@ int scenario_parse_file(const char *path, struct scenario *out, FILE *errors);
 int scenario_parse_text(const char *name, const char *text,
                         struct scenario *out, FILE *errors);
 
+/*
+ * True when the backends answer in echo mode (mode=echo): the parser lets
+ * no scenario mix echo and line backends, so the first one tells.
+ */
+bool scenario_backends_echo(const struct scenario *scenario);
+
 /* The index of the backend called name, or -1. */
 int scenario_backend_index(const struct scenario *scenario, const char *name);
 

@@ -51,7 +51,9 @@ struct simclient_conn {
     const struct simclient_conn_env *env;
     struct heap_node timer;
     enum conn_state state;
-    bool failed;                /* how the last connection ended */
+    uint64_t retry_ms;          /* backoff after failures in a row */
+    size_t addr_index;          /* target address tried now (or last) */
+    size_t addrs_tried;         /* by the current connect */
     int fd;                     /* -1 when there is no socket */
     uint32_t interest;          /* epoll events registered for fd */
     uint32_t cid;
@@ -145,9 +147,18 @@ void simclient_conn_free(struct simclient_conn *conn)
     free(conn);
 }
 
-bool simclient_conn_failed(const struct simclient_conn *conn)
+uint64_t simclient_conn_retry_ms(const struct simclient_conn *conn)
 {
-    return conn->failed;
+    return conn->retry_ms;
+}
+
+/* The backoff after one more failure in a row. */
+static uint64_t next_retry_ms(uint64_t retry_ms)
+{
+    if (retry_ms == 0)
+        return SIMCLIENT_CONN_RETRY_MIN_MS;
+    return retry_ms * 2 < SIMCLIENT_CONN_RETRY_MAX_MS
+               ? retry_ms * 2 : SIMCLIENT_CONN_RETRY_MAX_MS;
 }
 
 struct simclient_conn *simclient_conn_of_timer(struct heap_node *node)
@@ -167,11 +178,20 @@ int simclient_conn_schedule(struct simclient_conn *conn, uint32_t cid,
     return 0;
 }
 
-/* Writes the ev=conn line: info when all went well, warn otherwise. */
-static void log_conn(const struct simclient_conn *conn, const char *result,
+/*
+ * Writes the ev=conn line: info when all went well, else warn, but only
+ * for the first of its kind in a while (see simclient_throttle.h).
+ */
+static void log_conn(const struct simclient_conn *conn,
+                     enum simclient_failure failure, const char *result,
                      const char *detail)
 {
-    enum log_level level = detail == NULL ? LOG_INFO : LOG_WARN;
+    enum log_level level = detail == NULL
+                               ? LOG_INFO
+                               : simclient_throttle_level(conn->env->throttle,
+                                                          conn->env->log,
+                                                          failure,
+                                                          clock_now_ns());
     char backend_q[2 * SIMCLIENT_REPLY_NAME_MAX + 8];
     char detail_q[2 * CONN_DETAIL_MAX + 8];
     char extra[2 * CONN_DETAIL_MAX + 16] = "";
@@ -206,7 +226,8 @@ static bool conn_end(struct simclient_conn *conn,
 
     if (conn->state == CONN_RUNNING && conn->backend[0] == '\0' && name != NULL)
         snprintf(conn->backend, sizeof(conn->backend), "%s", name);
-    log_conn(conn, interrupted ? "interrupted" : simclient_failure_name(failure),
+    log_conn(conn, failure,
+             interrupted ? "interrupted" : simclient_failure_name(failure),
              detail);
     outcome.failure = failure;
     outcome.interrupted = interrupted;
@@ -216,7 +237,8 @@ static bool conn_end(struct simclient_conn *conn,
     simclient_stats_add_conn(conn->env->stats, &outcome);
     close_socket(conn);
     heap_remove(conn->env->timers, &conn->timer);
-    conn->failed = failure != SIMCLIENT_FAILURE_NONE;
+    conn->retry_ms = failure != SIMCLIENT_FAILURE_NONE
+                         ? next_retry_ms(conn->retry_ms) : 0;
     conn->state = CONN_IDLE;
     return true;
 }
@@ -292,7 +314,7 @@ static void start_reply(struct simclient_conn *conn)
 {
     struct simclient_payload expected = payload_of(conn, conn->replies);
 
-    simclient_reply_start(&conn->reply, &expected,
+    simclient_reply_start(&conn->reply, &expected, conn->env->options->expect,
                           conn->backend[0] != '\0' ? conn->backend : NULL);
 }
 
@@ -314,23 +336,50 @@ static void reset_connection(struct simclient_conn *conn)
     conn->reply.name_len = 0;
 }
 
+/*
+ * The address just tried failed with error: starts a connect to the next
+ * address not yet tried (false), or, when every one failed, ends the
+ * connection as a connect failure (true).
+ */
+static bool connect_next(struct simclient_conn *conn, int error)
+{
+    const struct net_addrs *targets = conn->env->targets;
+    struct epoll_event event = { .events = EPOLLOUT, .data.ptr = conn };
+    char addr[NET_ADDR_STRLEN];
+
+    close_socket(conn);
+    while (conn->addrs_tried < targets->count) {
+        if (conn->addrs_tried++ > 0)
+            conn->addr_index = (conn->addr_index + 1) % targets->count;
+        conn->fd = net_connect(&targets->addr[conn->addr_index]);
+        if (conn->fd == -1) {
+            error = errno;
+            continue;
+        }
+        if (epoll_ctl(conn->env->epoll_fd, EPOLL_CTL_ADD, conn->fd,
+                      &event) == -1)
+            return conn_fail(conn, SIMCLIENT_FAILURE_CONNECT, "epoll_ctl: %s",
+                             strerror(errno));
+        conn->interest = EPOLLOUT;
+        return false;
+    }
+    if (targets->count == 1)
+        return conn_fail(conn, SIMCLIENT_FAILURE_CONNECT, "%s",
+                         strerror(error));
+    return conn_fail(conn, SIMCLIENT_FAILURE_CONNECT, "%s (%zu addresses "
+                     "tried, the last %s)", strerror(error), targets->count,
+                     net_addr_format(&targets->addr[conn->addr_index], addr,
+                                     sizeof(addr)));
+}
+
 static bool conn_start(struct simclient_conn *conn)
 {
-    const struct simclient_conn_env *env = conn->env;
-    struct epoll_event event = { .events = EPOLLOUT, .data.ptr = conn };
-
     reset_connection(conn);
     conn->state = CONN_CONNECTING;
-    conn->fd = net_connect(env->target);
-    if (conn->fd == -1)
-        return conn_fail(conn, SIMCLIENT_FAILURE_CONNECT, "%s",
-                         strerror(errno));
-    if (epoll_ctl(env->epoll_fd, EPOLL_CTL_ADD, conn->fd, &event) == -1)
-        return conn_fail(conn, SIMCLIENT_FAILURE_CONNECT, "epoll_ctl: %s",
-                         strerror(errno));
-    conn->interest = EPOLLOUT;
-    arm_timer(conn, clock_now_ns() + ms_to_ns(env->options->timeout_ms));
-    return false;
+    conn->addrs_tried = 0;
+    /* One deadline for the whole connect, whichever address answers. */
+    arm_timer(conn, clock_now_ns() + ms_to_ns(conn->env->options->timeout_ms));
+    return connect_next(conn, 0);
 }
 
 /* Deadline of the oldest request without a reply (see --timeout). */
@@ -351,8 +400,7 @@ static bool conn_connected(struct simclient_conn *conn)
     struct net_addr local;
 
     if (error != 0)
-        return conn_fail(conn, SIMCLIENT_FAILURE_CONNECT, "%s",
-                         strerror(error));
+        return connect_next(conn, error);
     if (net_local_addr(conn->fd, &local) == 0)
         net_addr_format(&local, conn->local, sizeof(conn->local));
     /* Small request lines must not wait for Nagle; failing is harmless. */

@@ -27,7 +27,8 @@ enum {
     OPT_SEED,
     OPT_HALF_CLOSE,
     OPT_JSON,
-    OPT_LOG_LEVEL
+    OPT_LOG_LEVEL,
+    OPT_EXPECT
 };
 
 static const struct option long_options[] = {
@@ -42,6 +43,7 @@ static const struct option long_options[] = {
     { "timeout", required_argument, NULL, OPT_TIMEOUT },
     { "seed", required_argument, NULL, OPT_SEED },
     { "half-close", no_argument, NULL, OPT_HALF_CLOSE },
+    { "expect", required_argument, NULL, OPT_EXPECT },
     { "json", required_argument, NULL, OPT_JSON },
     { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
     { "quiet", no_argument, NULL, 'q' },
@@ -169,6 +171,21 @@ static const struct numeric_option *find_numeric(int id)
     return NULL;
 }
 
+/* --expect line|echo. */
+static int parse_expect(const char *arg, struct simclient_options *options,
+                        char *err, size_t errlen)
+{
+    if (strcmp(arg, "line") == 0)
+        options->expect = SIMCLIENT_REPLY_EXPECT_LINE;
+    else if (strcmp(arg, "echo") == 0)
+        options->expect = SIMCLIENT_REPLY_EXPECT_ECHO;
+    else {
+        snprintf(err, errlen, "--expect: '%s' is not line or echo", arg);
+        return -1;
+    }
+    return 0;
+}
+
 /* Applies one option that is not numeric. */
 static int apply_flag(int id, const char *arg,
                       struct simclient_options *options, char *err,
@@ -191,6 +208,8 @@ static int apply_flag(int id, const char *arg,
             return 0;
         snprintf(err, errlen, "--json: the file name is empty");
         return -1;
+    case OPT_EXPECT:
+        return parse_expect(arg, options, err, errlen);
     case OPT_LOG_LEVEL:
         if (log_level_parse(arg, &options->log_level) == 0)
             return 0;
@@ -291,7 +310,8 @@ static void usage_load(FILE *out, const struct simclient_options *d)
         "reports errors by kind, connections per backend and latency percentiles.\n"
         "\n"
         "Target:\n"
-        "      --host HOST        server address or name (default %s)\n"
+        "      --host HOST        server address or name; every address a name\n"
+        "                         resolves to is tried in turn (default %s)\n"
         "      --port PORT        server port, 1-65535 (default %ld)\n"
         "Load:\n"
         "  -c, --clients N        concurrent connections, 1-%ld (default %ld)\n"
@@ -313,7 +333,9 @@ static void usage_rest(FILE *out, const struct simclient_options *d)
     fprintf(out,
         "      --duration S       instead of one pass, every client reconnects\n"
         "                         and repeats until S seconds passed; units\n"
-        "                         allowed: 1500ms, 2s, 1m (default %ld: one pass)\n"
+        "                         allowed: 1500ms, 2s, 1m (default %ld: one pass);\n"
+        "                         after a failure a client waits 10 ms, doubling\n"
+        "                         up to 1 s while failures go on\n"
         "      --timeout MS       a request without its complete reply after MS\n"
         "                         fails as 'timeout', a connect as 'connect'\n"
         "                         (default %ld)\n"
@@ -322,11 +344,18 @@ static void usage_rest(FILE *out, const struct simclient_options *d)
         "                         back, then shutdown(SHUT_WR); replies are read\n"
         "                         all along, the last ones after the FIN\n"
         "                         (default off: next request after each reply)\n"
+        "      --expect FORM      what a correct reply is: 'line' (NAME, a space,\n"
+        "                         the request line) or 'echo' (the request line\n"
+        "                         itself, as from dummy_server --mode echo;\n"
+        "                         counted under the backend '" LINE_ECHO_NAME "')\n"
+        "                         (default line)\n"
         "Output:\n"
         "      --json FILE        also write a JSON summary to FILE ('-' for\n"
         "                         stdout) (default none)\n"
         "      --log-level LEVEL  error, warn, info or debug on stderr; info logs\n"
-        "                         one line per connection (default %s)\n"
+        "                         one line per connection, warn the first\n"
+        "                         failure of each kind in a second and then\n"
+        "                         how many more there were (default %s)\n"
         "  -q, --quiet            do not print the summary on stdout\n"
         "  -h, --help             show this help and exit\n"
         "  -V, --version          show the version and exit\n"
@@ -348,7 +377,7 @@ void simclient_options_usage(FILE *out)
 }
 
 int simclient_options_target(const struct simclient_options *options,
-                             struct net_addr *target, char *err,
+                             struct net_addrs *targets, char *err,
                              size_t errlen)
 {
     char text[320];
@@ -361,5 +390,5 @@ int simclient_options_target(const struct simclient_options *options,
     }
     snprintf(text, sizeof(text), bare_v6 ? "[%s]:%ld" : "%s:%ld",
              options->host, options->port);
-    return net_parse_hostport(text, NULL, target, err, errlen);
+    return net_resolve_all(text, NULL, targets, err, errlen);
 }

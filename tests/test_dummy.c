@@ -15,6 +15,7 @@
 #include "../backend/dummy_pacer.h"
 #include "../backend/dummy_queue.h"
 #include "../backend/dummy_rng.h"
+#include "../simclient/simclient_options.h"
 #include "testlib.h"
 
 /* ---- options ---------------------------------------------------------- */
@@ -300,6 +301,62 @@ static void test_framer_stop(void)
     dummy_framer_free(&framer);
 }
 
+/* Counts the lines a framer hands out and their lengths. */
+struct measured {
+    int lines;
+    size_t last_len;
+};
+
+static int measure_line(void *ctx, const char *payload, size_t len)
+{
+    struct measured *m = ctx;
+
+    (void)payload;
+    m->lines++;
+    m->last_len = len;
+    return 0;
+}
+
+/* Feeds count bytes of 'x' in 64 KiB pieces; returns the last feed's value. */
+static int feed_filler(struct dummy_framer *framer, size_t count,
+                       struct measured *m)
+{
+    static char piece[64 * 1024];
+    int rc = 0;
+
+    memset(piece, 'x', sizeof(piece));
+    while (count > 0 && rc == 0) {
+        size_t n = count < sizeof(piece) ? count : sizeof(piece);
+
+        rc = dummy_framer_feed(framer, piece, n, measure_line, m);
+        count -= n;
+    }
+    return rc;
+}
+
+/* A connection's framer takes the longest line simulate_client can send,
+ * and its tail never grows past that line. */
+static void test_framer_takes_longest_request(void)
+{
+    struct dummy_framer framer;
+    struct measured m = { 0, 0 };
+
+    dummy_framer_init(&framer, DUMMY_CONN_LINE_MAX);
+    CU_ASSERT_EQUAL(feed_filler(&framer, (size_t)SIMCLIENT_SIZE_MAX, &m), 0);
+    CU_ASSERT(framer.cap <= (size_t)SIMCLIENT_SIZE_MAX + 1);
+    CU_ASSERT_EQUAL(dummy_framer_feed(&framer, "\n", 1, measure_line, &m), 0);
+    CU_ASSERT_EQUAL(m.lines, 1);
+    CU_ASSERT_EQUAL(m.last_len, (size_t)SIMCLIENT_SIZE_MAX);
+    CU_ASSERT_PTR_NULL(framer.tail);
+    /* One byte more is over the limit. */
+    errno = 0;
+    CU_ASSERT_EQUAL(feed_filler(&framer, (size_t)SIMCLIENT_SIZE_MAX + 1, &m),
+                    -1);
+    CU_ASSERT_EQUAL(errno, EMSGSIZE);
+    CU_ASSERT_EQUAL(m.lines, 1);
+    dummy_framer_free(&framer);
+}
+
 /* ---- queue and line replies ------------------------------------------ */
 
 static void test_queue_format_line(void)
@@ -546,6 +603,7 @@ static CU_TestInfo dummy_tests[] = {
     { "framer: whole and split input", test_framer_whole_and_split },
     { "framer: line too long", test_framer_too_long },
     { "framer: callback stops", test_framer_stop },
+    { "framer: longest request line", test_framer_takes_longest_request },
     { "queue: line format", test_queue_format_line },
     { "queue: fifo and partial writes", test_queue_fifo },
     { "replies from input", test_replies_from_input },

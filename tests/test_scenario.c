@@ -149,7 +149,7 @@ static const char full_text[] =
     "backend b1 latency=20ms jitter=5 mode=line rate=4k "
     "crash-after-conns=10 weight=3 maxconn=50\n"                       /* 6 */
     "backend b2\tcrash-after-lines=5 close-after-lines=7 start=1s\n"  /* 7 */
-    "backend b3 mode=echo hang down\n"                                /* 8 */
+    "backend b3 mode=line hang down\n"                                /* 8 */
     "backend b4 reset-after-lines=2 refuse\n"                         /* 9 */
     "\n"                                                               /* 10 */
     "at 0s clients 50 requests=10 size=64 hold=1s ramp=500ms "
@@ -254,7 +254,7 @@ static void test_full_backends_more(void)
     CU_ASSERT_EQUAL(b[1].start_ms, 1000);
     CU_ASSERT_EQUAL(b[1].weight, 1);
     CU_ASSERT_EQUAL(b[2].option_count, 2);
-    CU_ASSERT_STRING_EQUAL(option_value(b[2].options, 2, "mode"), "echo");
+    CU_ASSERT_STRING_EQUAL(option_value(b[2].options, 2, "mode"), "line");
     CU_ASSERT_STRING_EQUAL(option_value(b[2].options, 2, "hang"), "");
     CU_ASSERT_TRUE(b[2].down);
     CU_ASSERT_STRING_EQUAL(option_value(b[3].options, 2, "refuse"), "");
@@ -595,9 +595,15 @@ static void test_error_conflicting_faults(void)
                      "reset-after-lines=2\n",
                      "t.scn:4: close-after-lines and reset-after-lines cannot"
                      " be used together");
-    expect_one_error(BASE "backend b3 crash-after-lines=1 mode=echo\n",
-                     "t.scn:4: crash-after-lines counts lines: it cannot be "
+    expect_one_error("backend b1 mode=echo\nexpect leastconn\n"
+                     "backend b3 crash-after-lines=1 mode=echo\n",
+                     "t.scn:3: crash-after-lines counts lines: it cannot be "
                      "used with mode=echo");
+    /* The clients check echoes or named lines: every backend alike. */
+    expect_one_error(BASE "backend b3 mode=echo\n",
+                     "t.scn:4: backend b3 answers in echo mode but b1 (line "
+                     "1) in line mode: the clients can check echoes or named "
+                     "lines, not both; give every backend the same mode");
     expect_one_error(BASE "backend b3 down start=1s\n",
                      "t.scn:4: down and start= cannot be used together (a "
                      "down backend is started by a 'start' event)");
