@@ -104,7 +104,7 @@ static int fixture_open(struct proxy_fixture *fx)
     fx->shared.balancer = fx->balancer;
     atomic_init(&fx->shared.live_sessions, 0);
     atomic_init(&fx->shared.next_sid, 0);
-    atomic_init(&fx->shared.fd_refusals, 0);
+    acceptor_shared_init(&fx->shared);
     return 0;
 fail:
     fixture_close(fx);
