@@ -13,6 +13,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "stats.h"
+
 /* Clients taken per wakeup, so that a burst does not starve the sessions
  * the worker already has. */
 #define ACCEPT_BATCH 16
@@ -29,7 +31,7 @@ struct acceptor_fds acceptor_fds_fit(long nofile, const struct config *cfg)
     fds.fixed = 3 + 1 + 1 + 4;
     fds.fixed += 2L * cfg->threads;
     if (cfg->stats_enabled)
-        fds.fixed += 1 + ACCEPTOR_STATS_CLIENTS;
+        fds.fixed += 1 + STATS_MAX_CLIENTS;
     if (cfg->health_interval_ms > 0)
         fds.fixed += 1 + (long)cfg->backend_count;
     fds.fit = (nofile - fds.fixed) / ACCEPTOR_FDS_PER_SESSION;

@@ -57,8 +57,6 @@ struct acceptor {
  * it splices bulk data both ways (relay.h) two pipes more. */
 #define ACCEPTOR_FDS_PER_SESSION 2
 #define ACCEPTOR_FDS_SPLICING 6
-/* Stats clients the main thread serves at once (control.c). */
-#define ACCEPTOR_STATS_CLIENTS 8
 
 /* What the descriptor limit leaves for sessions (acceptor_fds_fit). */
 struct acceptor_fds {

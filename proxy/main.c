@@ -34,16 +34,15 @@
 #define LISTEN_BACKLOG 4096
 
 /* Blocks the signals control_run reads from a signalfd (before any thread
- * starts, so every thread inherits the mask). Returns the signalfd. */
+ * starts, so every thread inherits the mask): none of them can end the
+ * proxy behind its back. Returns the signalfd. */
 static int block_signals(void)
 {
     sigset_t set;
 
     signal(SIGPIPE, SIG_IGN);
     sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGUSR1);
+    control_signals(&set);
     if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
         return -1;
     return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -225,7 +224,7 @@ int main(int argc, char **argv)
     }
     control = (struct control){
         .stats_fd = p.stats_fd, .signal_fd = p.signal_fd,
-        .balancer = p.balancer, .log = &log,
+        .balancer = p.balancer, .shared = &p.shared, .log = &log,
     };
     signo = control_run(&control);
     log_event(&log, LOG_INFO, "stopping", "signal=%s grace_ms=%ld",
