@@ -35,12 +35,12 @@ test_fd_limit_clients_wait() {
     local line fixed fit i
     two_backends
     fd_proxy 256 -t 2
+    client -c 2000 -n 1 --hold 200 --timeout 30000
     line=$(wait_for_line "$WORK/proxy.log" 'ev=fd_limit')
     fixed=$(log_value fixed "$line")
     fit=$(log_value fit "$line")
     expect '[ "$fit" -eq $(((256 - fixed) / 2)) ]' "fit=(256-fixed)/2: $line"
     expect '[ "$(log_value nofile "$line")" -eq 256 ]' "nofile=256: $line"
-    client -c 2000 -n 1 --hold 200 --timeout 30000
     wait_for_line "$WORK/proxy.log" 'ev=close sid=2000 ' >/dev/null
     for ((i = 0; i < 100; i++)); do
         [ "$(grep -c 'ev=close ' "$WORK/proxy.log")" -ge 2000 ] && break
