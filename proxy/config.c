@@ -211,12 +211,13 @@ static const struct option_def options[] = {
     { "fall", 0, "N", "failed checks to mark a backend down (default 2)",
       apply_fall },
     { "maxconn", 0, "N",
-      "sessions at once; more wait in the listen queue, 0: no limit "
-      "(default 0)", apply_maxconn },
+      "sessions at once; more wait in the listen queue, 0: as many as "
+      "ulimit -n holds (default 0)", apply_maxconn },
     { "grace", 0, "MS", "on SIGINT/SIGTERM, let sessions drain this long "
       "(default 1s)", apply_grace },
     { "stats", 0, "[HOST:]PORT",
-      "serve a plain-text backend table here (default off)", apply_stats },
+      "serve the backend table here, plain or over HTTP (GET /, GET "
+      "/metrics for Prometheus) (default off)", apply_stats },
     { "log-level", 0, "LEVEL", "error, warn, info or debug (default info)",
       apply_log_level },
     { "seed", 0, "N", "seed for --balance random (default 1)", apply_seed },
