@@ -55,8 +55,10 @@ void simclient_options_defaults(struct simclient_options *options);
 
 /*
  * Parses argv into *options (starting from the defaults). Returns 0, or -1
- * with a one-line reason (no program name, no newline) in err. After -h or
- * -V the action says so and the remaining arguments are not looked at.
+ * with a one-line reason (no program name, no newline) in err, any control
+ * byte of the arguments it quotes shown as \xNN. An option that takes a
+ * value may be given once. After -h or -V the action says so and the
+ * remaining arguments are not looked at.
  */
 int simclient_options_parse(int argc, char **argv,
                             struct simclient_options *options,
@@ -74,7 +76,7 @@ void simclient_options_usage(FILE *out);
 
 /*
  * Resolves --host and --port into *target. Returns 0, or -1 with a
- * one-line reason in err.
+ * one-line reason in err (control bytes shown as \xNN).
  */
 int simclient_options_target(const struct simclient_options *options,
                              struct net_addr *target, char *err,
