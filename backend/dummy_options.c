@@ -378,7 +378,8 @@ void dummy_options_usage(FILE *out)
 "                          the log goes to stderr\n"
 "  -h, --help              show this help and exit\n"
 "  -V, --version           show the version and exit\n"
-"\n"
+"\n""Numbers are decimal digits; an option that takes a value may be given once.\n"
+
 "Exit status: 0 after SIGINT or SIGTERM, 1 if it cannot listen or its\n"
 "event loop fails, 2 on a bad command line; a --crash-after-* fault\n"
 "kills it with SIGKILL (status 137 in a shell).\n", out);

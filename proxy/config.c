@@ -535,7 +535,9 @@ static void print_help(FILE *out)
             fprintf(out, "  %-26s  %s\n", left, def->help);
     }
     fprintf(out, "\nEvery long option but config, help and version can also "
-            "be a line\n\"name value\" in the config file.\n"
+            "be a line\n\"name value\" in the config file, once per file "
+            "(backend: a line per backend).\nNumbers are decimal digits; an "
+            "MS may have a unit and a fraction:\n500, 500ms, 1.5s, 2m.\n"
             "Exit status: 0 after a clean stop, 1 when the proxy cannot start "
             "or fails\nwhile running, 2 on bad usage or a bad config file.\n"
             "The log format is documented in docs/log-format.md.\n");

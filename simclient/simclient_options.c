@@ -361,9 +361,10 @@ static void usage_rest(FILE *out, const struct simclient_options *d)
         "  -h, --help             show this help and exit\n"
         "  -V, --version          show the version and exit\n"
         "\n"
-        "MS options take 250, 250ms, 2s or 1m. Exit status: 0 when every request\n"
-        "got its correct reply, 1 when anything failed or a signal stopped work\n"
-        "in progress, 2 on bad usage.\n",
+        "MS options take 250, 250ms, 2s or 1m. Numbers are decimal digits; an\n"
+        "option that takes a value may be given once. Exit status: 0 when every\n"
+        "request got its correct reply, 1 when anything failed or a signal\n"
+        "stopped work in progress, 2 on bad usage.\n",
         d->duration_ms / 1000, d->timeout_ms, d->seed,
         log_level_name(d->log_level));
 }

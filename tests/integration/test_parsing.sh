@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # test_parsing.sh: bad numbers, settings given twice and control bytes in
 # the input of all four programs, seen from outside: exit status 2 and
 # what reaches the terminal (sourced by run.sh).
