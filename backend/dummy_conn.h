@@ -31,12 +31,14 @@
 #include "dummy_delay.h"
 #include "dummy_options.h"
 #include "heap.h"
+#include "line.h"
 #include "log.h"
 
 /* Unsent output above which a connection stops reading (back-pressure). */
 #define DUMMY_CONN_OUT_MAX (1024 * 1024)
-/* Longest payload accepted without its '\n'. */
-#define DUMMY_CONN_LINE_MAX (1024 * 1024)
+/* Longest payload accepted without its '\n': as long as simulate_client
+ * may send. The framer's tail grows only as a line's bytes arrive. */
+#define DUMMY_CONN_LINE_MAX LINE_PAYLOAD_MAX
 
 struct dummy_conn;
 

@@ -42,6 +42,10 @@ static int tail_append(struct dummy_framer *framer, const char *data,
 
         while (cap < framer->len + len)
             cap *= 2;
+        /* The tail never holds more than the longest line, '\n' included:
+         * no doubling past it (16 MiB would otherwise become 32). */
+        if (cap > framer->max_payload + 1)
+            cap = framer->max_payload + 1;
         tail = realloc(framer->tail, cap);
         if (tail == NULL) {
             errno = ENOMEM;

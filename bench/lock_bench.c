@@ -145,7 +145,8 @@ static void *bench_thread_main(void *arg)
         t1 = clock_now_ns();
         spin(sh->spin_half);
         t2 = clock_now_ns();
-        balancer_release(sh->balancer, (size_t)index, false, &change);
+        balancer_release(sh->balancer, (size_t)index, BALANCER_RELEASE_OK,
+                         &change);
         t3 = clock_now_ns();
         spin(sh->spin_half);
         in_lock += (t1 - t0) + (t3 - t2);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "parse.h"
@@ -47,39 +48,118 @@ static int split_hostport(const char *text, char *host, size_t hostlen,
     return 0;
 }
 
-int net_parse_hostport(const char *text, const char *default_host,
-                       struct net_addr *out, char *err, size_t errlen)
+/*
+ * Splits text, checks its port and asks getaddrinfo with flags; falls
+ * back to no flags, since AI_ADDRCONFIG finds nothing on a machine with
+ * only loopback. Writes the host looked up into host ("" for none).
+ * Returns 0 with *res to free, or -1 with a reason in err.
+ */
+static int lookup(const char *text, const char *default_host, int flags,
+                  char host[256], struct addrinfo **res, char *err,
+                  size_t errlen)
 {
-    char host[256];
     const char *port;
     long portnum;
-    struct addrinfo hints, *res;
+    struct addrinfo hints;
     int rc;
 
-    if (split_hostport(text, host, sizeof(host), &port, err, errlen) == -1)
+    if (split_hostport(text, host, 256, &port, err, errlen) == -1)
         return -1;
     if (parse_long(port, 0, 65535, &portnum) == -1) {
         snprintf(err, errlen, "'%s': port must be a number from 0 to 65535",
                  text);
         return -1;
     }
+    if (host[0] == '\0' && default_host != NULL)
+        snprintf(host, 256, "%s", default_host);
     memset(&hints, 0, sizeof(hints));
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
-    rc = getaddrinfo(host[0] != '\0' ? host : default_host, port, &hints, &res);
-    if (rc != 0) {
-        hints.ai_flags = AI_NUMERICSERV; /* loopback-only hosts have no ADDRCONFIG */
-        rc = getaddrinfo(host[0] != '\0' ? host : default_host, port, &hints,
-                         &res);
+    hints.ai_flags = AI_NUMERICSERV | flags;
+    rc = getaddrinfo(host[0] != '\0' ? host : NULL, port, &hints, res);
+    if (rc != 0 && flags != 0) {
+        hints.ai_flags = AI_NUMERICSERV;
+        rc = getaddrinfo(host[0] != '\0' ? host : NULL, port, &hints, res);
     }
     if (rc != 0) {
         snprintf(err, errlen, "'%s': cannot resolve host: %s", text,
                  gai_strerror(rc));
         return -1;
     }
+    return 0;
+}
+
+int net_parse_hostport(const char *text, const char *default_host,
+                       struct net_addr *out, char *err, size_t errlen)
+{
+    char host[256];
+    struct addrinfo *res;
+
+    if (lookup(text, default_host, AI_ADDRCONFIG, host, &res, err,
+               errlen) == -1)
+        return -1;
     memcpy(&out->sa, res->ai_addr, res->ai_addrlen);
     out->len = res->ai_addrlen;
+    freeaddrinfo(res);
+    return 0;
+}
+
+/* Appends sa to out unless it is there already or out is full. */
+static void addrs_add(struct net_addrs *out, const struct sockaddr *sa,
+                      socklen_t len)
+{
+    struct net_addr *next = &out->addr[out->count];
+
+    if (out->count == NET_ADDRS_MAX || len > sizeof(next->sa))
+        return;
+    for (size_t i = 0; i < out->count; i++) {
+        if (out->addr[i].len == len && memcmp(&out->addr[i].sa, sa, len) == 0)
+            return;
+    }
+    memset(next, 0, sizeof(*next));
+    memcpy(&next->sa, sa, len);
+    next->len = len;
+    out->count++;
+}
+
+/* RFC 6761: "localhost" and "*.localhost" are the loopback addresses. */
+static bool is_localhost(const char *host)
+{
+    size_t len = strlen(host);
+
+    return strcasecmp(host, "localhost") == 0 ||
+           (len > 10 && strcasecmp(host + len - 10, ".localhost") == 0);
+}
+
+/* Adds ::1 and 127.0.0.1 with port to out. */
+static void addrs_add_loopback(struct net_addrs *out, int port)
+{
+    struct sockaddr_in6 v6 = { .sin6_family = AF_INET6,
+                               .sin6_port = htons((uint16_t)port),
+                               .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+    struct sockaddr_in v4 = { .sin_family = AF_INET,
+                              .sin_port = htons((uint16_t)port),
+                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+
+    addrs_add(out, (const struct sockaddr *)&v6, sizeof(v6));
+    addrs_add(out, (const struct sockaddr *)&v4, sizeof(v4));
+}
+
+int net_resolve_all(const char *text, const char *default_host,
+                    struct net_addrs *out, char *err, size_t errlen)
+{
+    char host[256];
+    struct addrinfo *res;
+
+    /* No AI_ADDRCONFIG: it hides ::1 unless some interface has a global
+     * IPv6 address, and loopback is where the lab runs. */
+    if (lookup(text, default_host, 0, host, &res, err, errlen) == -1)
+        return -1;
+    out->count = 0;
+    for (const struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next)
+        addrs_add(out, ai->ai_addr, ai->ai_addrlen);
+    if (is_localhost(host))
+        addrs_add_loopback(out, net_addr_port(&out->addr[0]));
     freeaddrinfo(res);
     return 0;
 }
@@ -99,6 +179,23 @@ const char *net_addr_format(const struct net_addr *addr, char *buf,
 
         inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
         snprintf(buf, size, "%s:%d", host, ntohs(sin->sin_port));
+    }
+    return buf;
+}
+
+const char *net_addrs_format(const struct net_addrs *addrs, char *buf,
+                             size_t size)
+{
+    size_t used = 0;
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < addrs->count && used + 1 < size; i++) {
+        char one[NET_ADDR_STRLEN];
+
+        used += (size_t)snprintf(buf + used, size - used, "%s%s",
+                                 i > 0 ? "," : "",
+                                 net_addr_format(&addrs->addr[i], one,
+                                                 sizeof(one)));
     }
     return buf;
 }

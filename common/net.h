@@ -28,17 +28,44 @@ struct net_addr {
     socklen_t len;
 };
 
+/* The most addresses net_resolve_all keeps from one name. */
+#define NET_ADDRS_MAX 8
+/* Longest text net_addrs_format writes, with its NUL. */
+#define NET_ADDRS_STRLEN (NET_ADDRS_MAX * NET_ADDR_STRLEN)
+
+/* Every address one name stands for, in the order to try them. */
+struct net_addrs {
+    struct net_addr addr[NET_ADDRS_MAX];
+    size_t count;               /* 1..NET_ADDRS_MAX after a resolve */
+};
+
 /*
  * Parses "[HOST:]PORT" (HOST: IPv4, [IPv6] or a name resolved now; when
- * omitted, default_host). PORT must be 0..65535. On error returns -1 and
- * writes a one-line reason into err.
+ * omitted, default_host). PORT must be 0..65535. Keeps the first address
+ * the name resolves to (for a listening socket, one is wanted). On error
+ * returns -1 and writes a one-line reason into err.
  */
 int net_parse_hostport(const char *text, const char *default_host,
                        struct net_addr *out, char *err, size_t errlen);
 
+/*
+ * Like net_parse_hostport, but keeps every address HOST resolves to, IPv4
+ * and IPv6 (the first NET_ADDRS_MAX, in getaddrinfo's order, no address
+ * twice), for a client that tries each in turn. "localhost" and names
+ * under ".localhost" always include ::1 and 127.0.0.1 (RFC 6761), even
+ * where /etc/hosts lists only one of them.
+ */
+int net_resolve_all(const char *text, const char *default_host,
+                    struct net_addrs *out, char *err, size_t errlen);
+
 /* Writes "HOST:PORT" ("[v6]:PORT" for IPv6) into buf; returns buf. */
 const char *net_addr_format(const struct net_addr *addr, char *buf,
                             size_t size);
+
+/* Writes every address of addrs as net_addr_format does, separated by
+ * commas, cut to size; returns buf. */
+const char *net_addrs_format(const struct net_addrs *addrs, char *buf,
+                             size_t size);
 
 /* The port of addr, host order. */
 int net_addr_port(const struct net_addr *addr);

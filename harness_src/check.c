@@ -6,13 +6,16 @@
  * module that judges the expectation, then applies expect-fail:
  *
  *   check ──► check_balancer   leastconn, counts zero (via check_replay)
- *         ──► check_relay      relay exact
+ *         ──► check_relay      relay exact, resets passed
  *         ──► check_clients    clients ok, clients failed<=N, no-lost-clients
  *         ──► check_timeline   detect, recover, threads stable
  *         ──► check_process    stop clean, workers used, sessions<=D,
  *                              fds stable
  *         ──► check_health     health exact
  *         ──► (here)           share, compare, the backend table
+ *
+ * Before any of them, main asks check_logs_whole whether a log of the run
+ * lost lines; such a run is not judged at all.
  *
  * The indexes live for one call and are freed before it returns. Pure
  * functions over read-only data. Single-threaded.
@@ -90,6 +93,8 @@ static void run_with_backends(const struct scenario_expect *e,
     }
     if (e->check == SCENARIO_CHECK_RELAY_EXACT)
         check_relay_exact(proxy, backends, verdict);
+    else if (e->check == SCENARIO_CHECK_RESETS_PASSED)
+        check_relay_resets(proxy, backends, verdict);
     else
         check_clients_lost(proxy, backends, verdict);
     check_backends_free(backends);
@@ -110,6 +115,7 @@ static void dispatch(const struct scenario_expect *e,
         check_balancer_counts_zero(proxy, verdict);
         break;
     case SCENARIO_CHECK_RELAY_EXACT:
+    case SCENARIO_CHECK_RESETS_PASSED:
     case SCENARIO_CHECK_NO_LOST_CLIENTS:
         run_with_backends(e, proxy, verdict);
         break;
@@ -188,6 +194,66 @@ void check_run(const struct scenario_expect *e, const struct outcome *outcome,
         check_proxy_free(proxy);
     free(proxy);
     check_verdict_finish(verdict, e->expect_fail);
+}
+
+/* The ev=log_dropped lines of one log. */
+struct dropped {
+    long long lines;            /* the sum of their n= */
+    bool seen;
+    bool unknown;               /* one had no readable n (counted as 1) */
+};
+
+static struct dropped count_dropped(const struct trace *trace)
+{
+    struct dropped d = { 0, false, false };
+
+    for (size_t i = 0; i < trace->count; i++) {
+        long long n;
+
+        if (!trace_is(&trace->events[i], "log_dropped"))
+            continue;
+        n = trace_get_int(&trace->events[i], "n", -1);
+        d.seen = true;
+        d.unknown |= n < 0;
+        d.lines += n < 0 ? 1 : n;
+    }
+    return d;
+}
+
+/* Appends "WHO's log lost N lines" to lost when trace says it did. */
+static void note_dropped(char *lost, size_t size, const struct trace *trace,
+                         const char *who)
+{
+    struct dropped d = count_dropped(trace);
+    size_t used = strlen(lost);
+
+    if (!d.seen || used + 1 >= size)
+        return;
+    snprintf(lost + used, size - used, "%s%s's log lost %s%lld line%s",
+             used > 0 ? ", " : "", who, d.unknown ? "at least " : "",
+             d.lines, d.lines == 1 ? "" : "s");
+}
+
+bool check_logs_whole(const struct outcome *outcome, char *why, size_t size)
+{
+    const struct scenario *scenario = outcome->scenario;
+    char lost[CHECK_REASON_MAX] = "", who[64];
+
+    note_dropped(lost, sizeof(lost), &outcome->proxy, "proxy_server");
+    for (size_t i = 0; i < scenario->backend_count; i++) {
+        snprintf(who, sizeof(who), "backend %s", scenario->backends[i].name);
+        note_dropped(lost, sizeof(lost), &outcome->backends[i], who);
+    }
+    for (size_t i = 0; i < outcome->burst_count; i++) {
+        snprintf(who, sizeof(who), "burst %zu (simulate_client)", i);
+        note_dropped(lost, sizeof(lost), &outcome->bursts[i].log, who);
+    }
+    note_dropped(lost, sizeof(lost), &outcome->timeline, "the harness");
+    if (lost[0] == '\0')
+        return true;
+    snprintf(why, size, "%s (ev=log_dropped), so the run is not judged: "
+             "every check would read a partial log", lost);
+    return false;
 }
 
 void check_backend_table(const struct outcome *outcome,

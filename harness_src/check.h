@@ -26,6 +26,15 @@ struct check_verdict {
     char reason[CHECK_REASON_MAX];  /* why (also on success: what was seen) */
 };
 
+/*
+ * True when no log of the run lost lines. A program whose log writer had
+ * to drop lines says so with "ev=log_dropped n=N"; every check of such a
+ * run would read a partial log, and could pass or fail because of what is
+ * missing. On false, why holds which processes lost how many lines, for
+ * the report (the run is then not judged at all).
+ */
+bool check_logs_whole(const struct outcome *outcome, char *why, size_t size);
+
 /* Judges expectation e against outcome. */
 void check_run(const struct scenario_expect *e, const struct outcome *outcome,
                struct check_verdict *verdict);

@@ -10,6 +10,7 @@
 #include "check_balancer.h"
 
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,6 +28,7 @@ struct walk {
     int cand_count;
     int last_pick;              /* cand position of the previous pick */
     bool rotate;                /* judge ties: balance is leastconn */
+    uint64_t *tried;            /* per session: backends it failed on */
     char what[96];              /* "pick 17 (sid 9, t=0.842s)" */
 };
 
@@ -266,6 +268,40 @@ static bool release_matches(struct walk *walk, const struct check_seq_event *e)
     return false;
 }
 
+/* A connect_fail makes its backend "tried" for the rest of the session. */
+static void note_tried(struct walk *walk, const struct check_seq_event *e)
+{
+    size_t session = check_proxy_session(walk->proxy, e->sid);
+
+    if (e->kind == CHECK_SEQ_RELEASE && trace_is(e->ev, "connect_fail") &&
+        session != CHECK_PROXY_NONE && e->backend >= 0 && e->backend < 64)
+        walk->tried[session] |= (uint64_t)1 << e->backend;
+}
+
+/* A backend that failed this session must not be offered to it again. */
+static bool tried_not_offered(struct walk *walk,
+                              const struct check_seq_event *e)
+{
+    size_t session = check_proxy_session(walk->proxy, e->sid);
+    uint64_t tried = session != CHECK_PROXY_NONE ? walk->tried[session] : 0;
+
+    for (int i = 0; i < walk->cand_count; i++) {
+        const struct check_cand *c = &walk->cands[i];
+
+        if (c->backend < 0 || c->backend >= 64 ||
+            !(tried & ((uint64_t)1 << c->backend)) ||
+            c->state == CHECK_CAND_TRIED || c->state == CHECK_CAND_DOWN)
+            continue;
+        check_verdict_set(walk->verdict, false, "%s showed %s as %s, but "
+                          "session %lld had already failed to connect to "
+                          "it: a retry must go to another backend",
+                          walk->what, c->name,
+                          check_cand_state_name(c->state), e->sid);
+        return false;
+    }
+    return true;
+}
+
 static bool judge_event(struct walk *walk, size_t index)
 {
     const struct check_seq_event *e = &walk->proxy->seq[index];
@@ -276,8 +312,9 @@ static bool judge_event(struct walk *walk, size_t index)
         return false;
     describe(walk, e);
     if (choice && (!read_cands(walk, e) || !cands_match_replay(walk) ||
-                   !maxconn_respected(walk)))
+                   !maxconn_respected(walk) || !tried_not_offered(walk, e)))
         return false;
+    note_tried(walk, e);
     if (e->kind == CHECK_SEQ_PICK && !pick_is_least(walk, e))
         return false;
     if (e->kind == CHECK_SEQ_NO_BACKEND && !nothing_up(walk))
@@ -313,8 +350,11 @@ void check_balancer_leastconn(const struct check_proxy *proxy,
         return;
     }
     walk = calloc(1, sizeof(*walk));
-    if (walk == NULL) {
+    if (walk != NULL)
+        walk->tried = calloc(proxy->session_count + 1, sizeof(uint64_t));
+    if (walk == NULL || walk->tried == NULL) {
         check_verdict_set(verdict, false, "out of memory");
+        free(walk);
         return;
     }
     walk->proxy = proxy;
@@ -333,6 +373,7 @@ void check_balancer_leastconn(const struct check_proxy *proxy,
                       walk->rotate ? " (ties in turn)" : "",
                       proxy->seq_count);
 out:
+    free(walk->tried);
     free(walk);
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "check_verdict.h"
+#include "line.h"
 
 /* The walk over every client line. */
 struct relay {
@@ -32,6 +33,27 @@ struct judged {
     long long c2b;              /* the proxy's close line */
     long long b2c;
 };
+
+/*
+ * Calls judge(arg, burst, line) on every client conn line, bursts in
+ * order (burst is 1-based); stops and returns false when judge does.
+ */
+static bool each_client_conn(const struct outcome *outcome,
+                             bool (*judge)(void *, size_t,
+                                           const struct trace_event *),
+                             void *arg)
+{
+    for (size_t k = 0; k < outcome->burst_count; k++) {
+        const struct trace *log = &outcome->bursts[k].log;
+
+        for (size_t i = 0; i < log->count; i++) {
+            if (trace_is(&log->events[i], "conn") &&
+                !judge(arg, k + 1, &log->events[i]))
+                return false;
+        }
+    }
+    return true;
+}
 
 static bool is_altered(const char *result)
 {
@@ -117,7 +139,9 @@ static bool judge_ok(struct relay *r, const struct trace_event *conn)
 
     if (!find_session(r, conn, &j))
         return false;
-    if (j.be == NULL || name == NULL || strcmp(j.be, name) != 0) {
+    /* An echo names no backend: the byte counts below still must agree. */
+    if (j.be == NULL || name == NULL ||
+        (strcmp(name, LINE_ECHO_NAME) != 0 && strcmp(j.be, name) != 0)) {
         check_verdict_set(r->verdict, false, "client %s (burst %zu) got its "
                           "replies from %s, but its session %lld was "
                           "connected to %s", j.client, r->burst,
@@ -135,11 +159,14 @@ static bool judge_ok(struct relay *r, const struct trace_event *conn)
     return judge_backend(r, &j);
 }
 
-static bool judge_conn(struct relay *r, const struct trace_event *conn)
+static bool judge_conn(void *arg, size_t burst,
+                       const struct trace_event *conn)
 {
+    struct relay *r = arg;
     const char *result = trace_get(conn, "result");
     const char *detail = trace_get(conn, "detail");
 
+    r->burst = burst;
     if (result != NULL && is_altered(result)) {
         check_verdict_set(r->verdict, false, "client %s (burst %zu) got an "
                           "altered reply: %s%s%s",
@@ -159,19 +186,10 @@ void check_relay_exact(const struct check_proxy *proxy,
                        const struct check_backends *backends,
                        struct check_verdict *verdict)
 {
-    const struct outcome *outcome = proxy->outcome;
     struct relay r = { proxy, backends, verdict, 0, 0, 0, 0, 0 };
 
-    for (size_t k = 0; k < outcome->burst_count; k++) {
-        const struct trace *log = &outcome->bursts[k].log;
-
-        r.burst = k + 1;
-        for (size_t i = 0; i < log->count; i++) {
-            if (trace_is(&log->events[i], "conn") &&
-                !judge_conn(&r, &log->events[i]))
-                return;
-        }
-    }
+    if (!each_client_conn(proxy->outcome, judge_conn, &r))
+        return;
     if (r.ok == 0)
         check_verdict_set(verdict, false, "no client connection ended ok: "
                           "there is no relay to check");
@@ -186,4 +204,93 @@ void check_relay_exact(const struct check_proxy *proxy,
                           "%lld down); %ld had no backend close line to "
                           "compare (the backend was killed)", r.ok,
                           r.bytes_up, r.bytes_down, r.unverified);
+}
+
+/* --- resets passed ------------------------------------------------------ */
+
+/* The walk over every client line for "resets passed". */
+struct resets {
+    const struct check_proxy *proxy;
+    const struct check_backends *backends;
+    struct check_verdict *verdict;
+    long reset;                 /* client connections a backend reset */
+    long seen;                  /* of those, the ones that saw the end */
+};
+
+/* The backend connection of the client conn's session when its backend
+ * reset it, else NULL (sets *session). */
+static const struct check_backend_conn *
+backend_reset_of(const struct resets *r, const struct trace_event *conn,
+                 const struct check_session **session)
+{
+    const char *local = trace_get(conn, "local");
+    const struct check_backend_conn *bconn = NULL;
+    const char *reason;
+    int b;
+
+    *session = local ? check_proxy_client(r->proxy, local, conn->ts) : NULL;
+    if (*session == NULL || (*session)->connected == NULL)
+        return NULL;
+    b = check_proxy_backend(r->proxy, trace_get((*session)->connected, "be"));
+    if (b >= 0)
+        bconn = check_backends_find(r->backends, (size_t)b,
+                                    trace_get((*session)->connected, "local"),
+                                    (*session)->connected->ts);
+    reason = bconn && bconn->close ? trace_get(bconn->close, "reason") : NULL;
+    if (reason == NULL || strcmp(reason, "reset_after_lines") != 0)
+        return NULL;
+    return bconn;
+}
+
+/* One client line; false (verdict set) when its backend's reset reached
+ * it as a clean end of file. */
+static bool judge_reset(void *arg, size_t burst,
+                        const struct trace_event *conn)
+{
+    struct resets *r = arg;
+    const struct check_session *s;
+    const struct check_backend_conn *bconn = backend_reset_of(r, conn, &s);
+    const char *end = trace_get(conn, "end");
+    const char *be = bconn ? trace_get(s->connected, "be") : NULL;
+    long long lines;
+
+    if (bconn == NULL)
+        return true;
+    r->reset++;
+    if (end == NULL || strcmp(end, "eof") != 0) {
+        r->seen += end != NULL && strcmp(end, "reset") == 0;
+        return true;
+    }
+    lines = trace_get_int(bconn->close, "lines", -1);
+    check_verdict_set(r->verdict, false, "session %lld: backend %s reset its "
+                      "connection (cid %lld, after %lld line%s), but client %s "
+                      "(burst %zu) saw a clean end of stream after %lld bytes "
+                      "(the proxy logged reason=%s rst=%s)", s->sid, be,
+                      bconn->cid, lines, lines == 1 ? "" : "s",
+                      trace_get(conn, "local"), burst,
+                      trace_get_int(conn, "bytes_in", -1),
+                      s->close && trace_get(s->close, "reason")
+                          ? trace_get(s->close, "reason") : "-",
+                      s->close && trace_get(s->close, "rst")
+                          ? trace_get(s->close, "rst") : "-");
+    return false;
+}
+
+void check_relay_resets(const struct check_proxy *proxy,
+                        const struct check_backends *backends,
+                        struct check_verdict *verdict)
+{
+    struct resets r = { proxy, backends, verdict, 0, 0 };
+
+    if (!each_client_conn(proxy->outcome, judge_reset, &r))
+        return;
+    if (r.seen == 0)
+        check_verdict_set(verdict, false, "no client saw a backend's reset "
+                          "(%ld connections reset, every client had closed "
+                          "first): there is nothing to check", r.reset);
+    else
+        check_verdict_set(verdict, true, "all %ld client connections that "
+                          "saw their backend's reset saw it as a reset (%ld "
+                          "more had closed before it came)", r.seen,
+                          r.reset - r.seen);
 }

@@ -10,9 +10,13 @@
  * each scenario runs (runner), each expectation is checked (check), and the
  * verdicts are reported (report).
  *
+ * A run whose logs lost lines (ev=log_dropped) is not judged at all
+ * (check_logs_whole): its verdicts would rest on a partial log.
+ *
  * Exit status: 0 when every expectation of every scenario passed, 1 when
- * any failed or a run could not complete, 2 on bad usage or a bad scenario
- * file, 130 when interrupted.
+ * any failed or a run could not complete or could not be judged, 2 on bad
+ * usage or a bad scenario file, 130 when stopped by a signal (see
+ * stop_signals).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -37,8 +41,20 @@
 #define HARNESS_VERSION "1.0.0"
 #define HARNESS_MAX_FILES 256
 
-/* Set by the SIGINT/SIGTERM handler, read by the runner's loop. */
+/* The signal that asked the harness to stop (0: none); set by on_signal,
+ * read by the runner's loop. */
 static volatile sig_atomic_t interrupted;
+
+/*
+ * The signals that stop the harness cleanly: every one whose default
+ * action would end it, and that a person or a script may send (a closed
+ * terminal, Ctrl-\, a stray kill -USR1). Each ends the run the way SIGTERM
+ * does, so that its processes are killed and its temporary folder is
+ * removed; dying at once would leave both behind.
+ */
+static const int stop_signals[] = {
+    SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM,
+};
 
 struct harness_options {
     struct runner_options run;
@@ -54,19 +70,31 @@ struct harness_options {
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    interrupted = 1;
+    interrupted = sig;
+}
+
+static void catch_stop_signals(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+        sigaction(stop_signals[i], &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
 }
 
 static void usage(FILE *out)
 {
     fprintf(out,
         "Usage: harness [OPTION]... FILE.scn|DIR...\n"
-        "Runs each scenario (a DIR means every *.scn in it): starts the\n"
-        "backends, the proxy and the client bursts, plays the fault timeline,\n"
-        "then checks every expectation against the logs.\n\n"
+        "Runs each scenario (a DIR means every *.scn in it; only regular\n"
+        "files are read): starts the backends, the proxy and the client\n"
+        "bursts, plays the fault timeline, then checks every expectation\n"
+        "against the logs.\n\n"
         "  -v, --verbose        show every process' log live (stderr)\n"
-        "      --keep DIR       keep all logs in DIR/<scenario>/\n"
+        "      --keep DIR       keep all logs, in a new DIR/<scenario>-<pid>/\n"
+        "                       per run (named in the report)\n"
         "      --seed N         override every scenario's seed\n"
         "      --list           list the scenarios with their descriptions\n"
         "      --tap            print TAP instead of the text report\n"
@@ -78,8 +106,12 @@ static void usage(FILE *out)
         "  -h, --help           show this help and exit\n"
         "  -V, --version        show the version and exit\n\n"
         "The scenario language is described in docs/scenarios.md.\n"
+        "A run whose logs lost lines (ev=log_dropped) is reported NOT JUDGED.\n"
         "Exit status: 0 all expectations passed, 1 one failed or a run could\n"
-        "not complete, 2 bad usage or a bad scenario file, 130 interrupted.\n");
+        "not complete or be judged, 2 bad usage or a bad scenario file, 130\n"
+        "stopped by SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 or\n"
+        "SIGALRM (the run's processes are killed and its temporary folder\n"
+        "removed first).\n");
 }
 
 static int usage_error(const char *what, const char *arg)
@@ -262,9 +294,13 @@ static void run_one(const struct harness_options *o,
     if (runner_run(sc, &o->run, outcome, result->error,
                    sizeof(result->error)) == -1)
         result->aborted = true;
+    else if (!check_logs_whole(outcome, result->error, sizeof(result->error)))
+        result->aborted = result->unjudged = true;
     for (size_t i = 0; i < sc->expect_count && !result->aborted; i++)
         check_run(&sc->expects[i], outcome, &result->verdicts[i]);
     check_backend_table(outcome, result->rows);
+    snprintf(result->kept_dir, sizeof(result->kept_dir), "%s",
+             outcome->kept_dir);
     result->duration_s = (double)(clock_now_ms() - started) / 1000.0;
     if (o->report_dir != NULL &&
         report_html(o->report_dir, result, outcome) == -1)
@@ -333,7 +369,6 @@ int main(int argc, char **argv)
 {
     struct harness_options o;
     struct scenario *scenarios[HARNESS_MAX_FILES] = { NULL };
-    struct sigaction sa;
     int status;
 
     memset(&o, 0, sizeof(o));
@@ -343,11 +378,7 @@ int main(int argc, char **argv)
         return status;
     status = 2;
     if (collect_files(&o, argc, argv) == 0 && parse_all(&o, scenarios) == 0) {
-        memset(&sa, 0, sizeof(sa));
-        sa.sa_handler = on_signal;
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
-        signal(SIGPIPE, SIG_IGN);
+        catch_stop_signals();
         if (o.list) {
             list(&o, scenarios);
             status = 0;

@@ -46,6 +46,7 @@ struct outcome {
     struct outcome_burst bursts[SCENARIO_MAX_EVENTS];
     size_t burst_count;
     struct trace timeline;      /* the runner's own log, above */
+    char kept_dir[512];         /* with --keep: the run's log folder; "" */
 };
 
 /* Makes an empty outcome for scenario (all traces empty). */

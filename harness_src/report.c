@@ -224,18 +224,23 @@ void report_text(FILE *out, const struct report_result *result, bool color)
         fprintf(out, " \u2014 %s", scenario->description);
     fputc('\n', out);
     if (result->aborted || scenario == NULL) {
+        const char *status = result->unjudged ? "NOT JUDGED" : "ABORTED";
+        size_t indent = 2 + strlen(status) + 2;
+
         fputs("  ", out);
-        put_status(out, "ABORTED", false, color);
+        put_status(out, status, false, color);
         fputs("  ", out);
         put_wrapped(out, result->error[0] != '\0' ? result->error
                                                    : "(no reason given)",
-                    REPORT_TEXT_WIDTH - 11, 11);
+                    REPORT_TEXT_WIDTH - indent, indent);
     }
     for (size_t i = 0; i < count; i++)
         text_verdict(out, result, i, column, color);
     if (!result->aborted && scenario != NULL)
         text_backends(out, result);
     text_summary(out, result, color);
+    if (result->kept_dir[0] != '\0')
+        fprintf(out, "  logs kept in %s/\n", result->kept_dir);
 }
 
 /* A TAP description may hold neither a newline nor an unescaped '#'
@@ -283,8 +288,14 @@ static void tap_scenario(FILE *out, const struct report_result *result,
     size_t count = report_label_count(result);
     char name[REPORT_LABEL_MAX];
 
+    if (result->kept_dir[0] != '\0') {
+        fputs("# logs kept in ", out);
+        tap_description(out, result->kept_dir);
+        fputs("/\n", out);
+    }
     if (result->aborted || result->scenario == NULL) {
-        tap_point(out, ++*number, false, result, "aborted");
+        tap_point(out, ++*number, false, result,
+                  result->unjudged ? "not judged" : "aborted");
         tap_diagnostic(out, result, result->error, 0);
         return;
     }

@@ -31,8 +31,11 @@ struct report_result {
     struct check_verdict verdicts[SCENARIO_MAX_EXPECTS];
     struct check_backend_row rows[SCENARIO_MAX_BACKENDS];
     double duration_s;
-    bool aborted;                   /* could not run (error says why) */
+    bool aborted;                   /* no verdicts (error says why) */
+    bool unjudged;                  /* ran, but a log lost lines: aborted
+                                       too, reported as not judged */
     char error[256];
+    char kept_dir[512];             /* where the logs were kept, or "" */
 };
 
 /* True when the scenario ran and every verdict is ok. */

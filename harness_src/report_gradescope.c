@@ -14,8 +14,10 @@
  *   }
  *
  * One test per expectation, worth its points= (0-point ones are listed
- * too). A scenario that could not run scores 0 on each expectation, with
- * the reason as output (one "run" test worth 0 when it has none).
+ * too). A scenario that could not run, or whose logs lost lines (not
+ * judged), scores 0 on each expectation, with the reason as output (one
+ * "run" test worth 0 when it has none): the format has no state between
+ * passed and failed, and points are not given for what was not judged.
  * Reads only; single-threaded.
  */
 #include <stdbool.h>

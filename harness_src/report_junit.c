@@ -9,9 +9,10 @@
  *         <failure message="b1 served 62.0% ..."/>
  *       </testcase>
  *
- * A scenario that could not run has each of its expectations as an
- * <error> with the reason (or one testcase "run" when it has none), so
- * the number of tests does not change when a run aborts.
+ * A scenario that could not run, or whose logs lost lines (not judged),
+ * has each of its expectations as an <error> with the reason (or one
+ * testcase "run" when it has none), so the number of tests does not
+ * change when a run aborts, and no verdict is made up.
  * Reads only; single-threaded.
  */
 #include <stdbool.h>

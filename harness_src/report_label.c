@@ -57,7 +57,9 @@ const char *report_label_summary(const struct report_result *result,
     size_t failures = report_label_failures(result);
     const char *plural = count == 1 ? "" : "s";
 
-    if (result->aborted || result->scenario == NULL)
+    if (result->unjudged)
+        snprintf(buf, size, "the run could not be judged");
+    else if (result->aborted || result->scenario == NULL)
         snprintf(buf, size, "the scenario did not run");
     else if (failures > 0)
         snprintf(buf, size, "%zu of %zu expectation%s failed", failures,

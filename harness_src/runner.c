@@ -28,6 +28,7 @@
 #define RUNNER_TICK_MS 5
 #define RUNNER_SAMPLE_MS 100
 #define RUNNER_SETTLE_MS 2000
+#define RUNNER_KEEP_TRIES 100    /* names tried under --keep DIR */
 
 struct backend_proc {
     struct child child;
@@ -74,6 +75,12 @@ struct run {
 };
 
 static int start_delayed(struct run *run, uint64_t elapsed_ms);
+
+/* True once the caller's signal handler asked the run to stop. */
+static bool interrupted(const struct run *run)
+{
+    return run->opt->interrupted != NULL && *run->opt->interrupted != 0;
+}
 
 /* --- arguments ---------------------------------------------------------- */
 
@@ -158,6 +165,10 @@ static int wait_ready(struct run *run, struct child *child,
         tail_poll(&tail, probe_line, probe);
         if (probe->port > 0)
             break;
+        if (interrupted(run)) {
+            tail_close(&tail);
+            return -1;
+        }
         if (child_wait(child, 0) || clock_now_ms() > deadline) {
             snprintf(run->err, run->errlen, "%s did not start (%s); see %s",
                      what, child->exited ? "it exited" : "no ready line",
@@ -351,6 +362,18 @@ static int start_burst(struct run *run, int event_index)
     args_add(&a, "--quiet");
     if (b->half_close)
         args_add(&a, "--half-close");
+    if (b->read_rate > 0) {
+        args_add(&a, "--read-rate");
+        args_add(&a, "%ld", b->read_rate);
+    }
+    if (b->write_rate > 0) {
+        args_add(&a, "--write-rate");
+        args_add(&a, "%ld", b->write_rate);
+    }
+    if (scenario_backends_echo(run->sc)) {
+        args_add(&a, "--expect");
+        args_add(&a, "echo");
+    }
     if (child_start(&proc->child, a.argv, proc->log_path, &run->group) == -1)
         return -1;
     log_event(&run->timeline, LOG_INFO, "burst_start", "burst=%zu clients=%d "
@@ -617,7 +640,7 @@ static const char *play(struct run *run, struct outcome *outcome)
         running = reap(run);
         if (run->opt->progress)
             show_progress(run, now - run->t0_ms, running);
-        if (run->opt->interrupted != NULL && *run->opt->interrupted)
+        if (interrupted(run))
             return "interrupted";
         if (run->proxy.exited && !run->proxy_stopped)
             return "proxy_exited";
@@ -725,9 +748,8 @@ static void scenario_base(const char *path, char *out, size_t size)
     snprintf(out, size, "%.*s", (int)len, base);
 }
 
-/* Removes the regular files in dir (the logs of an earlier run), and dir
- * itself when remove_dir. */
-static void clear_dir(const char *dir, bool remove_dir)
+/* Removes the regular files in dir (a temporary folder's logs), then dir. */
+static void remove_dir(const char *dir)
 {
     DIR *d = opendir(dir);
     struct dirent *entry;
@@ -742,29 +764,53 @@ static void clear_dir(const char *dir, bool remove_dir)
         unlink(path);
     }
     closedir(d);
-    if (remove_dir)
-        rmdir(dir);
+    rmdir(dir);
+}
+
+/*
+ * Makes a fresh KEEP_DIR/<scenario>-<pid>/ for this run. Runs sharing
+ * KEEP_DIR (at once, or one after the other) must never write into one
+ * folder: their logs would mix and the checks would judge both runs as
+ * one. mkdir is the test: a name taken (by a recycled pid, or by a
+ * scenario of the same file name earlier in this run) gets -2, -3, ...
+ */
+static int make_kept_dir(struct run *run)
+{
+    const char *keep = run->opt->keep_dir;
+    char base[128];
+
+    scenario_base(run->sc->path, base, sizeof(base));
+    if (mkdir(keep, 0755) == -1 && errno != EEXIST)
+        return -1;
+    for (int take = 1; take <= RUNNER_KEEP_TRIES; take++) {
+        int len = take == 1
+            ? snprintf(run->dir, sizeof(run->dir), "%s/%s-%d", keep, base,
+                       (int)getpid())
+            : snprintf(run->dir, sizeof(run->dir), "%s/%s-%d-%d", keep, base,
+                       (int)getpid(), take);
+
+        if (len < 0 || (size_t)len >= sizeof(run->dir)) {
+            errno = ENAMETOOLONG;
+            return -1;
+        }
+        if (mkdir(run->dir, 0755) == 0)
+            return 0;
+        if (errno != EEXIST)
+            return -1;
+    }
+    return -1;
 }
 
 static int make_dir(struct run *run)
 {
-    char base[128];
     const char *tmp = getenv("TMPDIR");
 
-    if (run->opt->keep_dir == NULL) {
-        snprintf(run->dir, sizeof(run->dir), "%s/harness.XXXXXX",
-                 tmp != NULL ? tmp : "/tmp");
-        run->temp_dir = true;
-        return mkdtemp(run->dir) != NULL ? 0 : -1;
-    }
-    scenario_base(run->sc->path, base, sizeof(base));
-    if (mkdir(run->opt->keep_dir, 0755) == -1 && errno != EEXIST)
-        return -1;
-    snprintf(run->dir, sizeof(run->dir), "%s/%s", run->opt->keep_dir, base);
-    if (mkdir(run->dir, 0755) == -1 && errno != EEXIST)
-        return -1;
-    clear_dir(run->dir, false);
-    return 0;
+    if (run->opt->keep_dir != NULL)
+        return make_kept_dir(run);
+    snprintf(run->dir, sizeof(run->dir), "%s/harness.XXXXXX",
+             tmp != NULL ? tmp : "/tmp");
+    run->temp_dir = true;
+    return mkdtemp(run->dir) != NULL ? 0 : -1;
 }
 
 /* --- the run ------------------------------------------------------------ */
@@ -842,7 +888,7 @@ static void finish(struct run *run)
     if (run->timeline_fd != -1)
         close(run->timeline_fd);
     if (run->temp_dir)
-        clear_dir(run->dir, true);
+        remove_dir(run->dir);
     if (run->opt->progress)
         fprintf(stderr, "\r\033[K");
 }
@@ -851,7 +897,8 @@ static void finish(struct run *run)
 static int verdict_of(struct run *run, const char *reason)
 {
     if (strcmp(reason, "interrupted") == 0)
-        snprintf(run->err, run->errlen, "interrupted");
+        snprintf(run->err, run->errlen, "interrupted by SIG%s",
+                 sigabbrev_np((int)*run->opt->interrupted));
     else if (strcmp(reason, "proxy_exited") == 0)
         snprintf(run->err, run->errlen, "proxy_server exited during the run "
                  "(status %d); its log is %s", run->proxy.status,
@@ -881,10 +928,17 @@ int runner_run(const struct scenario *scenario,
     run->errlen = errlen;
     for (size_t i = 0; i < scenario->backend_count; i++)
         run->backends[i].hole_fd = run->backends[i].filler_fd = -1;
-    if (prepare(run) == 0 && start_system(run) == 0)
-        reason = play(run, outcome);
+    if (prepare(run) == 0) {
+        if (options->keep_dir != NULL)
+            snprintf(outcome->kept_dir, sizeof(outcome->kept_dir), "%s",
+                     run->dir);
+        if (start_system(run) == 0)
+            reason = play(run, outcome);
+    }
     if (strcmp(reason, "done") == 0)
         settle(run);
+    if (interrupted(run))
+        reason = "interrupted";
     if (run->proxy.pid > 0) {
         /* One last thread count, under whatever load is left. */
         run->next_sample_ms = 0;

@@ -10,7 +10,9 @@
  * group of their own; whatever happens (done, time limit, Ctrl-C, a
  * process failing to start), the runner kills that group and reaps every
  * child before it returns. Logs go to a temporary folder (removed after
- * the run) or to KEEP_DIR/<scenario>/ with --keep.
+ * the run) or, with --keep, to a folder made for this run alone,
+ * KEEP_DIR/<scenario>-<pid>/ (outcome->kept_dir), so that runs sharing
+ * KEEP_DIR never mix their logs.
  *
  * Single-threaded.
  */
@@ -31,7 +33,9 @@ struct runner_options {
     bool progress;              /* a live status line on stderr (a TTY) */
     bool seed_set;              /* seed overrides the scenario's */
     unsigned long seed;
-    volatile sig_atomic_t *interrupted;     /* set by the caller's handler */
+    volatile sig_atomic_t *interrupted;     /* the signal that asks the run
+                                               to stop, 0 none: set by the
+                                               caller's handler */
 };
 
 /*

@@ -19,17 +19,22 @@
 #include "scenario.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "line.h"
 #include "parse.h"
 
 #define LINE_MAX_BYTES 1000             /* longer lines are an error */
 #define FILE_MAX_BYTES (1024L * 1024L)  /* longer files are an error */
 #define WORDS_MAX 40                    /* per line */
 #define SHOWN_MAX 48                    /* a word quoted in a message */
+#define SHOWN_PATH_MAX 1024             /* a file name in a message */
 #define LIST_MAX 1400                   /* a list of names in a message */
 
 #define SEED_MAX 2147483647L
@@ -57,7 +62,7 @@ enum option_target {
     TARGET_WEIGHT, TARGET_MAXCONN, TARGET_START, TARGET_DOWN,
     TARGET_BLACKHOLE,
     TARGET_REQUESTS, TARGET_SIZE, TARGET_HOLD, TARGET_RAMP, TARGET_TIMEOUT,
-    TARGET_HALF_CLOSE, TARGET_MAY_FAIL,
+    TARGET_HALF_CLOSE, TARGET_MAY_FAIL, TARGET_READ_RATE, TARGET_WRITE_RATE,
     TARGET_NONE             /* a lone value (seed, at, picks ...) */
 };
 
@@ -115,11 +120,13 @@ static const struct option_rule backend_rules[] = {
 
 static const struct option_rule burst_rules[] = {
     { "requests", VALUE_COUNT, 1, 100000, NULL, TARGET_REQUESTS },
-    { "size", VALUE_SIZE, 16, 16777216L, NULL, TARGET_SIZE },
+    { "size", VALUE_SIZE, 16, LINE_PAYLOAD_MAX, NULL, TARGET_SIZE },
     { "hold", VALUE_DURATION, 0, TIMEOUT_MAX_MS, NULL, TARGET_HOLD },
     { "ramp", VALUE_DURATION, 0, TIMEOUT_MAX_MS, NULL, TARGET_RAMP },
     { "timeout", VALUE_DURATION, 1, TIMEOUT_MAX_MS, NULL, TARGET_TIMEOUT },
     { "half-close", VALUE_FLAG, 0, 0, NULL, TARGET_HALF_CLOSE },
+    { "read-rate", VALUE_SIZE, 1, 1073741824L, NULL, TARGET_READ_RATE },
+    { "write-rate", VALUE_SIZE, 1, 1073741824L, NULL, TARGET_WRITE_RATE },
     { "may-fail", VALUE_FLAG, 0, 0, NULL, TARGET_MAY_FAIL },
 };
 
@@ -162,6 +169,7 @@ static const struct {
     { "clients ok", SCENARIO_CHECK_CLIENTS_OK },
     { "no-lost-clients", SCENARIO_CHECK_NO_LOST_CLIENTS },
     { "threads stable", SCENARIO_CHECK_THREADS_STABLE },
+    { "resets passed", SCENARIO_CHECK_RESETS_PASSED },
     { "stop clean", SCENARIO_CHECK_STOP_CLEAN },
     { "workers used", SCENARIO_CHECK_WORKERS_USED },
     { "health exact", SCENARIO_CHECK_HEALTH_EXACT },
@@ -226,40 +234,22 @@ static void report(struct parser *p, int line, const char *fmt, ...)
 /* Writes one "name:line: message" line (line 0: "name: message"). */
 static void report(struct parser *p, int line, const char *fmt, ...)
 {
+    char name[SHOWN_PATH_MAX];
     va_list ap;
 
     if (p->error_count < INT_MAX)
         p->error_count++;
     if (p->errors == NULL)
         return;
+    parse_escape(p->name, name, sizeof(name));
     if (line > 0)
-        fprintf(p->errors, "%s:%d: ", p->name, line);
+        fprintf(p->errors, "%s:%d: ", name, line);
     else
-        fprintf(p->errors, "%s: ", p->name);
+        fprintf(p->errors, "%s: ", name);
     va_start(ap, fmt);
     vfprintf(p->errors, fmt, ap);
     va_end(ap);
     fputc('\n', p->errors);
-}
-
-/* A word as it may appear in a message: control bytes as \xNN, long words
- * cut with "...". Returns buf. */
-static const char *shown(const char *word, char *buf, size_t size)
-{
-    size_t used = 0;
-
-    for (; *word != '\0' && used + 8 < size; word++) {
-        unsigned char c = (unsigned char)*word;
-
-        if (c < 0x20 || c == 0x7f)
-            used += (size_t)snprintf(buf + used, size - used, "\\x%02x", c);
-        else
-            buf[used++] = (char)c;
-    }
-    if (*word != '\0')
-        used += (size_t)snprintf(buf + used, size - used, "...");
-    buf[used] = '\0';
-    return buf;
 }
 
 /* Copies src into dst[size], cut before a whole UTF-8 character if needed. */
@@ -325,7 +315,7 @@ static void report_bad_number(struct parser *p, const struct option_rule *rule,
 {
     char word[SHOWN_MAX], low[24], high[24];
 
-    shown(text, word, sizeof(word));
+    parse_escape(text, word, sizeof(word));
     if (rule->kind == VALUE_COUNT)
         report(p, p->line, "%s '%s' must be a whole number from %ld to %ld",
                rule->key, word, rule->min, rule->max);
@@ -366,7 +356,7 @@ static int read_value(struct parser *p, const struct option_rule *rule,
     }
     if (rule->kind == VALUE_WORD && !word_in_list(text, rule->words)) {
         report(p, p->line, "%s '%s' must be one of %s", rule->key,
-               shown(text, word, sizeof(word)), rule->words);
+               parse_escape(text, word, sizeof(word)), rule->words);
         return -1;
     }
     return 0;
@@ -418,7 +408,7 @@ static const struct option_rule *read_key(struct parser *p,
         *equals = '\0';
     *value = equals != NULL ? equals + 1 : NULL;
     rule = find_rule(set, word);
-    shown(word, key, sizeof(key));
+    parse_escape(word, key, sizeof(key));
     if (rule == NULL)
         report(p, p->line, "unknown %s option '%s' (allowed: %s)", set->what,
                key, list_options(set, allowed, sizeof(allowed)));
@@ -508,7 +498,7 @@ static int resolve_backend(struct parser *p, const char *name)
 
     if (index == -1)
         report(p, p->line, "backend '%s' is not declared (%s)",
-               shown(name, word, sizeof(word)),
+               parse_escape(name, word, sizeof(word)),
                list_declared(&p->survey, declared, sizeof(declared)));
     return index;
 }
@@ -643,6 +633,33 @@ static const char *backend_option(const struct scenario_backend *backend,
     return NULL;
 }
 
+/* Whether backend answers in echo mode (no name in its replies). */
+static bool backend_is_echo(const struct scenario_backend *backend)
+{
+    const char *mode = backend_option(backend, "mode");
+
+    return mode != NULL && strcmp(mode, "echo") == 0;
+}
+
+/*
+ * The clients check either echoes or named lines (simulate_client
+ * --expect), and through the proxy they cannot know which backend will
+ * answer: every backend must answer the same way as the first.
+ */
+static void check_backend_mode(struct parser *p,
+                               const struct scenario_backend *backend)
+{
+    const struct scenario_backend *first = &p->out->backends[0];
+
+    if (backend == first || backend_is_echo(backend) == backend_is_echo(first))
+        return;
+    report(p, p->line, "backend %s answers in %s mode but %s (line %d) in "
+           "%s mode: the clients can check echoes or named lines, not both; "
+           "give every backend the same mode", backend->name,
+           backend_is_echo(backend) ? "echo" : "line", first->name,
+           first->line, backend_is_echo(first) ? "echo" : "line");
+}
+
 /* Refuses what dummy_server would refuse, and what cannot be scheduled. */
 static void check_backend(struct parser *p,
                           const struct scenario_backend *backend,
@@ -651,7 +668,6 @@ static void check_backend(struct parser *p,
     static const char *const line_faults[] = {
         "crash-after-lines", "close-after-lines", "reset-after-lines"
     };
-    const char *mode = backend_option(backend, "mode");
     char when[24], limit[24];
 
     if (backend_option(backend, "hang") && backend_option(backend, "refuse"))
@@ -660,8 +676,9 @@ static void check_backend(struct parser *p,
         backend_option(backend, "reset-after-lines"))
         report(p, p->line, "close-after-lines and reset-after-lines cannot "
                "be used together");
+    check_backend_mode(p, backend);
     for (size_t i = 0; i < COUNT_OF(line_faults); i++) {
-        if (mode != NULL && strcmp(mode, "echo") == 0 &&
+        if (backend_is_echo(backend) &&
             backend_option(backend, line_faults[i]))
             report(p, p->line, "%s counts lines: it cannot be used with "
                    "mode=echo", line_faults[i]);
@@ -714,7 +731,7 @@ static void parse_backend(struct parser *p, char **words, int count)
                "latency=20ms'");
         return;
     }
-    shown(words[1], word, sizeof(word));
+    parse_escape(words[1], word, sizeof(word));
     index = scenario_backend_index(out, words[1]);
     if (!name_is_valid(words[1]))
         report(p, p->line, "backend name '%s' must be 1 to %d characters "
@@ -746,6 +763,8 @@ static void apply_burst_option(struct scenario_burst *burst,
     case TARGET_RAMP: burst->ramp_ms = number; break;
     case TARGET_TIMEOUT: burst->timeout_ms = number; break;
     case TARGET_HALF_CLOSE: burst->half_close = true; break;
+    case TARGET_READ_RATE: burst->read_rate = number; break;
+    case TARGET_WRITE_RATE: burst->write_rate = number; break;
     case TARGET_MAY_FAIL: burst->may_fail = true; break;
     default: break;
     }
@@ -824,7 +843,7 @@ static void parse_action(struct parser *p, struct scenario_event *event,
         return;
     }
     report(p, p->line, "unknown action '%s' (expected clients, crash, stop, "
-           "pause, resume, restart or start)", shown(words[0], word,
+           "pause, resume, restart or start)", parse_escape(words[0], word,
                                                      sizeof(word)));
 }
 
@@ -940,7 +959,7 @@ static void parse_share(struct parser *p, struct scenario_expect *e,
         !read_share(equals + 1, &e->share_pct, &e->tolerance_pct)) {
         report(p, p->line, "share '%s' must look like NAME=P%%±T%% (or "
                "NAME=P%%+-T%%), like 'share b1=50%%±10%%', with P and T "
-               "from 0 to 100", count >= 2 ? shown(words[1], word,
+               "from 0 to 100", count >= 2 ? parse_escape(words[1], word,
                                                   sizeof(word)) : "");
         return;
     }
@@ -998,9 +1017,9 @@ static void report_unknown_check(struct parser *p, const char *text)
            "relay exact, share NAME=P%%±T%%, NAME > NAME, NAME < NAME, "
            "detect NAME within D, recover NAME within D, clients ok, "
            "clients failed<=N, no-lost-clients, threads stable, "
-           "stop clean, workers used, health exact, sessions<=D, "
-           "fds stable)",
-           shown(text, word, sizeof(word)));
+           "resets passed, stop clean, workers used, health exact, "
+           "sessions<=D, fds stable)",
+           parse_escape(text, word, sizeof(word)));
 }
 
 /* CHECK: which one, and its arguments. */
@@ -1187,7 +1206,7 @@ static void parse_line(struct parser *p, char *line)
     else
         report(p, p->line, "unknown directive '%s' (expected seed, timeout, "
                "proxy, backend, at, when, expect or expect-fail)",
-               shown(words[0], word, sizeof(word)));
+               parse_escape(words[0], word, sizeof(word)));
 }
 
 /*
@@ -1295,20 +1314,69 @@ int scenario_parse_text(const char *name, const char *text,
     return parse_buffer(name, text, strlen(text), out, errors);
 }
 
+/* What a file that is not a regular one is, for the message. */
+static const char *file_kind(mode_t mode)
+{
+    if (S_ISDIR(mode))
+        return "a directory";
+    if (S_ISFIFO(mode))
+        return "a FIFO";
+    if (S_ISSOCK(mode))
+        return "a socket";
+    if (S_ISCHR(mode) || S_ISBLK(mode))
+        return "a device";
+    return "not a regular file";
+}
+
+/*
+ * Opens path for reading when it is a regular file. Anything else is
+ * refused before a byte is read: a FIFO would wait for a writer forever,
+ * a device may never end. Returns the stream; or NULL with *kind set to
+ * what path is; or NULL with errno (*kind NULL).
+ */
+static FILE *open_regular(const char *path, const char **kind)
+{
+    /* O_NONBLOCK: opening a FIFO must not wait for its writer. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    FILE *file;
+    int saved_errno;
+
+    *kind = NULL;
+    if (fd == -1)
+        return NULL;
+    if (fstat(fd, &st) == -1)
+        goto fail;
+    if (!S_ISREG(st.st_mode)) {
+        *kind = file_kind(st.st_mode);
+        goto fail;
+    }
+    file = fdopen(fd, "rb");
+    if (file != NULL)
+        return file;
+fail:
+    saved_errno = errno;
+    close(fd);
+    errno = saved_errno;
+    return NULL;
+}
+
 /*
  * Reads all of path into a new buffer (*data, *len). Returns 0, 1 when the
- * file is larger than FILE_MAX_BYTES (nothing kept), or -1 with errno.
+ * file is larger than FILE_MAX_BYTES (nothing kept), 2 when path is not a
+ * regular file (*kind says what it is), or -1 with errno.
  */
-static int read_whole_file(const char *path, char **data, size_t *len)
+static int read_whole_file(const char *path, char **data, size_t *len,
+                           const char **kind)
 {
-    FILE *file = fopen(path, "rb");
+    FILE *file = open_regular(path, kind);
     size_t got;
     int rc = 0;
 
     *data = NULL;
     *len = 0;
     if (file == NULL)
-        return -1;
+        return *kind != NULL ? 2 : -1;
     *data = malloc(FILE_MAX_BYTES + 1);
     if (*data == NULL) {
         fclose(file);
@@ -1329,23 +1397,37 @@ static int read_whole_file(const char *path, char **data, size_t *len)
 
 int scenario_parse_file(const char *path, struct scenario *out, FILE *errors)
 {
-    char *data;
+    char *data, shown_path[SHOWN_PATH_MAX];
+    const char *kind;
     size_t len;
     int rc, saved_errno;
 
     scenario_init(out, path);
     errno = 0;
-    rc = read_whole_file(path, &data, &len);
+    rc = read_whole_file(path, &data, &len, &kind);
     saved_errno = errno;
+    parse_escape(path, shown_path, sizeof(shown_path));
     if (rc == -1 && errors != NULL)
-        fprintf(errors, "%s: cannot read: %s\n", path, strerror(saved_errno));
+        fprintf(errors, "%s: cannot read: %s\n", shown_path,
+                strerror(saved_errno));
     else if (rc == 1 && errors != NULL)
-        fprintf(errors, "%s: the file is larger than %ld bytes\n", path,
+        fprintf(errors, "%s: the file is larger than %ld bytes\n", shown_path,
                 FILE_MAX_BYTES);
+    else if (rc == 2 && errors != NULL)
+        fprintf(errors, "%s: cannot read: %s, not a regular file\n",
+                shown_path, kind);
+    if (rc == 2)
+        rc = -1;
     if (rc == 0)
         rc = parse_buffer(path, data, len, out, errors);
     free(data);
     return rc;
+}
+
+bool scenario_backends_echo(const struct scenario *scenario)
+{
+    return scenario->backend_count > 0 &&
+           backend_is_echo(&scenario->backends[0]);
 }
 
 int scenario_backend_index(const struct scenario *scenario, const char *name)

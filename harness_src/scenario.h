@@ -54,6 +54,8 @@ struct scenario_burst {
     long hold_ms;
     long ramp_ms;
     long timeout_ms;                /* per request, default 5000 */
+    long read_rate;                 /* bytes/s per connection, 0: no limit */
+    long write_rate;                /* the same for writing */
     bool half_close;
     bool may_fail;                  /* "may-fail": its failures do not fail
                                      * "expect clients ok" */
@@ -100,6 +102,7 @@ enum scenario_check {
     SCENARIO_CHECK_CLIENTS_FAILED,  /* clients failed<=5 */
     SCENARIO_CHECK_NO_LOST_CLIENTS, /* no-lost-clients */
     SCENARIO_CHECK_THREADS_STABLE,  /* threads stable */
+    SCENARIO_CHECK_RESETS_PASSED,   /* resets passed */
     SCENARIO_CHECK_STOP_CLEAN,      /* stop clean */
     SCENARIO_CHECK_WORKERS_USED,    /* workers used */
     SCENARIO_CHECK_HEALTH_EXACT,    /* health exact */
@@ -141,13 +144,20 @@ struct scenario {
  * Parses the scenario in file path into *out. Every error is written to
  * errors as "path:line: message" (one line each; parsing goes on after an
  * error to report them all). Returns the number of errors (0: *out is
- * complete and valid), or -1 when the file cannot be read (reported too).
+ * complete and valid), or -1 when the file cannot be read or is not a
+ * regular file (reported too; a FIFO is never opened for reading).
  */
 int scenario_parse_file(const char *path, struct scenario *out, FILE *errors);
 
 /* Same, from text in memory; name is used in the messages. */
 int scenario_parse_text(const char *name, const char *text,
                         struct scenario *out, FILE *errors);
+
+/*
+ * True when the backends answer in echo mode (mode=echo): the parser lets
+ * no scenario mix echo and line backends, so the first one tells.
+ */
+bool scenario_backends_echo(const struct scenario *scenario);
 
 /* The index of the backend called name, or -1. */
 int scenario_backend_index(const struct scenario *scenario, const char *name);

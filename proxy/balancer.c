@@ -233,7 +233,8 @@ static void set_state(struct balancer *balancer, size_t index, bool up,
 }
 
 void balancer_release(struct balancer *balancer, size_t index,
-                      bool connect_failed, struct balancer_change *change)
+                      enum balancer_release_kind kind,
+                      struct balancer_change *change)
 {
     struct backend_state *st = &balancer->state[index];
 
@@ -242,11 +243,12 @@ void balancer_release(struct balancer *balancer, size_t index,
     change->seq = ++balancer->seq;
     st->active--;
     change->active = st->active;
-    if (connect_failed) {
+    if (kind != BALANCER_RELEASE_OK)
         st->failures++;
-        if (balancer->passive_down && st->up)
-            set_state(balancer, index, false, change);
-    }
+    if (kind == BALANCER_RELEASE_CONNECT_FAILED && balancer->passive_down &&
+        st->up)
+        set_state(balancer, index, false, change);
+    change->failures = st->failures;
     pthread_mutex_unlock(&balancer->lock);
 }
 

@@ -61,10 +61,20 @@ struct balancer_view {
     } cand[BALANCER_MAX_BACKENDS];
 };
 
+/* How a pick ended, as balancer_release counts it. */
+enum balancer_release_kind {
+    BALANCER_RELEASE_OK,                /* the session ran, however it ended */
+    BALANCER_RELEASE_CONNECT_FAILED,    /* the connect failed */
+    BALANCER_RELEASE_EARLY_CLOSE        /* the backend closed it before
+                                         * sending a byte, after the client
+                                         * had sent some */
+};
+
 /* The outcome of a release or a health-check result. */
 struct balancer_change {
     uint64_t seq;           /* decision number of the release */
     int active;             /* the backend's active count afterwards */
+    uint64_t failures;      /* the backend's failure count afterwards */
     bool went_down;         /* the backend was marked down by this event */
     bool went_up;           /* the backend was marked up by this event */
     uint64_t state_seq;     /* decision number of the up/down change */
@@ -114,11 +124,15 @@ int balancer_pick(struct balancer *balancer, uint64_t tried,
 
 /*
  * Ends one pick of backend index: decrements its active count exactly once.
- * connect_failed also counts a failure, and with passive_down marks the
- * backend down. Fills *change.
+ * A failed connect or an early close also counts a failure of the backend;
+ * a failed connect with passive_down marks it down too. An early close
+ * never changes the state: one such session does not prove the backend
+ * dead (ejecting a backend for it is a passive health check's decision).
+ * Fills *change.
  */
 void balancer_release(struct balancer *balancer, size_t index,
-                      bool connect_failed, struct balancer_change *change);
+                      enum balancer_release_kind kind,
+                      struct balancer_change *change);
 
 /*
  * Records one active health-check result. rise consecutive successes bring a

@@ -161,6 +161,7 @@ static enum relay_status pump_spliced(struct relay *relay, int src, int dst,
         if (n == 0)
             return finish(relay, dst);
         relay->in_pipe += (size_t)n;
+        relay->bytes_read += (size_t)n;
     }
     status_after = flush_pipe(relay, dst);
     return status_after == RELAY_WANT_READ ? RELAY_MORE : status_after;
@@ -202,6 +203,7 @@ enum relay_status relay_pump(struct relay *relay, int src, int dst,
             return finish(relay, dst);
         if (n == -1)
             return RELAY_SOURCE_ERROR;
+        relay->bytes_read += (size_t)n;
         written = write_some(relay, dst, scratch, (size_t)n);
         if (written == -1)
             return RELAY_DEST_ERROR;
@@ -214,4 +216,13 @@ enum relay_status relay_pump(struct relay *relay, int src, int dst,
             return RELAY_WANT_READ;
     }
     return RELAY_MORE;
+}
+
+enum relay_status relay_drain(struct relay *relay, int src, int dst,
+                              char *scratch, size_t scratch_size,
+                              int max_reads)
+{
+    /* finish() then only marks the relay done: dst gets no shutdown(). */
+    relay->close_follows = true;
+    return relay_pump(relay, src, dst, scratch, scratch_size, max_reads);
 }

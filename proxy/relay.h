@@ -17,7 +17,9 @@
  * idle sessions do not pay for it; if it cannot be made, copying goes on.
  *
  * End of file on the source is passed on as shutdown(SHUT_WR) on the
- * destination once everything before it was written (half-close).
+ * destination once everything before it was written (half-close). When the
+ * session is about to reset the destination instead (the source broke),
+ * relay_drain hands on what can still be handed on and passes no end.
  *
  * Owned by one session, used only by the worker thread that owns it.
  */
@@ -35,6 +37,7 @@ struct relay {
     size_t pending_len;
     size_t pending_off;     /* first unwritten byte */
     uint64_t bytes;         /* bytes written to the destination */
+    uint64_t bytes_read;    /* bytes read from the source */
     bool done;              /* the source's EOF was passed on */
     bool close_follows;     /* set by the owner: the destination is closed
                              * right after this direction ends, so the FIN
@@ -81,5 +84,17 @@ void relay_free(struct relay *relay);
 enum relay_status relay_pump(struct relay *relay, int src, int dst,
                              char *scratch, size_t scratch_size,
                              int max_reads);
+
+/*
+ * For a session that is about to reset dst because the source broke:
+ * writes what the relay holds and what the source still has queued, as
+ * far as dst takes it now, reading at most max_reads times. The source's
+ * end (a 0 read, which is also what a reset socket reads once its error
+ * was reported) is not passed on: no FIN may reach dst before its RST.
+ * Returns what relay_pump returns; the caller closes dst whatever it is.
+ */
+enum relay_status relay_drain(struct relay *relay, int src, int dst,
+                              char *scratch, size_t scratch_size,
+                              int max_reads);
 
 #endif

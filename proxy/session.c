@@ -39,6 +39,16 @@
 /* Reads per wakeup and direction, so no session starves the others. */
 #define SESSION_MAX_READS 4
 
+/* Reads a broken session may still make to hand on the broken side's last
+ * bytes before the reset (64 KiB each): bounded, and in practice stopped
+ * sooner by the end of those bytes or by a full destination. */
+#define SESSION_DRAIN_READS 64
+
+/* The sides session_close resets (SO_LINGER 0) rather than closes. */
+#define SESSION_RST_CLIENT 1u
+#define SESSION_RST_BACKEND 2u
+#define SESSION_RST_BOTH (SESSION_RST_CLIENT | SESSION_RST_BACKEND)
+
 /* One socket of a session; its address is the epoll data. */
 struct session_end {
     struct session *session;
@@ -66,6 +76,10 @@ struct session {
     enum relay_status up_status;
     enum relay_status down_status;
     int backend_index;          /* -1: no backend held */
+    unsigned rst;               /* SESSION_RST_*: how session_close ends */
+    bool backend_ended_silent;  /* the backend's FIN or error came before
+                                 * any byte from it, while the client's
+                                 * stream was still open */
     uint64_t tried;             /* backends that failed for this session */
     int attempts;
     uint64_t started_ns;
@@ -169,12 +183,16 @@ static int fit_interest(struct session_ctx *ctx, struct session_end *end,
 }
 
 /* Closing a descriptor also removes it from the epoll set (the proxy never
- * duplicates one), so no EPOLL_CTL_DEL is spent on it. */
-static void drop_end(struct session_end *end)
+ * duplicates one), so no EPOLL_CTL_DEL is spent on it. With reset, the
+ * peer gets an RST instead of a FIN (bytes not yet sent are dropped). */
+static void drop_end(struct session_end *end, bool reset)
 {
     if (end->fd == -1)
         return;
-    close(end->fd);
+    if (reset)
+        net_close_reset(end->fd);
+    else
+        close(end->fd);
     end->fd = -1;
 }
 
@@ -211,32 +229,64 @@ static void count_out(struct session_ctx *ctx)
     atomic_fetch_sub(&ctx->shared->live_sessions, 1);
 }
 
-/* Ends the session: sockets closed, backend released once, line logged.
- * The memory is freed later by session_reap(). */
+/*
+ * Whether the backend ended the session without a byte although the
+ * client had sent some: it took a request and gave nothing back, which is
+ * what a backend that accepts and closes at once does. The client's bytes
+ * may be read after the backend's end (both race to the proxy), so they
+ * are counted at the close. Not blamed: a backend that closes on a client
+ * that sent nothing (it may be timing out an idle client), or one that
+ * closes after the client's FIN (a protocol may need no answer).
+ */
+static bool backend_closed_early(const struct session *s)
+{
+    return s->backend_ended_silent && s->up.bytes_read > 0;
+}
+
+/* Releases the backend, counting an early close as its failure, and logs
+ * the close line (after the early close's own line). */
+static void release_and_log(struct session_ctx *ctx, struct session *s,
+                            const char *reason)
+{
+    static const char *const rst_names[] = { "none", "client", "backend",
+                                             "both" };
+    bool early = backend_closed_early(s);
+    struct balancer_change change;
+    const char *be = backend_name(ctx, s->backend_index);
+
+    balancer_release(ctx->shared->balancer, (size_t)s->backend_index,
+                     early ? BALANCER_RELEASE_EARLY_CLOSE : BALANCER_RELEASE_OK,
+                     &change);
+    if (early)
+        log_event(ctx->log, LOG_WARN, "backend_early_close",
+                  "sid=%llu be=%s failures=%llu client_bytes=%llu",
+                  (unsigned long long)s->id, be,
+                  (unsigned long long)change.failures,
+                  (unsigned long long)s->up.bytes_read);
+    log_event(ctx->log, LOG_INFO, "close",
+              "sid=%llu be=%s seq=%llu active=%d bytes_c2b=%llu "
+              "bytes_b2c=%llu ms=%.3f reason=%s rst=%s",
+              (unsigned long long)s->id, be, (unsigned long long)change.seq,
+              change.active, (unsigned long long)s->up.bytes,
+              (unsigned long long)s->down.bytes, elapsed_ms(s), reason,
+              rst_names[s->rst]);
+}
+
+/* Ends the session: sockets closed (or reset, as s->rst says), backend
+ * released once, line logged. The memory is freed later by session_reap(). */
 static void session_close(struct session_ctx *ctx, struct session *s,
                           const char *reason)
 {
-    struct balancer_change change;
-
     if (s->state == SESSION_CLOSED)
         return;
-    drop_end(&s->client);
-    drop_end(&s->backend);
-    if (s->backend_index >= 0) {
-        balancer_release(ctx->shared->balancer, (size_t)s->backend_index,
-                         false, &change);
+    drop_end(&s->client, s->rst & SESSION_RST_CLIENT);
+    drop_end(&s->backend, s->rst & SESSION_RST_BACKEND);
+    if (s->backend_index >= 0)
+        release_and_log(ctx, s, reason);
+    else
         log_event(ctx->log, LOG_INFO, "close",
-                  "sid=%llu be=%s seq=%llu active=%d bytes_c2b=%llu "
-                  "bytes_b2c=%llu ms=%.3f reason=%s",
-                  (unsigned long long)s->id, backend_name(ctx, s->backend_index),
-                  (unsigned long long)change.seq, change.active,
-                  (unsigned long long)s->up.bytes,
-                  (unsigned long long)s->down.bytes, elapsed_ms(s), reason);
-    } else {
-        log_event(ctx->log, LOG_INFO, "close",
-                  "sid=%llu be=- bytes_c2b=0 bytes_b2c=0 ms=%.3f reason=%s",
-                  (unsigned long long)s->id, elapsed_ms(s), reason);
-    }
+                  "sid=%llu be=- bytes_c2b=0 bytes_b2c=0 ms=%.3f reason=%s "
+                  "rst=none", (unsigned long long)s->id, elapsed_ms(s), reason);
     relay_free(&s->up);
     relay_free(&s->down);
     s->state = SESSION_CLOSED;
@@ -295,8 +345,9 @@ static void connect_failed(struct session_ctx *ctx, struct session *s, int err)
     struct balancer_change change;
     int index = s->backend_index;
 
-    drop_end(&s->backend);
-    balancer_release(ctx->shared->balancer, (size_t)index, true, &change);
+    drop_end(&s->backend, false);
+    balancer_release(ctx->shared->balancer, (size_t)index,
+                     BALANCER_RELEASE_CONNECT_FAILED, &change);
     s->backend_index = -1;
     s->tried |= (uint64_t)1 << index;
     log_event(ctx->log, LOG_WARN, "connect_fail",
@@ -461,6 +512,47 @@ static bool relay_failed(enum relay_status status)
            status == RELAY_NO_MEMORY;
 }
 
+/* The backend's end (its FIN, or an error on its socket) just came. */
+static void note_backend_end(struct session *s)
+{
+    if (s->down.bytes_read == 0 && !s->up.done)
+        s->backend_ended_silent = true;
+}
+
+/*
+ * A relay failed with status (errno err). A broken socket ends that side's
+ * stream abnormally, and the other side must learn it the same way, not
+ * from a FIN that would make a cut stream look whole: what the broken side
+ * sent before it broke and the other side can take now goes out, without
+ * waiting, then the other side is reset. When the proxy itself lost bytes
+ * (no memory), both sides are reset.
+ */
+static void session_fail(struct session_ctx *ctx, struct session *s,
+                         enum relay_status status, bool up, int err)
+{
+    const char *reason = failure_reason(status, up, err);
+    bool client_broke = (status == RELAY_SOURCE_ERROR) == up;
+
+    if (status == RELAY_NO_MEMORY) {
+        s->rst = SESSION_RST_BOTH;
+        session_close(ctx, s, reason);
+        return;
+    }
+    /* A relay that failed reading has handed on all it read; one that
+     * failed writing leaves the other relay, which reads the broken side,
+     * with bytes to hand on. */
+    if (status == RELAY_DEST_ERROR && up)
+        relay_drain(&s->down, s->backend.fd, s->client.fd, ctx->scratch,
+                    ctx->scratch_size, SESSION_DRAIN_READS);
+    else if (status == RELAY_DEST_ERROR)
+        relay_drain(&s->up, s->client.fd, s->backend.fd, ctx->scratch,
+                    ctx->scratch_size, SESSION_DRAIN_READS);
+    if (!client_broke)
+        note_backend_end(s);
+    s->rst = client_broke ? SESSION_RST_BACKEND : SESSION_RST_CLIENT;
+    session_close(ctx, s, reason);
+}
+
 /* Runs one direction; returns false when the session was closed. */
 static bool run_relay(struct session_ctx *ctx, struct session *s, bool up)
 {
@@ -477,9 +569,11 @@ static bool run_relay(struct session_ctx *ctx, struct session *s, bool up)
     *status = relay_pump(relay, src, dst, ctx->scratch, ctx->scratch_size,
                          SESSION_MAX_READS);
     if (relay_failed(*status)) {
-        session_close(ctx, s, failure_reason(*status, up, errno));
+        session_fail(ctx, s, *status, up, errno);
         return false;
     }
+    if (*status == RELAY_DONE && !up)
+        note_backend_end(s);
     return true;
 }
 
@@ -522,6 +616,8 @@ static void on_relay_event(struct session_ctx *ctx, struct session *s,
                      is_client ? events : 0) == -1 ||
         fit_interest(ctx, &s->backend, s->down_status, s->up_status,
                      is_client ? 0 : events) == -1) {
+        /* Bytes may be stuck in the proxy: neither side may see a FIN. */
+        s->rst = SESSION_RST_BOTH;
         session_close(ctx, s, "error");
         return;
     }

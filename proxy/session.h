@@ -13,8 +13,12 @@
  *     backend, mark the failure and pick another (no client byte has been
  *     read yet, so nothing is lost); with no backend left, close the client
  *   relaying: both relays run; a FIN is passed on as a half-close; the
- *     session ends when both directions are done, on an error, or idle
- *   close: release the backend (exactly once per pick), log, free
+ *     session ends when both directions are done, on an error, or idle.
+ *     A side whose socket broke has the other side reset, not closed,
+ *     once what it can take now of the broken side's bytes was written
+ *   close: release the backend (exactly once per pick; as a failure when
+ *     it closed before its first byte after the client sent some), log,
+ *     free
  *
  * The worker gives every session on it a shared struct session_ctx: its
  * epoll fd, scratch buffer, logger and timer lists.
@@ -46,8 +50,15 @@ struct session_shared {
     _Atomic long live_sessions;
     /* The last session id given (1, 2, 3... in accept order); atomic. */
     _Atomic uint64_t next_sid;
-    /* Clients closed at once for lack of descriptors; atomic. */
-    _Atomic uint64_t fd_refusals;
+    /* Accepting paused for lack of descriptors (acceptor.c); atomics.
+     * Paused while now < until and no session ended since (live_sessions
+     * still >= paused_live). An episode runs from the first pause to the
+     * next accept; held counts the pauses in it. */
+    _Atomic uint64_t accept_paused_until_ms;
+    _Atomic long accept_paused_live;
+    _Atomic uint64_t accept_episode_ms;     /* its start; 0: none */
+    _Atomic uint64_t accept_held;
+    _Atomic uint64_t accept_episodes;       /* since start, for stats */
 };
 
 /* Per worker: everything its sessions need. Owned by the worker thread. */

@@ -112,16 +112,16 @@ static int open_json(const char *path, FILE **out)
 /* Prints the summary and the JSON; returns the exit status. */
 static int report(struct simclient_stats *stats,
                   const struct simclient_options *options,
-                  const struct net_addr *target, FILE *json)
+                  const struct net_addrs *targets, FILE *json)
 {
-    char target_text[NET_ADDR_STRLEN];
+    char target_text[NET_ADDRS_STRLEN];
     int status = simclient_stats_passed(stats) ? EXIT_PASSED : EXIT_FAILED;
 
     simclient_stats_finish(stats);
     if (!options->quiet)
         simclient_report_print(stdout, stats, options,
-                               net_addr_format(target, target_text,
-                                               sizeof(target_text)));
+                               net_addrs_format(targets, target_text,
+                                                sizeof(target_text)));
     if (json != NULL && simclient_report_json(json, stats) == -1) {
         fprintf(stderr, "simulate_client: --json: cannot write '%s': %s\n",
                 options->json_path, strerror(errno));
@@ -131,13 +131,13 @@ static int report(struct simclient_stats *stats,
 }
 
 static int run(const struct simclient_options *options,
-               const struct net_addr *target, FILE *json)
+               const struct net_addrs *targets, FILE *json)
 {
     struct logger log;
     struct simclient_stats stats;
     sigset_t wait_mask;
     struct simclient_loadgen_config config = {
-        .options = options, .target = target, .log = &log,
+        .options = options, .targets = targets, .log = &log,
         .stop = &stop_requested, .wait_mask = &wait_mask,
     };
     int status;
@@ -156,7 +156,7 @@ static int run(const struct simclient_options *options,
         simclient_stats_free(&stats);
         return EXIT_FAILED;
     }
-    status = report(&stats, options, target, json);
+    status = report(&stats, options, targets, json);
     simclient_stats_free(&stats);
     return status;
 }
@@ -164,7 +164,7 @@ static int run(const struct simclient_options *options,
 int main(int argc, char **argv)
 {
     struct simclient_options options;
-    struct net_addr target;
+    struct net_addrs targets;
     char err[512];
     FILE *json;
     int status;
@@ -179,11 +179,11 @@ int main(int argc, char **argv)
         printf("simulate_client %s\n", SIMCLIENT_VERSION);
         return EXIT_PASSED;
     }
-    if (simclient_options_target(&options, &target, err, sizeof(err)) == -1)
+    if (simclient_options_target(&options, &targets, err, sizeof(err)) == -1)
         return usage_error(err);
     if (open_json(options.json_path, &json) != 0)
         return EXIT_USAGE;
-    status = run(&options, &target, json);
+    status = run(&options, &targets, json);
     if (json != NULL && json != stdout && fclose(json) == EOF) {
         fprintf(stderr, "simulate_client: --json: cannot write '%s': %s\n",
                 options.json_path, strerror(errno));

@@ -37,12 +37,23 @@ enum conn_state {
     CONN_HOLDING        /* every reply came; timer = end of --hold */
 };
 
+/* How the server ended the connection, as far as the client saw it. */
+enum conn_end {
+    CONN_END_NONE,      /* the client closed first (or never connected) */
+    CONN_END_EOF,       /* a read returned end of file: a clean close */
+    CONN_END_RESET      /* a read or write failed with ECONNRESET or EPIPE */
+};
+
+static const char *const conn_end_names[] = { "-", "eof", "reset" };
+
 /* One slot; the fields after `cid` describe its current connection. */
 struct simclient_conn {
     const struct simclient_conn_env *env;
     struct heap_node timer;
     enum conn_state state;
-    bool failed;                /* how the last connection ended */
+    uint64_t retry_ms;          /* backoff after failures in a row */
+    size_t addr_index;          /* target address tried now (or last) */
+    size_t addrs_tried;         /* by the current connect */
     int fd;                     /* -1 when there is no socket */
     uint32_t interest;          /* epoll events registered for fd */
     uint32_t cid;
@@ -51,6 +62,7 @@ struct simclient_conn {
     size_t write_off;           /* bytes of it written; 0 = not begun */
     unsigned long replies;      /* correct replies received */
     bool shut_wr;               /* --half-close: FIN sent */
+    enum conn_end end;          /* how the server ended it */
     uint64_t *sent_at;          /* begin time of request k at k % len */
     size_t sent_at_len;         /* 1, or --requests with --half-close */
     struct simclient_reply reply; /* checks the reply to request `replies` */
@@ -58,9 +70,13 @@ struct simclient_conn {
     char local[NET_ADDR_STRLEN];  /* our address, "-" until connected */
     uint64_t bytes_out;
     uint64_t bytes_in;
+    uint64_t connected_ns;      /* --read-rate, --write-rate count from here */
+    bool throttled;             /* --read-rate: not reading until the timer */
+    bool write_paused;          /* --write-rate: not writing until the timer */
 };
 
 static bool conn_write(struct simclient_conn *conn);
+static size_t write_allowance(struct simclient_conn *conn, size_t limit);
 
 static uint64_t ms_to_ns(long ms)
 {
@@ -135,9 +151,18 @@ void simclient_conn_free(struct simclient_conn *conn)
     free(conn);
 }
 
-bool simclient_conn_failed(const struct simclient_conn *conn)
+uint64_t simclient_conn_retry_ms(const struct simclient_conn *conn)
 {
-    return conn->failed;
+    return conn->retry_ms;
+}
+
+/* The backoff after one more failure in a row. */
+static uint64_t next_retry_ms(uint64_t retry_ms)
+{
+    if (retry_ms == 0)
+        return SIMCLIENT_CONN_RETRY_MIN_MS;
+    return retry_ms * 2 < SIMCLIENT_CONN_RETRY_MAX_MS
+               ? retry_ms * 2 : SIMCLIENT_CONN_RETRY_MAX_MS;
 }
 
 struct simclient_conn *simclient_conn_of_timer(struct heap_node *node)
@@ -157,11 +182,20 @@ int simclient_conn_schedule(struct simclient_conn *conn, uint32_t cid,
     return 0;
 }
 
-/* Writes the ev=conn line: info when all went well, warn otherwise. */
-static void log_conn(const struct simclient_conn *conn, const char *result,
+/*
+ * Writes the ev=conn line: info when all went well, else warn, but only
+ * for the first of its kind in a while (see simclient_throttle.h).
+ */
+static void log_conn(const struct simclient_conn *conn,
+                     enum simclient_failure failure, const char *result,
                      const char *detail)
 {
-    enum log_level level = detail == NULL ? LOG_INFO : LOG_WARN;
+    enum log_level level = detail == NULL
+                               ? LOG_INFO
+                               : simclient_throttle_level(conn->env->throttle,
+                                                          conn->env->log,
+                                                          failure,
+                                                          clock_now_ns());
     char backend_q[2 * SIMCLIENT_REPLY_NAME_MAX + 8];
     char detail_q[2 * CONN_DETAIL_MAX + 8];
     char extra[2 * CONN_DETAIL_MAX + 16] = "";
@@ -173,13 +207,13 @@ static void log_conn(const struct simclient_conn *conn, const char *result,
                  logfmt_quote(detail, detail_q, sizeof(detail_q)));
     log_event(conn->env->log, level, "conn",
               "cid=%" PRIu32 " local=%s backend=%s requests=%lu ok=%lu "
-              "bytes_out=%" PRIu64 " bytes_in=%" PRIu64 " result=%s%s",
+              "bytes_out=%" PRIu64 " bytes_in=%" PRIu64 " end=%s result=%s%s",
               conn->cid, conn->local,
               conn->backend[0] != '\0'
                   ? logfmt_quote(conn->backend, backend_q, sizeof(backend_q))
                   : "-",
               requests_begun(conn), conn->replies, conn->bytes_out,
-              conn->bytes_in, result, extra);
+              conn->bytes_in, conn_end_names[conn->end], result, extra);
 }
 
 /*
@@ -196,7 +230,8 @@ static bool conn_end(struct simclient_conn *conn,
 
     if (conn->state == CONN_RUNNING && conn->backend[0] == '\0' && name != NULL)
         snprintf(conn->backend, sizeof(conn->backend), "%s", name);
-    log_conn(conn, interrupted ? "interrupted" : simclient_failure_name(failure),
+    log_conn(conn, failure,
+             interrupted ? "interrupted" : simclient_failure_name(failure),
              detail);
     outcome.failure = failure;
     outcome.interrupted = interrupted;
@@ -206,7 +241,8 @@ static bool conn_end(struct simclient_conn *conn,
     simclient_stats_add_conn(conn->env->stats, &outcome);
     close_socket(conn);
     heap_remove(conn->env->timers, &conn->timer);
-    conn->failed = failure != SIMCLIENT_FAILURE_NONE;
+    conn->retry_ms = failure != SIMCLIENT_FAILURE_NONE
+                         ? next_retry_ms(conn->retry_ms) : 0;
     conn->state = CONN_IDLE;
     return true;
 }
@@ -227,9 +263,12 @@ static bool conn_fail(struct simclient_conn *conn,
     return conn_end(conn, failure, false, detail);
 }
 
-/* An I/O error on an established connection. */
+/* An I/O error on an established connection. A write after the peer's
+ * RST fails with EPIPE (the reset was reported once, or not at all). */
 static bool conn_fail_errno(struct simclient_conn *conn, int error)
 {
+    if (error == ECONNRESET || error == EPIPE)
+        conn->end = CONN_END_RESET;
     return conn_fail(conn, SIMCLIENT_FAILURE_RESET, "%s", strerror(error));
 }
 
@@ -266,10 +305,12 @@ static int set_interest(struct simclient_conn *conn, uint32_t events)
     return 0;
 }
 
-/* Reads always; writes only while a write is blocked. */
+/* Reads unless --read-rate holds them back; writes only while a write is
+ * blocked. */
 static bool want_write(struct simclient_conn *conn, bool on)
 {
-    if (set_interest(conn, EPOLLIN | (on ? EPOLLOUT : 0u)) == -1)
+    if (set_interest(conn, (conn->throttled ? 0u : EPOLLIN) |
+                           (on ? EPOLLOUT : 0u)) == -1)
         return conn_fail(conn, SIMCLIENT_FAILURE_RESET, "epoll_ctl: %s",
                          strerror(errno));
     return false;
@@ -279,7 +320,7 @@ static void start_reply(struct simclient_conn *conn)
 {
     struct simclient_payload expected = payload_of(conn, conn->replies);
 
-    simclient_reply_start(&conn->reply, &expected,
+    simclient_reply_start(&conn->reply, &expected, conn->env->options->expect,
                           conn->backend[0] != '\0' ? conn->backend : NULL);
 }
 
@@ -291,6 +332,7 @@ static void reset_connection(struct simclient_conn *conn)
     conn->write_off = 0;
     conn->replies = 0;
     conn->shut_wr = false;
+    conn->end = CONN_END_NONE;
     conn->backend[0] = '\0';
     snprintf(conn->local, sizeof(conn->local), "-");
     conn->bytes_out = 0;
@@ -300,23 +342,50 @@ static void reset_connection(struct simclient_conn *conn)
     conn->reply.name_len = 0;
 }
 
+/*
+ * The address just tried failed with error: starts a connect to the next
+ * address not yet tried (false), or, when every one failed, ends the
+ * connection as a connect failure (true).
+ */
+static bool connect_next(struct simclient_conn *conn, int error)
+{
+    const struct net_addrs *targets = conn->env->targets;
+    struct epoll_event event = { .events = EPOLLOUT, .data.ptr = conn };
+    char addr[NET_ADDR_STRLEN];
+
+    close_socket(conn);
+    while (conn->addrs_tried < targets->count) {
+        if (conn->addrs_tried++ > 0)
+            conn->addr_index = (conn->addr_index + 1) % targets->count;
+        conn->fd = net_connect(&targets->addr[conn->addr_index]);
+        if (conn->fd == -1) {
+            error = errno;
+            continue;
+        }
+        if (epoll_ctl(conn->env->epoll_fd, EPOLL_CTL_ADD, conn->fd,
+                      &event) == -1)
+            return conn_fail(conn, SIMCLIENT_FAILURE_CONNECT, "epoll_ctl: %s",
+                             strerror(errno));
+        conn->interest = EPOLLOUT;
+        return false;
+    }
+    if (targets->count == 1)
+        return conn_fail(conn, SIMCLIENT_FAILURE_CONNECT, "%s",
+                         strerror(error));
+    return conn_fail(conn, SIMCLIENT_FAILURE_CONNECT, "%s (%zu addresses "
+                     "tried, the last %s)", strerror(error), targets->count,
+                     net_addr_format(&targets->addr[conn->addr_index], addr,
+                                     sizeof(addr)));
+}
+
 static bool conn_start(struct simclient_conn *conn)
 {
-    const struct simclient_conn_env *env = conn->env;
-    struct epoll_event event = { .events = EPOLLOUT, .data.ptr = conn };
-
     reset_connection(conn);
     conn->state = CONN_CONNECTING;
-    conn->fd = net_connect(env->target);
-    if (conn->fd == -1)
-        return conn_fail(conn, SIMCLIENT_FAILURE_CONNECT, "%s",
-                         strerror(errno));
-    if (epoll_ctl(env->epoll_fd, EPOLL_CTL_ADD, conn->fd, &event) == -1)
-        return conn_fail(conn, SIMCLIENT_FAILURE_CONNECT, "epoll_ctl: %s",
-                         strerror(errno));
-    conn->interest = EPOLLOUT;
-    arm_timer(conn, clock_now_ns() + ms_to_ns(env->options->timeout_ms));
-    return false;
+    conn->addrs_tried = 0;
+    /* One deadline for the whole connect, whichever address answers. */
+    arm_timer(conn, clock_now_ns() + ms_to_ns(conn->env->options->timeout_ms));
+    return connect_next(conn, 0);
 }
 
 /* Deadline of the oldest request without a reply (see --timeout). */
@@ -324,6 +393,9 @@ static void rearm_request_timer(struct simclient_conn *conn)
 {
     uint64_t timeout = ms_to_ns(conn->env->options->timeout_ms);
 
+    /* The pacing timer is sooner; it re-arms this one when it fires. */
+    if (conn->throttled || conn->write_paused)
+        return;
     if (conn->replies < requests_begun(conn))
         arm_timer(conn, conn->sent_at[conn->replies % conn->sent_at_len] +
                             timeout);
@@ -337,13 +409,14 @@ static bool conn_connected(struct simclient_conn *conn)
     struct net_addr local;
 
     if (error != 0)
-        return conn_fail(conn, SIMCLIENT_FAILURE_CONNECT, "%s",
-                         strerror(error));
+        return connect_next(conn, error);
     if (net_local_addr(conn->fd, &local) == 0)
         net_addr_format(&local, conn->local, sizeof(conn->local));
     /* Small request lines must not wait for Nagle; failing is harmless. */
     (void)net_set_nodelay(conn->fd);
     conn->state = CONN_RUNNING;
+    conn->connected_ns = clock_now_ns();
+    conn->throttled = conn->write_paused = false;
     start_reply(conn);
     if (want_write(conn, false) || conn_write(conn))
         return true;
@@ -385,6 +458,9 @@ static bool conn_write(struct simclient_conn *conn)
 
         if (chunk > env->buf_size)
             chunk = env->buf_size;
+        chunk = write_allowance(conn, chunk);
+        if (chunk == 0)
+            return want_write(conn, false);
         if (conn->write_off == 0)
             conn->sent_at[conn->next_req % conn->sent_at_len] = clock_now_ns();
         simclient_payload_read(&payload, conn->write_off, env->write_buf, chunk);
@@ -453,6 +529,7 @@ static bool conn_consume(struct simclient_conn *conn, const char *data,
 
 static bool conn_eof(struct simclient_conn *conn)
 {
+    conn->end = CONN_END_EOF;
     /* The server may close once it answered everything: that is fine. */
     if (conn->replies == conn->req_limit)
         return conn_end(conn, SIMCLIENT_FAILURE_NONE, false, NULL);
@@ -461,12 +538,62 @@ static bool conn_eof(struct simclient_conn *conn)
                      conn->req_limit);
 }
 
+/*
+ * Pacing at rate bytes/s (0: none) since the connection was made: how many
+ * bytes, at most limit, may go now when done went already. At 0 the
+ * caller waits: the timer is set for when step more bytes are allowed.
+ */
+static size_t paced(struct simclient_conn *conn, long rate, uint64_t done,
+                    uint64_t step, size_t limit)
+{
+    uint64_t now = clock_now_ns(), allowed;
+
+    if (rate <= 0 || conn->state != CONN_RUNNING)
+        return limit;
+    allowed = (now - conn->connected_ns) / 1000 * (uint64_t)rate / 1000000u;
+    if (allowed > done)
+        return allowed - done < limit ? (size_t)(allowed - done) : limit;
+    arm_timer(conn, now + (done + step - allowed) * 1000000000u /
+                          (uint64_t)rate);
+    return 0;
+}
+
+/* --read-rate: bytes to read now. At 0 the connection stops reading (no
+ * EPOLLIN: the unread bytes fill the socket buffers and the server meets
+ * back-pressure) for a twentieth of a second's worth. */
+static size_t read_allowance(struct simclient_conn *conn, size_t limit)
+{
+    long rate = conn->env->options->read_rate;
+    size_t n = paced(conn, rate, conn->bytes_in, (uint64_t)rate / 20 + 1,
+                     limit);
+
+    conn->throttled = n == 0;
+    return n;
+}
+
+/* --write-rate: bytes to write now, in steps of a millisecond's worth, so
+ * that the server reads them in small pieces. */
+static size_t write_allowance(struct simclient_conn *conn, size_t limit)
+{
+    long rate = conn->env->options->write_rate;
+    size_t n = paced(conn, rate, conn->bytes_out, (uint64_t)rate / 1000 + 1,
+                     limit);
+
+    conn->write_paused = n == 0;
+    return n;
+}
+
 static bool conn_read(struct simclient_conn *conn)
 {
     const struct simclient_conn_env *env = conn->env;
 
     for (int i = 0; i < CONN_READS_PER_EVENT; i++) {
-        ssize_t n = net_read(conn->fd, env->read_buf, env->buf_size);
+        size_t want = read_allowance(conn, env->buf_size);
+        ssize_t n;
+
+        if (want == 0)
+            return want_write(conn, (conn->interest & EPOLLOUT) != 0);
+        n = net_read(conn->fd, env->read_buf, want);
 
         if (n == NET_AGAIN)
             return false;
@@ -532,6 +659,14 @@ bool simclient_conn_on_timer(struct simclient_conn *conn)
         return conn_fail(conn, SIMCLIENT_FAILURE_CONNECT,
                          "not connected after %ld ms", env->options->timeout_ms);
     case CONN_RUNNING:
+        if (conn->throttled || conn->write_paused) {
+            /* --read-rate, --write-rate: time to go on. */
+            conn->throttled = conn->write_paused = false;
+            if (want_write(conn, (conn->interest & EPOLLOUT) != 0) ||
+                conn_read(conn) || conn_write(conn))
+                return true;
+            return conn_progress(conn);
+        }
         return conn_fail(conn, SIMCLIENT_FAILURE_TIMEOUT,
                          "no complete reply to request %lu within %ld ms",
                          conn->replies + 1, env->options->timeout_ms);

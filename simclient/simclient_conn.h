@@ -7,9 +7,10 @@
  *                                                              │ all replies
  *   IDLE ◄──────── log + stats ◄── (failure, or hold over) ◄── HOLDING
  *
- * RUNNING writes request lines (one at a time, or all of them with
- * --half-close followed by shutdown(SHUT_WR)) and checks each reply with a
- * simclient_reply. Every state but IDLE has one timer in the shared heap:
+ * CONNECTING tries the target's addresses in turn, from the one that
+ * worked last, until one accepts. RUNNING writes request lines (one at a
+ * time, or all of them with --half-close followed by shutdown(SHUT_WR))
+ * and checks each reply with a simclient_reply. Every state but IDLE has one timer in the shared heap:
  * the start time, the connect or request deadline, or the end of --hold.
  * When a connection ends, the slot logs one ev=conn line, adds its outcome
  * to the stats and goes back to IDLE; the event loop (simclient_loadgen)
@@ -32,13 +33,21 @@
 #include "net.h"
 #include "simclient_options.h"
 #include "simclient_stats.h"
+#include "simclient_throttle.h"
+
+/* Pause before a slot whose connection failed starts the next one
+ * (--duration): it doubles with each failure in a row, from MIN to MAX,
+ * and a connection that ends well clears it. */
+#define SIMCLIENT_CONN_RETRY_MIN_MS 10
+#define SIMCLIENT_CONN_RETRY_MAX_MS 1000
 
 /* What every slot shares; owned by the loadgen, read-only to the slots. */
 struct simclient_conn_env {
     const struct simclient_options *options;
-    const struct net_addr *target;
+    const struct net_addrs *targets; /* a connect tries each in turn */
     const struct logger *log;
     struct simclient_stats *stats;  /* slots add their outcomes here */
+    struct simclient_throttle *throttle; /* levels of the ev=conn lines */
     struct heap *timers;            /* slots queue their timer nodes here */
     int epoll_fd;                   /* epoll_event.data.ptr is the slot */
     uint64_t deadline_ns;           /* end of --duration, 0 for one pass */
@@ -89,8 +98,11 @@ bool simclient_conn_on_timer(struct simclient_conn *conn);
  */
 bool simclient_conn_interrupt(struct simclient_conn *conn);
 
-/* True when the slot's last connection failed. */
-bool simclient_conn_failed(const struct simclient_conn *conn);
+/*
+ * How long the slot should wait before its next connection: 0 after one
+ * that ended well, else the backoff its failures in a row have reached.
+ */
+uint64_t simclient_conn_retry_ms(const struct simclient_conn *conn);
 
 /* The slot whose timer node this is. */
 struct simclient_conn *simclient_conn_of_timer(struct heap_node *node);

@@ -26,6 +26,7 @@ struct loadgen {
     const struct simclient_loadgen_config *config;
     struct simclient_conn_env env;
     struct heap timers;
+    struct simclient_throttle throttle;
     struct simclient_conn **slots;
     size_t slot_count;
     size_t active_slots;        /* slots not IDLE */
@@ -53,9 +54,11 @@ static int loadgen_setup(struct loadgen *lg,
 
     lg->config = config;
     lg->env.options = config->options;
-    lg->env.target = config->target;
+    lg->env.targets = config->targets;
     lg->env.log = config->log;
     lg->env.stats = stats;
+    lg->env.throttle = &lg->throttle;
+    simclient_throttle_init(&lg->throttle);
     lg->env.timers = &lg->timers;
     lg->env.buf_size = LOADGEN_BUF_SIZE;
     lg->env.read_buf = malloc(LOADGEN_BUF_SIZE);
@@ -104,14 +107,18 @@ static int loadgen_schedule_all(struct loadgen *lg)
 static void loadgen_slot_ended(struct loadgen *lg, struct simclient_conn *slot)
 {
     uint64_t now = clock_now_ns();
-    uint64_t delay = simclient_conn_failed(slot)
-                         ? (uint64_t)SIMCLIENT_LOADGEN_RETRY_MS * 1000000u
-                         : 0;
+    uint64_t deadline = lg->env.deadline_ns;
+    uint64_t delay = simclient_conn_retry_ms(slot) * 1000000u;
 
-    if (lg->env.deadline_ns != 0 && now < lg->env.deadline_ns &&
-        simclient_conn_schedule(slot, lg->next_cid, now + delay) == 0) {
-        lg->next_cid++;
-        return;
+    if (deadline != 0 && now < deadline) {
+        /* A backoff past the end waits for the end only (where the timer
+         * drops the start), so the run lasts what --duration asked. */
+        if (delay > deadline - now)
+            delay = deadline - now;
+        if (simclient_conn_schedule(slot, lg->next_cid, now + delay) == 0) {
+            lg->next_cid++;
+            return;
+        }
     }
     lg->active_slots--;
 }
@@ -164,6 +171,8 @@ static int loadgen_loop(struct loadgen *lg)
                 loadgen_slot_ended(lg, slot);
         }
         loadgen_run_timers(lg);
+        simclient_throttle_tick(&lg->throttle, lg->config->log,
+                                clock_now_ns());
     }
     return 0;
 }
@@ -188,14 +197,16 @@ static void loadgen_interrupt(struct loadgen *lg)
 static void log_start(const struct loadgen *lg)
 {
     const struct simclient_options *o = lg->config->options;
-    char target[NET_ADDR_STRLEN];
+    char target[NET_ADDRS_STRLEN];
 
     log_event(lg->config->log, LOG_INFO, "start",
               "target=%s clients=%ld requests=%ld size=%ld half_close=%d "
-              "hold_ms=%ld ramp_ms=%ld duration_ms=%ld timeout_ms=%ld seed=%ld",
-              net_addr_format(lg->config->target, target, sizeof(target)),
+              "hold_ms=%ld ramp_ms=%ld duration_ms=%ld timeout_ms=%ld seed=%ld "
+              "read_rate=%ld write_rate=%ld",
+              net_addrs_format(lg->config->targets, target, sizeof(target)),
               o->clients, o->requests, o->size, o->half_close ? 1 : 0,
-              o->hold_ms, o->ramp_ms, o->duration_ms, o->timeout_ms, o->seed);
+              o->hold_ms, o->ramp_ms, o->duration_ms, o->timeout_ms, o->seed,
+              o->read_rate, o->write_rate);
 }
 
 static void log_done(const struct loadgen *lg, const struct simclient_stats *s)
@@ -224,6 +235,7 @@ int simclient_loadgen_run(const struct simclient_loadgen_config *config,
     rc = loadgen_loop(&lg);
     if (rc == 0) {
         loadgen_interrupt(&lg);
+        simclient_throttle_tick(&lg.throttle, config->log, UINT64_MAX);
         stats->duration_s = (double)(clock_now_ns() - lg.started_ns) / 1e9;
         log_done(&lg, stats);
     }

@@ -10,8 +10,8 @@
  *      └─ two scratch buffers shared by all slots (read, write)
  *
  * Slot i first starts at ramp * i / clients; with --duration a slot whose
- * connection ended starts the next one at once (100 ms later after a
- * failure) until the duration is over. The run ends when every slot is
+ * connection ended starts the next one at once, or after its backoff when
+ * it failed (simclient_conn_retry_ms), until the duration is over. The run ends when every slot is
  * idle, or early when *stop becomes non-zero (SIGINT/SIGTERM).
  */
 #ifndef SIMCLIENT_LOADGEN_H
@@ -24,13 +24,10 @@
 #include "simclient_options.h"
 #include "simclient_stats.h"
 
-/* Pause before a slot whose connection failed reconnects (--duration). */
-#define SIMCLIENT_LOADGEN_RETRY_MS 100
-
 /* What a run needs from main; everything is borrowed for the run. */
 struct simclient_loadgen_config {
     const struct simclient_options *options;
-    const struct net_addr *target;
+    const struct net_addrs *targets; /* tried in turn by every connect */
     const struct logger *log;
     volatile sig_atomic_t *stop;    /* set by the signal handler */
     const sigset_t *wait_mask;      /* signal mask while in epoll_pwait */

@@ -27,7 +27,10 @@ enum {
     OPT_SEED,
     OPT_HALF_CLOSE,
     OPT_JSON,
-    OPT_LOG_LEVEL
+    OPT_LOG_LEVEL,
+    OPT_EXPECT,
+    OPT_READ_RATE,
+    OPT_WRITE_RATE
 };
 
 static const struct option long_options[] = {
@@ -42,6 +45,9 @@ static const struct option long_options[] = {
     { "timeout", required_argument, NULL, OPT_TIMEOUT },
     { "seed", required_argument, NULL, OPT_SEED },
     { "half-close", no_argument, NULL, OPT_HALF_CLOSE },
+    { "read-rate", required_argument, NULL, OPT_READ_RATE },
+    { "write-rate", required_argument, NULL, OPT_WRITE_RATE },
+    { "expect", required_argument, NULL, OPT_EXPECT },
     { "json", required_argument, NULL, OPT_JSON },
     { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
     { "quiet", no_argument, NULL, 'q' },
@@ -84,6 +90,10 @@ static const struct numeric_option numeric_options[] = {
     { OPT_TIMEOUT, "--timeout", UNIT_MS, 1, SIMCLIENT_TIME_MAX_MS,
       FIELD(timeout_ms) },
     { OPT_SEED, "--seed", UNIT_COUNT, 0, LONG_MAX, FIELD(seed) },
+    { OPT_READ_RATE, "--read-rate", UNIT_BYTES, 1, 1073741824L,
+      FIELD(read_rate) },
+    { OPT_WRITE_RATE, "--write-rate", UNIT_BYTES, 1, 1073741824L,
+      FIELD(write_rate) },
 };
 
 static const char *const unit_words[] = {
@@ -169,6 +179,21 @@ static const struct numeric_option *find_numeric(int id)
     return NULL;
 }
 
+/* --expect line|echo. */
+static int parse_expect(const char *arg, struct simclient_options *options,
+                        char *err, size_t errlen)
+{
+    if (strcmp(arg, "line") == 0)
+        options->expect = SIMCLIENT_REPLY_EXPECT_LINE;
+    else if (strcmp(arg, "echo") == 0)
+        options->expect = SIMCLIENT_REPLY_EXPECT_ECHO;
+    else {
+        snprintf(err, errlen, "--expect: '%s' is not line or echo", arg);
+        return -1;
+    }
+    return 0;
+}
+
 /* Applies one option that is not numeric. */
 static int apply_flag(int id, const char *arg,
                       struct simclient_options *options, char *err,
@@ -191,6 +216,8 @@ static int apply_flag(int id, const char *arg,
             return 0;
         snprintf(err, errlen, "--json: the file name is empty");
         return -1;
+    case OPT_EXPECT:
+        return parse_expect(arg, options, err, errlen);
     case OPT_LOG_LEVEL:
         if (log_level_parse(arg, &options->log_level) == 0)
             return 0;
@@ -223,6 +250,23 @@ static void describe_getopt_error(int result, char **argv, char *err,
         snprintf(err, errlen, "unknown option '-%c'", optopt);
 }
 
+/* Refuses a second value for an option: it would silently override the
+ * first. *seen has bit i set once long_options[i] was given; a flag given
+ * twice changes nothing and passes. */
+static int check_repeat(int id, unsigned long *seen, char *err, size_t errlen)
+{
+    size_t i = 0;
+
+    while (long_options[i].name != NULL && long_options[i].val != id)
+        i++;
+    if ((*seen & (1ul << i)) && long_options[i].has_arg) {
+        snprintf(err, errlen, "--%s is given twice", long_options[i].name);
+        return -1;
+    }
+    *seen |= 1ul << i;
+    return 0;
+}
+
 /* Checks that the options make sense together. */
 static int validate(const struct simclient_options *options, char *err,
                     size_t errlen)
@@ -239,10 +283,11 @@ static int validate(const struct simclient_options *options, char *err,
     return 0;
 }
 
-int simclient_options_parse(int argc, char **argv,
-                            struct simclient_options *options,
-                            char *err, size_t errlen)
+/* simclient_options_parse, but err may quote the arguments as they are. */
+static int parse_argv(int argc, char **argv, struct simclient_options *options,
+                      char *err, size_t errlen)
 {
+    unsigned long seen = 0;
     int id;
 
     simclient_options_defaults(options);
@@ -257,6 +302,8 @@ int simclient_options_parse(int argc, char **argv,
             describe_getopt_error(id, argv, err, errlen);
             return -1;
         }
+        if (check_repeat(id, &seen, err, errlen) == -1)
+            return -1;
         rc = spec != NULL ? parse_numeric(spec, optarg, options, err, errlen)
                           : apply_flag(id, optarg, options, err, errlen);
         if (rc == -1)
@@ -269,6 +316,16 @@ int simclient_options_parse(int argc, char **argv,
         return -1;
     }
     return validate(options, err, errlen);
+}
+
+int simclient_options_parse(int argc, char **argv,
+                            struct simclient_options *options,
+                            char *err, size_t errlen)
+{
+    if (parse_argv(argc, argv, options, err, errlen) == 0)
+        return 0;
+    parse_escape(err, err, errlen);
+    return -1;
 }
 
 long simclient_options_min_size(const struct simclient_options *options)
@@ -291,7 +348,8 @@ static void usage_load(FILE *out, const struct simclient_options *d)
         "reports errors by kind, connections per backend and latency percentiles.\n"
         "\n"
         "Target:\n"
-        "      --host HOST        server address or name (default %s)\n"
+        "      --host HOST        server address or name; every address a name\n"
+        "                         resolves to is tried in turn (default %s)\n"
         "      --port PORT        server port, 1-65535 (default %ld)\n"
         "Load:\n"
         "  -c, --clients N        concurrent connections, 1-%ld (default %ld)\n"
@@ -313,7 +371,9 @@ static void usage_rest(FILE *out, const struct simclient_options *d)
     fprintf(out,
         "      --duration S       instead of one pass, every client reconnects\n"
         "                         and repeats until S seconds passed; units\n"
-        "                         allowed: 1500ms, 2s, 1m (default %ld: one pass)\n"
+        "                         allowed: 1500ms, 2s, 1m (default %ld: one pass);\n"
+        "                         after a failure a client waits 10 ms, doubling\n"
+        "                         up to 1 s while failures go on\n"
         "      --timeout MS       a request without its complete reply after MS\n"
         "                         fails as 'timeout', a connect as 'connect'\n"
         "                         (default %ld)\n"
@@ -322,18 +382,32 @@ static void usage_rest(FILE *out, const struct simclient_options *d)
         "                         back, then shutdown(SHUT_WR); replies are read\n"
         "                         all along, the last ones after the FIN\n"
         "                         (default off: next request after each reply)\n"
+        "      --read-rate BYTES  read at most BYTES per second per connection,\n"
+        "                         e.g. 64k: a slow reader, so the server meets\n"
+        "                         back-pressure (default: no limit)\n"
+        "      --write-rate BYTES write at most BYTES per second per connection,\n"
+        "                         a millisecond's worth at a time, so the server\n"
+        "                         reads small pieces (default: no limit)\n"
+        "      --expect FORM      what a correct reply is: 'line' (NAME, a space,\n"
+        "                         the request line) or 'echo' (the request line\n"
+        "                         itself, as from dummy_server --mode echo;\n"
+        "                         counted under the backend '" LINE_ECHO_NAME "')\n"
+        "                         (default line)\n"
         "Output:\n"
         "      --json FILE        also write a JSON summary to FILE ('-' for\n"
         "                         stdout) (default none)\n"
         "      --log-level LEVEL  error, warn, info or debug on stderr; info logs\n"
-        "                         one line per connection (default %s)\n"
+        "                         one line per connection, warn the first\n"
+        "                         failure of each kind in a second and then\n"
+        "                         how many more there were (default %s)\n"
         "  -q, --quiet            do not print the summary on stdout\n"
         "  -h, --help             show this help and exit\n"
         "  -V, --version          show the version and exit\n"
         "\n"
-        "MS options take 250, 250ms, 2s or 1m. Exit status: 0 when every request\n"
-        "got its correct reply, 1 when anything failed or a signal stopped work\n"
-        "in progress, 2 on bad usage.\n",
+        "MS options take 250, 250ms, 2s or 1m. Numbers are decimal digits; an\n"
+        "option that takes a value may be given once. Exit status: 0 when every\n"
+        "request got its correct reply, 1 when anything failed or a signal\n"
+        "stopped work in progress, 2 on bad usage.\n",
         d->duration_ms / 1000, d->timeout_ms, d->seed,
         log_level_name(d->log_level));
 }
@@ -348,7 +422,7 @@ void simclient_options_usage(FILE *out)
 }
 
 int simclient_options_target(const struct simclient_options *options,
-                             struct net_addr *target, char *err,
+                             struct net_addrs *targets, char *err,
                              size_t errlen)
 {
     char text[320];
@@ -361,5 +435,8 @@ int simclient_options_target(const struct simclient_options *options,
     }
     snprintf(text, sizeof(text), bare_v6 ? "[%s]:%ld" : "%s:%ld",
              options->host, options->port);
-    return net_parse_hostport(text, NULL, target, err, errlen);
+    if (net_resolve_all(text, NULL, targets, err, errlen) == 0)
+        return 0;
+    parse_escape(err, err, errlen);
+    return -1;
 }

@@ -13,15 +13,17 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "line.h"
 #include "log.h"
 #include "net.h"
+#include "simclient_reply.h"
 
 #define SIMCLIENT_VERSION "1.0.0"
 
 /* Limits on the numeric options (documented in the usage text). */
 #define SIMCLIENT_CLIENTS_MAX 100000L
 #define SIMCLIENT_REQUESTS_MAX 1000000L
-#define SIMCLIENT_SIZE_MAX (16L * 1024 * 1024)
+#define SIMCLIENT_SIZE_MAX LINE_PAYLOAD_MAX
 #define SIMCLIENT_TIME_MAX_MS (3600L * 1000)     /* --hold, --ramp, --timeout */
 #define SIMCLIENT_DURATION_MAX_MS (86400L * 1000)
 
@@ -43,8 +45,12 @@ struct simclient_options {
     long ramp_ms;               /* --ramp: spread connection starts */
     long duration_ms;           /* --duration: 0 = one pass */
     long timeout_ms;            /* --timeout: per request (and connect) */
+    long read_rate;             /* --read-rate: bytes/s per connection, 0 =
+                                   as fast as they come */
+    long write_rate;            /* --write-rate: the same for writing */
     long seed;                  /* --seed */
     bool half_close;            /* --half-close */
+    enum simclient_reply_expect expect; /* --expect: named lines or echoes */
     bool quiet;                 /* -q: no summary on stdout */
     const char *json_path;      /* --json FILE ("-" = stdout), or NULL */
     enum log_level log_level;   /* --log-level */
@@ -55,8 +61,10 @@ void simclient_options_defaults(struct simclient_options *options);
 
 /*
  * Parses argv into *options (starting from the defaults). Returns 0, or -1
- * with a one-line reason (no program name, no newline) in err. After -h or
- * -V the action says so and the remaining arguments are not looked at.
+ * with a one-line reason (no program name, no newline) in err, any control
+ * byte of the arguments it quotes shown as \xNN. An option that takes a
+ * value may be given once. After -h or -V the action says so and the
+ * remaining arguments are not looked at.
  */
 int simclient_options_parse(int argc, char **argv,
                             struct simclient_options *options,
@@ -73,11 +81,12 @@ long simclient_options_min_size(const struct simclient_options *options);
 void simclient_options_usage(FILE *out);
 
 /*
- * Resolves --host and --port into *target. Returns 0, or -1 with a
- * one-line reason in err.
+ * Resolves --host and --port into every address to try (see
+ * net_resolve_all). Returns 0, or -1 with a one-line reason in err
+ * (control bytes shown as \xNN).
  */
 int simclient_options_target(const struct simclient_options *options,
-                             struct net_addr *target, char *err,
+                             struct net_addrs *targets, char *err,
                              size_t errlen);
 
 #endif

@@ -4,13 +4,17 @@
 #include "simclient_reply.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "line.h"
 
 /* Expected bytes are made and compared in pieces of this size. */
 #define REPLY_COMPARE_CHUNK 1024
 
 void simclient_reply_start(struct simclient_reply *reply,
                            const struct simclient_payload *expected,
+                           enum simclient_reply_expect expect,
                            const char *known_name)
 {
     reply->expected = *expected;
@@ -20,6 +24,12 @@ void simclient_reply_start(struct simclient_reply *reply,
     reply->name_len = 0;
     reply->matched = 0;
     reply->failure = SIMCLIENT_FAILURE_NONE;
+    if (expect == SIMCLIENT_REPLY_EXPECT_ECHO) {
+        /* No name to read: the first byte is already the payload's. */
+        reply->name_len = (size_t)snprintf(reply->name, sizeof(reply->name),
+                                           "%s", LINE_ECHO_NAME);
+        reply->stage = SIMCLIENT_REPLY_STAGE_PAYLOAD;
+    }
 }
 
 const char *simclient_reply_name(const struct simclient_reply *reply)

@@ -4,6 +4,8 @@
  * A correct reply to the request line PAYLOAD LF is NAME SP PAYLOAD LF:
  * NAME is 1..SIMCLIENT_REPLY_NAME_MAX bytes, none of them a space, a
  * control character or DEL; PAYLOAD is the request's payload unchanged.
+ * When echoes are expected (a backend in --mode echo), the correct reply
+ * is the request line itself, and its name is LINE_ECHO_NAME.
  * The checker is a small state machine fed with whatever the socket gave;
  * it keeps no copy of the reply, only the name and how far it matched, and
  * compares against the expected bytes made by simclient_payload_read().
@@ -24,6 +26,12 @@
 #define SIMCLIENT_REPLY_NAME_MAX 128
 #define SIMCLIENT_REPLY_AGAIN (-2)
 
+/* What a correct reply looks like (simulate_client --expect). */
+enum simclient_reply_expect {
+    SIMCLIENT_REPLY_EXPECT_LINE,    /* NAME SP PAYLOAD LF */
+    SIMCLIENT_REPLY_EXPECT_ECHO     /* PAYLOAD LF, the request unchanged */
+};
+
 enum simclient_reply_stage {
     SIMCLIENT_REPLY_STAGE_NAME,     /* reading NAME up to its space */
     SIMCLIENT_REPLY_STAGE_PAYLOAD,  /* comparing PAYLOAD LF */
@@ -43,12 +51,14 @@ struct simclient_reply {
 };
 
 /*
- * Prepares *reply to check the answer to the request line *expected.
- * known_name is the name the connection's earlier replies carried (NULL
- * for the first reply); it must stay valid while the reply is fed.
+ * Prepares *reply to check the answer to the request line *expected, in
+ * the form expect says. known_name is the name the connection's earlier
+ * replies carried (NULL for the first reply); it must stay valid while the
+ * reply is fed. An echo has no name to check: it is named LINE_ECHO_NAME.
  */
 void simclient_reply_start(struct simclient_reply *reply,
                            const struct simclient_payload *expected,
+                           enum simclient_reply_expect expect,
                            const char *known_name);
 
 /*
@@ -58,7 +68,8 @@ void simclient_reply_start(struct simclient_reply *reply,
  * when all len bytes were used and the reply is not complete yet; -1 when
  * the reply is wrong, with reply->failure saying how (NONAME: no or bad
  * name; SWITCHED: a name other than known_name; MISMATCH: the payload
- * differs, is short or is too long) and reply->matched how far it was right.
+ * differs, is short or is too long, or an expected echo is not the request
+ * line) and reply->matched how far it was right.
  * Must not be called again after it returned a count or -1.
  */
 ssize_t simclient_reply_feed(struct simclient_reply *reply, const char *data,

@@ -18,7 +18,9 @@
 # see every time) is judged on the proxy built with ThreadSanitizer, as
 # make tsan builds it, with the proxy stopping at the first race report.
 #
-# A bug is KILLED by the first failed expectation (or ABORTED run), by
+# A bug is KILLED by the first failed expectation (or ABORTED run) that
+# fails again when its scenario is run a second time (a check that fails
+# once under the load of the run and then passes proves nothing), by
 # "timeout" when one scenario runs past the limit, or SURVIVED when the
 # whole suite passes. A patch that no longer applies is STALE, one that
 # does not build BROKEN, a scenario the harness refuses an ERROR: all fail
@@ -169,6 +171,16 @@ judge_bug() {
                 result=ERROR scn=$s
                 break
             fi
+            # A kill must happen again: a check that failed once under the
+            # load of the run and passes now proves nothing.
+            echo "=== $s (again, to confirm)" >>"$out"
+            if [ "$(TSAN_OPTIONS=halt_on_error=1:exitcode=66 run_scenario \
+                    "$dir" "$SCEN_DIR/$s" "$dir/report.txt")" = pass ]; then
+                cat "$dir/report.txt" >>"$out"
+                echo "=== $s: not confirmed, going on" >>"$out"
+                continue
+            fi
+            cat "$dir/report.txt" >>"$out"
             result=KILLED scn=$s
             if [ "$verdict" = timeout ]; then
                 check=timeout reason="the run took more than ${LIMIT}s"

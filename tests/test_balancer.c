@@ -152,8 +152,8 @@ static void test_leastconn_picks_minimum(void)
         CU_ASSERT_EQUAL(balancer_pick(b, only(3), NULL), 3);
     CU_ASSERT_EQUAL(balancer_pick(b, 0, NULL), 1);
     /* Now 2, 2, 3, 2: releasing b3 twice makes it the minimum (1). */
-    balancer_release(b, 2, false, &change);
-    balancer_release(b, 2, false, &change);
+    balancer_release(b, 2, BALANCER_RELEASE_OK, &change);
+    balancer_release(b, 2, BALANCER_RELEASE_OK, &change);
     CU_ASSERT_EQUAL(balancer_pick(b, 0, NULL), 2);
     balancer_destroy(b);
 }
@@ -171,8 +171,8 @@ static void test_leastconn_ties_rotate(void)
     for (int k = 0; k < 6; k++)
         CU_ASSERT_EQUAL(balancer_pick(b, 0, NULL), expected[k]);
     for (size_t i = 0; i < 3; i++) {
-        balancer_release(b, i, false, &change);
-        balancer_release(b, i, false, &change);
+        balancer_release(b, i, BALANCER_RELEASE_OK, &change);
+        balancer_release(b, i, BALANCER_RELEASE_OK, &change);
         CU_ASSERT_EQUAL(change.active, 0);
     }
     /* Released at once: every pick is a tie at 0, and still rotates. */
@@ -181,11 +181,12 @@ static void test_leastconn_ties_rotate(void)
 
         CU_ASSERT_EQUAL(index, (k + 0) % 3);
         if (index >= 0)
-            balancer_release(b, (size_t)index, false, &change);
+            balancer_release(b, (size_t)index, BALANCER_RELEASE_OK,
+                             &change);
     }
     /* A forced pick moves the rotation point too. */
     CU_ASSERT_EQUAL(balancer_pick(b, only(0), NULL), 0);
-    balancer_release(b, 0, false, &change);
+    balancer_release(b, 0, BALANCER_RELEASE_OK, &change);
     CU_ASSERT_EQUAL(balancer_pick(b, 0, NULL), 1);
     balancer_destroy(b);
 }
@@ -280,7 +281,7 @@ static void test_leastconn_skips_down_full_tried(void)
     {
         struct balancer_change change;
 
-        balancer_release(b, 1, false, &change);
+        balancer_release(b, 1, BALANCER_RELEASE_OK, &change);
         CU_ASSERT_EQUAL(change.active, 0);
         CU_ASSERT_EQUAL(balancer_pick(b, only(1), &view), 1);
         CU_ASSERT_EQUAL(view.cand[1].state, BALANCER_CAND_UP);
@@ -302,7 +303,7 @@ static void test_pick_none_eligible(void)
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(b);
     CU_ASSERT_EQUAL(balancer_pick(b, 0, &view1), 0);     /* last pick: b1 */
-    balancer_release(b, 0, false, &change);
+    balancer_release(b, 0, BALANCER_RELEASE_OK, &change);
     for (size_t i = 0; i < 3; i++)
         set_down(b, i);
     balancer_snapshot(b, before);
@@ -368,15 +369,15 @@ static void test_release_once(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(b);
     for (int k = 0; k < 3; k++)
         balancer_pick(b, only(0), NULL);
-    balancer_release(b, 0, false, &change);
+    balancer_release(b, 0, BALANCER_RELEASE_OK, &change);
     CU_ASSERT_EQUAL(change.active, 2);
     CU_ASSERT_FALSE(change.went_down);
     CU_ASSERT_FALSE(change.went_up);
     CU_ASSERT_EQUAL(active_of(b, 0), 2);
-    balancer_release(b, 0, false, &change);
+    balancer_release(b, 0, BALANCER_RELEASE_OK, &change);
     CU_ASSERT_EQUAL(change.active, 1);
     CU_ASSERT_EQUAL(active_of(b, 1), 0);    /* the other one untouched */
-    balancer_release(b, 0, false, &change);
+    balancer_release(b, 0, BALANCER_RELEASE_OK, &change);
     CU_ASSERT_EQUAL(change.active, 0);
     balancer_snapshot(b, rows);
     CU_ASSERT_EQUAL(rows[0].active, 0);
@@ -395,7 +396,7 @@ static void test_connect_failed_passive_down(void)
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(b);
     CU_ASSERT_EQUAL(balancer_pick(b, 0, &view), 0);
-    balancer_release(b, 0, true, &change);
+    balancer_release(b, 0, BALANCER_RELEASE_CONNECT_FAILED, &change);
     CU_ASSERT_EQUAL(change.active, 0);
     CU_ASSERT_TRUE(change.went_down);
     CU_ASSERT_FALSE(change.went_up);
@@ -415,7 +416,7 @@ static void test_connect_failed_passive_down(void)
     b = make_balancer(2, NULL, NULL, BALANCER_LEASTCONN, false);
     CU_ASSERT_PTR_NOT_NULL_FATAL(b);
     CU_ASSERT_EQUAL(balancer_pick(b, 0, NULL), 0);
-    balancer_release(b, 0, true, &change);
+    balancer_release(b, 0, BALANCER_RELEASE_CONNECT_FAILED, &change);
     CU_ASSERT_EQUAL(change.active, 0);
     CU_ASSERT_FALSE(change.went_down);
     CU_ASSERT_EQUAL(change.state_seq, 0);
@@ -426,21 +427,57 @@ static void test_connect_failed_passive_down(void)
     balancer_destroy(b);
 }
 
-/* A failed connect on a backend that is already down counts a failure but
- * reports no new state change. */
-static void test_connect_failed_when_down(void)
+/* Two backends with passive_down, and two sessions picked on b1; NULL
+ * when the balancer could not be made or the picks went wrong. */
+static struct balancer *two_sessions_on_b1(void)
 {
     struct balancer *b = make_balancer(2, NULL, NULL, BALANCER_LEASTCONN,
                                        true);
+
+    if (b != NULL && (balancer_pick(b, only(0), NULL) != 0 ||
+                      balancer_pick(b, only(0), NULL) != 0)) {
+        balancer_destroy(b);
+        return NULL;
+    }
+    return b;
+}
+
+/* An early close counts a failure and reports the count, but never takes
+ * the backend down, even with passive_down. */
+static void test_early_close_counts_not_down(void)
+{
+    struct balancer *b = two_sessions_on_b1();
     struct balancer_change change;
     struct balancer_stats rows[2];
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    balancer_release(b, 0, BALANCER_RELEASE_EARLY_CLOSE, &change);
+    CU_ASSERT_EQUAL(change.failures, 1);
+    CU_ASSERT_EQUAL(change.active, 1);
+    CU_ASSERT_FALSE(change.went_down);
+    CU_ASSERT_EQUAL(change.state_seq, 0);
+    balancer_release(b, 0, BALANCER_RELEASE_OK, &change);
+    CU_ASSERT_EQUAL(change.failures, 1);
+    balancer_snapshot(b, rows);
+    CU_ASSERT_TRUE(rows[0].up);
+    CU_ASSERT_EQUAL(rows[0].failures, 1);
+    CU_ASSERT_EQUAL(rows[1].failures, 0);
     CU_ASSERT_EQUAL(balancer_pick(b, only(0), NULL), 0);
-    CU_ASSERT_EQUAL(balancer_pick(b, only(0), NULL), 0);
-    balancer_release(b, 0, true, &change);
+    balancer_destroy(b);
+}
+
+/* A failed connect on a backend that is already down counts a failure but
+ * reports no new state change. */
+static void test_connect_failed_when_down(void)
+{
+    struct balancer *b = two_sessions_on_b1();
+    struct balancer_change change;
+    struct balancer_stats rows[2];
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    balancer_release(b, 0, BALANCER_RELEASE_CONNECT_FAILED, &change);
     CU_ASSERT_TRUE(change.went_down);
-    balancer_release(b, 0, true, &change);
+    balancer_release(b, 0, BALANCER_RELEASE_CONNECT_FAILED, &change);
     CU_ASSERT_FALSE(change.went_down);
     CU_ASSERT_EQUAL(change.state_seq, 0);
     CU_ASSERT_EQUAL(change.active, 0);
@@ -518,7 +555,7 @@ static void test_check_brings_passive_down_back(void)
     /* One good check before the failure must not count towards rise. */
     balancer_check_result(b, 0, true, 2, 2, &change);
     CU_ASSERT_EQUAL(balancer_pick(b, only(0), NULL), 0);
-    balancer_release(b, 0, true, &change);
+    balancer_release(b, 0, BALANCER_RELEASE_CONNECT_FAILED, &change);
     CU_ASSERT_TRUE(change.went_down);
     balancer_check_result(b, 0, true, 2, 2, &change);
     CU_ASSERT_FALSE(change.went_up);
@@ -545,10 +582,11 @@ static void test_seq_strictly_increases(void)
         CU_ASSERT_EQUAL(balancer_pick(b, only(1), &view), 1);
         CU_ASSERT(view.seq > last);
         last = view.seq;
-        balancer_release(b, 1, false, &change);
+        balancer_release(b, 1, BALANCER_RELEASE_OK, &change);
         CU_ASSERT(change.seq > last);
         last = change.seq;
-        balancer_release(b, 0, true, &change);      /* goes down */
+        /* goes down */
+        balancer_release(b, 0, BALANCER_RELEASE_CONNECT_FAILED, &change);
         CU_ASSERT(change.seq > last);
         CU_ASSERT_TRUE(change.went_down);
         CU_ASSERT(change.state_seq > change.seq);
@@ -582,8 +620,8 @@ static void test_roundrobin_ignores_counts(void)
     CU_ASSERT_EQUAL(balancer_pick(b, 0, NULL), 0);
     CU_ASSERT_EQUAL(balancer_pick(b, 0, NULL), 1);
     CU_ASSERT_EQUAL(balancer_pick(b, 0, NULL), 2);
-    balancer_release(b, 1, false, &change);
-    balancer_release(b, 2, false, &change);
+    balancer_release(b, 1, BALANCER_RELEASE_OK, &change);
+    balancer_release(b, 2, BALANCER_RELEASE_OK, &change);
     /* Counts 1, 0, 0: leastconn would take b2, round robin takes b1. */
     CU_ASSERT_EQUAL(balancer_pick(b, 0, NULL), 0);
     CU_ASSERT_EQUAL(balancer_pick(b, 0, NULL), 1);
@@ -719,7 +757,8 @@ static void stress_release(struct stress_arg *arg, int index, uint64_t *last)
 {
     struct balancer_change change;
 
-    balancer_release(arg->balancer, (size_t)index, false, &change);
+    balancer_release(arg->balancer, (size_t)index, BALANCER_RELEASE_OK,
+                     &change);
     if (change.seq <= *last)
         arg->seq_errors++;
     if (change.active < 0)
@@ -821,6 +860,7 @@ static CU_TestInfo balancer_tests[] = {
     { "release decrements once", test_release_once },
     { "connect failed and passive_down", test_connect_failed_passive_down },
     { "connect failed when already down", test_connect_failed_when_down },
+    { "early close counts, never down", test_early_close_counts_not_down },
     { "check rise and fall", test_check_rise_fall },
     { "check brings a passive down back", test_check_brings_passive_down_back },
     { "seq strictly increases", test_seq_strictly_increases },

@@ -1115,6 +1115,44 @@ static void test_backend_table(void)
     fixture_free(f);
 }
 
+/* --- lost log lines ---------------------------------------------------- */
+
+/* A whole run is judged; a run whose logs say they lost lines is not, and
+ * the reason names every process that lost some, with the count. */
+static void test_logs_whole(void)
+{
+    struct fixture *f = fixture_base();
+    char why[256] = "";
+    char *proxy = edit(base_proxy, "ts=100.300000 lvl=info thr=main ev=stop",
+                       "ts=100.250000 lvl=warn thr=w0 ev=log_dropped n=5\n"
+                       "ts=100.290000 lvl=warn thr=w1 ev=log_dropped n=7\n"
+                       "ts=100.300000 lvl=info thr=main ev=stop");
+
+    CU_ASSERT_TRUE(check_logs_whole(&f->outcome, why, sizeof(why)));
+    CU_ASSERT_STRING_EQUAL(why, "");
+    reload(&f->outcome.proxy, proxy);
+    CU_ASSERT_FALSE(check_logs_whole(&f->outcome, why, sizeof(why)));
+    CU_ASSERT_STRING_EQUAL(why, "proxy_server's log lost 12 lines "
+                           "(ev=log_dropped), so the run is not judged: "
+                           "every check would read a partial log");
+    reload_edited(&f->outcome.backends[1], base_b2, "ts=100.209000",
+                  "ts=100.208000 lvl=warn thr=main ev=log_dropped n=1\n"
+                  "ts=100.209000");
+    CU_ASSERT_FALSE(check_logs_whole(&f->outcome, why, sizeof(why)));
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "proxy_server's log lost 12 lines, "
+                                       "backend b2's log lost 1 line "));
+    reload(&f->outcome.proxy, base_proxy);
+    reload_edited(&f->outcome.backends[1], base_b2, "ts=100.209000",
+                  "ts=100.208000 lvl=warn thr=main ev=log_dropped\n"
+                  "ts=100.209000");
+    CU_ASSERT_FALSE(check_logs_whole(&f->outcome, why, sizeof(why)));
+    CU_ASSERT_STRING_EQUAL(why, "backend b2's log lost at least 1 line "
+                           "(ev=log_dropped), so the run is not judged: "
+                           "every check would read a partial log");
+    free(proxy);
+    fixture_free(f);
+}
+
 #define BIG_PICKS 50000
 #define BIG_BACKENDS 4
 #define BIG_OPEN 16
@@ -1183,6 +1221,52 @@ static void test_big_log(void)
     fixture_free(f);
 }
 
+/* --- resets passed ----------------------------------------------------- */
+
+/* b2 reset session 2's backend connection after one line; the client's
+ * line says how the end reached it (end_and_result). */
+static struct fixture *fixture_b2_reset(const char *end_and_result)
+{
+    struct fixture *f = fixture_base();
+    char client[160];
+
+    snprintf(client, sizeof(client), "backend=b2 requests=2 ok=1 "
+             "bytes_out=66 bytes_in=36 %s", end_and_result);
+    reload_edited(&f->outcome.backends[1], base_b2,
+                  "lines=2 bytes_in=66 bytes_out=72 reason=eof",
+                  "lines=1 bytes_in=66 bytes_out=36 reason=reset_after_lines");
+    reload_edited(&f->outcome.bursts[0].log, base_clients,
+                  "backend=b2 requests=2 ok=2 bytes_out=66 bytes_in=72 "
+                  "result=ok", client);
+    return f;
+}
+
+static void test_resets_passed(void)
+{
+    struct fixture *f = fixture_b2_reset("end=eof result=closed");
+
+    expect_result(f, SCENARIO_CHECK_RESETS_PASSED, false,
+                  "session 2: backend b2 reset its connection (cid 1, after "
+                  "1 line), but client 127.0.0.1:50002 (burst 1) saw a "
+                  "clean end of stream after 36 bytes (the proxy logged "
+                  "reason=done rst=-)");
+    fixture_free(f);
+    f = fixture_b2_reset("end=reset result=reset");
+    expect_result(f, SCENARIO_CHECK_RESETS_PASSED, true,
+                  "all 1 client connections that saw their backend's reset "
+                  "saw it as a reset (0 more");
+    fixture_free(f);
+    /* A client that closed first saw nothing: nothing was checked. */
+    f = fixture_b2_reset("end=- result=timeout");
+    expect_result(f, SCENARIO_CHECK_RESETS_PASSED, false,
+                  "no client saw a backend's reset (1 connections reset");
+    fixture_free(f);
+    f = fixture_base();
+    expect_result(f, SCENARIO_CHECK_RESETS_PASSED, false,
+                  "(0 connections reset");
+    fixture_free(f);
+}
+
 static CU_TestInfo check_tests[] = {
     { "leastconn passes on a correct log",
       test_leastconn_passes_on_a_correct_log },
@@ -1242,6 +1326,7 @@ static CU_TestInfo check_tests[] = {
       test_no_lost_clients_fails_on_an_unexplained_failure },
     { "no-lost-clients passes without failures",
       test_no_lost_clients_passes_without_failures },
+    { "resets passed", test_resets_passed },
     { "no-lost-clients explained by a timeline fault",
       test_no_lost_clients_explained_by_a_timeline_fault },
     { "no-lost-clients explained by a backend fault line",
@@ -1253,6 +1338,7 @@ static CU_TestInfo check_tests[] = {
     { "threads stable", test_threads_stable },
     { "expect-fail inverts the verdict", test_expect_fail_inverts_the_verdict },
     { "backend table", test_backend_table },
+    { "logs whole", test_logs_whole },
     { "big log", test_big_log },
     CU_TEST_INFO_NULL,
 };

@@ -563,6 +563,54 @@ static void test_fin_behind_the_last_bytes(void)
     wires_close(&w);
 }
 
+/*
+ * relay_drain hands on what the relay holds and what the source still has
+ * queued, but never its end: the source's bytes, then a 0 read, reach the
+ * destination as the bytes alone (the session resets it next).
+ */
+static void test_drain_passes_no_fin(void)
+{
+    static unsigned char data[BIG_TOTAL], got[BIG_TOTAL + 16];
+    char scratch[SCRATCH_SIZE];
+    struct wires w;
+    struct relay relay;
+    size_t written = 0, received = 0;
+    enum relay_status status;
+
+    CU_ASSERT_EQUAL_FATAL(wires_open(&w), 0);
+    relay_init(&relay);
+    fill_pattern(data, sizeof(data));
+    /* More than the destination takes at once: some bytes stay in the
+     * relay (in its pipe, as it went bulk) and some in the source. */
+    write_some(w.app_src, data, sizeof(data), &written);
+    CU_ASSERT_EQUAL(relay_pump(&relay, w.relay_src, w.relay_dst, scratch,
+                               sizeof(scratch), 1000), RELAY_WANT_WRITE);
+    CU_ASSERT(relay.pending != NULL || relay.in_pipe > 0);
+    for (int rounds = 0; rounds < 100000 && received < sizeof(data);
+         rounds++) {
+        write_some(w.app_src, data, sizeof(data), &written);
+        if (written == sizeof(data))
+            shutdown(w.app_src, SHUT_WR);
+        read_some(w.app_dst, got, sizeof(got), &received);
+        status = relay_drain(&relay, w.relay_src, w.relay_dst, scratch,
+                             sizeof(scratch), 1000);
+        CU_ASSERT(status == RELAY_WANT_WRITE || status == RELAY_WANT_READ ||
+                  status == RELAY_DONE);
+    }
+    CU_ASSERT_EQUAL(received, sizeof(data));
+    CU_ASSERT_EQUAL(memcmp(got, data, sizeof(data)), 0);
+    CU_ASSERT_EQUAL(relay.bytes_read, sizeof(data));
+    CU_ASSERT_EQUAL(relay_drain(&relay, w.relay_src, w.relay_dst, scratch,
+                                sizeof(scratch), 4), RELAY_DONE);
+    CU_ASSERT_TRUE(relay.done);
+    /* No FIN came after the bytes: the destination is simply empty. */
+    CU_ASSERT_FALSE(wait_for(w.app_dst, POLLIN, 50));
+    CU_ASSERT_EQUAL(read(w.app_dst, got, sizeof(got)), -1);
+    CU_ASSERT_EQUAL(errno, EAGAIN);
+    relay_free(&relay);
+    wires_close(&w);
+}
+
 static CU_TestInfo relay_tests[] = {
     { "init and free", test_init_and_free },
     { "moves bytes unchanged", test_moves_bytes_unchanged },
@@ -577,6 +625,7 @@ static CU_TestInfo relay_tests[] = {
     { "FIN right behind the last bytes", test_fin_behind_the_last_bytes },
     { "bulk switches to splice", test_bulk_switches_to_splice },
     { "small messages do not splice", test_small_messages_do_not_splice },
+    { "drain passes the bytes, not the FIN", test_drain_passes_no_fin },
     CU_TEST_INFO_NULL,
 };
 

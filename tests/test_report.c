@@ -285,22 +285,54 @@ static void test_text_newlines_and_controls(void)
     fixture_free(&f);
 }
 
+/* Makes f a run without verdicts, aborted or not judged, for reason, and
+ * asserts its text report: the line in place of the verdicts, the summary,
+ * and neither an expectation nor the backend table. */
+static void expect_text_without_verdicts(struct fixture *f, bool unjudged,
+                                         const char *reason,
+                                         const char *line,
+                                         const char *summary)
+{
+    char *text;
+
+    fixture_make(f, "scenarios/two.scn");
+    f->result->aborted = true;
+    f->result->unjudged = unjudged;
+    snprintf(f->result->error, sizeof(f->result->error), "%s", reason);
+    text = text_of(f->result, false);
+    CU_ASSERT(has_line(text, line));
+    CU_ASSERT(has_line(text, summary));
+    CU_ASSERT(strstr(text, "backend   conns") == NULL);
+    CU_ASSERT(strstr(text, "leastconn") == NULL);
+    CU_ASSERT_FALSE(report_passed(f->result));
+    free(text);
+}
+
 static void test_text_aborted(void)
 {
     struct fixture f;
+
+    expect_text_without_verdicts(&f, false, "proxy_server did not start: "
+                                 "exit status 1", "  ABORTED  proxy_server "
+                                 "did not start: exit status 1", "  FAIL: "
+                                 "the scenario did not run (1.8 s)");
+    fixture_free(&f);
+}
+
+static void test_text_not_judged(void)
+{
+    struct fixture f;
+    struct report_result results[1];
     char *text;
 
-    fixture_make(&f, "scenarios/two.scn");
-    f.result->aborted = true;
-    snprintf(f.result->error, sizeof(f.result->error),
-             "proxy_server did not start: exit status 1");
-    text = text_of(f.result, false);
-    CU_ASSERT(has_line(text, "  ABORTED  proxy_server did not start: exit "
-                             "status 1"));
-    CU_ASSERT(has_line(text, "  FAIL: the scenario did not run (1.8 s)"));
-    CU_ASSERT(strstr(text, "backend   conns") == NULL);
-    CU_ASSERT(strstr(text, "leastconn") == NULL);
-    CU_ASSERT_FALSE(report_passed(f.result));
+    expect_text_without_verdicts(&f, true, "proxy_server's log lost 12 "
+                                 "lines", "  NOT JUDGED  proxy_server's log "
+                                 "lost 12 lines", "  FAIL: the run could not "
+                                 "be judged (1.8 s)");
+    results[0] = *f.result;
+    text = tap_of(results, 1);
+    CU_ASSERT(has_line(text, "not ok 1 - scenarios/two.scn : not judged"));
+    CU_ASSERT(strstr(text, "\nok ") == NULL);
     free(text);
     fixture_free(&f);
 }
@@ -960,6 +992,7 @@ static CU_TestInfo report_tests[] = {
     { "text wraps and cuts reasons", test_text_wraps_and_cuts },
     { "text newlines and controls", test_text_newlines_and_controls },
     { "text aborted run", test_text_aborted },
+    { "text and TAP of a run not judged", test_text_not_judged },
     { "text no expectations", test_text_no_expectations },
     { "passed", test_passed },
     { "tap", test_tap },

@@ -149,7 +149,7 @@ static const char full_text[] =
     "backend b1 latency=20ms jitter=5 mode=line rate=4k "
     "crash-after-conns=10 weight=3 maxconn=50\n"                       /* 6 */
     "backend b2\tcrash-after-lines=5 close-after-lines=7 start=1s\n"  /* 7 */
-    "backend b3 mode=echo hang down\n"                                /* 8 */
+    "backend b3 mode=line hang down\n"                                /* 8 */
     "backend b4 reset-after-lines=2 refuse\n"                         /* 9 */
     "\n"                                                               /* 10 */
     "at 0s clients 50 requests=10 size=64 hold=1s ramp=500ms "
@@ -254,7 +254,7 @@ static void test_full_backends_more(void)
     CU_ASSERT_EQUAL(b[1].start_ms, 1000);
     CU_ASSERT_EQUAL(b[1].weight, 1);
     CU_ASSERT_EQUAL(b[2].option_count, 2);
-    CU_ASSERT_STRING_EQUAL(option_value(b[2].options, 2, "mode"), "echo");
+    CU_ASSERT_STRING_EQUAL(option_value(b[2].options, 2, "mode"), "line");
     CU_ASSERT_STRING_EQUAL(option_value(b[2].options, 2, "hang"), "");
     CU_ASSERT_TRUE(b[2].down);
     CU_ASSERT_STRING_EQUAL(option_value(b[3].options, 2, "refuse"), "");
@@ -451,6 +451,7 @@ static void test_check_forms(void)
         { "expect clients failed<=0", SCENARIO_CHECK_CLIENTS_FAILED },
         { "expect no-lost-clients", SCENARIO_CHECK_NO_LOST_CLIENTS },
         { "expect-fail threads stable", SCENARIO_CHECK_THREADS_STABLE },
+        { "expect resets passed", SCENARIO_CHECK_RESETS_PASSED },
         { "expect points=1000 leastconn", SCENARIO_CHECK_LEASTCONN },
     };
     char text[256];
@@ -594,14 +595,75 @@ static void test_error_conflicting_faults(void)
                      "reset-after-lines=2\n",
                      "t.scn:4: close-after-lines and reset-after-lines cannot"
                      " be used together");
-    expect_one_error(BASE "backend b3 crash-after-lines=1 mode=echo\n",
-                     "t.scn:4: crash-after-lines counts lines: it cannot be "
+    expect_one_error("backend b1 mode=echo\nexpect leastconn\n"
+                     "backend b3 crash-after-lines=1 mode=echo\n",
+                     "t.scn:3: crash-after-lines counts lines: it cannot be "
                      "used with mode=echo");
+    /* The clients check echoes or named lines: every backend alike. */
+    expect_one_error(BASE "backend b3 mode=echo\n",
+                     "t.scn:4: backend b3 answers in echo mode but b1 (line "
+                     "1) in line mode: the clients can check echoes or named "
+                     "lines, not both; give every backend the same mode");
     expect_one_error(BASE "backend b3 down start=1s\n",
                      "t.scn:4: down and start= cannot be used together (a "
                      "down backend is started by a 'start' event)");
     expect_error_with(BASE "backend b3 refuse refuse\n", 4,
                       "backend option refuse is given twice");
+}
+
+/* Numbers are decimal digits: no hex, exponent or sign. */
+static void test_error_numbers_strict(void)
+{
+    expect_one_error(BASE "at 0x10s clients 1\n",
+                     "t.scn:4: at '0x10s' must be a duration like 20ms or 1s");
+    expect_one_error(BASE "at 1e1s clients 1\n",
+                     "t.scn:4: at '1e1s' must be a duration like 20ms or 1s");
+    expect_one_error(BASE "at 0s clients +5\n",
+                     "t.scn:4: clients '+5' must be a whole number from 1 to "
+                     "10000");
+    expect_one_error(BASE "at 0s clients 5 size=0x40\n",
+                     "t.scn:4: size '0x40' must be a size like 64, 4k or 1M");
+    expect_one_error(BASE "at 0.5ms clients 5\n",
+                     "t.scn:4: at '0.5ms' must be a duration like 20ms or 1s");
+    expect_one_error(BASE "seed 1e3\n",
+                     "t.scn:4: seed '1e3' must be a whole number from 0 to "
+                     "2147483647");
+}
+
+/* An option given twice on a line, or proxy options over several lines. */
+static void test_error_option_twice(void)
+{
+    expect_one_error(BASE "at 0s clients 5 requests=1 requests=2\n",
+                     "t.scn:4: clients option requests is given twice");
+    expect_one_error(BASE "backend b3 weight=2 weight=3\n",
+                     "t.scn:4: backend option weight is given twice");
+    expect_one_error(BASE "proxy threads=2\nproxy threads=3\n",
+                     "t.scn:5: proxy option threads is given twice");
+}
+
+/* A file name with control bytes is shown escaped too. */
+static void test_error_file_name_escaped(void)
+{
+    struct parsed *result = calloc(1, sizeof(*result));
+    FILE *stream = open_memstream(&result->messages, &result->length);
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(stream);
+    result->errors = scenario_parse_text("t\x1b]0;x\x07.scn", "bogus\n",
+                                         &result->scenario, stream);
+    fclose(stream);
+    CU_ASSERT_PTR_NOT_NULL(strstr(result->messages,
+                                  "t\\x1b]0;x\\x07.scn:1: unknown "
+                                  "directive 'bogus'"));
+    parsed_free(result);
+    result = calloc(1, sizeof(*result));
+    stream = open_memstream(&result->messages, &result->length);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(stream);
+    CU_ASSERT_EQUAL(scenario_parse_file("/nonexistent/\x1b[2J", &result->scenario,
+                                        stream), -1);
+    fclose(stream);
+    CU_ASSERT_STRING_EQUAL(result->messages, "/nonexistent/\\x1b[2J: cannot "
+                           "read: No such file or directory\n");
+    parsed_free(result);
 }
 
 static void test_error_missing_backend_and_expect(void)
@@ -813,8 +875,12 @@ static void test_unreadable_file(void)
                            "such file or directory\n");
     CU_ASSERT_EQUAL(scenario_parse_file("/tmp", sc, stream), -1);
     fflush(stream);
-    CU_ASSERT_PTR_NOT_NULL(strstr(messages, "/tmp: cannot read: Is a "
-                                            "directory\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(messages, "/tmp: cannot read: a "
+                                            "directory, not a regular file\n"));
+    CU_ASSERT_EQUAL(scenario_parse_file("/dev/null", sc, stream), -1);
+    fflush(stream);
+    CU_ASSERT_PTR_NOT_NULL(strstr(messages, "/dev/null: cannot read: a "
+                                            "device, not a regular file\n"));
     /* No FILE for the errors is fine too. */
     CU_ASSERT_EQUAL(scenario_parse_file("/nonexistent/x.scn", sc, NULL), -1);
     fclose(stream);
@@ -987,6 +1053,9 @@ static CU_TestInfo scenario_tests[] = {
     { "error: start", test_error_start },
     { "three errors, in line order", test_three_errors_in_line_order },
     { "error: long lines", test_error_long_lines },
+    { "error: numbers are decimal digits only", test_error_numbers_strict },
+    { "error: an option given twice", test_error_option_twice },
+    { "error: a file name is escaped", test_error_file_name_escaped },
     { "parse a file", test_parse_file },
     { "unreadable file", test_unreadable_file },
     { "limits: backends and events", test_limits },

@@ -7,15 +7,19 @@
  * hand-checked arrays, and the JSON summary. No sockets, no ports.
  */
 #include <CUnit/CUnit.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../simclient/simclient_options.h"
 #include "../simclient/simclient_payload.h"
 #include "../simclient/simclient_reply.h"
 #include "../simclient/simclient_report.h"
 #include "../simclient/simclient_stats.h"
+#include "../simclient/simclient_throttle.h"
+#include "line.h"
 #include "testlib.h"
 
 #define ARGC(argv) ((int)(sizeof(argv) / sizeof((argv)[0])) - 1)
@@ -149,6 +153,78 @@ static void test_options_bad(void)
     expect_bad(empty, ARGC(empty), "--host");
 }
 
+static void test_options_expect(void)
+{
+    char *echo[] = { "simulate_client", "--expect", "echo", NULL };
+    char *line[] = { "simulate_client", "--expect=line", NULL };
+    char *bad[] = { "simulate_client", "--expect", "any", NULL };
+    struct simclient_options o;
+    char err[256];
+
+    CU_ASSERT_EQUAL(simclient_options_parse(ARGC(echo), echo, &o, err,
+                                            sizeof(err)), 0);
+    CU_ASSERT_EQUAL(o.expect, SIMCLIENT_REPLY_EXPECT_ECHO);
+    CU_ASSERT_EQUAL(simclient_options_parse(ARGC(line), line, &o, err,
+                                            sizeof(err)), 0);
+    CU_ASSERT_EQUAL(o.expect, SIMCLIENT_REPLY_EXPECT_LINE);
+    expect_bad(bad, ARGC(bad), "--expect: 'any' is not line or echo");
+}
+
+/* --host localhost is tried on both loopback addresses (RFC 6761), even
+ * where /etc/hosts names only one of them. */
+static void test_options_target_localhost(void)
+{
+    char *argv[] = { "simulate_client", "--host", "localhost", "--port", "9",
+                     NULL };
+    struct simclient_options o;
+    struct net_addrs targets;
+    char err[256], text[NET_ADDRS_STRLEN];
+
+    CU_ASSERT_EQUAL_FATAL(simclient_options_parse(ARGC(argv), argv, &o, err,
+                                                  sizeof(err)), 0);
+    CU_ASSERT_EQUAL_FATAL(simclient_options_target(&o, &targets, err,
+                                                   sizeof(err)), 0);
+    CU_ASSERT_EQUAL(targets.count, 2);
+    net_addrs_format(&targets, text, sizeof(text));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "[::1]:9"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "127.0.0.1:9"));
+}
+
+/* Decimal digits only, each value once, control bytes shown as \xNN. */
+static void test_options_strict(void)
+{
+    char *plus[] = { "simulate_client", "--clients", "+5", NULL };
+    char *hex[] = { "simulate_client", "--timeout", "0x10", NULL };
+    char *exponent[] = { "simulate_client", "--duration", "1e1", NULL };
+    char *exponent_s[] = { "simulate_client", "--hold", "1e1s", NULL };
+    char *half_ms[] = { "simulate_client", "--ramp", "1.5ms", NULL };
+    char *port[] = { "simulate_client", "--port", "+80", NULL };
+    char *twice[] = { "simulate_client", "-c", "5", "--clients=6", NULL };
+    char *twice_n[] = { "simulate_client", "-n", "1", "-n", "2", NULL };
+    char *escape[] = { "simulate_client", "--log-level", "\x1b]0;pwned\x07",
+                       NULL };
+    char *flags[] = { "simulate_client", "-q", "--quiet", "--duration", "1.5",
+                      NULL };
+    struct simclient_options o;
+    char err[256] = "";
+
+    expect_bad(plus, ARGC(plus), "--clients: '+5' is not a whole number");
+    expect_bad(hex, ARGC(hex), "--timeout: '0x10' is not a duration");
+    expect_bad(exponent, ARGC(exponent), "--duration: '1e1' is not");
+    expect_bad(exponent_s, ARGC(exponent_s), "--hold: '1e1s' is not");
+    expect_bad(half_ms, ARGC(half_ms), "--ramp: '1.5ms' is not");
+    expect_bad(port, ARGC(port), "--port: '+80' is not");
+    expect_bad(twice, ARGC(twice), "--clients is given twice");
+    expect_bad(twice_n, ARGC(twice_n), "--requests is given twice");
+    expect_bad(escape, ARGC(escape),
+               "--log-level: '\\x1b]0;pwned\\x07' is not error");
+    /* A flag twice changes nothing; a fraction of a second is whole ms. */
+    CU_ASSERT_EQUAL(simclient_options_parse(ARGC(flags), flags, &o, err,
+                                            sizeof(err)), 0);
+    CU_ASSERT_TRUE(o.quiet);
+    CU_ASSERT_EQUAL(o.duration_ms, 1500);
+}
+
 static void test_options_size_fits_tag(void)
 {
     /* "c10r5:" is 6 bytes; with --duration ids may reach 4294967295. */
@@ -249,7 +325,7 @@ static void test_reply_good(void)
     size_t len = make_reply("b1", 40, buf, &expected);
 
     memcpy(buf + len, "b1 c1r2", 7); /* the start of the next reply */
-    simclient_reply_start(&reply, &expected, NULL);
+    simclient_reply_start(&reply, &expected, SIMCLIENT_REPLY_EXPECT_LINE, NULL);
     CU_ASSERT_EQUAL(simclient_reply_feed(&reply, buf, len + 7), (ssize_t)len);
     CU_ASSERT_EQUAL(reply.stage, SIMCLIENT_REPLY_STAGE_DONE);
     CU_ASSERT_PTR_NOT_NULL_FATAL(simclient_reply_name(&reply));
@@ -263,7 +339,8 @@ static void test_reply_partial(void)
     char buf[128];
     size_t len = make_reply("backend-7", 50, buf, &expected);
 
-    simclient_reply_start(&reply, &expected, "backend-7");
+    simclient_reply_start(&reply, &expected, SIMCLIENT_REPLY_EXPECT_LINE,
+                          "backend-7");
     CU_ASSERT_EQUAL(simclient_reply_feed(&reply, buf, 4), SIMCLIENT_REPLY_AGAIN);
     CU_ASSERT_PTR_NULL(simclient_reply_name(&reply));
     /* One byte at a time: "need more" until the very last byte. */
@@ -283,7 +360,7 @@ static enum simclient_failure feed_bad(const char *text,
     struct simclient_reply reply;
     ssize_t rc;
 
-    simclient_reply_start(&reply, expected, known);
+    simclient_reply_start(&reply, expected, SIMCLIENT_REPLY_EXPECT_LINE, known);
     rc = simclient_reply_feed(&reply, text, strlen(text));
     CU_ASSERT_EQUAL(rc, -1);
     if (matched != NULL)
@@ -328,7 +405,7 @@ static void test_reply_long_name(void)
     memset(name, 'x', 64);
     name[64] = '\0';
     len = make_reply(name, 20, buf, &expected);
-    simclient_reply_start(&reply, &expected, NULL);
+    simclient_reply_start(&reply, &expected, SIMCLIENT_REPLY_EXPECT_LINE, NULL);
     CU_ASSERT_EQUAL(simclient_reply_feed(&reply, buf, len), (ssize_t)len);
     CU_ASSERT_PTR_NOT_NULL_FATAL(simclient_reply_name(&reply));
     CU_ASSERT_STRING_EQUAL(simclient_reply_name(&reply), name);
@@ -355,10 +432,55 @@ static void test_reply_bad_name(void)
                     SIMCLIENT_FAILURE_SWITCHED);
     /* A name that never ends is no name, and is not reported as one. */
     memset(line, 'n', sizeof(line));
-    simclient_reply_start(&reply, &expected, NULL);
+    simclient_reply_start(&reply, &expected, SIMCLIENT_REPLY_EXPECT_LINE, NULL);
     CU_ASSERT_EQUAL(simclient_reply_feed(&reply, line, sizeof(line)), -1);
     CU_ASSERT_EQUAL(reply.failure, SIMCLIENT_FAILURE_NONAME);
     CU_ASSERT_PTR_NULL(simclient_reply_name(&reply));
+}
+
+/* Feeds line to a reply that expects an echo of *expected, in pieces of
+ * step bytes; returns what the last feed returned. */
+static ssize_t feed_echo(struct simclient_reply *reply, const char *line,
+                         size_t len, size_t step,
+                         const struct simclient_payload *expected)
+{
+    ssize_t rc = SIMCLIENT_REPLY_AGAIN;
+
+    simclient_reply_start(reply, expected, SIMCLIENT_REPLY_EXPECT_ECHO, NULL);
+    for (size_t at = 0; at < len && rc == SIMCLIENT_REPLY_AGAIN; at += step)
+        rc = simclient_reply_feed(reply, line + at,
+                                  len - at < step ? len - at : step);
+    return rc;
+}
+
+static void test_reply_echo(void)
+{
+    struct simclient_payload expected = { 9, 1, 1, 40 };
+    struct simclient_reply reply;
+    char line[64], named[128];
+    size_t named_len = make_reply("b1", 40, named, &expected);
+
+    simclient_payload_read(&expected, 0, line, 41);
+    /* The request line itself, whole or a byte at a time, is correct. */
+    CU_ASSERT_EQUAL(feed_echo(&reply, line, 41, 41, &expected), 41);
+    CU_ASSERT_EQUAL(reply.stage, SIMCLIENT_REPLY_STAGE_DONE);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(simclient_reply_name(&reply));
+    CU_ASSERT_STRING_EQUAL(simclient_reply_name(&reply), LINE_ECHO_NAME);
+    CU_ASSERT_EQUAL(feed_echo(&reply, line, 41, 1, &expected), 1);
+    CU_ASSERT_EQUAL(reply.stage, SIMCLIENT_REPLY_STAGE_DONE);
+    /* A named reply is not the echo: it differs at its first byte. */
+    CU_ASSERT_EQUAL(feed_echo(&reply, named, named_len, 7, &expected), -1);
+    CU_ASSERT_EQUAL(reply.failure, SIMCLIENT_FAILURE_MISMATCH);
+    CU_ASSERT_EQUAL(reply.matched, 0);
+    /* An altered byte, and an echo cut short by an early LF. */
+    line[12] = line[12] == 'A' ? 'B' : 'A';
+    CU_ASSERT_EQUAL(feed_echo(&reply, line, 41, 41, &expected), -1);
+    CU_ASSERT_EQUAL(reply.failure, SIMCLIENT_FAILURE_MISMATCH);
+    CU_ASSERT_EQUAL(reply.matched, 12);
+    simclient_payload_read(&expected, 0, line, 41);
+    line[30] = '\n';
+    CU_ASSERT_EQUAL(feed_echo(&reply, line, 31, 41, &expected), -1);
+    CU_ASSERT_EQUAL(reply.matched, 30);
 }
 
 /* ---- stats and report ------------------------------------------------- */
@@ -457,13 +579,72 @@ static void test_report_json(void)
     simclient_stats_free(&stats);
 }
 
+/* ---- throttle --------------------------------------------------------- */
+
+/* Reads back what a logger wrote to the temporary file fd. */
+static void read_log(int fd, char *buf, size_t size)
+{
+    ssize_t n = pread(fd, buf, size - 1, 0);
+
+    buf[n > 0 ? n : 0] = '\0';
+}
+
+static void test_throttle_one_warning_per_window(void)
+{
+    const uint64_t second = (uint64_t)SIMCLIENT_THROTTLE_WINDOW_MS * 1000000u;
+    struct simclient_throttle t;
+    struct logger log;
+    FILE *file = tmpfile();
+    char text[1024];
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(file);
+    log_init(&log, fileno(file), LOG_WARN);
+    simclient_throttle_init(&t);
+    /* The first failure of a kind warns; the next ones in its window not. */
+    CU_ASSERT_EQUAL(simclient_throttle_level(&t, &log,
+                                             SIMCLIENT_FAILURE_CONNECT, 1000),
+                    LOG_WARN);
+    for (int i = 0; i < 5; i++)
+        CU_ASSERT_EQUAL(simclient_throttle_level(&t, &log,
+                                                 SIMCLIENT_FAILURE_CONNECT,
+                                                 2000 + (uint64_t)i), LOG_INFO);
+    /* Other kinds have windows of their own. */
+    CU_ASSERT_EQUAL(simclient_throttle_level(&t, &log, SIMCLIENT_FAILURE_RESET,
+                                             3000), LOG_WARN);
+    simclient_throttle_tick(&t, &log, 1000 + second - 1);
+    read_log(fileno(file), text, sizeof(text));
+    CU_ASSERT_PTR_NULL(strstr(text, "conn_repeats"));
+    /* The window is over: one line counts what it kept quiet. */
+    CU_ASSERT_EQUAL(simclient_throttle_level(&t, &log,
+                                             SIMCLIENT_FAILURE_CONNECT,
+                                             1000 + second), LOG_WARN);
+    read_log(fileno(file), text, sizeof(text));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "ev=conn_repeats result=connect n=5 "));
+    CU_ASSERT_PTR_NULL(strstr(text, "result=reset"));
+    CU_ASSERT_EQUAL(simclient_throttle_level(&t, &log,
+                                             SIMCLIENT_FAILURE_NONE, 5000),
+                    LOG_WARN);
+    CU_ASSERT_EQUAL(simclient_throttle_level(&t, &log,
+                                             SIMCLIENT_FAILURE_NONE, 5001),
+                    LOG_INFO);
+    /* The end of the run closes every window. */
+    simclient_throttle_tick(&t, &log, UINT64_MAX);
+    read_log(fileno(file), text, sizeof(text));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "result=interrupted n=1 "));
+    CU_ASSERT_PTR_NULL(strstr(text, "result=reset"));
+    fclose(file);
+}
+
 static CU_TestInfo simclient_tests[] = {
     { "options: defaults", test_options_defaults },
     { "options: every option", test_options_all },
     { "options: --duration units", test_options_duration_units },
     { "options: --help and --version", test_options_help_version },
     { "options: bad command lines", test_options_bad },
+    { "options: strict numbers, once each, escaped", test_options_strict },
     { "options: --size must fit the tag", test_options_size_fits_tag },
+    { "options: --expect", test_options_expect },
+    { "options: localhost is both loopbacks", test_options_target_localhost },
     { "payload: layout", test_payload_layout },
     { "payload: same seed, same bytes", test_payload_seed_determinism },
     { "payload: slices equal the whole", test_payload_slices },
@@ -472,9 +653,12 @@ static CU_TestInfo simclient_tests[] = {
     { "reply: wrong payload", test_reply_wrong_payload },
     { "reply: 64-character name", test_reply_long_name },
     { "reply: missing, bad or switched name", test_reply_bad_name },
+    { "reply: echo expected", test_reply_echo },
     { "stats: percentiles by hand", test_percentile },
     { "stats: counts, backends, samples", test_stats_counts },
     { "report: JSON summary", test_report_json },
+    { "throttle: one warning per kind and window",
+      test_throttle_one_warning_per_window },
     CU_TEST_INFO_NULL,
 };
 
