@@ -35,8 +35,8 @@
 # scenario run (default 90, env MUTANTS_TIMEOUT). -s: run only these
 # scenarios of scenarios/ (name with or without .scn; default all).
 #
-# Output: a table on stdout (markdown: bug | mistake | killed by | time),
-# each bug's harness output in build/mutants/out/NNN.txt.
+# Output: a table on stdout (markdown: bug | mistake | killed by | why |
+# time), each bug's harness reports in build/mutants/out/NNN-name.txt.
 # Exit status: 0 when every bug was killed, 1 otherwise, 2 on bad usage or
 # when the unchanged programs fail the suite.
 set -u -o pipefail
@@ -50,7 +50,7 @@ ONLY=${MUTANTS_ONLY:-}          # scenario names, space-separated
 LIMIT=${MUTANTS_TIMEOUT:-90}
 
 usage() {
-    sed -n '4,8p;27,34p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '3,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'
     exit 2
 }
 
@@ -126,7 +126,12 @@ suite() {
 scratch_copy() {
     local dir=$1
     rm -rf "$dir" && mkdir -p "$dir/build"
-    (cd "$ROOT" && git ls-files -z | tar --null -T - -cf -) | tar -xf - -C "$dir"
+    if git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1; then
+        (cd "$ROOT" && git ls-files -z | tar --null -T - -cf -) | tar -xf - -C "$dir"
+    else    # a copy without git: everything but what the builds make
+        (cd "$ROOT" && tar --exclude=./build --exclude=./coverage -cf - .) |
+            tar -xf - -C "$dir"
+    fi
     for d in common proxy backend simclient; do
         cp -a "$ROOT/build/$d" "$dir/build/"
     done
@@ -224,17 +229,19 @@ reference_run() {
 
 print_table() {
     local results=$1 killed=0 total=0
-    echo "| bug | mistake | killed by (scenario: check) | time |"
-    echo "|---|---|---|---|"
+    echo "| bug | mistake | killed by (scenario: check) | why (the harness's reason) | time |"
+    echo "|---|---|---|---|---|"
     while IFS=$'\t' read -r name result scn check reason secs; do
-        local mistake by
+        local mistake by why
         mistake=$(header "$BUGS_DIR/$name.patch" Mistake)
         total=$((total + 1))
         case $result in
         KILLED) killed=$((killed + 1)); by="${scn%.scn}: $check" ;;
         *) by="**$result**" ;;
         esac
-        printf '| %s | %s | %s | %ss |\n' "$name" "$mistake" "$by" "$secs"
+        why=$(printf '%s' "$reason" | sed 's/|/\\|/g' | cut -c1-220)
+        printf '| %s | %s | %s | %s | %ss |\n' "$name" "$mistake" "$by" \
+            "$why" "$secs"
     done <"$results"
     echo
     echo "mutants: $killed of $total killed"

@@ -1062,6 +1062,265 @@ static void test_threads_stable(void)
     fixture_free(f);
 }
 
+/* --- leastconn: ties, maxconn, retries --------------------------------- */
+
+/* Both at 0: the walk starts after the last backend, so b1 is next. */
+static void test_leastconn_fails_when_ties_do_not_rotate(void)
+{
+    struct fixture *f = fixture_base();
+
+    reload_edited(&f->outcome.proxy, base_proxy,
+                  "ev=pick sid=1 seq=1 be=b1", "ev=pick sid=1 seq=1 be=b2");
+    expect_result(f, SCENARIO_CHECK_LEASTCONN, false,
+                  "pick 1 (sid 1, t=0.100s) chose b2, but b1 was as lightly "
+                  "loaded (0 active) and comes first after the previous pick "
+                  "(b2): ties must rotate");
+    fixture_free(f);
+}
+
+static void test_leastconn_fails_on_an_eligible_backend_at_maxconn(void)
+{
+    struct fixture *f = fixture_base();
+
+    f->scenario.backends[0].maxconn = 1;
+    expect_result(f, SCENARIO_CHECK_LEASTCONN, false,
+                  "pick 2 (sid 2, t=0.110s) showed b1 as up with 1 active, "
+                  "but its maxconn is 1, so it was full");
+    fixture_free(f);
+}
+
+static const char retried_proxy[] =
+    "ts=100.000000 lvl=info thr=main ev=start listen=127.0.0.1:8080 "
+    "threads=2 balance=leastconn backends=2 stats=off pid=1\n"
+    "ts=100.100000 lvl=info thr=w0 ev=accept sid=1 client=127.0.0.1:50001\n"
+    "ts=100.100100 lvl=info thr=w0 ev=pick sid=1 seq=1 be=b1 "
+    "cand=\"b1:0/up b2:0/up\"\n"
+    "ts=100.100200 lvl=warn thr=w0 ev=connect_fail sid=1 be=b1 seq=2 "
+    "active=0 err=ECONNREFUSED attempt=1\n"
+    "ts=100.100300 lvl=info thr=w0 ev=pick sid=1 seq=3 be=b2 "
+    "cand=\"b1:0/TRIED b2:0/up\"\n";
+
+static void test_leastconn_fails_when_a_retry_is_offered_a_failed_backend(void)
+{
+    struct fixture *f = fixture_empty(2);
+    char *good = edit(retried_proxy, "TRIED", "tried");
+
+    load(&f->outcome.proxy, "proxy", good);
+    expect_result(f, SCENARIO_CHECK_LEASTCONN, true, "all 2 picks");
+    free(good);
+    reload_edited(&f->outcome.proxy, retried_proxy, "TRIED", "up");
+    expect_result(f, SCENARIO_CHECK_LEASTCONN, false,
+                  "pick 3 (sid 1, t=0.100s) showed b1 as up, but session 1 "
+                  "had already failed to connect to it");
+    fixture_free(f);
+}
+
+/* --- stop clean, workers used, sessions<=D, fds stable ----------------- */
+
+static void test_stop_clean(void)
+{
+    struct fixture *f = fixture_base();
+
+    expect_result(f, SCENARIO_CHECK_STOP_CLEAN, true,
+                  "the proxy exited 0 after SIGTERM and all 3 sessions had "
+                  "ended by themselves");
+    f->outcome.proxy_exit_status = 143;
+    expect_result(f, SCENARIO_CHECK_STOP_CLEAN, false,
+                  "the proxy exited with status 143 after SIGTERM");
+    f->outcome.proxy_exit_status = 0;
+    reload_edited(&f->outcome.proxy, base_proxy, "reason=done\n"
+                  "ts=100.210000", "reason=shutdown\nts=100.210000");
+    expect_result(f, SCENARIO_CHECK_STOP_CLEAN, false,
+                  "session 1 (b1) was cut by the stop (reason=shutdown at "
+                  "t=0.200s), although every client had ended");
+    reload_edited(&f->outcome.proxy, base_proxy, "status=clean",
+                  "status=error");
+    expect_result(f, SCENARIO_CHECK_STOP_CLEAN, false,
+                  "no 'stop status=clean' line");
+    fixture_free(f);
+}
+
+/* After "stop proxy", sessions may be cut once the grace (1s) is over. */
+static void test_stop_clean_after_stop_proxy(void)
+{
+    struct fixture *f = fixture_base();
+    char *cut = edit(base_proxy, "reason=done\nts=100.210000",
+                     "reason=shutdown\nts=100.210000");
+
+    reload(&f->outcome.proxy, cut);
+    reload_edited(&f->outcome.timeline, base_timeline,
+                  "ts=100.150000 ev=threads", "ts=100.150000 ev=proxy_stop "
+                  "line=9\nts=100.150000 ev=threads");
+    expect_result(f, SCENARIO_CHECK_STOP_CLEAN, false,
+                  "session 1 (b1) was cut by the stop (reason=shutdown) "
+                  "0.050s after the SIGTERM, before the grace of 1.000s");
+    reload_edited(&f->outcome.timeline, base_timeline,
+                  "ts=100.150000 ev=threads", "ts=99.150000 ev=proxy_stop "
+                  "line=9\nts=100.150000 ev=threads");
+    expect_result(f, SCENARIO_CHECK_STOP_CLEAN, true, "exited 0");
+    free(cut);
+    fixture_free(f);
+}
+
+static void test_workers_used(void)
+{
+    struct fixture *f = fixture_base();
+
+    expect_result(f, SCENARIO_CHECK_WORKERS_USED, true,
+                  "the sessions ran on 2 threads (w0: 2, w1: 1); the proxy "
+                  "was started with 2 workers");
+    reload_edited(&f->outcome.proxy, base_proxy,
+                  "thr=w1 ev=accept sid=2", "thr=w0 ev=accept sid=2");
+    expect_result(f, SCENARIO_CHECK_WORKERS_USED, false,
+                  "the sessions ran on 1 thread (w0: 3)");
+    fixture_free(f);
+}
+
+static void test_sessions_max(void)
+{
+    struct fixture *f = fixture_base();
+    struct scenario_expect e = expect_of(SCENARIO_CHECK_SESSIONS_MAX);
+    struct check_verdict verdict;
+
+    e.within_ms = 101;
+    verdict = judge(f, &e);
+    ASSERT_VERDICT(verdict, true, "the longest session, 1 (closed with "
+                   "reason=done), lasted 0.100s; allowed: 0.101s");
+    e.within_ms = 99;
+    verdict = judge(f, &e);
+    ASSERT_VERDICT(verdict, false, "lasted 0.100s; allowed: 0.099s");
+    fixture_free(f);
+}
+
+static void test_fds_stable(void)
+{
+    struct fixture *f = fixture_base();
+
+    expect_result(f, SCENARIO_CHECK_FDS_STABLE, false,
+                  "could not count the proxy's descriptors");
+    reload_edited(&f->outcome.timeline, base_timeline, "threads count=3\n"
+                  "ts=100.230000", "threads count=3 fds=14\nts=100.230000");
+    reload_edited(&f->outcome.timeline, base_timeline,
+                  "ts=100.150000 ev=threads count=3",
+                  "ts=100.150000 ev=threads count=3 fds=14\n"
+                  "ts=100.260000 ev=threads count=3 fds=18");
+    expect_result(f, SCENARIO_CHECK_FDS_STABLE, true,
+                  "held 14 descriptors after its start and 18 at the end, "
+                  "once its 3 sessions had closed (allowed: 4 more");
+    reload_edited(&f->outcome.timeline, base_timeline,
+                  "ts=100.150000 ev=threads count=3",
+                  "ts=100.150000 ev=threads count=3 fds=14\n"
+                  "ts=100.260000 ev=threads count=3 fds=19");
+    expect_result(f, SCENARIO_CHECK_FDS_STABLE, false,
+                  "14 descriptors after its start and 19 at the end");
+    fixture_free(f);
+}
+
+static void test_threads_stable_sees_late_threads(void)
+{
+    struct fixture *f = fixture_base();
+
+    reload_edited(&f->outcome.timeline, base_timeline,
+                  "ts=100.150000 ev=threads",
+                  "ts=99.990000 ev=thread_create\n"
+                  "ts=100.150000 ev=threads");
+    expect_result(f, SCENARIO_CHECK_THREADS_STABLE, true,
+                  "and created none after its start");
+    reload_edited(&f->outcome.timeline, base_timeline,
+                  "ts=100.150000 ev=threads",
+                  "ts=100.120000 ev=thread_create\n"
+                  "ts=100.150000 ev=threads");
+    expect_result(f, SCENARIO_CHECK_THREADS_STABLE, false,
+                  "the proxy created a thread at t=0.120s, after it had "
+                  "started (1 thread created after the start line in all)");
+    fixture_free(f);
+}
+
+/* --- health exact ------------------------------------------------------ */
+
+/* rise=2 fall=2 (the proxy's defaults); b1 crashes at 100.1 and listens
+ * again at 100.7. */
+static const char health_proxy[] =
+    "ts=100.000000 lvl=info thr=main ev=start listen=127.0.0.1:8080 "
+    "threads=2 balance=leastconn backends=2 stats=off pid=1\n"
+    "ts=100.050000 lvl=debug thr=health ev=check be=b1 ok=1 err=-\n"
+    "ts=100.250000 lvl=debug thr=health ev=check be=b1 ok=0 "
+    "err=ECONNREFUSED\n"
+    "ts=100.450000 lvl=debug thr=health ev=check be=b1 ok=0 "
+    "err=ECONNREFUSED\n"
+    "ts=100.450100 lvl=warn thr=health ev=backend_down be=b1 seq=1 "
+    "reason=check_failed err=ECONNREFUSED\n"
+    "ts=100.650000 lvl=debug thr=health ev=check be=b1 ok=0 "
+    "err=ECONNREFUSED\n"
+    "ts=100.850000 lvl=debug thr=health ev=check be=b1 ok=1 err=-\n"
+    "ts=101.050000 lvl=debug thr=health ev=check be=b1 ok=1 err=-\n"
+    "ts=101.050100 lvl=info thr=health ev=backend_up be=b1 seq=2 "
+    "reason=check_ok\n"
+    "ts=101.250000 lvl=debug thr=health ev=check be=b1 ok=1 err=-\n";
+
+static const char health_b1[] =
+    "ts=99.900000 lvl=info thr=main ev=listen addr=127.0.0.1:9001 name=b1\n"
+    "ts=100.700000 lvl=info thr=main ev=listen addr=127.0.0.1:9001 name=b1\n";
+
+static const char health_timeline[] =
+    "ts=100.100000 ev=fault action=crash be=b1 line=5\n"
+    "ts=100.690000 ev=fault action=restart be=b1 line=6\n";
+
+static struct fixture *health_fixture(void)
+{
+    struct fixture *f = fixture_empty(2);
+
+    load(&f->outcome.proxy, "proxy", health_proxy);
+    load(&f->outcome.backends[0], "b1", health_b1);
+    load(&f->outcome.timeline, "timeline", health_timeline);
+    return f;
+}
+
+static void test_health_exact(void)
+{
+    struct fixture *f = health_fixture();
+
+    expect_result(f, SCENARIO_CHECK_HEALTH_EXACT, true,
+                  "all 7 checks passed only while their backend ran, and "
+                  "every state change came exactly at rise=2 or fall=2");
+    /* Down after one failure. */
+    reload_edited(&f->outcome.proxy, health_proxy,
+                  "ts=100.450000 lvl=debug thr=health ev=check be=b1 ok=0 "
+                  "err=ECONNREFUSED\n", "");
+    expect_result(f, SCENARIO_CHECK_HEALTH_EXACT, false,
+                  "b1 was marked down at t=0.450s after 1 failed check in a "
+                  "row, but fall=2");
+    /* Never down. */
+    reload_edited(&f->outcome.proxy, health_proxy,
+                  "ts=100.450100 lvl=warn thr=health ev=backend_down be=b1 "
+                  "seq=1 reason=check_failed err=ECONNREFUSED\n", "");
+    expect_result(f, SCENARIO_CHECK_HEALTH_EXACT, false,
+                  "b1 had 2 failed checks in a row by t=0.450s (fall=2) but "
+                  "was still up at its next check (t=0.650s)");
+    fixture_free(f);
+}
+
+/* A check that passes while the backend is dead tests something else. */
+static void test_health_exact_fails_on_a_check_of_a_dead_backend(void)
+{
+    struct fixture *f = health_fixture();
+
+    reload_edited(&f->outcome.proxy, health_proxy,
+                  "ts=100.450000 lvl=debug thr=health ev=check be=b1 ok=0 "
+                  "err=ECONNREFUSED", "ts=100.450000 lvl=debug thr=health "
+                  "ev=check be=b1 ok=1 err=-");
+    expect_result(f, SCENARIO_CHECK_HEALTH_EXACT, false,
+                  "the check of b1 at t=0.450s passed, but b1 was not "
+                  "running then");
+    f->scenario.backends[1].blackhole = true;
+    reload(&f->outcome.proxy, "ts=100.000000 ev=start threads=2\n"
+           "ts=100.050000 ev=check be=b2 ok=1 err=-\n");
+    expect_result(f, SCENARIO_CHECK_HEALTH_EXACT, false,
+                  "the check of b2 at t=0.050s passed, but b2 was not "
+                  "running then");
+    fixture_free(f);
+}
+
 /* --- expect-fail, the table, big logs ---------------------------------- */
 
 static bool starts_with(const char *text, const char *prefix)
@@ -1336,6 +1595,22 @@ static CU_TestInfo check_tests[] = {
     { "no-lost-clients judges unaccepted clients",
       test_no_lost_clients_judges_unaccepted_clients },
     { "threads stable", test_threads_stable },
+    { "threads stable sees late threads",
+      test_threads_stable_sees_late_threads },
+    { "leastconn fails when ties do not rotate",
+      test_leastconn_fails_when_ties_do_not_rotate },
+    { "leastconn fails on an eligible backend at maxconn",
+      test_leastconn_fails_on_an_eligible_backend_at_maxconn },
+    { "leastconn fails when a retry is offered a failed backend",
+      test_leastconn_fails_when_a_retry_is_offered_a_failed_backend },
+    { "stop clean", test_stop_clean },
+    { "stop clean after stop proxy", test_stop_clean_after_stop_proxy },
+    { "workers used", test_workers_used },
+    { "sessions<=D", test_sessions_max },
+    { "fds stable", test_fds_stable },
+    { "health exact", test_health_exact },
+    { "health exact fails on a check of a dead backend",
+      test_health_exact_fails_on_a_check_of_a_dead_backend },
     { "expect-fail inverts the verdict", test_expect_fail_inverts_the_verdict },
     { "backend table", test_backend_table },
     { "logs whole", test_logs_whole },

@@ -452,6 +452,11 @@ static void test_check_forms(void)
         { "expect no-lost-clients", SCENARIO_CHECK_NO_LOST_CLIENTS },
         { "expect-fail threads stable", SCENARIO_CHECK_THREADS_STABLE },
         { "expect resets passed", SCENARIO_CHECK_RESETS_PASSED },
+        { "expect stop clean", SCENARIO_CHECK_STOP_CLEAN },
+        { "expect workers used", SCENARIO_CHECK_WORKERS_USED },
+        { "expect health exact", SCENARIO_CHECK_HEALTH_EXACT },
+        { "expect sessions<=1s", SCENARIO_CHECK_SESSIONS_MAX },
+        { "expect fds stable", SCENARIO_CHECK_FDS_STABLE },
         { "expect points=1000 leastconn", SCENARIO_CHECK_LEASTCONN },
     };
     char text[256];
@@ -471,6 +476,40 @@ static void test_check_forms(void)
                         strncmp(forms[i].line, "expect-fail", 11) == 0);
         parsed_free(result);
     }
+}
+
+/* stop proxy, blackhole, read-rate=, write-rate= and sessions<=D. */
+static void test_stop_proxy_blackhole_and_rates(void)
+{
+    struct parsed *result = parse("backend b1 blackhole\n"
+                                  "backend b2\n"
+                                  "at 0s clients 2 read-rate=64k write-rate=2M\n"
+                                  "at 1s stop proxy\n"
+                                  "expect sessions<=250ms\n");
+    const struct scenario *sc = &result->scenario;
+
+    CU_ASSERT_EQUAL_FATAL(result->errors, 0);
+    CU_ASSERT_TRUE(sc->backends[0].blackhole);
+    CU_ASSERT_FALSE(sc->backends[1].blackhole);
+    CU_ASSERT_EQUAL(sc->events[0].burst.read_rate, 64 * 1024);
+    CU_ASSERT_EQUAL(sc->events[0].burst.write_rate, 2 * 1024 * 1024);
+    CU_ASSERT_EQUAL(sc->events[1].action, SCENARIO_STOP_PROXY);
+    CU_ASSERT_EQUAL(sc->events[1].backend, -1);
+    CU_ASSERT_STRING_EQUAL(scenario_action_name(SCENARIO_STOP_PROXY),
+                           "stop proxy");
+    CU_ASSERT_EQUAL(sc->expects[0].within_ms, 250);
+    parsed_free(result);
+    result = parse("backend b1 blackhole down\n"
+                   "at 0s clients 1 read-rate=0\n"
+                   "expect sessions<=0\n");
+    CU_ASSERT_EQUAL(result->errors, 4);
+    CU_ASSERT_PTR_NOT_NULL(strstr(result->messages, "t.scn:1: blackhole "
+                                  "cannot be used with down or start="));
+    CU_ASSERT_PTR_NOT_NULL(strstr(result->messages, "t.scn:2: read-rate '0' "
+                                  "must be a size from 1 to 1G bytes"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(result->messages, "t.scn:3: sessions<= "
+                                  "'0' must be a duration from 1ms to 10m"));
+    parsed_free(result);
 }
 
 static void test_forward_reference(void)
@@ -1038,6 +1077,8 @@ static CU_TestInfo scenario_tests[] = {
     { "description from the first comment", test_description },
     { "every check form", test_check_forms },
     { "backends named before they are declared", test_forward_reference },
+    { "stop proxy, blackhole, read and write rates",
+      test_stop_proxy_blackhole_and_rates },
     { "action names", test_action_names },
     { "error: unknown directive", test_error_unknown_directive },
     { "error: bad duration", test_error_bad_duration },

@@ -79,6 +79,23 @@ static void test_options_all(void)
     CU_ASSERT_EQUAL(o.log_level, LOG_INFO);
 }
 
+static void test_options_rates(void)
+{
+    char *rates[] = { "simulate_client", "--read-rate", "64k", "--write-rate",
+                      "2M", NULL };
+    char *zero[] = { "simulate_client", "--read-rate", "0", NULL };
+    struct simclient_options o;
+    char err[256] = "";
+
+    CU_ASSERT_EQUAL_FATAL(simclient_options_parse(ARGC(rates), rates, &o, err,
+                                                  sizeof(err)), 0);
+    CU_ASSERT_EQUAL(o.read_rate, 64 * 1024);
+    CU_ASSERT_EQUAL(o.write_rate, 2 * 1024 * 1024);
+    CU_ASSERT_EQUAL(simclient_options_parse(ARGC(zero), zero, &o, err,
+                                            sizeof(err)), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "--read-rate"));
+}
+
 static void test_options_duration_units(void)
 {
     char *seconds[] = { "simulate_client", "--duration", "10", NULL };
@@ -639,6 +656,7 @@ static CU_TestInfo simclient_tests[] = {
     { "options: defaults", test_options_defaults },
     { "options: every option", test_options_all },
     { "options: --duration units", test_options_duration_units },
+    { "options: --read-rate and --write-rate", test_options_rates },
     { "options: --help and --version", test_options_help_version },
     { "options: bad command lines", test_options_bad },
     { "options: strict numbers, once each, escaped", test_options_strict },
