@@ -5,8 +5,8 @@
 #   2 points  when it parses (harness --list accepts it),
 #   4 points  when it passes on the reference proxy (this repository's HEAD),
 #   4 points  when it FAILS on the proxy with the hidden bug (broken.patch),
-# and nothing when it is a shipped scenario (scenarios/, labs/*/grade/,
-# naive.scn) up to comments, spacing, line order, seed, timeout, points
+# and nothing when it is a shipped scenario (scenarios/, labs/*/grade/)
+# up to comments, spacing, line order, seed, timeout, points
 # and backend names (copied.py): several of those find the bug already.
 # Gradescope's results.json is written to RESULTS_JSON. Prints
 # "5-own-scenario: SCORE of 10 points". Exit status 0 after grading, 2 on
@@ -27,7 +27,7 @@ results=${2:-$work/results.json}
 shipped=$(find "$repo/scenarios" "$repo"/labs/*/grade -name '*.scn' | sort)
 copied=0
 # shellcheck disable=SC2086 # one word per file; no spaces in the repository
-"$here/copied.py" "$scn" $shipped "$here/naive.scn" >"$work/copied.out" && copied=1
+"$here/copied.py" "$scn" $shipped >"$work/copied.out" && copied=1
 sed -i "s#$repo/##" "$work/copied.out"
 
 build() {       # build DIR [PATCH]: HEAD, maybe patched, built in DIR
