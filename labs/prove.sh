@@ -135,7 +135,7 @@ xargs -P 2 -L 1 "$here/prove.sh" --run "$work" <"$work/plan"
 # --- the table.
 
 fail=0
-printf '%-16s %-34s %-8s %-10s %s\n' lab what score required result
+printf '%-16s %-50s %-8s %-10s %s\n' lab what score required result
 while read -r lab kind name; do
     dir="$work/$lab/$(key "$kind" "$name")"
     score=$(cat "$dir/score" 2>/dev/null || echo none)
@@ -170,7 +170,7 @@ while read -r lab kind name; do
            awk "BEGIN { exit !($score $op $val) }" && result=OK ;;
         esac ;;
     esac
-    printf '%-16s %-34s %-8s %-10s %s\n' "$lab" "$what" "$score" "$need" "$result"
+    printf '%-16s %-50s %-8s %-10s %s\n' "$lab" "$what" "$score" "$need" "$result"
     if [ $result != OK ]; then
         fail=1
         echo "$dir" >>"$work/mismatches"
