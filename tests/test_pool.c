@@ -33,6 +33,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
@@ -922,6 +923,12 @@ static void pause_when_out_of_fds(int extra)
 
 static void test_acceptor_pauses_without_fd_for_backend(void)
 {
+    /* valgrind emulates RLIMIT_NOFILE after the fact: its accept4 takes
+     * the client off the queue, then closes it for being over the limit. */
+    if (getenv("PROXYLAB_UNDER_VALGRIND") != NULL) {
+        printf("skipped under valgrind (it emulates RLIMIT_NOFILE) ");
+        return;
+    }
     pause_when_out_of_fds(1);
 }
 
