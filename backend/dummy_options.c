@@ -97,14 +97,23 @@ const char *dummy_options_mode_name(enum dummy_mode mode)
     return mode == DUMMY_MODE_ECHO ? "echo" : "line";
 }
 
+/* The index of option id in long_options[] (that of the NULL row when
+ * there is none). */
+static size_t option_index(int id)
+{
+    size_t i = 0;
+
+    while (long_options[i].name != NULL && long_options[i].val != id)
+        i++;
+    return i;
+}
+
 /* The long name of option id, for messages. */
 static const char *option_name(int id)
 {
-    for (const struct option *o = long_options; o->name != NULL; o++) {
-        if (o->val == id)
-            return o->name;
-    }
-    return "?";
+    const char *name = long_options[option_index(id)].name;
+
+    return name != NULL ? name : "?";
 }
 
 /* Why a numeric value was refused, in words. */
@@ -288,20 +297,11 @@ static int resolve_listen(struct dummy_options *opts, char *err,
     return 0;
 }
 
-/* Keeps the message on one line whatever bytes the bad value held. */
-static int fail_one_line(char *err)
-{
-    for (char *p = err; *p != '\0'; p++) {
-        if ((unsigned char)*p < ' ' || *p == 0x7f)
-            *p = '?';
-    }
-    return -1;
-}
-
 /* Parses argv; dummy_options_parse cleans up the error text. */
 static int parse_argv(struct dummy_options *opts, int argc, char **argv,
                       char *err, size_t errlen)
 {
+    unsigned long seen = 0, bit;
     int id;
 
     optind = 0;     /* glibc: start afresh, so that parsing can be repeated */
@@ -311,6 +311,14 @@ static int parse_argv(struct dummy_options *opts, int argc, char **argv,
             getopt_error(id, argv, err, errlen);
             return -1;
         }
+        /* A second value would silently override the first; a flag
+         * given twice changes nothing. */
+        bit = 1ul << option_index(id);
+        if ((seen & bit) && long_options[option_index(id)].has_arg) {
+            snprintf(err, errlen, "--%s is given twice", option_name(id));
+            return -1;
+        }
+        seen |= bit;
         if (apply_option(opts, id, optarg, err, errlen) == -1)
             return -1;
     }
@@ -325,8 +333,10 @@ static int parse_argv(struct dummy_options *opts, int argc, char **argv,
 int dummy_options_parse(struct dummy_options *opts, int argc, char **argv,
                         char *err, size_t errlen)
 {
-    if (parse_argv(opts, argc, argv, err, errlen) == -1)
-        return fail_one_line(err);
+    if (parse_argv(opts, argc, argv, err, errlen) == -1) {
+        parse_escape(err, err, errlen);
+        return -1;
+    }
     return 0;
 }
 
@@ -368,7 +378,8 @@ void dummy_options_usage(FILE *out)
 "                          the log goes to stderr\n"
 "  -h, --help              show this help and exit\n"
 "  -V, --version           show the version and exit\n"
-"\n"
+"\n""Numbers are decimal digits; an option that takes a value may be given once.\n"
+
 "Exit status: 0 after SIGINT or SIGTERM, 1 if it cannot listen or its\n"
 "event loop fails, 2 on a bad command line; a --crash-after-* fault\n"
 "kills it with SIGKILL (status 137 in a shell).\n", out);

@@ -57,8 +57,10 @@ void dummy_options_init(struct dummy_options *opts);
 
 /*
  * Parses argv into *opts (start from dummy_options_init). Returns 0, or -1
- * with a one-line reason (no program name, no newline) in err. After -h or
- * -V, returns 0 without checking the rest. argv may be permuted.
+ * with a one-line reason (no program name, no newline) in err, any control
+ * byte of the arguments it quotes shown as \xNN. An option that takes a
+ * value may be given once. After -h or -V, returns 0 without checking the
+ * rest. argv may be permuted.
  */
 int dummy_options_parse(struct dummy_options *opts, int argc, char **argv,
                         char *err, size_t errlen);

@@ -16,6 +16,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
+#include <sys/signalfd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -289,6 +290,26 @@ static int server_timeout(const struct dummy_server *srv, uint64_t now_ms)
     return wake - now_ms > INT_MAX ? INT_MAX : (int)(wake - now_ms);
 }
 
+/* Reads a signal from the stop fd, logs it. Returns 1 when it asks to
+ * stop; any other signal (SIGHUP, SIGUSR1...) is ignored: it must not end
+ * a backend in the middle of a test. */
+static int server_take_signal(struct dummy_server *srv)
+{
+    struct signalfd_siginfo info;
+    int signo;
+
+    if (read(srv->stop_fd, &info, sizeof(info)) != (ssize_t)sizeof(info))
+        return 0;
+    signo = (int)info.ssi_signo;
+    if (signo == SIGINT || signo == SIGTERM) {
+        log_event(&srv->lg, LOG_INFO, "signal", "sig=%s", sigabbrev_np(signo));
+        return 1;
+    }
+    log_event(&srv->lg, LOG_INFO, "signal", "sig=%s action=ignored",
+              sigabbrev_np(signo));
+    return 0;
+}
+
 /* Handles one batch of events. Returns 1 when asked to stop, else 0. */
 static int server_dispatch(struct dummy_server *srv,
                            const struct epoll_event *events, int count)
@@ -298,8 +319,10 @@ static int server_dispatch(struct dummy_server *srv,
     for (int i = 0; i < count; i++) {
         void *tag = events[i].data.ptr;
 
-        if (tag == &srv->stop_fd)
+        if (tag == &srv->stop_fd && server_take_signal(srv))
             return 1;
+        if (tag == &srv->stop_fd)
+            continue;
         if (tag == &srv->listen_fd)
             server_accept(srv, now_ms);
         else

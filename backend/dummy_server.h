@@ -18,15 +18,17 @@ struct dummy_server;
 
 /*
  * Binds and listens as opts says, logs ev=listen with the address actually
- * bound, and returns the server. stop_fd (or -1 for none) is watched:
- * dummy_server_run returns when it becomes readable; the server never
- * reads it. Returns NULL with errno after logging ev=error.
+ * bound, and returns the server. stop_fd (or -1 for none) is a signalfd
+ * that the server reads: SIGINT or SIGTERM makes dummy_server_run return,
+ * any other signal in its set is logged and ignored. Returns NULL with
+ * errno after logging ev=error.
  */
 struct dummy_server *dummy_server_open(const struct dummy_options *opts,
                                        const struct logger *lg, int stop_fd);
 
 /*
- * Serves connections until stop_fd is readable (returns 0) or the event
+ * Serves connections until stop_fd delivers SIGINT or SIGTERM (logs
+ * ev=signal, returns 0) or the event
  * loop itself fails (logs ev=error, returns -1 with errno).
  */
 int dummy_server_run(struct dummy_server *srv);

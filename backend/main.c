@@ -3,6 +3,7 @@
  *
  * Thin glue: parse the command line, prepare the process (file limit,
  * signals), then open, run and close one dummy_server. SIGINT and SIGTERM
+ * (and SIGHUP, SIGUSR1, SIGUSR2, SIGALRM, which are logged and ignored)
  * are blocked and read through a signalfd in the server's epoll set, so
  * there is no signal handler and no global flag: the loop sees the signal
  * as an ordinary event and main returns normally (exit status 0).
@@ -33,8 +34,10 @@ static void raise_fd_limit(const struct logger *lg)
                   strerrorname_np(errno));
 }
 
-/* Ignores SIGPIPE and turns SIGINT/SIGTERM into a readable fd. Returns the
- * fd, or -1 after logging why. */
+/* Ignores SIGPIPE and turns SIGINT/SIGTERM, and the signals whose default
+ * action would end the server by accident (SIGHUP, SIGUSR1, SIGUSR2,
+ * SIGALRM), into a signalfd for the server. Returns the fd, or -1 after
+ * logging why. */
 static int open_stop_fd(const struct logger *lg)
 {
     sigset_t stop_signals;
@@ -44,6 +47,10 @@ static int open_stop_fd(const struct logger *lg)
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGINT);
     sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGHUP);
+    sigaddset(&stop_signals, SIGUSR1);
+    sigaddset(&stop_signals, SIGUSR2);
+    sigaddset(&stop_signals, SIGALRM);
     fd = -1;
     if (sigprocmask(SIG_BLOCK, &stop_signals, NULL) == 0)
         fd = signalfd(-1, &stop_signals, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -51,16 +58,6 @@ static int open_stop_fd(const struct logger *lg)
         log_event(lg, LOG_ERROR, "error", "op=signalfd err=%s",
                   strerrorname_np(errno));
     return fd;
-}
-
-/* Logs which signal asked us to stop. */
-static void log_stop_signal(const struct logger *lg, int stop_fd)
-{
-    struct signalfd_siginfo info;
-
-    if (read(stop_fd, &info, sizeof(info)) == (ssize_t)sizeof(info))
-        log_event(lg, LOG_INFO, "signal", "sig=%s",
-                  sigabbrev_np((int)info.ssi_signo));
 }
 
 /* Opens, runs and closes the server. Returns the exit status. */
@@ -77,8 +74,6 @@ static int run_server(const struct dummy_options *opts, struct logger *lg)
         return 1;
     }
     rc = dummy_server_run(srv);
-    if (rc == 0)
-        log_stop_signal(lg, stop_fd);
     dummy_server_close(srv);
     close(stop_fd);
     return rc == 0 ? 0 : 1;

@@ -8,13 +8,17 @@
  * out under the mutex and writes it without, so a logger never waits for
  * a write(2), only for another thread's memcpy.
  *
- * The writer can be cancelled only while it is inside write(2): that is
- * the one place it can be stuck for good (a reader that never reads), and
- * it holds no lock there.
+ * The writer waits for the fd with poll(2) before each write(2), in
+ * slices of WAIT_SLICE_MS, so that it can notice when log_sink_stop gives
+ * up on a reader that never reads. A pipe that polls writable takes a
+ * chunk of at most PIPE_BUF bytes without blocking; a terminal or socket
+ * that takes part of a chunk may still hold the writer in write(2), and
+ * then log_sink_stop leaves it behind rather than wait.
  */
 #include "log_sink.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -25,6 +29,9 @@
 #include <unistd.h>
 
 #include "log.h"
+
+/* How long the writer waits on poll(2) before it looks at the flags. */
+#define WAIT_SLICE_MS 100
 
 struct log_sink {
     int fd;
@@ -37,6 +44,7 @@ struct log_sink {
     size_t len;                 /* bytes waiting */
     bool writer_waiting;        /* asleep on wake: signal it */
     bool stopping;
+    atomic_bool abandoned;      /* stop gave up: write no more */
     uint64_t dropped_unreported;
     atomic_uint_least64_t dropped_total;
 };
@@ -94,12 +102,19 @@ uint64_t log_sink_dropped(struct log_sink *s)
     return atomic_load_explicit(&s->dropped_total, memory_order_relaxed);
 }
 
-/* write(2) all of buf: the writer's only cancellation point. */
-static void write_cancellable(int fd, const char *buf, size_t len)
+/* Writes buf once fd can take it, unless the sink is abandoned first. */
+static void write_when_ready(struct log_sink *s, const char *buf, size_t len)
 {
-    pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
-    log_write_all(fd, buf, len);
-    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+    struct pollfd p = { .fd = s->fd, .events = POLLOUT };
+
+    while (!atomic_load(&s->abandoned)) {
+        int n = poll(&p, 1, WAIT_SLICE_MS);
+
+        if (n == 1 || (n == -1 && errno != EINTR)) {
+            log_write_all(s->fd, buf, len);
+            return;
+        }
+    }
 }
 
 /* Takes the longest run of whole lines of at most LOG_LINE_MAX bytes off
@@ -119,14 +134,14 @@ static size_t take_chunk(struct log_sink *s, char *chunk)
 
 /* The line that says how many lines were lost: always written, whatever
  * the level, since it tells the reader the rest is incomplete. */
-static void report_dropped(int fd, uint64_t n)
+static void report_dropped(struct log_sink *s, uint64_t n)
 {
     char line[128];
     size_t len = log_format_line(line, sizeof(line), LOG_WARN, "log",
                                  "log_dropped", "n=%llu",
                                  (unsigned long long)n);
 
-    write_cancellable(fd, line, len);
+    write_when_ready(s, line, len);
 }
 
 static void *writer_main(void *arg)
@@ -134,7 +149,6 @@ static void *writer_main(void *arg)
     struct log_sink *s = arg;
     char chunk[LOG_LINE_MAX];
 
-    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
     pthread_setname_np(pthread_self(), "log");
     pthread_mutex_lock(&s->lock);
     for (;;) {
@@ -145,11 +159,11 @@ static void *writer_main(void *arg)
 
             s->dropped_unreported = 0;
             pthread_mutex_unlock(&s->lock);
-            report_dropped(s->fd, dropped);
+            report_dropped(s, dropped);
             pthread_mutex_lock(&s->lock);
             continue;
         }
-        if (s->len == 0 && s->stopping)
+        if ((s->len == 0 && s->stopping) || atomic_load(&s->abandoned))
             break;
         if (s->len == 0) {
             s->writer_waiting = true;
@@ -159,7 +173,7 @@ static void *writer_main(void *arg)
         }
         n = take_chunk(s, chunk);
         pthread_mutex_unlock(&s->lock);
-        write_cancellable(s->fd, chunk, n);
+        write_when_ready(s, chunk, n);
         pthread_mutex_lock(&s->lock);
     }
     pthread_mutex_unlock(&s->lock);
@@ -192,6 +206,7 @@ struct log_sink *log_sink_start(int fd, size_t capacity)
     s->capacity = capacity < LOG_LINE_MAX ? LOG_LINE_MAX : capacity;
     s->ring = malloc(s->capacity);
     atomic_init(&s->dropped_total, 0);
+    atomic_init(&s->abandoned, false);
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->wake, NULL);
     err = s->ring == NULL ? ENOMEM : start_writer(s);
@@ -206,16 +221,11 @@ struct log_sink *log_sink_start(int fd, size_t capacity)
     return s;
 }
 
-void log_sink_stop(struct log_sink *s, int wait_ms)
+/* Joins the writer if it ends within wait_ms. Returns 0 when joined. */
+static int join_within(struct log_sink *s, int wait_ms)
 {
     struct timespec deadline;
 
-    if (s == NULL)
-        return;
-    pthread_mutex_lock(&s->lock);
-    s->stopping = true;
-    pthread_cond_signal(&s->wake);
-    pthread_mutex_unlock(&s->lock);
     /* pthread_timedjoin_np measures against CLOCK_REALTIME. */
     clock_gettime(CLOCK_REALTIME, &deadline);
     deadline.tv_sec += wait_ms / 1000;
@@ -224,10 +234,25 @@ void log_sink_stop(struct log_sink *s, int wait_ms)
         deadline.tv_sec++;
         deadline.tv_nsec -= 1000000000L;
     }
-    if (pthread_timedjoin_np(s->writer, NULL, &deadline) != 0) {
-        /* Stuck in write(2) on a reader that does not read. */
-        pthread_cancel(s->writer);
-        pthread_join(s->writer, NULL);
+    return pthread_timedjoin_np(s->writer, NULL, &deadline) == 0 ? 0 : -1;
+}
+
+void log_sink_stop(struct log_sink *s, int wait_ms)
+{
+    if (s == NULL)
+        return;
+    pthread_mutex_lock(&s->lock);
+    s->stopping = true;
+    pthread_cond_signal(&s->wake);
+    pthread_mutex_unlock(&s->lock);
+    if (join_within(s, wait_ms) == -1) {
+        /* The reader does not read: what is left in the ring is lost. */
+        atomic_store(&s->abandoned, true);
+        if (join_within(s, 2 * WAIT_SLICE_MS) == -1) {
+            /* Held inside write(2): leave it the sink; exit ends both. */
+            pthread_detach(s->writer);
+            return;
+        }
     }
     pthread_cond_destroy(&s->wake);
     pthread_mutex_destroy(&s->lock);

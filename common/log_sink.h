@@ -58,8 +58,11 @@ uint64_t log_sink_dropped(struct log_sink *sink);
 
 /*
  * Lets the writer empty the ring and report what was dropped, for at most
- * wait_ms, then ends it (if the fd still blocks it, the lines left are
- * lost) and frees the sink. Loggers that point at it must not be used
+ * wait_ms; then, if the fd still does not take lines, the lines left are
+ * lost and the writer ends within a fraction of a second. Frees the sink,
+ * except when the writer is held inside write(2) (a terminal or socket
+ * that took part of a chunk): the sink is then left to it, and the
+ * process's exit ends both. Loggers that point at it must not be used
  * afterwards. NULL is a no-op.
  */
 void log_sink_stop(struct log_sink *sink, int wait_ms);

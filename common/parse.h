@@ -1,24 +1,44 @@
 /*
- * parse: strict number, duration and size parsing for options and files.
+ * parse: strict number, duration and size parsing for options and files,
+ * and the escaping of user text that an error message quotes.
  *
- * "Strict" means the whole text must be consumed: "12x", "", " 1" and values
- * out of range are errors, never silently clamped. Thread-safe, no state.
- * Every function returns 0, or -1 with errno EINVAL (not a number) or
- * ERANGE (outside [min, max]) and leaves *out unchanged.
+ * "Strict" means one syntax everywhere: decimal digits only, the whole text
+ * consumed, nothing silently changed. "12x", "", " 1", "1 ", "+5", "0x10",
+ * "1e1", "inf" and values out of range are errors, never clamped. Thread-
+ * safe, no state. The parsers return 0, or -1 with errno EINVAL (not a
+ * number of that kind) or ERANGE (outside [min, max], or beyond a long) and
+ * leave *out unchanged.
  */
 #ifndef PARSE_H
 #define PARSE_H
 
-/* A decimal integer in [min, max]. */
+#include <stddef.h>
+
+/* A decimal integer in [min, max]: digits, with a leading '-' only for a
+ * negative value (then the range decides). */
 int parse_long(const char *text, long min, long max, long *out);
 
 /*
- * A duration in milliseconds, in [min_ms, max_ms]: "250" and "250ms" are
- * milliseconds, "2s" or "1.5s" seconds, "1m" minutes.
+ * A duration in milliseconds, in [min_ms, max_ms]: digits, an optional
+ * fraction ".D..." and an optional unit: none or "ms" for milliseconds, "s"
+ * seconds, "m" minutes. A fraction must come to whole milliseconds: "1.5s"
+ * is 1500, "1.5ms" and "0.0001s" are EINVAL.
  */
 int parse_duration_ms(const char *text, long min_ms, long max_ms, long *out);
 
-/* A byte count in [min, max]: "512", "4k"/"4K" (x1024), "1M", "1G". */
+/* A byte count in [min, max]: digits, an optional fraction and an optional
+ * unit "k"/"K" (x1024), "M" or "G"; a fraction must come to whole bytes
+ * ("1.5k" is 1536, "1.5" is EINVAL). */
 int parse_size(const char *text, long min, long max, long *out);
+
+/*
+ * Writes text into buf[size] (size > 0) as an error message may quote it,
+ * so that a value from a file or a command line cannot drive the terminal:
+ * each control byte (below 0x20, 0x7f) and each C1 control in UTF-8
+ * (U+0080..U+009F) as "\xNN" per byte; the rest unchanged. When the result
+ * does not fit it is cut before a whole character and ends with "...".
+ * buf may be text itself, to escape a message in place. Returns buf.
+ */
+const char *parse_escape(const char *text, char *buf, size_t size);
 
 #endif

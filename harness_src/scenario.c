@@ -34,6 +34,7 @@
 #define FILE_MAX_BYTES (1024L * 1024L)  /* longer files are an error */
 #define WORDS_MAX 40                    /* per line */
 #define SHOWN_MAX 48                    /* a word quoted in a message */
+#define SHOWN_PATH_MAX 1024             /* a file name in a message */
 #define LIST_MAX 1400                   /* a list of names in a message */
 
 #define SEED_MAX 2147483647L
@@ -223,40 +224,22 @@ static void report(struct parser *p, int line, const char *fmt, ...)
 /* Writes one "name:line: message" line (line 0: "name: message"). */
 static void report(struct parser *p, int line, const char *fmt, ...)
 {
+    char name[SHOWN_PATH_MAX];
     va_list ap;
 
     if (p->error_count < INT_MAX)
         p->error_count++;
     if (p->errors == NULL)
         return;
+    parse_escape(p->name, name, sizeof(name));
     if (line > 0)
-        fprintf(p->errors, "%s:%d: ", p->name, line);
+        fprintf(p->errors, "%s:%d: ", name, line);
     else
-        fprintf(p->errors, "%s: ", p->name);
+        fprintf(p->errors, "%s: ", name);
     va_start(ap, fmt);
     vfprintf(p->errors, fmt, ap);
     va_end(ap);
     fputc('\n', p->errors);
-}
-
-/* A word as it may appear in a message: control bytes as \xNN, long words
- * cut with "...". Returns buf. */
-static const char *shown(const char *word, char *buf, size_t size)
-{
-    size_t used = 0;
-
-    for (; *word != '\0' && used + 8 < size; word++) {
-        unsigned char c = (unsigned char)*word;
-
-        if (c < 0x20 || c == 0x7f)
-            used += (size_t)snprintf(buf + used, size - used, "\\x%02x", c);
-        else
-            buf[used++] = (char)c;
-    }
-    if (*word != '\0')
-        used += (size_t)snprintf(buf + used, size - used, "...");
-    buf[used] = '\0';
-    return buf;
 }
 
 /* Copies src into dst[size], cut before a whole UTF-8 character if needed. */
@@ -322,7 +305,7 @@ static void report_bad_number(struct parser *p, const struct option_rule *rule,
 {
     char word[SHOWN_MAX], low[24], high[24];
 
-    shown(text, word, sizeof(word));
+    parse_escape(text, word, sizeof(word));
     if (rule->kind == VALUE_COUNT)
         report(p, p->line, "%s '%s' must be a whole number from %ld to %ld",
                rule->key, word, rule->min, rule->max);
@@ -363,7 +346,7 @@ static int read_value(struct parser *p, const struct option_rule *rule,
     }
     if (rule->kind == VALUE_WORD && !word_in_list(text, rule->words)) {
         report(p, p->line, "%s '%s' must be one of %s", rule->key,
-               shown(text, word, sizeof(word)), rule->words);
+               parse_escape(text, word, sizeof(word)), rule->words);
         return -1;
     }
     return 0;
@@ -415,7 +398,7 @@ static const struct option_rule *read_key(struct parser *p,
         *equals = '\0';
     *value = equals != NULL ? equals + 1 : NULL;
     rule = find_rule(set, word);
-    shown(word, key, sizeof(key));
+    parse_escape(word, key, sizeof(key));
     if (rule == NULL)
         report(p, p->line, "unknown %s option '%s' (allowed: %s)", set->what,
                key, list_options(set, allowed, sizeof(allowed)));
@@ -505,7 +488,7 @@ static int resolve_backend(struct parser *p, const char *name)
 
     if (index == -1)
         report(p, p->line, "backend '%s' is not declared (%s)",
-               shown(name, word, sizeof(word)),
+               parse_escape(name, word, sizeof(word)),
                list_declared(&p->survey, declared, sizeof(declared)));
     return index;
 }
@@ -734,7 +717,7 @@ static void parse_backend(struct parser *p, char **words, int count)
                "latency=20ms'");
         return;
     }
-    shown(words[1], word, sizeof(word));
+    parse_escape(words[1], word, sizeof(word));
     index = scenario_backend_index(out, words[1]);
     if (!name_is_valid(words[1]))
         report(p, p->line, "backend name '%s' must be 1 to %d characters "
@@ -838,7 +821,7 @@ static void parse_action(struct parser *p, struct scenario_event *event,
         return;
     }
     report(p, p->line, "unknown action '%s' (expected clients, crash, stop, "
-           "pause, resume, restart or start)", shown(words[0], word,
+           "pause, resume, restart or start)", parse_escape(words[0], word,
                                                      sizeof(word)));
 }
 
@@ -954,7 +937,7 @@ static void parse_share(struct parser *p, struct scenario_expect *e,
         !read_share(equals + 1, &e->share_pct, &e->tolerance_pct)) {
         report(p, p->line, "share '%s' must look like NAME=P%%±T%% (or "
                "NAME=P%%+-T%%), like 'share b1=50%%±10%%', with P and T "
-               "from 0 to 100", count >= 2 ? shown(words[1], word,
+               "from 0 to 100", count >= 2 ? parse_escape(words[1], word,
                                                   sizeof(word)) : "");
         return;
     }
@@ -1013,7 +996,7 @@ static void report_unknown_check(struct parser *p, const char *text)
            "detect NAME within D, recover NAME within D, clients ok, "
            "clients failed<=N, no-lost-clients, threads stable, "
            "resets passed)",
-           shown(text, word, sizeof(word)));
+           parse_escape(text, word, sizeof(word)));
 }
 
 /* CHECK: which one, and its arguments. */
@@ -1195,7 +1178,7 @@ static void parse_line(struct parser *p, char *line)
     else
         report(p, p->line, "unknown directive '%s' (expected seed, timeout, "
                "proxy, backend, at, when, expect or expect-fail)",
-               shown(words[0], word, sizeof(word)));
+               parse_escape(words[0], word, sizeof(word)));
 }
 
 /*
@@ -1386,7 +1369,7 @@ static int read_whole_file(const char *path, char **data, size_t *len,
 
 int scenario_parse_file(const char *path, struct scenario *out, FILE *errors)
 {
-    char *data;
+    char *data, shown_path[SHOWN_PATH_MAX];
     const char *kind;
     size_t len;
     int rc, saved_errno;
@@ -1395,14 +1378,16 @@ int scenario_parse_file(const char *path, struct scenario *out, FILE *errors)
     errno = 0;
     rc = read_whole_file(path, &data, &len, &kind);
     saved_errno = errno;
+    parse_escape(path, shown_path, sizeof(shown_path));
     if (rc == -1 && errors != NULL)
-        fprintf(errors, "%s: cannot read: %s\n", path, strerror(saved_errno));
+        fprintf(errors, "%s: cannot read: %s\n", shown_path,
+                strerror(saved_errno));
     else if (rc == 1 && errors != NULL)
-        fprintf(errors, "%s: the file is larger than %ld bytes\n", path,
+        fprintf(errors, "%s: the file is larger than %ld bytes\n", shown_path,
                 FILE_MAX_BYTES);
     else if (rc == 2 && errors != NULL)
-        fprintf(errors, "%s: cannot read: %s, not a regular file\n", path,
-                kind);
+        fprintf(errors, "%s: cannot read: %s, not a regular file\n",
+                shown_path, kind);
     if (rc == 2)
         rc = -1;
     if (rc == 0)

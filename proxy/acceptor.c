@@ -5,31 +5,59 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "stats.h"
+
 /* Clients taken per wakeup, so that a burst does not starve the sessions
  * the worker already has. */
 #define ACCEPT_BATCH 16
-/* How long to stop accepting after running out of descriptors. */
+/* How long to stop accepting after running out of descriptors, unless a
+ * session ends sooner: long enough not to spin, short enough that the
+ * clients waiting in the listen queue hardly notice. */
 #define ACCEPT_BACKOFF_MS 100
+
+struct acceptor_fds acceptor_fds_fit(long nofile, const struct config *cfg)
+{
+    struct acceptor_fds fds;
+
+    /* stdin/out/err, listener, signalfd, margin (log, /proc reads...) */
+    fds.fixed = 3 + 1 + 1 + 4;
+    fds.fixed += 2L * cfg->threads;
+    if (cfg->stats_enabled)
+        fds.fixed += 1 + STATS_MAX_CLIENTS;
+    if (cfg->health_interval_ms > 0)
+        fds.fixed += 1 + (long)cfg->backend_count;
+    fds.fit = (nofile - fds.fixed) / ACCEPTOR_FDS_PER_SESSION;
+    fds.fit_splicing = (nofile - fds.fixed) / ACCEPTOR_FDS_SPLICING;
+    return fds;
+}
+
+void acceptor_shared_init(struct session_shared *shared)
+{
+    atomic_init(&shared->accept_paused_until_ms, 0);
+    atomic_init(&shared->accept_paused_live, 0);
+    atomic_init(&shared->accept_episode_ms, 0);
+    atomic_init(&shared->accept_held, 0);
+    atomic_init(&shared->accept_episodes, 0);
+}
 
 void acceptor_init(struct acceptor *a, int epoll_fd,
                    struct session_shared *shared, const struct logger *log)
 {
     *a = (struct acceptor){ .listen_fd = -1, .epoll_fd = epoll_fd,
-                            .reserve_fd = -1, .shared = shared, .log = log };
+                            .shared = shared, .log = log };
 }
 
 void acceptor_listen(struct acceptor *a, int listen_fd,
                      acceptor_dispatch_fn dispatch, void *dispatch_arg)
 {
-    /* Without a spare (no descriptor left even now), running out of them
-     * only pauses accepting. */
-    a->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     a->listen_fd = listen_fd;
     a->dispatch = dispatch;
     a->dispatch_arg = dispatch_arg;
@@ -68,29 +96,98 @@ static bool reserve_slot(const struct acceptor *a)
     return true;
 }
 
-/*
- * Out of descriptors: free the spare one, accept the waiting client and
- * close it at once (it sees a clean close instead of hanging in the
- * queue), take the spare back, and pause accepting for a moment.
- */
-static void refuse_for_lack_of_fds(struct acceptor *a, int err,
-                                   uint64_t now_ms)
+/* Whether every acceptor holds off: the pause has not run out and no
+ * session has ended since it began. */
+static bool is_paused(const struct acceptor *a, uint64_t now_ms)
 {
-    unsigned long long refused;
+    const struct session_shared *sh = a->shared;
 
-    if (a->reserve_fd != -1) {
-        int fd;
+    return now_ms < atomic_load(&sh->accept_paused_until_ms) &&
+           atomic_load(&sh->live_sessions) >=
+           atomic_load(&sh->accept_paused_live);
+}
 
-        close(a->reserve_fd);
-        fd = accept4(a->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-        if (fd != -1)
-            close(fd);
-        a->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    }
-    refused = atomic_fetch_add(&a->shared->fd_refusals, 1) + 1;
-    a->paused_until_ms = now_ms + ACCEPT_BACKOFF_MS;
-    log_event(a->log, LOG_ERROR, "accept_fail", "err=%s refused=%llu "
-              "pause_ms=%d", strerrorname_np(err), refused, ACCEPT_BACKOFF_MS);
+/* Clients waiting in the listen queue (Linux reports it as tcpi_unacked
+ * of a listening socket); -1 when unknown. */
+static long queued_clients(int listen_fd)
+{
+    struct tcp_info info;
+    socklen_t len = sizeof(info);
+
+    if (getsockopt(listen_fd, IPPROTO_TCP, TCP_INFO, &info, &len) == -1)
+        return -1;
+    return (long)info.tcpi_unacked;
+}
+
+/*
+ * Out of descriptors: every acceptor stops accepting for a moment, and
+ * the clients stay in the listen queue. The first pause of an episode is
+ * logged; the others are only counted.
+ */
+static void pause_accepting(struct acceptor *a, int err, uint64_t now_ms)
+{
+    struct session_shared *sh = a->shared;
+    uint64_t no_episode = 0;
+    long live = atomic_load(&sh->live_sessions);
+
+    atomic_store(&sh->accept_paused_live, live);
+    atomic_store(&sh->accept_paused_until_ms, now_ms + ACCEPT_BACKOFF_MS);
+    atomic_fetch_add(&sh->accept_held, 1);
+    if (!atomic_compare_exchange_strong(&sh->accept_episode_ms, &no_episode,
+                                        now_ms))
+        return;
+    atomic_fetch_add(&sh->accept_episodes, 1);
+    log_event(a->log, LOG_WARN, "accept_paused", "err=%s live=%ld queued=%ld "
+              "pause_ms=%d", strerrorname_np(err), live,
+              queued_clients(a->listen_fd), ACCEPT_BACKOFF_MS);
+}
+
+/* A client was accepted: ends the episode of pauses, if one is open. */
+static void end_episode(struct acceptor *a, uint64_t now_ms)
+{
+    struct session_shared *sh = a->shared;
+    uint64_t since = atomic_load(&sh->accept_episode_ms);
+
+    if (since == 0 ||
+        !atomic_compare_exchange_strong(&sh->accept_episode_ms, &since, 0))
+        return;
+    log_event(a->log, LOG_INFO, "accept_resumed", "n=%llu ms=%llu live=%ld",
+              (unsigned long long)atomic_exchange(&sh->accept_held, 0),
+              (unsigned long long)(now_ms - since),
+              atomic_load(&sh->live_sessions));
+}
+
+/*
+ * Accepts one client, but only when a second descriptor is free as well:
+ * the session needs one for its backend. A duplicate of the listener
+ * holds that one until the client is in, then makes room for the backend
+ * socket. Returns the client's fd, or -1 with errno.
+ */
+static int accept_with_room(struct acceptor *a, struct net_addr *peer)
+{
+    int spare = fcntl(a->listen_fd, F_DUPFD_CLOEXEC, 0);
+    int fd, err;
+
+    if (spare == -1)
+        return -1;
+    fd = accept4(a->listen_fd, (struct sockaddr *)&peer->sa, &peer->len,
+                 SOCK_NONBLOCK | SOCK_CLOEXEC);
+    err = errno;
+    close(spare);
+    errno = err;
+    return fd;
+}
+
+/* accept failed with err: pause, stop, or log it. */
+static void accept_failed(struct acceptor *a, int err, uint64_t now_ms)
+{
+    if (net_local_failure(err))
+        pause_accepting(a, err, now_ms);
+    else if (err == EINVAL)
+        acceptor_close(a);  /* the listener was shut down */
+    else if (err != EAGAIN && err != EINTR && err != ECONNABORTED)
+        log_event(a->log, LOG_ERROR, "accept_fail", "err=%s",
+                  strerrorname_np(err));
 }
 
 void acceptor_take(struct acceptor *a, uint64_t now_ms)
@@ -100,23 +197,17 @@ void acceptor_take(struct acceptor *a, uint64_t now_ms)
         uint64_t sid;
         int fd;
 
-        if (!reserve_slot(a))
+        if (is_paused(a, now_ms) || !reserve_slot(a))
             return;         /* acceptor_tend() stops listening */
-        fd = accept4(a->listen_fd, (struct sockaddr *)&peer.sa, &peer.len,
-                     SOCK_NONBLOCK | SOCK_CLOEXEC);
+        fd = accept_with_room(a, &peer);
         if (fd == -1) {
             int err = errno;
 
             atomic_fetch_sub(&a->shared->live_sessions, 1);
-            if (net_local_failure(err))
-                refuse_for_lack_of_fds(a, err, now_ms);
-            else if (err == EINVAL)
-                acceptor_close(a);  /* the listener was shut down */
-            else if (err != EAGAIN && err != EINTR && err != ECONNABORTED)
-                log_event(a->log, LOG_ERROR, "accept_fail", "err=%s",
-                          strerrorname_np(err));
+            accept_failed(a, err, now_ms);
             return;
         }
+        end_episode(a, now_ms);
         sid = atomic_fetch_add(&a->shared->next_sid, 1) + 1;
         if (a->dispatch(a->dispatch_arg, fd, sid, &peer) == -1) {
             log_event(a->log, LOG_ERROR, "accept_fail", "sid=%llu err=ENOMEM",
@@ -130,14 +221,17 @@ void acceptor_take(struct acceptor *a, uint64_t now_ms)
 int acceptor_tend(struct acceptor *a, uint64_t now_ms)
 {
     long maxconn = a->shared->config->maxconn;
-    bool paused = now_ms < a->paused_until_ms;
+    bool paused = is_paused(a, now_ms);
     bool full = maxconn > 0 &&
                 atomic_load(&a->shared->live_sessions) >= maxconn;
     bool want = a->listen_fd != -1 && !paused && !full;
 
+    uint64_t until = atomic_load(&a->shared->accept_paused_until_ms);
+
     if (want != a->registered)
         set_registered(a, want);
-    return paused ? (int)(a->paused_until_ms - now_ms) : -1;
+    /* Another acceptor may have moved the end meanwhile: never negative. */
+    return paused ? (until > now_ms ? (int)(until - now_ms) : 0) : -1;
 }
 
 void acceptor_close(struct acceptor *a)
@@ -145,7 +239,4 @@ void acceptor_close(struct acceptor *a)
     if (a->registered)
         set_registered(a, false);
     a->listen_fd = -1;
-    if (a->reserve_fd != -1)
-        close(a->reserve_fd);
-    a->reserve_fd = -1;
 }

@@ -16,10 +16,16 @@
  * set, so new clients wait in the kernel's listen queue; acceptor_tend(),
  * called once per loop pass, puts it back once sessions have ended. A slot
  * is reserved (live_sessions counted up) before each accept4, so several
- * acceptors never let more than maxconn sessions in. Out of file
- * descriptors (EMFILE/ENFILE), it closes the waiting client with the help
- * of a reserved descriptor, logs it, and pauses for a moment instead of
- * spinning.
+ * acceptors never let more than maxconn sessions in.
+ *
+ * Out of file descriptors (accept4 fails with EMFILE/ENFILE, or there is
+ * no second descriptor free for the session's backend socket), every
+ * acceptor stops listening for ACCEPT_BACKOFF_MS (100 ms), or until a
+ * session ends if that comes first, and the clients wait in the listen
+ * queue, as HAProxy does. One ev=accept_paused line starts such an
+ * episode, one ev=accept_resumed line with the number of pauses ends it
+ * at the next accepted client. The pause lives in struct session_shared,
+ * so that the workers pause together.
  *
  * An acceptor belongs to its worker's thread.
  */
@@ -41,13 +47,35 @@ struct acceptor {
     int listen_fd;              /* -1: not listening (yet, or any more) */
     int epoll_fd;               /* the worker's epoll set */
     bool registered;            /* listen_fd is in the epoll set */
-    int reserve_fd;             /* spare descriptor for EMFILE */
-    uint64_t paused_until_ms;   /* EMFILE back-off */
     struct session_shared *shared;
     const struct logger *log;
     acceptor_dispatch_fn dispatch;
     void *dispatch_arg;
 };
+
+/* Descriptors one session holds: client and backend socket, and while
+ * it splices bulk data both ways (relay.h) two pipes more. */
+#define ACCEPTOR_FDS_PER_SESSION 2
+#define ACCEPTOR_FDS_SPLICING 6
+
+/* What the descriptor limit leaves for sessions (acceptor_fds_fit). */
+struct acceptor_fds {
+    long fixed;         /* descriptors held whatever the load */
+    long fit;           /* sessions that fit, with sockets only */
+    long fit_splicing;  /* sessions that fit if all of them splice */
+};
+
+/*
+ * Counts the descriptors the proxy holds whatever the load (standard
+ * streams, listener, signalfd, stats port and its clients, an epoll set
+ * and an eventfd per worker, the checker's eventfd and sockets, a margin
+ * of 4) and how many sessions fit beside them under a limit of nofile.
+ * fit may be 0 or less: then not even the threads fit.
+ */
+struct acceptor_fds acceptor_fds_fit(long nofile, const struct config *cfg);
+
+/* Initialises the pause fields of *shared (before any acceptor runs). */
+void acceptor_shared_init(struct session_shared *shared);
 
 /* An acceptor that does not listen yet; acceptor_close() is safe on it. */
 void acceptor_init(struct acceptor *a, int epoll_fd,
@@ -65,12 +93,12 @@ void acceptor_listen(struct acceptor *a, int listen_fd,
 void acceptor_take(struct acceptor *a, uint64_t now_ms);
 
 /*
- * Once per loop pass: listens, or stops, as maxconn and the EMFILE pause
- * say. Returns the milliseconds until the pause ends, or -1 for none.
+ * Once per loop pass: listens, or stops, as maxconn and the pause for
+ * lack of descriptors say. Returns the milliseconds until the pause ends, or -1 for none.
  */
 int acceptor_tend(struct acceptor *a, uint64_t now_ms);
 
-/* Stops listening for good and frees the spare descriptor. */
+/* Stops listening for good. */
 void acceptor_close(struct acceptor *a);
 
 #endif

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "log_sink.h"
 #include "parse.h"
 
 #define PROXY_VERSION "1.0.0"
@@ -136,6 +137,19 @@ static int apply_grace(struct config *cfg, const char *value, char *err,
     return apply_ms("grace", value, 0, 600000, &cfg->grace_ms, err, errlen);
 }
 
+static int apply_log_buffer(struct config *cfg, const char *value, char *err,
+                            size_t errlen)
+{
+    const long min = 64L << 10, max = 1L << 30;
+
+    if (parse_size(value, min, max, &cfg->log_buffer) == -1) {
+        snprintf(err, errlen, "log-buffer '%s' must be a size from 64k to 1G "
+                 "(e.g. 256k, 4M)", value);
+        return -1;
+    }
+    return 0;
+}
+
 static int apply_rise(struct config *cfg, const char *value, char *err,
                       size_t errlen)
 {
@@ -211,14 +225,18 @@ static const struct option_def options[] = {
     { "fall", 0, "N", "failed checks to mark a backend down (default 2)",
       apply_fall },
     { "maxconn", 0, "N",
-      "sessions at once; more wait in the listen queue, 0: no limit "
-      "(default 0)", apply_maxconn },
+      "sessions at once; more wait in the listen queue, 0: as many as "
+      "ulimit -n holds (default 0)", apply_maxconn },
     { "grace", 0, "MS", "on SIGINT/SIGTERM, let sessions drain this long "
       "(default 1s)", apply_grace },
     { "stats", 0, "[HOST:]PORT",
-      "serve a plain-text backend table here (default off)", apply_stats },
+      "serve the backend table here, plain or over HTTP (GET /, GET "
+      "/metrics for Prometheus) (default off)", apply_stats },
     { "log-level", 0, "LEVEL", "error, warn, info or debug (default info)",
       apply_log_level },
+    { "log-buffer", 0, "SIZE",
+      "log lines held for a reader that does not keep up; more are "
+      "dropped and counted (default 1M)", apply_log_buffer },
     { "seed", 0, "N", "seed for --balance random (default 1)", apply_seed },
     { "config", 'c', "FILE", "read settings from FILE (command line wins)",
       NULL },
@@ -246,6 +264,7 @@ void config_defaults(struct config *cfg)
     cfg->fall = 2;
     cfg->grace_ms = 1000;
     cfg->log_level = LOG_INFO;
+    cfg->log_buffer = LOG_SINK_CAPACITY;
     cfg->seed = 1;
 }
 
@@ -261,33 +280,52 @@ static bool valid_name(const char *name, size_t len)
     return true;
 }
 
-/* Applies one ",key=value" setting of a backend. */
+/* The ",key=value" settings of a backend and their ranges. */
+static const struct {
+    const char *key;
+    long min;
+    long max;
+} backend_settings[] = {
+    { "weight", 1, 256 },
+    { "maxconn", 0, 10000000 },
+};
+
+#define BACKEND_SETTING_COUNT \
+    (sizeof(backend_settings) / sizeof(backend_settings[0]))
+
+/* Applies one ",key=value" setting of a backend. Bit i of *seen is set once
+ * backend_settings[i] was given: a second one would override it unseen. */
 static int backend_setting(struct balancer_backend_spec *spec, char *item,
-                           char *err, size_t errlen)
+                           unsigned *seen, char *err, size_t errlen)
 {
     char *eq = strchr(item, '=');
+    char what[32];
     long number;
+    size_t i = 0;
 
-    if (eq == NULL) {
+    if (eq != NULL)
+        *eq = '\0';
+    while (i < BACKEND_SETTING_COUNT && strcmp(item, backend_settings[i].key) != 0)
+        i++;
+    if (eq == NULL || i == BACKEND_SETTING_COUNT) {
         snprintf(err, errlen, "backend setting '%s' must be weight=W or "
                  "maxconn=M", item);
         return -1;
     }
-    *eq = '\0';
-    if (strcmp(item, "weight") == 0) {
-        if (parse_long(eq + 1, 1, 256, &number) == -1)
-            return bad_number("backend weight", eq + 1, 1, 256, err, errlen);
-        spec->weight = (int)number;
-    } else if (strcmp(item, "maxconn") == 0) {
-        if (parse_long(eq + 1, 0, 10000000, &number) == -1)
-            return bad_number("backend maxconn", eq + 1, 0, 10000000, err,
-                              errlen);
-        spec->maxconn = (int)number;
-    } else {
-        snprintf(err, errlen, "unknown backend setting '%s' (weight, maxconn)",
-                 item);
+    if (*seen & (1u << i)) {
+        snprintf(err, errlen, "backend setting %s is given twice", item);
         return -1;
     }
+    *seen |= 1u << i;
+    snprintf(what, sizeof(what), "backend %s", item);
+    if (parse_long(eq + 1, backend_settings[i].min, backend_settings[i].max,
+                   &number) == -1)
+        return bad_number(what, eq + 1, backend_settings[i].min,
+                          backend_settings[i].max, err, errlen);
+    if (i == 0)
+        spec->weight = (int)number;
+    else
+        spec->maxconn = (int)number;
     return 0;
 }
 
@@ -313,12 +351,14 @@ static const char *backend_name(struct balancer_backend_spec *spec,
     return eq + 1;
 }
 
-int config_add_backend(struct config *cfg, const char *text, char *err,
+/* config_add_backend, but err may quote text as it is. */
+static int add_backend(struct config *cfg, const char *text, char *err,
                        size_t errlen)
 {
     struct balancer_backend_spec spec = { .weight = 1 };
     char copy[512], *save = NULL, *item;
     const char *rest;
+    unsigned seen = 0;
 
     if (cfg->backend_count == BALANCER_MAX_BACKENDS) {
         snprintf(err, errlen, "too many backends (at most %d)",
@@ -345,7 +385,7 @@ int config_add_backend(struct config *cfg, const char *text, char *err,
         return -1;
     }
     while ((item = strtok_r(NULL, ",", &save)) != NULL) {
-        if (backend_setting(&spec, item, err, errlen) == -1)
+        if (backend_setting(&spec, item, &seen, err, errlen) == -1)
             return -1;
     }
     for (size_t i = 0; i < cfg->backend_count; i++) {
@@ -356,6 +396,15 @@ int config_add_backend(struct config *cfg, const char *text, char *err,
     }
     cfg->backends[cfg->backend_count++] = spec;
     return 0;
+}
+
+int config_add_backend(struct config *cfg, const char *text, char *err,
+                       size_t errlen)
+{
+    if (add_backend(cfg, text, err, errlen) == 0)
+        return 0;
+    parse_escape(err, err, errlen);
+    return -1;
 }
 
 static const struct option_def *find_option(const char *name)
@@ -395,13 +444,16 @@ static int split_line(char *line, char **name, char **value)
     return 1;
 }
 
-/* Applies one line of a config file. */
-static int apply_file_line(struct config *cfg, char *line, char *err,
-                           size_t errlen)
+/* Applies line lineno of a config file. set_on[i] is the line that set
+ * options[i] (0: none yet): a second line would override it unseen. Only
+ * "backend" repeats, one line per backend. */
+static int apply_file_line(struct config *cfg, char *line, int lineno,
+                           int set_on[OPTION_COUNT], char *err, size_t errlen)
 {
     char *name, *value;
     const struct option_def *def;
     int kind = split_line(line, &name, &value);
+    size_t index;
 
     if (kind == 0)
         return 0;
@@ -414,6 +466,13 @@ static int apply_file_line(struct config *cfg, char *line, char *err,
         snprintf(err, errlen, "unknown setting '%.100s'", name);
         return -1;
     }
+    index = (size_t)(def - options);
+    if (def->apply != apply_backend && set_on[index] != 0) {
+        snprintf(err, errlen, "%s is already set on line %d", def->name,
+                 set_on[index]);
+        return -1;
+    }
+    set_on[index] = lineno;
     return def->apply(cfg, value, err, errlen);
 }
 
@@ -443,11 +502,12 @@ int config_load_file(struct config *cfg, const char *path, char *err,
 {
     char line[1024], why[CONFIG_ERR_MAX];
     FILE *file = fopen(path, "r");
-    int lineno = 0, rc = 0, len;
+    int lineno = 0, rc = 0, len, set_on[OPTION_COUNT] = { 0 };
 
     if (file == NULL) {
         snprintf(err, errlen, "cannot read config '%s': %s", path,
                  strerror(errno));
+        parse_escape(err, err, errlen);
         return -1;
     }
     cfg->applying = CONFIG_FROM_FILE;
@@ -458,7 +518,8 @@ int config_load_file(struct config *cfg, const char *path, char *err,
                      sizeof(line) - 1);
         else if (len == -3)
             snprintf(why, sizeof(why), "line holds a NUL byte");
-        rc = len < 0 ? -1 : apply_file_line(cfg, line, why, sizeof(why));
+        rc = len < 0 ? -1 : apply_file_line(cfg, line, lineno, set_on, why,
+                                            sizeof(why));
         if (rc == -1)
             snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
     }
@@ -468,6 +529,8 @@ int config_load_file(struct config *cfg, const char *path, char *err,
         rc = -1;
     }
     fclose(file);
+    if (rc == -1)
+        parse_escape(err, err, errlen);
     return rc;
 }
 
@@ -491,7 +554,9 @@ static void print_help(FILE *out)
             fprintf(out, "  %-26s  %s\n", left, def->help);
     }
     fprintf(out, "\nEvery long option but config, help and version can also "
-            "be a line\n\"name value\" in the config file.\n"
+            "be a line\n\"name value\" in the config file, once per file "
+            "(backend: a line per backend).\nNumbers are decimal digits; an "
+            "MS may have a unit and a fraction:\n500, 500ms, 1.5s, 2m.\n"
             "Exit status: 0 after a clean stop, 1 when the proxy cannot start "
             "or fails\nwhile running, 2 on bad usage or a bad config file.\n"
             "The log format is documented in docs/log-format.md.\n");
@@ -604,8 +669,11 @@ enum config_result config_parse(struct config *cfg, int argc, char **argv,
         }
     }
     result = scan(cfg, argc, argv, true, out, err, errlen);
-    if (result != CONFIG_RUN)
-        return result;
-    cfg->applying = CONFIG_FROM_CLI;
-    return scan(cfg, argc, argv, false, out, err, errlen);
+    if (result == CONFIG_RUN) {
+        cfg->applying = CONFIG_FROM_CLI;
+        result = scan(cfg, argc, argv, false, out, err, errlen);
+    }
+    if (result == CONFIG_ERROR)
+        parse_escape(err, err, errlen);
+    return result;
 }

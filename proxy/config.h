@@ -2,11 +2,14 @@
  * config: the proxy's settings, from the command line and a config file.
  *
  * Every long option can also be written in a config file (-c FILE) as
- * "name value" on a line of its own; '#' starts a comment. The command line
+ * "name value" on a line of its own; '#' starts a comment. Within one file
+ * a setting other than "backend" may appear once; on the command line the
+ * last of a repeated option wins (getopt's convention). The command line
  * wins over the file: a scalar given on both takes the command line's
  * value, and any -b on the command line replaces all of the file's
  * backends. Parsing never exits the program and never prints except for
- * --help and --version: errors come back as one line of text.
+ * --help and --version: errors come back as one line of text, with every
+ * control byte of the input it quotes shown as \xNN (parse_escape).
  *
  * A struct config is filled once in main() before any thread starts and is
  * read-only afterwards, so every thread may read it without a lock.
@@ -45,6 +48,7 @@ struct config {
     long maxconn;               /* sessions in the whole proxy; 0: no limit */
     long grace_ms;              /* drain time on SIGINT/SIGTERM */
     enum log_level log_level;
+    long log_buffer;            /* bytes of the log sink's ring */
     bool stats_enabled;
     struct net_addr stats;
     unsigned long seed;         /* for --balance random */
@@ -73,8 +77,8 @@ enum config_result config_parse(struct config *cfg, int argc, char **argv,
                                 FILE *out, char *err, size_t errlen);
 
 /*
- * Parses one backend, "[NAME=]HOST:PORT[,weight=W][,maxconn=M]", and
- * appends it to cfg. Without NAME the backend is called "bN", N being its
+ * Parses one backend, "[NAME=]HOST:PORT[,weight=W][,maxconn=M]" (each
+ * setting at most once), and appends it to cfg. Without NAME the backend is called "bN", N being its
  * position (1-based). Returns 0, or -1 with a reason in err.
  */
 int config_add_backend(struct config *cfg, const char *text, char *err,

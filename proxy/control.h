@@ -1,25 +1,40 @@
 /*
  * control: the main thread's loop once the proxy runs.
  *
- * It waits (poll) on two descriptors: the optional stats socket and a
- * signalfd. A stats client gets the backend table and is closed; SIGUSR1
- * logs the table; SIGINT/SIGTERM end the loop. Clients are accepted by
- * the workers themselves (acceptor.h), not here.
+ * It waits (poll) on the optional stats socket, its clients, and a
+ * signalfd. Each stats client (at most STATS_MAX_CLIENTS at once) gets an
+ * answer as stats.h describes: HTTP if its first bytes are an HTTP
+ * request, else (other bytes, or nothing for STATS_WAIT_MS, 200 ms) the
+ * bare table; then a FIN, and the client's bytes are read to its end of
+ * file so that closing never resets it. Every step is non-blocking and
+ * bounded by a deadline, so a slow or silent client holds only its own
+ * slot. Signals: SIGINT/SIGTERM end the loop; SIGUSR1 logs the
+ * backend table; SIGHUP, SIGUSR2 and SIGALRM, whose default action would
+ * kill the proxy with its sessions, are logged and ignored (there is no
+ * reload). Clients are accepted by the workers themselves (acceptor.h),
+ * not here.
  *
  * Runs on the main thread only.
  */
 #ifndef CONTROL_H
 #define CONTROL_H
 
+#include <signal.h>
+
 #include "balancer.h"
 #include "log.h"
+#include "session.h"
 
 struct control {
     int stats_fd;               /* -1: no stats port */
-    int signal_fd;              /* SIGINT, SIGTERM, SIGUSR1 (blocked) */
+    int signal_fd;              /* the control_signals() set, blocked */
     struct balancer *balancer;
+    const struct session_shared *shared;    /* counters for the stats */
     const struct logger *log;
 };
+
+/* Adds the signals control_run() reads from its signalfd to *set. */
+void control_signals(sigset_t *set);
 
 /*
  * Runs until SIGINT or SIGTERM arrives. Returns the signal number, or -1

@@ -50,8 +50,15 @@ struct session_shared {
     _Atomic long live_sessions;
     /* The last session id given (1, 2, 3... in accept order); atomic. */
     _Atomic uint64_t next_sid;
-    /* Clients closed at once for lack of descriptors; atomic. */
-    _Atomic uint64_t fd_refusals;
+    /* Accepting paused for lack of descriptors (acceptor.c); atomics.
+     * Paused while now < until and no session ended since (live_sessions
+     * still >= paused_live). An episode runs from the first pause to the
+     * next accept; held counts the pauses in it. */
+    _Atomic uint64_t accept_paused_until_ms;
+    _Atomic long accept_paused_live;
+    _Atomic uint64_t accept_episode_ms;     /* its start; 0: none */
+    _Atomic uint64_t accept_held;
+    _Atomic uint64_t accept_episodes;       /* since start, for stats */
 };
 
 /* Per worker: everything its sessions need. Owned by the worker thread. */

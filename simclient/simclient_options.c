@@ -242,6 +242,23 @@ static void describe_getopt_error(int result, char **argv, char *err,
         snprintf(err, errlen, "unknown option '-%c'", optopt);
 }
 
+/* Refuses a second value for an option: it would silently override the
+ * first. *seen has bit i set once long_options[i] was given; a flag given
+ * twice changes nothing and passes. */
+static int check_repeat(int id, unsigned long *seen, char *err, size_t errlen)
+{
+    size_t i = 0;
+
+    while (long_options[i].name != NULL && long_options[i].val != id)
+        i++;
+    if ((*seen & (1ul << i)) && long_options[i].has_arg) {
+        snprintf(err, errlen, "--%s is given twice", long_options[i].name);
+        return -1;
+    }
+    *seen |= 1ul << i;
+    return 0;
+}
+
 /* Checks that the options make sense together. */
 static int validate(const struct simclient_options *options, char *err,
                     size_t errlen)
@@ -258,10 +275,11 @@ static int validate(const struct simclient_options *options, char *err,
     return 0;
 }
 
-int simclient_options_parse(int argc, char **argv,
-                            struct simclient_options *options,
-                            char *err, size_t errlen)
+/* simclient_options_parse, but err may quote the arguments as they are. */
+static int parse_argv(int argc, char **argv, struct simclient_options *options,
+                      char *err, size_t errlen)
 {
+    unsigned long seen = 0;
     int id;
 
     simclient_options_defaults(options);
@@ -276,6 +294,8 @@ int simclient_options_parse(int argc, char **argv,
             describe_getopt_error(id, argv, err, errlen);
             return -1;
         }
+        if (check_repeat(id, &seen, err, errlen) == -1)
+            return -1;
         rc = spec != NULL ? parse_numeric(spec, optarg, options, err, errlen)
                           : apply_flag(id, optarg, options, err, errlen);
         if (rc == -1)
@@ -288,6 +308,16 @@ int simclient_options_parse(int argc, char **argv,
         return -1;
     }
     return validate(options, err, errlen);
+}
+
+int simclient_options_parse(int argc, char **argv,
+                            struct simclient_options *options,
+                            char *err, size_t errlen)
+{
+    if (parse_argv(argc, argv, options, err, errlen) == 0)
+        return 0;
+    parse_escape(err, err, errlen);
+    return -1;
 }
 
 long simclient_options_min_size(const struct simclient_options *options)
@@ -360,9 +390,10 @@ static void usage_rest(FILE *out, const struct simclient_options *d)
         "  -h, --help             show this help and exit\n"
         "  -V, --version          show the version and exit\n"
         "\n"
-        "MS options take 250, 250ms, 2s or 1m. Exit status: 0 when every request\n"
-        "got its correct reply, 1 when anything failed or a signal stopped work\n"
-        "in progress, 2 on bad usage.\n",
+        "MS options take 250, 250ms, 2s or 1m. Numbers are decimal digits; an\n"
+        "option that takes a value may be given once. Exit status: 0 when every\n"
+        "request got its correct reply, 1 when anything failed or a signal\n"
+        "stopped work in progress, 2 on bad usage.\n",
         d->duration_ms / 1000, d->timeout_ms, d->seed,
         log_level_name(d->log_level));
 }
@@ -390,5 +421,8 @@ int simclient_options_target(const struct simclient_options *options,
     }
     snprintf(text, sizeof(text), bare_v6 ? "[%s]:%ld" : "%s:%ld",
              options->host, options->port);
-    return net_resolve_all(text, NULL, targets, err, errlen);
+    if (net_resolve_all(text, NULL, targets, err, errlen) == 0)
+        return 0;
+    parse_escape(err, err, errlen);
+    return -1;
 }

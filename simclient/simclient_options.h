@@ -58,8 +58,10 @@ void simclient_options_defaults(struct simclient_options *options);
 
 /*
  * Parses argv into *options (starting from the defaults). Returns 0, or -1
- * with a one-line reason (no program name, no newline) in err. After -h or
- * -V the action says so and the remaining arguments are not looked at.
+ * with a one-line reason (no program name, no newline) in err, any control
+ * byte of the arguments it quotes shown as \xNN. An option that takes a
+ * value may be given once. After -h or -V the action says so and the
+ * remaining arguments are not looked at.
  */
 int simclient_options_parse(int argc, char **argv,
                             struct simclient_options *options,
@@ -77,7 +79,8 @@ void simclient_options_usage(FILE *out);
 
 /*
  * Resolves --host and --port into every address to try (see
- * net_resolve_all). Returns 0, or -1 with a one-line reason in err.
+ * net_resolve_all). Returns 0, or -1 with a one-line reason in err
+ * (control bytes shown as \xNN).
  */
 int simclient_options_target(const struct simclient_options *options,
                              struct net_addrs *targets, char *err,

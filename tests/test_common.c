@@ -3,8 +3,11 @@
  * their own.
  *
  *   parse  parse_long, parse_duration_ms, parse_size: good values, units,
- *          empty text, junk after the number, overflow, out of range, and
- *          *out left alone on every error;
+ *          empty text, junk after the number, signs, blanks, hex,
+ *          exponents, inf and nan, fractions that are not whole units,
+ *          overflow, out of range, and *out left alone on every error;
+ *          parse_escape: control bytes and C1 controls as \xNN, cutting
+ *          before a whole character, and escaping in place;
  *   heap   thousands of random push / remove / re-key operations checked
  *          against a plain array, with heap_top always the minimum and
  *          every node's index pointing back at it;
@@ -19,7 +22,9 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -68,6 +73,8 @@ static void test_parse_long_not_a_number(void)
 {
     static const char *const bad[] = {
         "", " 1", "1 ", "12x", "x", "-", "1.5", "0x10", "1e3", "\t3",
+        "+5", "+0", "- 5", "--5", "-+5", "0X1F", "inf", "nan", "1,000",
+        "5\n",
     };
     long v;
 
@@ -119,7 +126,10 @@ static void test_parse_duration_good(void)
         { "0", 0 },         { "250", 250 },     { "250ms", 250 },
         { "2s", 2000 },     { "1.5s", 1500 },   { "0.25s", 250 },
         { "1m", 60000 },    { "2.5m", 150000 }, { "0ms", 0 },
-        { "3000", 3000 },
+        { "3000", 3000 },   { "007s", 7000 },   { "1.0", 1 },
+        /* Exact: through a double 0.29 * 1000 is 289.99999999999997. */
+        { "0.29s", 290 },   { "0.001s", 1 },    { "1.50000000000s", 1500 },
+        { "0.0005m", 30 },
     };
     long v;
 
@@ -135,6 +145,11 @@ static void test_parse_duration_bad(void)
     static const char *const bad[] = {
         "", "s", "ms", "-1", " 5", "5 ", "5x", "5 s", "5sec", "5mss", "5h",
         "1s5", ".5s", "abc",
+        /* Hex, exponents, signs and what strtod reads besides digits. */
+        "0x10s", "0x10", "0X1p4s", "1e1s", "1e1", "1E3ms", "1e400", "+5s",
+        "+5", "inf", "infs", "nan", "nanms", "5.", "5.s", "1..5s",
+        /* Fractions that are not whole milliseconds. */
+        "1.5", "1.5ms", "0.0001s", "0.00001m", "1.0000000001s",
     };
     long v;
 
@@ -169,10 +184,6 @@ static void test_parse_duration_range(void)
                                       &v), -1);
     CU_ASSERT_EQUAL(errno, ERANGE);
     CU_ASSERT_EQUAL(v, UNTOUCHED);
-    errno = 0;
-    CU_ASSERT_EQUAL(parse_duration_ms("1e400", 0, LONG_MAX, &v), -1);
-    CU_ASSERT_EQUAL(errno, ERANGE);
-    CU_ASSERT_EQUAL(v, UNTOUCHED);
 }
 
 /* --- parse_size ---------------------------------------------------------- */
@@ -185,7 +196,8 @@ static void test_parse_size_good(void)
     } cases[] = {
         { "0", 0 },             { "512", 512 },         { "4k", 4096 },
         { "4K", 4096 },         { "1M", 1048576 },      { "1G", 1073741824L },
-        { "1.5k", 1536 },       { "64K", 65536 },
+        { "1.5k", 1536 },       { "64K", 65536 },       { "0.5M", 524288 },
+        { "0.25k", 256 },       { "010", 10 },
     };
     long v;
 
@@ -200,6 +212,9 @@ static void test_parse_size_bad(void)
 {
     static const char *const bad[] = {
         "", "k", "-1", "4KB", "4kk", "4 k", " 4", "4m", "4g", "x4", "4T",
+        "0x10", "0x10k", "1e3", "1e1k", "+4k", "inf", "nan", "4k ",
+        /* Fractions that are not whole bytes. */
+        "1.5", "0.1k", "1.0000000001G",
     };
     long v;
 
@@ -264,6 +279,73 @@ static void test_parse_units_at_long_max(void)
     } else {
         CU_ASSERT_EQUAL(v, UNTOUCHED);
     }
+}
+
+/* --- parse_escape -------------------------------------------------------- */
+
+/* True when text holds no byte a terminal could take as a command. */
+static bool is_inert(const char *text)
+{
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 &&
+                                         p[1] <= 0x9f))
+            return false;
+    }
+    return true;
+}
+
+static void test_parse_escape(void)
+{
+    static const struct {
+        const char *text;
+        const char *shown;
+    } cases[] = {
+        { "", "" },
+        { "plain 100%", "plain 100%" },
+        /* An OSC that retitles the terminal, and a CSI that clears it. */
+        { "\x1b]0;pwned\x07", "\\x1b]0;pwned\\x07" },
+        { "a\x1b[2Jb", "a\\x1b[2Jb" },
+        { "tab\there\nnl\rcr\x7f", "tab\\x09here\\x0anl\\x0dcr\\x7f" },
+        /* C1 CSI (U+009B) in UTF-8; other UTF-8 is kept. */
+        { "x\xc2\x9b" "2J", "x\\xc2\\x9b2J" },
+        { "caf\xc3\xa9 \xc2\xb1 \xe2\x82\xac", "caf\xc3\xa9 \xc2\xb1 \xe2\x82\xac" },
+    };
+    char buf[64];
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        CU_ASSERT_PTR_EQUAL(parse_escape(cases[i].text, buf, sizeof(buf)),
+                            buf);
+        CU_ASSERT_STRING_EQUAL(buf, cases[i].shown);
+        CU_ASSERT(is_inert(buf));
+    }
+}
+
+static void test_parse_escape_cut_and_in_place(void)
+{
+    char buf[32], small[8];
+
+    /* Too long: cut, with "...", never inside an escape or a character. */
+    parse_escape("abcdefghij", small, sizeof(small));
+    CU_ASSERT_STRING_EQUAL(small, "abcd...");
+    parse_escape("ab\x1b\x1b\x1b", small, sizeof(small));
+    CU_ASSERT_STRING_EQUAL(small, "ab...");
+    parse_escape("abc\xc3\xa9" "fgh", small, sizeof(small));
+    CU_ASSERT_STRING_EQUAL(small, "abc...");
+    parse_escape("abcdefg", small, sizeof(small));       /* fits exactly */
+    CU_ASSERT_STRING_EQUAL(small, "abcdefg");
+    parse_escape("abc", small, 2);
+    CU_ASSERT_STRING_EQUAL(small, ".");
+
+    /* In place: the text grows over itself. */
+    snprintf(buf, sizeof(buf), "v='\x1b]0;x\x07' \xc2\x9b!");
+    CU_ASSERT_PTR_EQUAL(parse_escape(buf, buf, sizeof(buf)), buf);
+    CU_ASSERT_STRING_EQUAL(buf, "v='\\x1b]0;x\\x07' \\xc2\\x9b!");
+    snprintf(buf, sizeof(buf), "%s", "\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b");
+    parse_escape(buf, buf, sizeof(buf));
+    CU_ASSERT_STRING_EQUAL(buf, "\\x1b\\x1b\\x1b\\x1b\\x1b\\x1b\\x1b...");
+    /* Escaping twice changes nothing more. */
+    parse_escape(buf, buf, sizeof(buf));
+    CU_ASSERT_STRING_EQUAL(buf, "\\x1b\\x1b\\x1b\\x1b\\x1b\\x1b\\x1b...");
 }
 
 /* --- heap ---------------------------------------------------------------- */
@@ -590,6 +672,9 @@ static CU_TestInfo common_tests[] = {
     { "parse_size bad text", test_parse_size_bad },
     { "parse_size range and overflow", test_parse_size_range },
     { "unit parsers at LONG_MAX do not wrap", test_parse_units_at_long_max },
+    { "parse_escape shows control bytes as \\xNN", test_parse_escape },
+    { "parse_escape cuts whole characters, works in place",
+      test_parse_escape_cut_and_in_place },
     { "heap empty and single node", test_heap_empty },
     { "heap random ops against a reference",
       test_heap_random_against_reference },

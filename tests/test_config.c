@@ -11,8 +11,13 @@
  *              and return CONFIG_EXIT;
  *   backends   "NAME=HOST:PORT,weight=W,maxconn=M", generated names b1..,
  *              duplicate names, port 0 and a 65th backend rejected;
+ *   numbers    decimal digits only: hex, exponents and signs refused
+ *              (--idle-timeout 0x10, 1e1s, -t +5);
  *   files      temporary files under /tmp: settings, comments and blank
- *              lines, errors as "PATH:LINE: why", unreadable files;
+ *              lines, errors as "PATH:LINE: why", unreadable files, a
+ *              setting given twice (threads, weight=2,weight=3);
+ *   escaping   control bytes of a file or an argument (an OSC that would
+ *              retitle the terminal) come back as \xNN in err;
  *   precedence the command line wins over the file for scalars, -b on the
  *              command line replaces the file's backends, and the file's
  *              backends replace the defaults.
@@ -129,6 +134,7 @@ static void test_defaults(void)
     CU_ASSERT_EQUAL(cfg.maxconn, 0);
     CU_ASSERT_EQUAL(cfg.grace_ms, 1000);
     CU_ASSERT_EQUAL(cfg.log_level, LOG_INFO);
+    CU_ASSERT_EQUAL(cfg.log_buffer, 1L << 20);
     CU_ASSERT_FALSE(cfg.stats_enabled);
     CU_ASSERT_EQUAL(cfg.seed, 1);
 }
@@ -163,7 +169,8 @@ static void test_options_good(void)
         "--connect-timeout", "2s", "--idle-timeout", "0",
         "--health-interval", "500ms", "--rise", "3", "--fall", "5",
         "--maxconn", "100", "--grace", "1.5s", "--stats", "127.0.0.1:0",
-        "--log-level", "debug", "--seed", "42", "--cpu-affinity", "auto"),
+        "--log-level", "debug", "--seed", "42", "--cpu-affinity", "auto",
+        "--log-buffer", "256k"),
         CONFIG_RUN);
     CU_ASSERT_STRING_EQUAL(err, "");
     CU_ASSERT_TRUE(cfg.cpu_affinity);
@@ -180,6 +187,7 @@ static void test_options_good(void)
     CU_ASSERT_TRUE(cfg.stats_enabled);
     CU_ASSERT_STRING_EQUAL(addr_text(&cfg.stats), "127.0.0.1:0");
     CU_ASSERT_EQUAL(cfg.log_level, LOG_DEBUG);
+    CU_ASSERT_EQUAL(cfg.log_buffer, 256L << 10);
     CU_ASSERT_EQUAL(cfg.seed, 42);
     CU_ASSERT_EQUAL(cfg.backend_count, 2);          /* no -b: defaults */
 
@@ -254,9 +262,21 @@ static void test_options_bad(void)
         { { "--fall", "101" }, "fall" },
         { { "--maxconn", "-1" }, "maxconn" },
         { { "--log-level", "loud" }, "log-level" },
+        { { "--log-buffer", "1k" }, "log-buffer" },
+        { { "--log-buffer", "2G" }, "log-buffer" },
         { { "--seed", "-1" }, "seed" },
         { { "--stats", "70000" }, "--stats" },
         { { "--version=1" }, "" },
+        /* Decimal digits only: no hex, exponent or sign. */
+        { { "--idle-timeout", "0x10" }, "idle-timeout '0x10'" },
+        { { "--idle-timeout", "1e1s" }, "idle-timeout '1e1s'" },
+        { { "--connect-timeout", "1.5ms" }, "connect-timeout '1.5ms'" },
+        { { "--grace", "inf" }, "grace 'inf'" },
+        { { "-t", "+5" }, "threads '+5'" },
+        { { "-t", "0x4" }, "threads '0x4'" },
+        { { "--maxconn", "1e3" }, "maxconn '1e3'" },
+        { { "-b", "127.0.0.1:7000,weight=+2" }, "weight '+2'" },
+        { { "-b", "127.0.0.1:+7000" }, "port" },
     };
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -269,7 +289,8 @@ static void test_options_bad(void)
         result = run_parse(&cfg, args, NULL, err);
         CU_ASSERT_EQUAL(result, CONFIG_ERROR);
         CU_ASSERT(err[0] != '\0');
-        CU_ASSERT_PTR_NULL(strchr(err, '\n'));      /* one line */
+        /* One line, and no byte that could drive the terminal. */
+        CU_ASSERT_EQUAL(strcspn(err, TESTLIB_CONTROL_BYTES), strlen(err));
         CU_ASSERT_PTR_NOT_NULL(strstr(err, cases[i].err_part));
         if (result != CONFIG_ERROR || strstr(err, cases[i].err_part) == NULL)
             fprintf(stderr, "\n    case %zu (%s): result %d, err \"%s\"", i,
@@ -623,6 +644,75 @@ static void test_file_long_line(void)
     unlink(path);
 }
 
+/* --- strict numbers and duplicates ------------------------------------- */
+
+static void test_file_duplicates(void)
+{
+    char path[64], err[CONFIG_ERR_MAX];
+    struct config cfg;
+
+    check_file_error("threads 2\n# more\nthreads 3\n", 3,
+                     "threads is already set on line 1");
+    check_file_error("seed 1\nlisten 0\nseed 1\n", 3,
+                     "seed is already set on line 1");
+    check_file_error("backend b1=127.0.0.1:7000,weight=2,weight=3\n", 1,
+                     "backend setting weight is given twice");
+    check_file_error("backend 127.0.0.1:7000,maxconn=1,weight=2,maxconn=1\n",
+                     1, "backend setting maxconn is given twice");
+    /* The same on the command line: -b is one value. */
+    CU_ASSERT_EQUAL(PARSE(&cfg, err, "-b", "b1=127.0.0.1:7000,weight=2,"
+                          "weight=3"), CONFIG_ERROR);
+    CU_ASSERT_STRING_EQUAL(err, "--backend: backend setting weight is given "
+                           "twice");
+    /* backend is the one setting a file repeats; two files each set once. */
+    CU_ASSERT_EQUAL_FATAL(write_temp(path, sizeof(path),
+                                     "threads 2\nbackend 127.0.0.1:7000\n"
+                                     "backend 127.0.0.1:7001\n"), 0);
+    CU_ASSERT_EQUAL(PARSE(&cfg, err, "-c", path, "-c", path), CONFIG_RUN);
+    CU_ASSERT_EQUAL(cfg.threads, 2);
+    unlink(path);
+}
+
+static void test_errors_escape_control_bytes(void)
+{
+    char path[64], err[CONFIG_ERR_MAX];
+    struct config cfg;
+
+    CU_ASSERT_EQUAL_FATAL(write_temp(path, sizeof(path),
+                                     "balance \x1b]0;pwned\x07\n"), 0);
+    CU_ASSERT_EQUAL(PARSE(&cfg, err, "-c", path), CONFIG_ERROR);
+    CU_ASSERT_EQUAL(strcspn(err, TESTLIB_CONTROL_BYTES), strlen(err));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "balance '\\x1b]0;pwned\\x07'"));
+    config_defaults(&cfg);
+    CU_ASSERT_EQUAL(config_load_file(&cfg, path, err, sizeof(err)), -1);
+    CU_ASSERT_EQUAL(strcspn(err, TESTLIB_CONTROL_BYTES), strlen(err));
+    unlink(path);
+
+    CU_ASSERT_EQUAL_FATAL(write_temp(path, sizeof(path),
+                                     "\x1b[2J 1\n"), 0);
+    CU_ASSERT_EQUAL(PARSE(&cfg, err, "-c", path), CONFIG_ERROR);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "unknown setting '\\x1b[2J'"));
+    unlink(path);
+
+    /* Command-line values, a backend, and a file name. */
+    CU_ASSERT_EQUAL(PARSE(&cfg, err, "--threads", "\x1b]0;pwned\x07"),
+                    CONFIG_ERROR);
+    CU_ASSERT_STRING_EQUAL(err, "--threads: threads '\\x1b]0;pwned\\x07' "
+                           "must be a number from 1 to 256");
+    CU_ASSERT_EQUAL(PARSE(&cfg, err, "-b", "127.0.0.1:\x1b[2J"), CONFIG_ERROR);
+    CU_ASSERT_EQUAL(strcspn(err, TESTLIB_CONTROL_BYTES), strlen(err));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "\\x1b[2J"));
+    CU_ASSERT_EQUAL(PARSE(&cfg, err, "-c", "/nonexistent/\x1b]0;x\x07"),
+                    CONFIG_ERROR);
+    CU_ASSERT_EQUAL(strcspn(err, TESTLIB_CONTROL_BYTES), strlen(err));
+    CU_ASSERT_EQUAL(PARSE(&cfg, err, "stray\x1b"), CONFIG_ERROR);
+    CU_ASSERT_STRING_EQUAL(err, "unexpected argument 'stray\\x1b'");
+    config_defaults(&cfg);
+    CU_ASSERT_EQUAL(config_add_backend(&cfg, "127.0.0.1:80,\a=1", err,
+                                       sizeof(err)), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "'\\x07'"));
+}
+
 /* --- precedence ---------------------------------------------------------- */
 
 static void test_precedence(void)
@@ -696,6 +786,9 @@ static CU_TestInfo config_tests[] = {
     { "config file is a directory", test_file_is_directory },
     { "config file line too long", test_file_long_line },
     { "command line over file over defaults", test_precedence },
+    { "a setting given twice in a file or a backend",
+      test_file_duplicates },
+    { "errors show control bytes as \\xNN", test_errors_escape_control_bytes },
     CU_TEST_INFO_NULL,
 };
 

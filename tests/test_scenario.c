@@ -611,6 +611,61 @@ static void test_error_conflicting_faults(void)
                       "backend option refuse is given twice");
 }
 
+/* Numbers are decimal digits: no hex, exponent or sign. */
+static void test_error_numbers_strict(void)
+{
+    expect_one_error(BASE "at 0x10s clients 1\n",
+                     "t.scn:4: at '0x10s' must be a duration like 20ms or 1s");
+    expect_one_error(BASE "at 1e1s clients 1\n",
+                     "t.scn:4: at '1e1s' must be a duration like 20ms or 1s");
+    expect_one_error(BASE "at 0s clients +5\n",
+                     "t.scn:4: clients '+5' must be a whole number from 1 to "
+                     "10000");
+    expect_one_error(BASE "at 0s clients 5 size=0x40\n",
+                     "t.scn:4: size '0x40' must be a size like 64, 4k or 1M");
+    expect_one_error(BASE "at 0.5ms clients 5\n",
+                     "t.scn:4: at '0.5ms' must be a duration like 20ms or 1s");
+    expect_one_error(BASE "seed 1e3\n",
+                     "t.scn:4: seed '1e3' must be a whole number from 0 to "
+                     "2147483647");
+}
+
+/* An option given twice on a line, or proxy options over several lines. */
+static void test_error_option_twice(void)
+{
+    expect_one_error(BASE "at 0s clients 5 requests=1 requests=2\n",
+                     "t.scn:4: clients option requests is given twice");
+    expect_one_error(BASE "backend b3 weight=2 weight=3\n",
+                     "t.scn:4: backend option weight is given twice");
+    expect_one_error(BASE "proxy threads=2\nproxy threads=3\n",
+                     "t.scn:5: proxy option threads is given twice");
+}
+
+/* A file name with control bytes is shown escaped too. */
+static void test_error_file_name_escaped(void)
+{
+    struct parsed *result = calloc(1, sizeof(*result));
+    FILE *stream = open_memstream(&result->messages, &result->length);
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(stream);
+    result->errors = scenario_parse_text("t\x1b]0;x\x07.scn", "bogus\n",
+                                         &result->scenario, stream);
+    fclose(stream);
+    CU_ASSERT_PTR_NOT_NULL(strstr(result->messages,
+                                  "t\\x1b]0;x\\x07.scn:1: unknown "
+                                  "directive 'bogus'"));
+    parsed_free(result);
+    result = calloc(1, sizeof(*result));
+    stream = open_memstream(&result->messages, &result->length);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(stream);
+    CU_ASSERT_EQUAL(scenario_parse_file("/nonexistent/\x1b[2J", &result->scenario,
+                                        stream), -1);
+    fclose(stream);
+    CU_ASSERT_STRING_EQUAL(result->messages, "/nonexistent/\\x1b[2J: cannot "
+                           "read: No such file or directory\n");
+    parsed_free(result);
+}
+
 static void test_error_missing_backend_and_expect(void)
 {
     struct parsed *result = parse("# nothing here\n\n");
@@ -998,6 +1053,9 @@ static CU_TestInfo scenario_tests[] = {
     { "error: start", test_error_start },
     { "three errors, in line order", test_three_errors_in_line_order },
     { "error: long lines", test_error_long_lines },
+    { "error: numbers are decimal digits only", test_error_numbers_strict },
+    { "error: an option given twice", test_error_option_twice },
+    { "error: a file name is escaped", test_error_file_name_escaped },
     { "parse a file", test_parse_file },
     { "unreadable file", test_unreadable_file },
     { "limits: backends and events", test_limits },

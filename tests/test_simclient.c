@@ -190,6 +190,41 @@ static void test_options_target_localhost(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(text, "127.0.0.1:9"));
 }
 
+/* Decimal digits only, each value once, control bytes shown as \xNN. */
+static void test_options_strict(void)
+{
+    char *plus[] = { "simulate_client", "--clients", "+5", NULL };
+    char *hex[] = { "simulate_client", "--timeout", "0x10", NULL };
+    char *exponent[] = { "simulate_client", "--duration", "1e1", NULL };
+    char *exponent_s[] = { "simulate_client", "--hold", "1e1s", NULL };
+    char *half_ms[] = { "simulate_client", "--ramp", "1.5ms", NULL };
+    char *port[] = { "simulate_client", "--port", "+80", NULL };
+    char *twice[] = { "simulate_client", "-c", "5", "--clients=6", NULL };
+    char *twice_n[] = { "simulate_client", "-n", "1", "-n", "2", NULL };
+    char *escape[] = { "simulate_client", "--log-level", "\x1b]0;pwned\x07",
+                       NULL };
+    char *flags[] = { "simulate_client", "-q", "--quiet", "--duration", "1.5",
+                      NULL };
+    struct simclient_options o;
+    char err[256] = "";
+
+    expect_bad(plus, ARGC(plus), "--clients: '+5' is not a whole number");
+    expect_bad(hex, ARGC(hex), "--timeout: '0x10' is not a duration");
+    expect_bad(exponent, ARGC(exponent), "--duration: '1e1' is not");
+    expect_bad(exponent_s, ARGC(exponent_s), "--hold: '1e1s' is not");
+    expect_bad(half_ms, ARGC(half_ms), "--ramp: '1.5ms' is not");
+    expect_bad(port, ARGC(port), "--port: '+80' is not");
+    expect_bad(twice, ARGC(twice), "--clients is given twice");
+    expect_bad(twice_n, ARGC(twice_n), "--requests is given twice");
+    expect_bad(escape, ARGC(escape),
+               "--log-level: '\\x1b]0;pwned\\x07' is not error");
+    /* A flag twice changes nothing; a fraction of a second is whole ms. */
+    CU_ASSERT_EQUAL(simclient_options_parse(ARGC(flags), flags, &o, err,
+                                            sizeof(err)), 0);
+    CU_ASSERT_TRUE(o.quiet);
+    CU_ASSERT_EQUAL(o.duration_ms, 1500);
+}
+
 static void test_options_size_fits_tag(void)
 {
     /* "c10r5:" is 6 bytes; with --duration ids may reach 4294967295. */
@@ -606,6 +641,7 @@ static CU_TestInfo simclient_tests[] = {
     { "options: --duration units", test_options_duration_units },
     { "options: --help and --version", test_options_help_version },
     { "options: bad command lines", test_options_bad },
+    { "options: strict numbers, once each, escaped", test_options_strict },
     { "options: --size must fit the tag", test_options_size_fits_tag },
     { "options: --expect", test_options_expect },
     { "options: localhost is both loopbacks", test_options_target_localhost },

@@ -239,25 +239,23 @@ cpu_ticks() {
 }
 
 test_out_of_descriptors() {
-    local line before after
+    local line before after open
     two_backends --latency 5
-    # A hard limit of 48 descriptors: room for about 15 sessions. Health
-    # checks every 100 ms run while the descriptors are gone.
-    ( ulimit -n 48 && exec "$BIN_DIR/proxy_server" -l 127.0.0.1:0 -t 2 \
-        --health-interval 100 \
-        -b "b1=127.0.0.1:$B1_PORT" -b "b2=127.0.0.1:$B2_PORT" ) \
-        2>"$WORK/proxy.log" &
-    PROXY_PID=$!
-    PIDS+=("$PROXY_PID")
-    line=$(wait_for_line "$WORK/proxy.log" 'ev=start')
-    PROXY_PORT=$(port_of "$line" listen)
+    # Under a low limit at start the proxy takes only the sessions it has
+    # descriptors for (test_fd_limit_clients_wait): lowering the limit of
+    # the running proxy to 48 is what makes it run out. Health checks
+    # every 100 ms run while the descriptors are gone.
+    start_proxy proxy -t 2 --health-interval 100 \
+        -b "b1=127.0.0.1:$B1_PORT" -b "b2=127.0.0.1:$B2_PORT"
+    open=$(ls "/proc/$PROXY_PID/fd" | wc -l)
+    prlimit --pid "$PROXY_PID" --nofile=$((open + 32)):
     client -c 60 -n 1 --hold 2000 --timeout 3000 >/dev/null 2>&1 &
     local client_pid=$!
-    # The last descriptor goes either to accept4 (accept_fail) or to the
-    # backend socket of a client just accepted (connect_fail local=1):
-    # which one depends on how many descriptors the process started with.
+    # The last descriptor goes either to accept4 (accept_paused) or to the
+    # backend socket of a client just handed to the other worker
+    # (connect_fail local=1).
     wait_for_line "$WORK/proxy.log" \
-        'ev=(accept_fail err=EMFILE|connect_fail .*err=EMFILE .*local=1)' >/dev/null
+        'ev=(accept_paused err=EMFILE|connect_fail .*err=EMFILE .*local=1)' >/dev/null
     before=$(cpu_ticks "$PROXY_PID")
     sleep 1
     after=$(cpu_ticks "$PROXY_PID")
