@@ -226,8 +226,9 @@ JOBS ?= 2
 mutants: all
 	tests/mutants.sh -j $(JOBS)
 
-# Grades every lab on the reference and on its deliberately broken build,
-# and checks that each starter builds (docs/instructor.md).
+# Grades every lab on the reference, its deliberately broken build, its
+# cheats, the catalogue bugs that touch its functions and its blank
+# starter, and checks each score (docs/instructor.md; about 5 min).
 labs-prove: all
 	labs/prove.sh
 

@@ -76,20 +76,49 @@ static size_t count_lines(const char *text, size_t len)
     return lines;
 }
 
+/* Appends len bytes to the ring. Call with the lock held and room. */
+static void ring_append(struct log_sink *s, const char *lines, size_t len)
+{
+    ring_copy_in(s, (s->head + s->len) % s->capacity, lines, len);
+    s->len += len;
+}
+
+/*
+ * Queues the line that reports the lines dropped so far, if any, when the
+ * ring has room for it and for extra more bytes: it then stands in the
+ * log where the lines are missing. Returns -1 when a gap stays open (the
+ * extra bytes must then be dropped too, or they would come before the
+ * report of lines lost ahead of them), else 0. Call with the lock held.
+ */
+static int mark_gap(struct log_sink *s, size_t extra)
+{
+    char line[128];
+    size_t len;
+
+    if (s->dropped_unreported == 0)
+        return 0;
+    len = log_format_line(line, sizeof(line), LOG_WARN, "log", "log_dropped",
+                          "n=%llu", (unsigned long long)s->dropped_unreported);
+    if (len + extra > s->capacity - s->len)
+        return -1;
+    ring_append(s, line, len);
+    s->dropped_unreported = 0;
+    return 0;
+}
+
 int log_sink_write(struct log_sink *s, const char *lines, size_t len)
 {
     int rc = 0;
 
     pthread_mutex_lock(&s->lock);
-    if (len > s->capacity - s->len) {
+    if (mark_gap(s, len) == -1 || len > s->capacity - s->len) {
         uint64_t n = count_lines(lines, len);
 
         s->dropped_unreported += n;
         atomic_fetch_add_explicit(&s->dropped_total, n, memory_order_relaxed);
         rc = -1;
     } else {
-        ring_copy_in(s, (s->head + s->len) % s->capacity, lines, len);
-        s->len += len;
+        ring_append(s, lines, len);
     }
     if (s->writer_waiting && rc == 0)
         pthread_cond_signal(&s->wake);
@@ -132,18 +161,6 @@ static size_t take_chunk(struct log_sink *s, char *chunk)
     return n;
 }
 
-/* The line that says how many lines were lost: always written, whatever
- * the level, since it tells the reader the rest is incomplete. */
-static void report_dropped(struct log_sink *s, uint64_t n)
-{
-    char line[128];
-    size_t len = log_format_line(line, sizeof(line), LOG_WARN, "log",
-                                 "log_dropped", "n=%llu",
-                                 (unsigned long long)n);
-
-    write_when_ready(s, line, len);
-}
-
 static void *writer_main(void *arg)
 {
     struct log_sink *s = arg;
@@ -154,15 +171,9 @@ static void *writer_main(void *arg)
     for (;;) {
         size_t n;
 
-        if (s->len == 0 && s->dropped_unreported > 0) {
-            uint64_t dropped = s->dropped_unreported;
-
-            s->dropped_unreported = 0;
-            pthread_mutex_unlock(&s->lock);
-            report_dropped(s, dropped);
-            pthread_mutex_lock(&s->lock);
-            continue;
-        }
+        /* Caught up, and no line came to carry the report of a gap. */
+        if (s->len == 0)
+            mark_gap(s, 0);
         if ((s->len == 0 && s->stopping) || atomic_load(&s->abandoned))
             break;
         if (s->len == 0) {

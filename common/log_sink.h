@@ -12,14 +12,16 @@
  * of fixed size, under a mutex held for a memcpy; one writer thread of the
  * sink's own takes them out and is the only one that waits on the fd.
  *
- * When the ring is full the new lines are dropped, whole, and counted. Once
- * the writer has caught up (the ring is empty again) it writes
+ * When the ring is full the new lines are dropped, whole, and counted. As
+ * soon as the ring has room again, the line
  *
  *     ts=... lvl=warn thr=log ev=log_dropped n=N
  *
- * with the number of lines lost since the last such line, so a reader of
- * the log always knows that, and how much, is missing; log_sink_dropped()
- * gives the total. The writer writes whole lines only, at most LOG_LINE_MAX
+ * goes into it ahead of the next lines (or on its own once the writer has
+ * caught up), with the number of lines lost since the last such line: it
+ * stands in the log where the lines are missing, so a reader of the log
+ * always knows that, where and how much is missing, even from a reader
+ * that never catches up. log_sink_dropped() gives the total. The writer writes whole lines only, at most LOG_LINE_MAX
  * bytes per write(2), so lines stay whole in a pipe shared with others.
  *
  * Threads: log_sink_write and log_sink_dropped from any thread;

@@ -2,7 +2,8 @@
 # starter.sh LAB OUTDIR: writes the student's starting point for LAB.
 #
 # Copies the repository's HEAD (git archive, so local edits and build
-# products stay out) into OUTDIR, then blanks every function named in
+# products stay out) into OUTDIR, leaves out what only the instructor may
+# see (see below), then blanks every function named in
 # labs/LAB/blank.list: its body becomes a comment pointing at the lab page
 # and the replacement statement given on the list line. The result must
 # build with make; if it does not, this script says so and exits 1.
@@ -27,9 +28,17 @@ num=${lab%%-*}
 mkdir -p "$out"
 git -C "$repo" archive HEAD | tar -x -C "$out"
 # The labs folder and the lab pages may be newer than HEAD: ship the
-# working tree's copies.
+# working tree's copies, without what is the instructor's: the broken
+# builds and cheats (their diffs show the reference code), lab 5's
+# solution and weak answer.
 rm -rf "$out/labs" && cp -R "$here" "$out/labs"
-rm -rf "$out/labs/"*/broken.patch
+rm -rf "$out/labs/"*/broken.patch "$out/labs/"*/cheats \
+    "$out/labs/5-own-scenario/solution.scn" "$out/labs/5-own-scenario/naive.scn"
+# The bug catalogue's patches show the code around each bug: drop those
+# that change a file this lab blanks.
+for file in $(grep -v '^[[:space:]]*#' "$list" | awk 'NF { print $1 }' | sort -u); do
+    grep -l "^+++ b/$file" "$out"/tests/bugs/*.patch 2>/dev/null | xargs rm -f
+done
 mkdir -p "$out/docs/labs" && cp "$repo"/docs/labs/*.md "$out/docs/labs/" 2>/dev/null || true
 
 grep -v '^[[:space:]]*#' "$list" | grep -v '^[[:space:]]*$' |

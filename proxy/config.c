@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "log_sink.h"
 #include "parse.h"
 
 #define PROXY_VERSION "1.0.0"
@@ -136,6 +137,19 @@ static int apply_grace(struct config *cfg, const char *value, char *err,
     return apply_ms("grace", value, 0, 600000, &cfg->grace_ms, err, errlen);
 }
 
+static int apply_log_buffer(struct config *cfg, const char *value, char *err,
+                            size_t errlen)
+{
+    const long min = 64L << 10, max = 1L << 30;
+
+    if (parse_size(value, min, max, &cfg->log_buffer) == -1) {
+        snprintf(err, errlen, "log-buffer '%s' must be a size from 64k to 1G "
+                 "(e.g. 256k, 4M)", value);
+        return -1;
+    }
+    return 0;
+}
+
 static int apply_rise(struct config *cfg, const char *value, char *err,
                       size_t errlen)
 {
@@ -220,6 +234,9 @@ static const struct option_def options[] = {
       "/metrics for Prometheus) (default off)", apply_stats },
     { "log-level", 0, "LEVEL", "error, warn, info or debug (default info)",
       apply_log_level },
+    { "log-buffer", 0, "SIZE",
+      "log lines held for a reader that does not keep up; more are "
+      "dropped and counted (default 1M)", apply_log_buffer },
     { "seed", 0, "N", "seed for --balance random (default 1)", apply_seed },
     { "config", 'c', "FILE", "read settings from FILE (command line wins)",
       NULL },
@@ -247,6 +264,7 @@ void config_defaults(struct config *cfg)
     cfg->fall = 2;
     cfg->grace_ms = 1000;
     cfg->log_level = LOG_INFO;
+    cfg->log_buffer = LOG_SINK_CAPACITY;
     cfg->seed = 1;
 }
 

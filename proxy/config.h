@@ -48,6 +48,7 @@ struct config {
     long maxconn;               /* sessions in the whole proxy; 0: no limit */
     long grace_ms;              /* drain time on SIGINT/SIGTERM */
     enum log_level log_level;
+    long log_buffer;            /* bytes of the log sink's ring */
     bool stats_enabled;
     struct net_addr stats;
     unsigned long seed;         /* for --balance random */

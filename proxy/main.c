@@ -214,7 +214,7 @@ int main(int argc, char **argv)
     }
     log_init(&log, STDERR_FILENO, cfg.log_level);
     /* From here on no thread waits for stderr's reader (log_sink.h). */
-    sink = log_sink_start(STDERR_FILENO, LOG_SINK_CAPACITY);
+    sink = log_sink_start(STDERR_FILENO, (size_t)cfg.log_buffer);
     if (sink == NULL) {
         log_event(&log, LOG_ERROR, "thread_fail", "what=log err=%s",
                   strerrorname_np(errno));

@@ -134,6 +134,7 @@ static void test_defaults(void)
     CU_ASSERT_EQUAL(cfg.maxconn, 0);
     CU_ASSERT_EQUAL(cfg.grace_ms, 1000);
     CU_ASSERT_EQUAL(cfg.log_level, LOG_INFO);
+    CU_ASSERT_EQUAL(cfg.log_buffer, 1L << 20);
     CU_ASSERT_FALSE(cfg.stats_enabled);
     CU_ASSERT_EQUAL(cfg.seed, 1);
 }
@@ -168,7 +169,8 @@ static void test_options_good(void)
         "--connect-timeout", "2s", "--idle-timeout", "0",
         "--health-interval", "500ms", "--rise", "3", "--fall", "5",
         "--maxconn", "100", "--grace", "1.5s", "--stats", "127.0.0.1:0",
-        "--log-level", "debug", "--seed", "42", "--cpu-affinity", "auto"),
+        "--log-level", "debug", "--seed", "42", "--cpu-affinity", "auto",
+        "--log-buffer", "256k"),
         CONFIG_RUN);
     CU_ASSERT_STRING_EQUAL(err, "");
     CU_ASSERT_TRUE(cfg.cpu_affinity);
@@ -185,6 +187,7 @@ static void test_options_good(void)
     CU_ASSERT_TRUE(cfg.stats_enabled);
     CU_ASSERT_STRING_EQUAL(addr_text(&cfg.stats), "127.0.0.1:0");
     CU_ASSERT_EQUAL(cfg.log_level, LOG_DEBUG);
+    CU_ASSERT_EQUAL(cfg.log_buffer, 256L << 10);
     CU_ASSERT_EQUAL(cfg.seed, 42);
     CU_ASSERT_EQUAL(cfg.backend_count, 2);          /* no -b: defaults */
 
@@ -259,6 +262,8 @@ static void test_options_bad(void)
         { { "--fall", "101" }, "fall" },
         { { "--maxconn", "-1" }, "maxconn" },
         { { "--log-level", "loud" }, "log-level" },
+        { { "--log-buffer", "1k" }, "log-buffer" },
+        { { "--log-buffer", "2G" }, "log-buffer" },
         { { "--seed", "-1" }, "seed" },
         { { "--stats", "70000" }, "--stats" },
         { { "--version=1" }, "" },

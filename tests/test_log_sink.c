@@ -5,14 +5,16 @@
  * The sink writes into a pipe of one page that the test reads or does not
  * read. With the pipe unread, writes never wait, the lines that do not fit
  * are dropped and counted, and once the test reads again every line comes
- * out whole and in order, followed by one log_dropped line whose n= is
- * exactly the number lost: written + dropped = sent. Stopping a sink whose
+ * out whole and in order, with log_dropped lines whose n= add up to
+ * exactly the number lost: written + dropped = sent. A reader that never
+ * lets the ring empty still gets the report, where the gap is. Stopping a sink whose
  * reader never reads returns within its wait. A logger attached to a sink
  * sends its lines there, buffered or not.
  */
 #include <CUnit/CUnit.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,10 +60,30 @@ static size_t read_until(int fd, char *text, size_t size, const char *until)
     return len;
 }
 
+/* What a reader thread read from a pipe until end of file. */
+struct drained {
+    int fd;
+    size_t len;
+    char text[1 << 20];
+};
+
+static void *drain_pipe(void *arg)
+{
+    struct drained *d = arg;
+    ssize_t n;
+
+    while (d->len + 1 < sizeof(d->text) &&
+           (n = read(d->fd, d->text + d->len, sizeof(d->text) - 1 - d->len)) > 0)
+        d->len += (size_t)n;
+    d->text[d->len] = '\0';
+    return NULL;
+}
+
 static void test_full_ring_drops_and_counts(void)
 {
-    static char text[1 << 20];
+    static struct drained out;
     struct log_sink *sink;
+    pthread_t reader;
     int fds[2], refused = 0, next = 0, out_of_order = 0;
     unsigned long long reported = 0, received = 0;
     double start;
@@ -82,14 +104,19 @@ static void test_full_ring_drops_and_counts(void)
     CU_ASSERT(clock_now_s() - start < 1.0);
     CU_ASSERT(refused > 0);
     CU_ASSERT_EQUAL(log_sink_dropped(sink), (uint64_t)refused);
-    read_until(fds[0], text, sizeof(text), "ev=log_dropped");
-    p = strstr(text, "ev=log_dropped n=");
-    CU_ASSERT_FATAL(p != NULL);
-    sscanf(p, "ev=log_dropped n=%llu", &reported);
-    CU_ASSERT_EQUAL(reported, (unsigned long long)refused);
-    /* What arrived is whole lines, in the order they were sent, and with
-     * the dropped ones they make up every line sent. */
-    for (p = text; (p = strstr(p, "line=")) != NULL; p++) {
+    /* Now a reader: the sink writes out all it holds, and stops. */
+    out.fd = fds[0];
+    out.len = 0;
+    CU_ASSERT_FATAL(pthread_create(&reader, NULL, drain_pipe, &out) == 0);
+    log_sink_stop(sink, 5000);
+    close(fds[1]);
+    pthread_join(reader, NULL);
+    close(fds[0]);
+    /* Each gap's report says how many lines it lost; with the lines that
+     * arrived, whole and in order, they make up every line sent. */
+    for (p = out.text; (p = strstr(p, "ev=log_dropped n=")) != NULL; p++)
+        reported += strtoull(p + strlen("ev=log_dropped n="), NULL, 10);
+    for (p = out.text; (p = strstr(p, "line=")) != NULL; p++) {
         int n = atoi(p + 5);
 
         out_of_order += n < next;
@@ -97,8 +124,49 @@ static void test_full_ring_drops_and_counts(void)
         received++;
         CU_ASSERT(strncmp(strchr(p, ' '), " pad=................\n", 22) == 0);
     }
+    CU_ASSERT_EQUAL(reported, (unsigned long long)refused);
     CU_ASSERT_EQUAL(out_of_order, 0);
     CU_ASSERT_EQUAL(received + reported, (unsigned long long)LINES);
+}
+
+/*
+ * A reader that takes a little now and then and never lets the ring
+ * empty: the report of each gap still comes, in the log where the lines
+ * are missing, ahead of the first line that found room after them.
+ */
+static void test_gap_reported_before_the_ring_empties(void)
+{
+    static const char before[] = "line=before pad=..............\n";
+    static char text[1 << 20];
+    char some[8192];
+    struct log_sink *sink;
+    int fds[2], dropped = 0, reported = 0, tries;
+    const char *gap, *after;
+
+    small_pipe(fds);
+    sink = log_sink_start(fds[1], RING);
+    CU_ASSERT_FATAL(sink != NULL);
+    for (int i = 0; i < LINES; i++)
+        dropped += log_sink_write(sink, before, strlen(before)) == -1;
+    CU_ASSERT_FATAL(dropped > 0);
+    /* Take one page: the writer moves a few lines out of the ring. */
+    CU_ASSERT(read(fds[0], some, 4096) > 0);
+    for (tries = 0; tries < 500; tries++) {
+        if (log_sink_write(sink, "line=after\n", 11) == 0)
+            break;
+        dropped++;
+        poll(NULL, 0, 10);
+    }
+    CU_ASSERT_FATAL(tries < 500);
+    /* Read on until the line that followed the gap. */
+    read_until(fds[0], text, sizeof(text), "line=after");
+    after = strstr(text, "line=after");
+    CU_ASSERT_FATAL(after != NULL);
+    /* Every line dropped is reported before the line that followed. */
+    for (gap = text; (gap = strstr(gap, "ev=log_dropped n=")) != NULL &&
+                     gap < after; gap++)
+        reported += atoi(gap + strlen("ev=log_dropped n="));
+    CU_ASSERT_EQUAL(reported, dropped);
     log_sink_stop(sink, LOG_SINK_STOP_MS);
     close(fds[0]);
     close(fds[1]);
@@ -154,6 +222,8 @@ static void test_logger_goes_through_the_sink(void)
 static CU_TestInfo log_sink_tests[] = {
     { "a full ring drops whole lines and reports their number",
       test_full_ring_drops_and_counts },
+    { "a gap is reported where it is, though the ring never empties",
+      test_gap_reported_before_the_ring_empties },
     { "stop returns while the reader never reads",
       test_stop_with_a_reader_that_never_reads },
     { "a logger and its forks write through the sink",

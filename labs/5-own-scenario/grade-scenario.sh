@@ -5,7 +5,10 @@
 #   2 points  when it parses (harness --list accepts it),
 #   4 points  when it passes on the reference proxy (this repository's HEAD),
 #   4 points  when it FAILS on the proxy with the hidden bug (broken.patch),
-# and Gradescope's results.json is written to RESULTS_JSON. Prints
+# and nothing when it is a shipped scenario (scenarios/, labs/*/grade/)
+# up to comments, spacing, line order, seed, timeout, points
+# and backend names (copied.py): several of those find the bug already.
+# Gradescope's results.json is written to RESULTS_JSON. Prints
 # "5-own-scenario: SCORE of 10 points". Exit status 0 after grading, 2 on
 # bad usage or when a proxy does not build.
 set -eu
@@ -20,6 +23,13 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT INT TERM
 results=${2:-$work/results.json}
 
+# A shipped scenario handed in is refused before anything is built.
+shipped=$(find "$repo/scenarios" "$repo"/labs/*/grade -name '*.scn' | sort)
+copied=0
+# shellcheck disable=SC2086 # one word per file; no spaces in the repository
+"$here/copied.py" "$scn" $shipped >"$work/copied.out" && copied=1
+sed -i "s#$repo/##" "$work/copied.out"
+
 build() {       # build DIR [PATCH]: HEAD, maybe patched, built in DIR
     mkdir -p "$1"
     git -C "$repo" archive HEAD | tar -x -C "$1"
@@ -28,11 +38,12 @@ build() {       # build DIR [PATCH]: HEAD, maybe patched, built in DIR
         echo "grade-scenario.sh: $1 does not build" >&2; tail -n 20 "$1.log" >&2
         exit 2; }
 }
-build "$work/reference"
-build "$work/broken" "$here/broken.patch"
-
 parses=0 passes=0 catches=0
-"$work/reference/harness" --list "$scn" >"$work/list.out" 2>&1 && parses=1
+if [ $copied -eq 0 ]; then
+    build "$work/reference"
+    build "$work/broken" "$here/broken.patch"
+    "$work/reference/harness" --list "$scn" >"$work/list.out" 2>&1 && parses=1
+fi
 if [ $parses -eq 1 ]; then
     "$work/reference/harness" --bin "$work/reference" "$scn" \
         >"$work/reference.out" 2>&1 && passes=1
@@ -42,15 +53,21 @@ if [ $parses -eq 1 ]; then
     [ $status -eq 1 ] && catches=1
 fi
 
-python3 - "$results" "$work" $parses $passes $catches <<'PY'
+python3 - "$results" "$work" $parses $passes $catches $copied <<'PY'
 import json, sys
 path, work = sys.argv[1], sys.argv[2]
-parses, passes, catches = (int(x) for x in sys.argv[3:6])
+parses, passes, catches, copied = (int(x) for x in sys.argv[3:7])
+note = open(f"{work}/copied.out").read().strip()
 def text(name):
+    if copied:
+        return (f"not run: your scenario is a {note} (comments, spacing, line "
+                "order, seed, timeout, points and backend names set aside). "
+                "Write a scenario of your own.")
     try:
-        return open(f"{work}/{name}").read()[-4000:]
+        out = open(f"{work}/{name}").read()[-4000:]
     except OSError:
-        return "(not run: the scenario does not parse)"
+        out = "(not run: the scenario does not parse)"
+    return out + (f"\n\n(for the grader: it {note})" if note else "")
 tests = [
     {"name": "lab 5: the scenario parses", "max_score": 2,
      "score": 2 * parses, "output": text("list.out")},

@@ -70,9 +70,10 @@ test_stalled_log_does_not_stop_traffic() {
 test_dropped_log_lines_are_reported() {
     local dropped counted
     two_backends
+    # The smallest ring: lines are dropped however slow the proxy runs.
     start_proxy_stalled -t 2 -b "b1=127.0.0.1:$B1_PORT" \
         -b "b2=127.0.0.1:$B2_PORT" --log-level debug --health-interval 0 \
-        --stats 127.0.0.1:0
+        --stats 127.0.0.1:0 --log-buffer 64k
     client -c 20 -n 2 --duration 2s --timeout 2000
     # The reader reads again: the proxy says how many lines it lost.
     kill -CONT "$READER_PID"

@@ -32,15 +32,19 @@ peak_active() {
 # the descriptors hold, the others wait in the listen queue, and every one
 # is served; nobody is accepted and then closed for want of a descriptor.
 test_fd_limit_clients_wait() {
-    local line fixed fit i
+    local line fixed fit nofile i
     two_backends
     fd_proxy 256 -t 2
     client -c 2000 -n 1 --hold 200 --timeout 30000
     line=$(wait_for_line "$WORK/proxy.log" 'ev=fd_limit')
     fixed=$(log_value fixed "$line")
     fit=$(log_value fit "$line")
-    expect '[ "$fit" -eq $(((256 - fixed) / 2)) ]' "fit=(256-fixed)/2: $line"
-    expect '[ "$(log_value nofile "$line")" -eq 256 ]' "nofile=256: $line"
+    nofile=$(log_value nofile "$line")
+    expect '[ "$fit" -eq $(((nofile - fixed) / 2)) ]' \
+        "fit=(nofile-fixed)/2: $line"
+    # 256, less the descriptors valgrind keeps for itself when it runs us.
+    expect '[ "$nofile" -le 256 ] && [ "$nofile" -ge 240 ]' \
+        "nofile=256: $line"
     wait_for_line "$WORK/proxy.log" 'ev=close sid=2000 ' >/dev/null
     for ((i = 0; i < 100; i++)); do
         [ "$(grep -c 'ev=close ' "$WORK/proxy.log")" -ge 2000 ] && break

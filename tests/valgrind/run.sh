@@ -36,7 +36,8 @@ done
 
 status=0
 # shellcheck disable=SC2086
-valgrind $VALGRIND_OPTS --log-file="$LOGS/test_runner.%p.log" "$RUNNER" ||
+PROXYLAB_UNDER_VALGRIND=1 \
+    valgrind $VALGRIND_OPTS --log-file="$LOGS/test_runner.%p.log" "$RUNNER" ||
     status=1
 BIN_DIR=$WRAP "$ROOT/tests/integration/run.sh" || status=1
 "$WRAP/harness" --bin "$WRAP" "$ROOT/scenarios" || status=1
