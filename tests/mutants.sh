@@ -81,7 +81,7 @@ run_scenario() {
 # joined, as "CHECK<TAB>REASON".
 first_failure() {
     awk -v rc="$2" '
-        found && /^ {8,}/ { sub(/^ +/, ""); reason = reason " " $0; next }
+        found && /^        / { sub(/^ +/, ""); reason = reason " " $0; next }
         found { exit }
         /^  (FAIL|ABORTED)  / {
             line = $0; sub(/^  (FAIL|ABORTED)  /, "", line)
