@@ -73,7 +73,9 @@ run_scenario() {
     esac
     verdict=$(first_failure "$out" "$rc")
     summary=$(grep -h -m1 '^SUMMARY: ' "$bin"/logs/*/proxy.log 2>/dev/null)
-    [ -n "$summary" ] && verdict="$verdict — ${summary#SUMMARY: }"
+    if [ -n "$summary" ]; then
+        verdict="${verdict%%$'\t'*}"$'\t'"proxy_server stopped at a sanitizer report: ${summary#SUMMARY: }"
+    fi
     echo "$verdict"
 }
 
