@@ -9,7 +9,8 @@
 #   cheat       with each labs/LAB/cheats/*.patch: below half the points;
 #   bug         with each tests/bugs/*.patch whose Touches: line names a
 #               function of labs/LAB/blank.list (FILE:FUNCTION): fewer
-#               points than the reference;
+#               points than the reference (a "Build: tsan" bug only
+#               where labs/LAB/cflags builds with ThreadSanitizer);
 #   starter     labs/starter.sh must build it; when the lab blanks any
 #               function, at most a third of the points.
 #
@@ -95,6 +96,12 @@ bugs_of() {         # bugs_of LAB
     [ -d "$repo/tests/bugs" ] || return 0
     for bug in "$repo"/tests/bugs/*.patch; do
         [ -f "$bug" ] || continue
+        # A data race (Build: tsan) shows only where the lab grades a
+        # ThreadSanitizer build (its cflags).
+        if grep -q '^Build:[[:space:]]*tsan' "$bug" &&
+           ! grep -qs 'fsanitize=thread' "$here/$1/cflags"; then
+            continue
+        fi
         touches=$(sed -n 's/^Touches:[[:space:]]*//p' "$bug" | head -n 1)
         grep -v '^[[:space:]]*#' "$here/$1/blank.list" |
         while read -r file func _; do
