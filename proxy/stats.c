@@ -108,7 +108,8 @@ static void put_backend_metric(struct out *o, struct balancer *balancer,
         "Whether the backend is up (1) or down (0).",
         "Sessions on the backend now, connects in progress included.",
         "Times the balancer chose the backend.",
-        "Failed connects to the backend, and sessions it closed before its first byte." };
+        "Failed connects to the backend, and sessions it closed before "
+        "its first byte." };
 
     put_family(o, names[which], which < 2 ? "gauge" : "counter",
                helps[which]);
