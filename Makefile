@@ -169,7 +169,8 @@ FUZZ_RUN_FLAGS = -max_total_time=$(FUZZ_SECONDS) -timeout=5 \
                  -rss_limit_mb=2048 -print_final_stats=1
 
 FUZZ_CONFIG_SRC = fuzz/fuzz_config_check.c proxy/config.c proxy/balancer.c \
-                  common/log.c common/clock.c common/net.c common/parse.c
+                  common/log.c common/clock.c common/net.c common/parse.c \
+                  common/rng.c
 fuzz_src_scenario = harness_src/scenario.c common/parse.c
 fuzz_src_config   = $(FUZZ_CONFIG_SRC)
 fuzz_src_args     = $(FUZZ_CONFIG_SRC)
