@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "count_of.h"
 #include "rng.h"
 
 /* One backend's mutable state; guarded by balancer.lock. */
@@ -83,7 +84,7 @@ void balancer_destroy(struct balancer *balancer)
 
 int balancer_policy_parse(const char *text, enum balancer_policy *out)
 {
-    for (size_t i = 0; i < sizeof(policy_names) / sizeof(policy_names[0]); i++) {
+    for (size_t i = 0; i < COUNT_OF(policy_names); i++) {
         if (strcmp(text, policy_names[i]) == 0) {
             *out = (enum balancer_policy)i;
             return 0;

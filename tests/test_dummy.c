@@ -16,6 +16,7 @@
 #include "../backend/dummy_pacer.h"
 #include "../backend/dummy_queue.h"
 #include "../simclient/simclient_options.h"
+#include "count_of.h"
 #include "testlib.h"
 
 /* ---- options ---------------------------------------------------------- */
@@ -203,7 +204,7 @@ static const struct bad_case bad_cases[] = {
 
 static void test_options_bad_input(void)
 {
-    for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+    for (size_t i = 0; i < COUNT_OF(bad_cases); i++) {
         struct dummy_options opts;
         char err[256];
         int rc = parse_args(&opts, err, sizeof(err), bad_cases[i].args);

@@ -14,6 +14,7 @@
  */
 #include <stdint.h>
 
+#include "count_of.h"
 #include "rng.h"
 #include "testlib.h"
 
@@ -27,7 +28,7 @@ static void test_known_sequence(void)
     struct rng rng;
 
     rng_seed(&rng, 1234567);
-    for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++)
+    for (size_t i = 0; i < COUNT_OF(expected); i++)
         CU_ASSERT_EQUAL(rng_next(&rng), expected[i]);
 }
 
@@ -73,7 +74,7 @@ static void test_below_bound(void)
     struct rng rng;
 
     rng_seed(&rng, 7);
-    for (size_t b = 0; b < sizeof(bounds) / sizeof(bounds[0]); b++) {
+    for (size_t b = 0; b < COUNT_OF(bounds); b++) {
         int under = 1;
 
         for (int i = 0; i < 1000; i++)
