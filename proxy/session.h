@@ -1,8 +1,8 @@
 /*
  * session: one client connection relayed to one backend.
  *
- *     client fd ──► relay "up"   ──► backend fd
- *     client fd ◄── relay "down" ◄── backend fd
+ *     client fd ──► relay c2b ──► backend fd
+ *     client fd ◄── relay b2c ◄── backend fd
  *
  * A session is created by its worker when the pool deals it a client,
  * and lives and dies on that worker's thread: no session field is ever
