@@ -129,7 +129,7 @@ static void list_append(struct session_list *list, struct session *s,
 
 /* Adds end to the epoll set for good. If the socket is ready already,
  * epoll reports it at once. */
-static int watch(struct session_ctx *ctx, struct session_end *end)
+static int watch(struct worker_ctx *ctx, struct session_end *end)
 {
     struct epoll_event ev = { .events = SESSION_EVENTS, .data.ptr = end };
 
@@ -156,7 +156,7 @@ static int watch(struct session_ctx *ctx, struct session_end *end)
  * such an edge comes, and removing it up front would cost a call on every
  * connection.
  */
-static int fit_interest(struct session_ctx *ctx, struct session_end *end,
+static int fit_interest(struct worker_ctx *ctx, struct session_end *end,
                         enum relay_status reader, enum relay_status writer,
                         uint32_t seen)
 {
@@ -198,7 +198,7 @@ static void drop_end(struct session_end *end, bool reset)
 
 /* --- logging ----------------------------------------------------------- */
 
-static const char *backend_name(const struct session_ctx *ctx, int index)
+static const char *backend_name(const struct worker_ctx *ctx, int index)
 {
     return balancer_spec(ctx->shared->balancer, (size_t)index)->name;
 }
@@ -209,7 +209,7 @@ static double elapsed_ms(const struct session *s)
 }
 
 /* Logs an up/down change caused by this session's connect failure. */
-static void log_state_change(struct session_ctx *ctx, int index,
+static void log_state_change(struct worker_ctx *ctx, int index,
                              const struct balancer_change *change)
 {
     if (change->went_down)
@@ -223,7 +223,7 @@ static void log_state_change(struct session_ctx *ctx, int index,
 
 /* A client of this worker is gone (its session ended, or never began):
  * it leaves the worker's load and the proxy's live sessions. */
-static void count_out(struct session_ctx *ctx)
+static void count_out(struct worker_ctx *ctx)
 {
     atomic_fetch_sub(&ctx->load, 1);
     atomic_fetch_sub(&ctx->shared->live_sessions, 1);
@@ -245,7 +245,7 @@ static bool backend_closed_early(const struct session *s)
 
 /* Releases the backend, counting an early close as its failure, and logs
  * the close line (after the early close's own line). */
-static void release_and_log(struct session_ctx *ctx, struct session *s,
+static void release_and_log(struct worker_ctx *ctx, struct session *s,
                             const char *reason)
 {
     static const char *const rst_names[] = { "none", "client", "backend",
@@ -274,7 +274,7 @@ static void release_and_log(struct session_ctx *ctx, struct session *s,
 
 /* Ends the session: sockets closed (or reset, as s->rst says), backend
  * released once, line logged. The memory is freed later by session_reap(). */
-static void session_close(struct session_ctx *ctx, struct session *s,
+static void session_close(struct worker_ctx *ctx, struct session *s,
                           const char *reason)
 {
     if (s->state == SESSION_CLOSED)
@@ -295,7 +295,7 @@ static void session_close(struct session_ctx *ctx, struct session *s,
     count_out(ctx);
 }
 
-void session_reap(struct session_ctx *ctx)
+void session_reap(struct worker_ctx *ctx)
 {
     while (ctx->closed.head != NULL) {
         struct session *s = ctx->closed.head;
@@ -305,7 +305,7 @@ void session_reap(struct session_ctx *ctx)
     }
 }
 
-void session_close_all(struct session_ctx *ctx, const char *reason)
+void session_close_all(struct worker_ctx *ctx, const char *reason)
 {
     while (ctx->connecting.head != NULL)
         session_close(ctx, ctx->connecting.head, reason);
@@ -317,7 +317,7 @@ void session_close_all(struct session_ctx *ctx, const char *reason)
 /* --- choosing and connecting ------------------------------------------- */
 
 /* Picks a backend and logs the decision with the counts it was made from. */
-static int pick_backend(struct session_ctx *ctx, struct session *s)
+static int pick_backend(struct worker_ctx *ctx, struct session *s)
 {
     struct balancer_view view;
     char cand[LOG_LINE_MAX / 2];
@@ -340,7 +340,7 @@ static int pick_backend(struct session_ctx *ctx, struct session *s)
 
 /* The connect to the held backend failed with err: release it as failed,
  * and remember not to try it again for this session. */
-static void connect_failed(struct session_ctx *ctx, struct session *s, int err)
+static void connect_failed(struct worker_ctx *ctx, struct session *s, int err)
 {
     struct balancer_change change;
     int index = s->backend_index;
@@ -361,7 +361,7 @@ static void connect_failed(struct session_ctx *ctx, struct session *s, int err)
 
 /* Starts a non-blocking connect to the backend just picked. Returns 0 when
  * it is under way, else -1 with errno. */
-static int start_connect(struct session_ctx *ctx, struct session *s)
+static int start_connect(struct worker_ctx *ctx, struct session *s)
 {
     const struct balancer_backend_spec *spec =
         balancer_spec(ctx->shared->balancer, (size_t)s->backend_index);
@@ -382,7 +382,7 @@ static int start_connect(struct session_ctx *ctx, struct session *s)
 /* Picks backends until a connect is under way, or closes the session when
  * none is left. Every failed backend is skipped for the rest of this
  * session, so the loop ends after at most one attempt per backend. */
-static void connect_backend(struct session_ctx *ctx, struct session *s)
+static void connect_backend(struct worker_ctx *ctx, struct session *s)
 {
     for (;;) {
         int err;
@@ -412,7 +412,7 @@ static void connect_backend(struct session_ctx *ctx, struct session *s)
     }
 }
 
-void session_start(struct session_ctx *ctx, int client_fd, uint64_t sid,
+void session_start(struct worker_ctx *ctx, int client_fd, uint64_t sid,
                    const struct net_addr *client_addr)
 {
     char addr[NET_ADDR_STRLEN];
@@ -443,7 +443,7 @@ void session_start(struct session_ctx *ctx, int client_fd, uint64_t sid,
 
 /* Logs the connect, with the proxy's own address on the backend side:
  * the backend sees it as its peer, which ties its log to this session. */
-static void log_connected(struct session_ctx *ctx, const struct session *s)
+static void log_connected(struct worker_ctx *ctx, const struct session *s)
 {
     struct net_addr local;
     char addr[NET_ADDR_STRLEN] = "-";
@@ -455,11 +455,11 @@ static void log_connected(struct session_ctx *ctx, const struct session *s)
               backend_name(ctx, s->backend_index), addr, elapsed_ms(s));
 }
 
-static void on_relay_event(struct session_ctx *ctx, struct session *s,
+static void on_relay_event(struct worker_ctx *ctx, struct session *s,
                            bool is_client, uint32_t events);
 
 /* The connect finished one way or the other. */
-static void on_connect_result(struct session_ctx *ctx, struct session *s,
+static void on_connect_result(struct worker_ctx *ctx, struct session *s,
                               uint32_t events)
 {
     /* Writable without an error flag means connected: only a failure
@@ -527,7 +527,7 @@ static void note_backend_end(struct session *s)
  * waiting, then the other side is reset. When the proxy itself lost bytes
  * (no memory), both sides are reset.
  */
-static void session_fail(struct session_ctx *ctx, struct session *s,
+static void session_fail(struct worker_ctx *ctx, struct session *s,
                          enum relay_status status, bool c2b, int err)
 {
     const char *reason = failure_reason(status, c2b, err);
@@ -554,7 +554,7 @@ static void session_fail(struct session_ctx *ctx, struct session *s,
 }
 
 /* Runs one direction; returns false when the session was closed. */
-static bool run_relay(struct session_ctx *ctx, struct session *s, bool c2b)
+static bool run_relay(struct worker_ctx *ctx, struct session *s, bool c2b)
 {
     struct relay *relay = c2b ? &s->c2b : &s->b2c;
     enum relay_status *status = c2b ? &s->c2b_status : &s->b2c_status;
@@ -594,7 +594,7 @@ static bool relay_wants(enum relay_status status, bool on_source,
     return on_source && (events & (EPOLLIN | EPOLLRDHUP));
 }
 
-static void on_relay_event(struct session_ctx *ctx, struct session *s,
+static void on_relay_event(struct worker_ctx *ctx, struct session *s,
                            bool is_client, uint32_t events)
 {
     /* The peer's FIN: it may have come with the last bytes, in the same
@@ -626,7 +626,7 @@ static void on_relay_event(struct session_ctx *ctx, struct session *s,
                     ctx->now_ms + (uint64_t)ctx->shared->config->idle_timeout_ms);
 }
 
-void session_handle_event(struct session_ctx *ctx, void *endpoint,
+void session_handle_event(struct worker_ctx *ctx, void *endpoint,
                           uint32_t events)
 {
     struct session_end *end = endpoint;
@@ -644,7 +644,7 @@ void session_handle_event(struct session_ctx *ctx, void *endpoint,
 
 /* --- timers ------------------------------------------------------------ */
 
-int session_next_timeout(const struct session_ctx *ctx)
+int session_next_timeout(const struct worker_ctx *ctx)
 {
     uint64_t next = UINT64_MAX;
 
@@ -659,7 +659,7 @@ int session_next_timeout(const struct session_ctx *ctx)
     return next - ctx->now_ms > 60000 ? 60000 : (int)(next - ctx->now_ms);
 }
 
-void session_expire(struct session_ctx *ctx)
+void session_expire(struct worker_ctx *ctx)
 {
     struct session *s;
 
