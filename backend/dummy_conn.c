@@ -19,6 +19,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "count_of.h"
 #include "dummy_framer.h"
 #include "dummy_pacer.h"
 #include "dummy_queue.h"
@@ -64,7 +65,7 @@ static const char *const reason_names[] = {
 
 const char *dummy_conn_reason_name(enum dummy_conn_reason reason)
 {
-    if ((unsigned)reason >= sizeof(reason_names) / sizeof(reason_names[0]))
+    if ((unsigned)reason >= COUNT_OF(reason_names))
         return "?";
     return reason_names[reason];
 }

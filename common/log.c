@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "count_of.h"
 #include "log_sink.h"
 
 static const char *const level_names[] = { "error", "warn", "info", "debug" };
@@ -47,7 +48,7 @@ void log_buffer_attach(struct logger *lg, struct log_buffer *buffer)
 
 int log_level_parse(const char *name, enum log_level *out)
 {
-    for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++) {
+    for (size_t i = 0; i < COUNT_OF(level_names); i++) {
         if (strcmp(name, level_names[i]) == 0) {
             *out = (enum log_level)i;
             return 0;
@@ -58,7 +59,7 @@ int log_level_parse(const char *name, enum log_level *out)
 
 const char *log_level_name(enum log_level level)
 {
-    if ((unsigned)level >= sizeof(level_names) / sizeof(level_names[0]))
+    if ((unsigned)level >= COUNT_OF(level_names))
         return "?";
     return level_names[level];
 }

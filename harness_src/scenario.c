@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "count_of.h"
 #include "line.h"
 #include "parse.h"
 
@@ -126,7 +127,7 @@ static const struct option_rule burst_rules[] = {
     { "may-fail", VALUE_FLAG, 0, 0, NULL, TARGET_MAY_FAIL },
 };
 
-#define RULES(rules) (rules), (sizeof(rules) / sizeof((rules)[0]))
+#define RULES(rules) (rules), COUNT_OF(rules)
 
 static const struct option_set proxy_set = { "proxy", RULES(proxy_rules) };
 static const struct option_set backend_set = { "backend",
@@ -172,8 +173,6 @@ static const char *const action_names[] = {
     [SCENARIO_RESUME] = "resume", [SCENARIO_RESTART] = "restart",
     [SCENARIO_START] = "start",
 };
-
-#define COUNT_OF(array) (sizeof(array) / sizeof((array)[0]))
 
 /* Each option is stored at most once, so the arrays cannot overflow; every
  * set of rules also fits the 32-bit "seen" masks. */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "count_of.h"
 #include "net.h"
 #include "stats.h"
 
@@ -237,7 +238,7 @@ void control_signals(sigset_t *set)
     static const int signals[] = { SIGINT, SIGTERM, SIGUSR1, SIGHUP, SIGUSR2,
                                    SIGALRM };
 
-    for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+    for (size_t i = 0; i < COUNT_OF(signals); i++)
         sigaddset(set, signals[i]);
 }
 

@@ -137,7 +137,7 @@ static void log_start(const struct config *cfg, const struct logger *log,
 
 /* Everything main() starts, so that one function can stop it all. */
 struct proxy {
-    struct session_shared shared;
+    struct proxy_shared shared;
     struct balancer *balancer;
     struct pool *pool;
     struct health *health;

@@ -43,7 +43,7 @@ static void put(struct out *o, const char *fmt, ...)
     o->buf[o->used] = '\0';
 }
 
-void stats_totals_read(const struct session_shared *shared,
+void stats_totals_read(const struct proxy_shared *shared,
                        struct log_sink *sink, struct stats_totals *totals)
 {
     totals->accepted = atomic_load(&shared->next_sid);

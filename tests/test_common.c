@@ -31,6 +31,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "count_of.h"
 #include "heap.h"
 #include "net.h"
 #include "parse.h"
@@ -78,7 +79,7 @@ static void test_parse_long_not_a_number(void)
     };
     long v;
 
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    for (size_t i = 0; i < COUNT_OF(bad); i++) {
         errno = 0;
         CU_ASSERT_EQUAL(try_long(bad[i], LONG_MIN, LONG_MAX, &v), -1);
         CU_ASSERT_EQUAL(errno, EINVAL);
@@ -133,7 +134,7 @@ static void test_parse_duration_good(void)
     };
     long v;
 
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < COUNT_OF(cases); i++) {
         v = UNTOUCHED;
         CU_ASSERT_EQUAL(parse_duration_ms(cases[i].text, 0, 3600000, &v), 0);
         CU_ASSERT_EQUAL(v, cases[i].ms);
@@ -153,7 +154,7 @@ static void test_parse_duration_bad(void)
     };
     long v;
 
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    for (size_t i = 0; i < COUNT_OF(bad); i++) {
         v = UNTOUCHED;
         errno = 0;
         CU_ASSERT_EQUAL(parse_duration_ms(bad[i], 0, 3600000, &v), -1);
@@ -201,7 +202,7 @@ static void test_parse_size_good(void)
     };
     long v;
 
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < COUNT_OF(cases); i++) {
         v = UNTOUCHED;
         CU_ASSERT_EQUAL(parse_size(cases[i].text, 0, LONG_MAX, &v), 0);
         CU_ASSERT_EQUAL(v, cases[i].bytes);
@@ -218,7 +219,7 @@ static void test_parse_size_bad(void)
     };
     long v;
 
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    for (size_t i = 0; i < COUNT_OF(bad); i++) {
         v = UNTOUCHED;
         errno = 0;
         CU_ASSERT_EQUAL(parse_size(bad[i], 0, LONG_MAX, &v), -1);
@@ -312,7 +313,7 @@ static void test_parse_escape(void)
     };
     char buf[64];
 
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < COUNT_OF(cases); i++) {
         CU_ASSERT_PTR_EQUAL(parse_escape(cases[i].text, buf, sizeof(buf)),
                             buf);
         CU_ASSERT_STRING_EQUAL(buf, cases[i].shown);
@@ -546,7 +547,7 @@ static void test_net_parse_ports(void)
         "127.0.0.1:80x", "127.0.0.1: 80", "127.0.0.1", "65536", "-1", "abc",
         "",
     };
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    for (size_t i = 0; i < COUNT_OF(bad); i++) {
         CU_ASSERT_EQUAL(parse_format(bad[i], "127.0.0.1", &addr, text, err),
                         -1);
         /* One line of reason. */

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "count_of.h"
 #include "testlib.h"
 
 #define MAX_ARGS 32
@@ -279,7 +280,7 @@ static void test_options_bad(void)
         { { "-b", "127.0.0.1:+7000" }, "port" },
     };
 
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < COUNT_OF(cases); i++) {
         struct config cfg;
         char err[CONFIG_ERR_MAX];
         const char *args[5] = { NULL };
@@ -403,7 +404,7 @@ static void test_backend_specs_bad(void)
     struct config cfg;
 
     config_defaults(&cfg);
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    for (size_t i = 0; i < COUNT_OF(bad); i++) {
         char err[CONFIG_ERR_MAX] = "";
 
         CU_ASSERT_EQUAL(config_add_backend(&cfg, bad[i], err, sizeof(err)),

@@ -1,7 +1,7 @@
 /*
  * test_dummy: unit tests of the dummy_server modules that need no port:
  * option parsing (good and bad input), line framing, reply formatting and
- * queueing, reply scheduling with jitter, the PRNG and the rate pacer.
+ * queueing, reply scheduling with jitter and the rate pacer.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -15,8 +15,8 @@
 #include "../backend/dummy_options.h"
 #include "../backend/dummy_pacer.h"
 #include "../backend/dummy_queue.h"
-#include "../backend/dummy_rng.h"
 #include "../simclient/simclient_options.h"
+#include "count_of.h"
 #include "testlib.h"
 
 /* ---- options ---------------------------------------------------------- */
@@ -204,7 +204,7 @@ static const struct bad_case bad_cases[] = {
 
 static void test_options_bad_input(void)
 {
-    for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+    for (size_t i = 0; i < COUNT_OF(bad_cases); i++) {
         struct dummy_options opts;
         char err[256];
         int rc = parse_args(&opts, err, sizeof(err), bad_cases[i].args);
@@ -482,7 +482,7 @@ static void test_replies_from_input(void)
     dummy_framer_free(&framer);
 }
 
-/* ---- delay, rng ------------------------------------------------------- */
+/* ---- delay ------------------------------------------------------------ */
 
 static void test_delay_no_jitter(void)
 {
@@ -542,28 +542,6 @@ static void test_delay_keeps_order(void)
     }
     /* The jitter really did try to reorder. */
     CU_ASSERT(clamped > 0);
-}
-
-static void test_rng_seeded(void)
-{
-    struct dummy_rng a, b, c;
-    int same = 1, differ = 0;
-
-    dummy_rng_seed(&a, 42);
-    dummy_rng_seed(&b, 42);
-    dummy_rng_seed(&c, 43);
-    for (int i = 0; i < 100; i++) {
-        uint64_t x = dummy_rng_next(&a);
-
-        same &= x == dummy_rng_next(&b);
-        differ |= x != dummy_rng_next(&c);
-    }
-    CU_ASSERT_TRUE(same);
-    CU_ASSERT_TRUE(differ);
-    for (int i = 0; i < 1000; i++) {
-        CU_ASSERT(dummy_rng_below(&a, 7) < 7);
-        CU_ASSERT_EQUAL(dummy_rng_below(&a, 1), 0);
-    }
 }
 
 /* ---- pacer, reasons --------------------------------------------------- */
@@ -639,7 +617,6 @@ static CU_TestInfo dummy_tests[] = {
     { "delay: no jitter", test_delay_no_jitter },
     { "delay: jitter range", test_delay_jitter_range },
     { "delay: keeps order", test_delay_keeps_order },
-    { "rng: seeded", test_rng_seeded },
     { "pacer: rate", test_pacer_rate },
     { "pacer: slow rate", test_pacer_slow_rate },
     { "conn: reason names", test_conn_reason_names },

@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "count_of.h"
 #include "scenario.h"
 #include "testlib.h"
 
@@ -456,7 +457,7 @@ static void test_check_forms(void)
     };
     char text[256];
 
-    for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+    for (size_t i = 0; i < COUNT_OF(forms); i++) {
         struct parsed *result;
 
         snprintf(text, sizeof(text), "backend b\nbackend c\n%s\n",
@@ -576,7 +577,7 @@ static void test_error_bad_share(void)
     };
     char text[256];
 
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    for (size_t i = 0; i < COUNT_OF(bad); i++) {
         snprintf(text, sizeof(text), BASE "expect share %s\n", bad[i]);
         expect_error_with(text, 4, "must look like NAME=P%");
     }

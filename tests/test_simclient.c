@@ -19,10 +19,11 @@
 #include "../simclient/simclient_report.h"
 #include "../simclient/simclient_stats.h"
 #include "../simclient/simclient_throttle.h"
+#include "count_of.h"
 #include "line.h"
 #include "testlib.h"
 
-#define ARGC(argv) ((int)(sizeof(argv) / sizeof((argv)[0])) - 1)
+#define ARGC(argv) ((int)COUNT_OF(argv) - 1)
 
 /* ---- options ---------------------------------------------------------- */
 
