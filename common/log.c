@@ -138,6 +138,11 @@ static void buffer_line(const struct logger *lg, const char *line,
 static size_t format_line_v(char *line, size_t cap, enum log_level level,
                             const char *thread, const char *ev,
                             const char *fmt, va_list ap)
+    __attribute__((format(printf, 6, 0)));
+
+static size_t format_line_v(char *line, size_t cap, enum log_level level,
+                            const char *thread, const char *ev,
+                            const char *fmt, va_list ap)
 {
     size_t len;
     int n;
