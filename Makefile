@@ -169,6 +169,7 @@ FUZZ_RUN_FLAGS = -max_total_time=$(FUZZ_SECONDS) -timeout=5 \
                  -rss_limit_mb=2048 -print_final_stats=1
 
 FUZZ_CONFIG_SRC = fuzz/fuzz_config_check.c proxy/config.c proxy/balancer.c \
+                  proxy/config_options.c common/options.c common/process.c \
                   common/log.c common/clock.c common/net.c common/parse.c
 fuzz_src_scenario = harness_src/scenario.c common/parse.c
 fuzz_src_config   = $(FUZZ_CONFIG_SRC)

@@ -256,32 +256,6 @@ static void copy_cut(char *dst, size_t size, const char *src)
     dst[len] = '\0';
 }
 
-/* A number of ms in the largest unit that keeps it exact: 10m, 2s, 250ms. */
-static const char *format_ms(long ms, char *buf, size_t size)
-{
-    if (ms != 0 && ms % 60000 == 0)
-        snprintf(buf, size, "%ldm", ms / 60000);
-    else if (ms != 0 && ms % 1000 == 0)
-        snprintf(buf, size, "%lds", ms / 1000);
-    else
-        snprintf(buf, size, "%ldms", ms);
-    return buf;
-}
-
-/* A byte count the same way: 16M, 4k, 16. */
-static const char *format_size(long bytes, char *buf, size_t size)
-{
-    if (bytes != 0 && bytes % 1073741824L == 0)
-        snprintf(buf, size, "%ldG", bytes / 1073741824L);
-    else if (bytes != 0 && bytes % 1048576L == 0)
-        snprintf(buf, size, "%ldM", bytes / 1048576L);
-    else if (bytes != 0 && bytes % 1024 == 0)
-        snprintf(buf, size, "%ldk", bytes / 1024);
-    else
-        snprintf(buf, size, "%ld", bytes);
-    return buf;
-}
-
 /* True when word is one of the '|'-separated words of list. */
 static bool word_in_list(const char *word, const char *list)
 {
@@ -314,15 +288,15 @@ static void report_bad_number(struct parser *p, const struct option_rule *rule,
                rule->key, word);
     else if (rule->kind == VALUE_DURATION)
         report(p, p->line, "%s '%s' must be a duration from %s to %s",
-               rule->key, word, format_ms(rule->min, low, sizeof(low)),
-               format_ms(rule->max, high, sizeof(high)));
+               rule->key, word, parse_format_ms(rule->min, low, sizeof(low)),
+               parse_format_ms(rule->max, high, sizeof(high)));
     else if (err != ERANGE)
         report(p, p->line, "%s '%s' must be a size like 64, 4k or 1M",
                rule->key, word);
     else
         report(p, p->line, "%s '%s' must be a size from %s to %s bytes",
-               rule->key, word, format_size(rule->min, low, sizeof(low)),
-               format_size(rule->max, high, sizeof(high)));
+               rule->key, word, parse_format_size(rule->min, low, sizeof(low)),
+               parse_format_size(rule->max, high, sizeof(high)));
 }
 
 /* Reads text as a value of rule into *number (0 for words and flags).
@@ -677,8 +651,8 @@ static void check_backend(struct parser *p,
                "backend is started by a 'start' event)");
     if (backend->start_ms >= p->survey.timeout_ms)
         report(p, p->line, "start=%s is not before the timeout (%s)",
-               format_ms(backend->start_ms, when, sizeof(when)),
-               format_ms(p->survey.timeout_ms, limit, sizeof(limit)));
+               parse_format_ms(backend->start_ms, when, sizeof(when)),
+               parse_format_ms(p->survey.timeout_ms, limit, sizeof(limit)));
 }
 
 /* The options of "backend NAME OPTION...". */
@@ -861,8 +835,8 @@ static void parse_at(struct parser *p, char **words, int count)
     if (read_value(p, &at_rule, words[1], &event->at_ms) == 0 &&
         event->at_ms >= p->survey.timeout_ms)
         report(p, p->line, "at %s is not before the timeout (%s)",
-               format_ms(event->at_ms, when, sizeof(when)),
-               format_ms(p->survey.timeout_ms, limit, sizeof(limit)));
+               parse_format_ms(event->at_ms, when, sizeof(when)),
+               parse_format_ms(p->survey.timeout_ms, limit, sizeof(limit)));
     parse_action(p, event, words + 2, count - 2);
     if (p->error_count == errors_before)
         p->out->event_count++;

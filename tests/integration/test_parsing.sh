@@ -35,7 +35,7 @@ test_settings_given_twice_exit_2() {
     expect_refused "$WORK/err" "$conf:2: threads is already set on line 1" \
         "$BIN_DIR/proxy_server" -l 0 -c "$conf"
     printf 'backend b1=127.0.0.1:9000,weight=2,weight=3\n' >"$conf"
-    expect_refused "$WORK/err" "$conf:1: backend setting weight is given twice" \
+    expect_refused "$WORK/err" "$conf:1: backend: setting weight is given twice" \
         "$BIN_DIR/proxy_server" -l 0 -c "$conf"
     expect_refused "$WORK/err" "--latency is given twice" \
         "$BIN_DIR/dummy_server" --latency 1 --latency 2 0
