@@ -23,7 +23,7 @@ test_numbers_are_decimal_digits() {
         "$BIN_DIR/proxy_server" -l 0 --idle-timeout 0x10
     expect_refused "$WORK/err" "--latency '1e1s'" \
         "$BIN_DIR/dummy_server" --latency 1e1s 0
-    expect_refused "$WORK/err" "--clients: '+5'" \
+    expect_refused "$WORK/err" "--clients '+5'" \
         "$BIN_DIR/simulate_client" --clients +5
     printf 'backend b1\nat 0x10s clients 1\nexpect relay exact\n' >"$scn"
     expect_refused "$WORK/err" "$scn:2: at '0x10s'" "$BIN_DIR/harness" "$scn"
@@ -58,7 +58,7 @@ test_errors_show_control_bytes_escaped() {
         "$BIN_DIR/proxy_server" -l 0 --threads "$osc"
     expect_refused "$WORK/err" "--mode '\\x1b]0;pwned\\x07'" \
         "$BIN_DIR/dummy_server" --mode "$osc" 0
-    expect_refused "$WORK/err" "--log-level: '\\x1b]0;pwned\\x07'" \
+    expect_refused "$WORK/err" "--log-level '\\x1b]0;pwned\\x07'" \
         "$BIN_DIR/simulate_client" --log-level "$osc"
     printf 'backend b1 mode=%s\nexpect relay exact\n' "$osc" >"$scn"
     expect_refused "$WORK/err" "$scn:1: mode '\\x1b]0;pwned\\x07'" \
