@@ -70,8 +70,7 @@ const struct options_table dummy_options_table = {
               "it cannot listen or its\nevent loop fails, 2 on a bad command "
               "line; a --crash-after-* fault\nkills it with SIGKILL (status "
               "137 in a shell).\n",
-    .specs = specs,
-    .count = OPTIONS_COUNT_OF(specs),
+    OPTIONS_ROWS(specs),
     .repeat = OPTIONS_ONCE,
     .operands_max = 1,
 };

@@ -101,7 +101,10 @@ struct options_table {
 };
 
 #define OPTIONS_MAX 64
-#define OPTIONS_COUNT_OF(specs) (sizeof(specs) / sizeof((specs)[0]))
+
+/* Fills a table's specs and count from an array of rows. */
+#define OPTIONS_ROWS(array) \
+    .specs = (array), .count = sizeof(array) / sizeof((array)[0])
 
 /* options_parse's result when --help or --version was printed. */
 #define OPTIONS_EXIT (-2)

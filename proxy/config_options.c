@@ -79,8 +79,7 @@ const struct options_table config_options = {
               "Exit status: 0 after a clean stop, 1 when the proxy cannot "
               "start or fails\nwhile running, 2 on bad usage or a bad config "
               "file.\nThe log format is documented in docs/log-format.md.\n",
-    .specs = specs,
-    .count = OPTIONS_COUNT_OF(specs),
+    OPTIONS_ROWS(specs),
     .repeat = OPTIONS_LAST_WINS,
     .operands_max = 0,
 };
@@ -95,8 +94,7 @@ static const struct options_spec backend_specs[] = {
 
 const struct options_table config_backend_options = {
     .program = "proxy_server",
-    .specs = backend_specs,
-    .count = OPTIONS_COUNT_OF(backend_specs),
+    OPTIONS_ROWS(backend_specs),
     .repeat = OPTIONS_ONCE,
     .operands_max = 0,
 };

@@ -81,8 +81,7 @@ const struct options_table simclient_options_table = {
               "status: 0 when every\nrequest got its correct reply, 1 when "
               "anything failed or a signal\nstopped work in progress, 2 on "
               "bad usage.\n",
-    .specs = specs,
-    .count = OPTIONS_COUNT_OF(specs),
+    OPTIONS_ROWS(specs),
     .repeat = OPTIONS_ONCE,
     .operands_max = 0,
 };

@@ -82,15 +82,13 @@ static const struct options_spec sample_specs[] = {
 
 static const struct options_table sample_once = {
     .program = "sample", .usage = "[OPTION]... [ARG]", .about = "A sample.",
-    .footer = "The end.\n", .specs = sample_specs,
-    .count = OPTIONS_COUNT_OF(sample_specs), .repeat = OPTIONS_ONCE,
+    .footer = "The end.\n", OPTIONS_ROWS(sample_specs), .repeat = OPTIONS_ONCE,
     .operands_max = 1,
 };
 
 static const struct options_table sample_last = {
     .program = "sample", .usage = "[OPTION]...", .about = "A sample.",
-    .footer = "The end.\n", .specs = sample_specs,
-    .count = OPTIONS_COUNT_OF(sample_specs), .repeat = OPTIONS_LAST_WINS,
+    .footer = "The end.\n", OPTIONS_ROWS(sample_specs), .repeat = OPTIONS_LAST_WINS,
     .operands_max = 0,
 };
 
