@@ -126,17 +126,18 @@ static int parse_operands(struct dummy_options *opts, int count, char **args,
     return 0;
 }
 
-int dummy_options_check(const struct dummy_options *opts, char *err,
-                        size_t errlen)
+int dummy_options_check(const struct dummy_options *opts, const char *prefix,
+                        char *err, size_t errlen)
 {
     if (opts->hang && opts->refuse) {
-        snprintf(err, errlen, "--hang and --refuse cannot be used together");
+        snprintf(err, errlen, "%shang and %srefuse cannot be used together",
+                 prefix, prefix);
         return -1;
     }
     if (opts->close_after_lines != DUMMY_OPTIONS_OFF &&
         opts->reset_after_lines != DUMMY_OPTIONS_OFF) {
-        snprintf(err, errlen, "--close-after-lines and --reset-after-lines "
-                 "cannot be used together");
+        snprintf(err, errlen, "%sclose-after-lines and %sreset-after-lines "
+                 "cannot be used together", prefix, prefix);
         return -1;
     }
     if (opts->mode == DUMMY_MODE_ECHO &&
@@ -144,7 +145,7 @@ int dummy_options_check(const struct dummy_options *opts, char *err,
          opts->close_after_lines != DUMMY_OPTIONS_OFF ||
          opts->reset_after_lines != DUMMY_OPTIONS_OFF)) {
         snprintf(err, errlen, "the *-after-lines faults count lines: "
-                 "they need --mode line");
+                 "they need %smode line", prefix);
         return -1;
     }
     return 0;
@@ -176,7 +177,7 @@ int dummy_options_parse(struct dummy_options *opts, int argc, char **argv,
     if (first < 0)
         return first;
     if (parse_operands(opts, argc - first, argv + first, err, errlen) == -1 ||
-        dummy_options_check(opts, err, errlen) == -1 ||
+        dummy_options_check(opts, "--", err, errlen) == -1 ||
         resolve_listen(opts, err, errlen) == -1) {
         parse_escape(err, err, errlen);
         return -1;

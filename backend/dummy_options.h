@@ -70,10 +70,11 @@ int dummy_options_parse(struct dummy_options *opts, int argc, char **argv,
 /*
  * Refuses options that exclude each other: --hang with --refuse,
  * --close-after-lines with --reset-after-lines, a *-after-lines fault in
- * echo mode. Returns 0, or -1 with the reason in err.
+ * echo mode. prefix goes before each option's name ("--" on a command
+ * line, "" in a scenario). Returns 0, or -1 with the reason in err.
  */
-int dummy_options_check(const struct dummy_options *opts, char *err,
-                        size_t errlen);
+int dummy_options_check(const struct dummy_options *opts, const char *prefix,
+                        char *err, size_t errlen);
 
 /* "line" or "echo". */
 const char *dummy_options_mode_name(enum dummy_mode mode);

@@ -64,3 +64,22 @@ test_errors_show_control_bytes_escaped() {
     expect_refused "$WORK/err" "$scn:1: mode '\\x1b]0;pwned\\x07'" \
         "$BIN_DIR/harness" "$scn"
 }
+
+# The same mistake gets the same words from every program (common/options.c):
+# the first line of stderr after "PROGRAM: " is compared across the four.
+test_same_mistake_same_words() {
+    local mistake prog first words
+    for mistake in "--help=3" "--bogus" "-x" "--seed" "--seed 1 --seed 2"; do
+        first=""
+        for prog in proxy_server dummy_server simulate_client harness; do
+            # The proxy's last repeated option wins, as its man page says.
+            [ "$prog $mistake" = "proxy_server --seed 1 --seed 2" ] && continue
+            # shellcheck disable=SC2086 # the mistake is several words
+            words=$(expect_refused "$WORK/err" "" "$BIN_DIR/$prog" $mistake &&
+                head -1 "$WORK/err" | sed "s/^$prog: //")
+            [ -z "$first" ] && first=$words
+            expect '[ "$words" = "$first" ]' \
+                "$prog $mistake: '$words', not '$first' as the others"
+        done
+    done
+}
