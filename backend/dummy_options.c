@@ -53,8 +53,7 @@ static const struct options_spec specs[] = {
       .arg = "LEVEL", .section = "",
       .help = "error, warn, info or debug; the log goes to stderr",
       .initial = "info", AT(log_level) },
-    { "help", 'h', OPTIONS_HELP, .help = "show this help and exit" },
-    { "version", 'V', OPTIONS_VERSION, .help = "show the version and exit" },
+    OPTIONS_HELP_ROWS,
 };
 
 const struct options_table dummy_options_table = {

@@ -78,6 +78,11 @@ struct options_spec {
     size_t size;            /* of the field; 0: stores nothing */
 };
 
+/* The last rows of every program's table: -h/--help and -V/--version. */
+#define OPTIONS_HELP_ROWS \
+    { "help", 'h', OPTIONS_HELP, .help = "show this help and exit" }, \
+    { "version", 'V', OPTIONS_VERSION, .help = "show the version and exit" }
+
 /* Fills a row's offset and size from a struct member. */
 #define OPTIONS_FIELD(type, member) \
     .offset = offsetof(type, member), .size = sizeof(((type *)0)->member)

@@ -110,8 +110,7 @@ static const struct options_spec specs[] = {
       .help = "also write an HTML page per scenario to DIR", AT(report_dir) },
     { "bin", 0, OPTIONS_TEXT, .arg = "DIR", .help = "where the programs are "
       "(default: beside the harness)", AT(run.bin_dir) },
-    { "help", 'h', OPTIONS_HELP, .help = "show this help and exit" },
-    { "version", 'V', OPTIONS_VERSION, .help = "show the version and exit" },
+    OPTIONS_HELP_ROWS,
 };
 
 static const struct options_table harness_table = {

@@ -62,8 +62,7 @@ static const struct options_spec specs[] = {
     { "config", 'c', OPTIONS_CUSTOM, .arg = "FILE",
       .flags = OPTIONS_FIRST | OPTIONS_CLI_ONLY | OPTIONS_OWN_WORDS,
       .help = "read settings from FILE (command line wins)" },
-    { "help", 'h', OPTIONS_HELP, .help = "show this help and exit" },
-    { "version", 'V', OPTIONS_VERSION, .help = "show the version and exit" },
+    OPTIONS_HELP_ROWS,
 };
 
 const struct options_table config_options = {

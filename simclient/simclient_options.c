@@ -65,8 +65,7 @@ static const struct options_spec specs[] = {
       AT(log_level) },
     { "quiet", 'q', OPTIONS_FLAG, .help = "do not print the summary on stdout",
       AT(quiet) },
-    { "help", 'h', OPTIONS_HELP, .help = "show this help and exit" },
-    { "version", 'V', OPTIONS_VERSION, .help = "show the version and exit" },
+    OPTIONS_HELP_ROWS,
 };
 
 const struct options_table simclient_options_table = {

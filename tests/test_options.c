@@ -76,8 +76,7 @@ static const struct options_spec sample_specs[] = {
       .help = "an item" },
     { "file", 'f', OPTIONS_CUSTOM, .flags = OPTIONS_FIRST | OPTIONS_CLI_ONLY,
       .help = "read FILE first" },
-    { "help", 'h', OPTIONS_HELP, .help = "show this help and exit" },
-    { "version", 'V', OPTIONS_VERSION, .help = "show the version and exit" },
+    OPTIONS_HELP_ROWS,
 };
 
 static const struct options_table sample_once = {
