@@ -79,7 +79,10 @@ $(BIN)/simulate_client: $(SIMCLIENT_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BIN)/harness: $(HARNESS_OBJ) $(COMMON_OBJ)
+# The harness checks scenario options with the programs' own option tables.
+HARNESS_SHARED_OBJ := $(call obj,proxy/config_options.c backend/dummy_options.c)
+
+$(BIN)/harness: $(HARNESS_OBJ) $(HARNESS_SHARED_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -168,9 +171,13 @@ FUZZ_RUN_FLAGS = -max_total_time=$(FUZZ_SECONDS) -timeout=5 \
                  -rss_limit_mb=2048 -print_final_stats=1
 
 FUZZ_CONFIG_SRC = fuzz/fuzz_config_check.c proxy/config.c proxy/balancer.c \
+                  proxy/config_options.c common/options.c common/process.c \
                   common/log.c common/clock.c common/net.c common/parse.c \
-                  common/rng.c
-fuzz_src_scenario = harness_src/scenario.c common/parse.c
+                  common/log_sink.c common/rng.c
+fuzz_src_scenario = harness_src/scenario.c proxy/config_options.c \
+                    backend/dummy_options.c common/options.c common/parse.c \
+                    common/process.c common/net.c common/log.c common/clock.c \
+                    common/log_sink.c common/rng.c
 fuzz_src_config   = $(FUZZ_CONFIG_SRC)
 fuzz_src_args     = $(FUZZ_CONFIG_SRC)
 fuzz_src_logfmt   = common/logfmt.c harness_src/trace.c

@@ -57,6 +57,13 @@ int log_level_parse(const char *name, enum log_level *out)
     return -1;
 }
 
+const char *log_errno_name(int err)
+{
+    const char *name = strerrorname_np(err);
+
+    return name != NULL ? name : "unknown";
+}
+
 const char *log_level_name(enum log_level level)
 {
     if ((unsigned)level >= COUNT_OF(level_names))

@@ -129,6 +129,33 @@ int parse_size(const char *text, long min, long max, long *out)
     return parse_with_units(text, units, min, max, out);
 }
 
+const char *parse_format_ms(long ms, char *buf, size_t size)
+{
+    if (ms != 0 && ms % 60000 == 0)
+        snprintf(buf, size, "%ldm", ms / 60000);
+    else if (ms != 0 && ms % 1000 == 0)
+        snprintf(buf, size, "%lds", ms / 1000);
+    else
+        snprintf(buf, size, "%ldms", ms);
+    return buf;
+}
+
+const char *parse_format_size(long bytes, char *buf, size_t size)
+{
+    static const struct unit units[] = {
+        { "G", 1073741824 }, { "M", 1048576 }, { "k", 1024 }, { NULL, 0 }
+    };
+    const struct unit *unit = units;
+
+    while (unit->suffix != NULL && (bytes == 0 || bytes % unit->multiplier))
+        unit++;
+    if (unit->suffix == NULL)
+        snprintf(buf, size, "%ld", bytes);
+    else
+        snprintf(buf, size, "%ld%s", bytes / unit->multiplier, unit->suffix);
+    return buf;
+}
+
 static bool is_continuation(unsigned char byte)
 {
     return (byte & 0xc0) == 0x80;

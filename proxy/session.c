@@ -354,7 +354,7 @@ static void connect_failed(struct worker_ctx *ctx, struct session *s, int err)
               "sid=%llu be=%s seq=%llu active=%d err=%s attempt=%d",
               (unsigned long long)s->id, backend_name(ctx, index),
               (unsigned long long)change.seq, change.active,
-              strerrorname_np(err) ? strerrorname_np(err) : "unknown",
+              log_errno_name(err),
               s->attempts);
     log_state_change(ctx, index, &change);
 }
