@@ -6,6 +6,9 @@
 fd_proxy() {
     local limit=$1 line
     shift
+    # Emptied here, not by the background shell: a second proxy must not
+    # be taken for ready on the first one's start line.
+    : >"$WORK/proxy.log"
     ( ulimit -n "$limit" && exec "$BIN_DIR/proxy_server" -l 127.0.0.1:0 \
         -b "b1=127.0.0.1:$B1_PORT" -b "b2=127.0.0.1:$B2_PORT" "$@" ) \
         2>"$WORK/proxy.log" &
