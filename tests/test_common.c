@@ -287,9 +287,14 @@ static void test_parse_units_at_long_max(void)
 /* True when text holds no byte a terminal could take as a command. */
 static bool is_inert(const char *text)
 {
-    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+    const unsigned char *start = (const unsigned char *)text;
+
+    for (const unsigned char *p = start; *p; p++) {
+        bool c1 = *p >= 0x80 && *p <= 0x9f;
+
         if (*p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 &&
-                                         p[1] <= 0x9f))
+                                         p[1] <= 0x9f) ||
+            (c1 && (p == start || p[-1] < 0x80)))
             return false;
     }
     return true;
@@ -309,6 +314,11 @@ static void test_parse_escape(void)
         { "tab\there\nnl\rcr\x7f", "tab\\x09here\\x0anl\\x0dcr\\x7f" },
         /* C1 CSI (U+009B) in UTF-8; other UTF-8 is kept. */
         { "x\xc2\x9b" "2J", "x\\xc2\\x9b2J" },
+        /* A lone C1 byte (CSI for an 8-bit terminal), first or after ASCII;
+         * as a UTF-8 continuation byte (U+201B) it is kept. */
+        { "\x9b" "31m", "\\x9b31m" },
+        { "threads '\x9b" "31m'", "threads '\\x9b31m'" },
+        { "\xe2\x80\x9b", "\xe2\x80\x9b" },
         { "caf\xc3\xa9 \xc2\xb1 \xe2\x82\xac", "caf\xc3\xa9 \xc2\xb1 \xe2\x82\xac" },
     };
     char buf[64];
