@@ -153,10 +153,12 @@ static int add_backend(struct config *cfg, const char *text, char *err,
         snprintf(err, errlen, "backend '%.40s...' is too long", text);
         return -1;
     }
-    item = strtok_r(copy, ",", &save);
-    if (item == NULL ||
+    /* strsep, not strtok: an empty field between commas is a mistake. */
+    save = copy;
+    item = strsep(&save, ",");
+    if (item[0] == '\0' ||
         net_parse_hostport(item, "127.0.0.1", &spec.addr, err, errlen) == -1) {
-        if (item == NULL)
+        if (item[0] == '\0')
             snprintf(err, errlen, "backend '%s' has no address", text);
         return -1;
     }
@@ -165,7 +167,11 @@ static int add_backend(struct config *cfg, const char *text, char *err,
                  text);
         return -1;
     }
-    while ((item = strtok_r(NULL, ",", &save)) != NULL) {
+    while ((item = strsep(&save, ",")) != NULL) {
+        if (item[0] == '\0') {
+            snprintf(err, errlen, "backend '%s' has an empty setting", text);
+            return -1;
+        }
         if (backend_setting(&spec, item, &seen, err, errlen) == -1)
             return -1;
     }

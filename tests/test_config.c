@@ -277,6 +277,8 @@ static void test_options_bad(void)
         { { "-t", "0x4" }, "threads '0x4'" },
         { { "--maxconn", "1e3" }, "maxconn '1e3'" },
         { { "-b", "127.0.0.1:7000,weight=+2" }, "weight '+2'" },
+        { { "-b", "127.0.0.1:7000,,weight=2" }, "an empty setting" },
+        { { "-b", "127.0.0.1:7000," }, "an empty setting" },
         { { "-b", "127.0.0.1:+7000" }, "port" },
     };
 
