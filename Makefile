@@ -25,6 +25,23 @@ BIN      ?= .
 
 ALL_CFLAGS = $(STD) $(WARNINGS) $(CFLAGS)
 
+# $(call require,WHAT,CHECK,PACKAGE), a recipe line: when the shell command
+# CHECK fails, WHAT is missing; run as root with apt-get at hand, make
+# installs the Debian package PACKAGE and goes on, else it says how to and
+# stops (exit 2). So `make test` on a fresh machine needs nothing else.
+require = @if ! { $(2); } >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "$(1) is missing: installing $(3)"; \
+	    { apt-get install -y $(3) || \
+	      { apt-get update && apt-get install -y $(3); }; } >/dev/null; \
+	    { $(2); } >/dev/null 2>&1 || \
+	      { echo "$(1) is still missing after installing $(3)"; exit 2; }; \
+	  else \
+	    echo "$(1) is missing. Install it with:"; \
+	    echo "    sudo apt-get install $(3)"; exit 2; \
+	  fi; \
+	fi
+
 COMMON_SRC    := $(sort $(wildcard common/*.c))
 PROXY_SRC     := $(sort $(wildcard proxy/*.c))
 BACKEND_SRC   := $(sort $(wildcard backend/*.c))
@@ -64,7 +81,10 @@ $(BIN)/simulate_client: $(SIMCLIENT_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BIN)/harness: $(HARNESS_OBJ) $(COMMON_OBJ)
+# The harness checks scenario options with the programs' own option tables.
+HARNESS_SHARED_OBJ := $(call obj,proxy/config_options.c backend/dummy_options.c)
+
+$(BIN)/harness: $(HARNESS_OBJ) $(HARNESS_SHARED_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -78,19 +98,10 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
-# The unit tests need CUnit; install it when we can, else say how.
+# The unit tests need CUnit.
 CUNIT_HEADER = /usr/include/CUnit/Basic.h
 cunit:
-	@if [ ! -f $(CUNIT_HEADER) ]; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "CUnit missing: installing libcunit1-dev"; \
-	    (apt-get install -y libcunit1-dev || \
-	     (apt-get update && apt-get install -y libcunit1-dev)) >/dev/null; \
-	  else \
-	    echo "CUnit is missing. Install it with:"; \
-	    echo "    sudo apt-get install libcunit1-dev"; exit 2; \
-	  fi; \
-	fi
+	$(call require,CUnit,test -f $(CUNIT_HEADER),libcunit1-dev)
 
 # --wrap=realloc: tests/alloc_fail.c makes realloc fail on demand.
 $(BUILD)/test_runner: $(TEST_OBJ) $(COMMON_OBJ) | cunit
@@ -125,8 +136,7 @@ tsan:
 
 # The same tests with every program under valgrind's memcheck.
 valgrind:
-	@command -v valgrind >/dev/null || { echo "valgrind is missing:" \
-	  "sudo apt-get install valgrind"; exit 2; }
+	$(call require,valgrind,command -v valgrind,valgrind)
 	$(MAKE) BUILD=build/valgrind/obj BIN=build/valgrind/real CFLAGS="-O1 -g" \
 	  build/valgrind/real/proxy_server build/valgrind/real/dummy_server \
 	  build/valgrind/real/simulate_client build/valgrind/real/harness \
@@ -138,15 +148,7 @@ COVERAGE_DIRS = '*/proxy/*' '*/backend/*' '*/simclient/*' '*/harness_src/*' \
                 '*/common/*'
 LCOV = lcov --quiet --rc lcov_branch_coverage=1
 coverage:
-	@command -v lcov >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "lcov missing: installing it"; \
-	    (apt-get install -y lcov || \
-	     (apt-get update && apt-get install -y lcov)) >/dev/null; \
-	  else \
-	    echo "lcov is missing. Install it with:"; \
-	    echo "    sudo apt-get install lcov"; exit 2; \
-	  fi; }
+	$(call require,lcov,command -v lcov,lcov)
 	rm -rf build/coverage coverage
 	$(MAKE) BUILD=build/coverage BIN=build/coverage/bin \
 	  CFLAGS="-O0 -g --coverage -fprofile-update=atomic" \
@@ -177,8 +179,13 @@ FUZZ_RUN_FLAGS = -max_total_time=$(FUZZ_SECONDS) -timeout=5 \
                  -rss_limit_mb=2048 -print_final_stats=1
 
 FUZZ_CONFIG_SRC = fuzz/fuzz_config_check.c proxy/config.c proxy/balancer.c \
-                  common/log.c common/clock.c common/net.c common/parse.c
-fuzz_src_scenario = harness_src/scenario.c common/parse.c
+                  proxy/config_options.c common/options.c common/process.c \
+                  common/log.c common/clock.c common/net.c common/parse.c \
+                  common/log_sink.c common/rng.c
+fuzz_src_scenario = harness_src/scenario.c proxy/config_options.c \
+                    backend/dummy_options.c common/options.c common/parse.c \
+                    common/process.c common/net.c common/log.c common/clock.c \
+                    common/log_sink.c common/rng.c
 fuzz_src_config   = $(FUZZ_CONFIG_SRC)
 fuzz_src_args     = $(FUZZ_CONFIG_SRC)
 fuzz_src_logfmt   = common/logfmt.c harness_src/trace.c
@@ -187,9 +194,7 @@ fuzz_obj  = $(patsubst %.c,$(FUZZ_BUILD)/%.o,fuzz/fuzz_$(1).c \
               fuzz/fuzz_support.c $(fuzz_src_$(1)))
 
 fuzz-clang:
-	@command -v $(FUZZ_CC) >/dev/null 2>&1 || { \
-	  echo "make fuzz needs clang (libFuzzer), which is missing. Install it with:"; \
-	  echo "    sudo apt-get install clang"; exit 2; }
+	$(call require,$(FUZZ_CC) (libFuzzer),command -v $(FUZZ_CC),clang)
 
 $(FUZZ_BUILD)/%.o: %.c | fuzz-clang
 	@mkdir -p $(@D)
@@ -232,13 +237,12 @@ mutants: all
 labs-prove: all
 	labs/prove.sh
 
-# make install [PREFIX=/usr/local] [DESTDIR=]: the four programs and their
-# manual pages.
+# make install [PREFIX=/usr/local] [DESTDIR=] [BIN=.]: the four programs
+# (built into BIN) and their manual pages.
 PREFIX ?= /usr/local
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 755 proxy_server dummy_server simulate_client harness \
-	  $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
 clean:

@@ -19,6 +19,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "count_of.h"
 #include "dummy_framer.h"
 #include "dummy_pacer.h"
 #include "dummy_queue.h"
@@ -64,7 +65,7 @@ static const char *const reason_names[] = {
 
 const char *dummy_conn_reason_name(enum dummy_conn_reason reason)
 {
-    if ((unsigned)reason >= sizeof(reason_names) / sizeof(reason_names[0]))
+    if ((unsigned)reason >= COUNT_OF(reason_names))
         return "?";
     return reason_names[reason];
 }
@@ -372,11 +373,9 @@ void dummy_conn_on_timer(struct dummy_conn *conn, uint64_t now_ms)
 static void log_close_unborn(const struct dummy_conn_env *env, uint64_t cid,
                              int err)
 {
-    const char *err_name = strerrorname_np(err);
-
     log_event(env->lg, LOG_INFO, "close",
               "cid=%" PRIu64 " lines=0 bytes_in=0 bytes_out=0 reason=error "
-              "err=%s", cid, err_name != NULL ? err_name : "unknown");
+              "err=%s", cid, log_errno_name(err));
 }
 
 /* Allocates conn for fd and links it into env. Returns NULL on ENOMEM. */
@@ -453,7 +452,7 @@ static void conn_drain(struct dummy_conn *conn)
 static void conn_log_close(const struct dummy_conn *conn,
                            enum dummy_conn_reason reason)
 {
-    const char *err_name = conn->error != 0 ? strerrorname_np(conn->error)
+    const char *err_name = conn->error != 0 ? log_errno_name(conn->error)
                                             : NULL;
 
     log_event(conn->env->lg, LOG_INFO, "close",

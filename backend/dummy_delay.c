@@ -8,7 +8,7 @@ void dummy_delay_init(struct dummy_delay *delay, long latency_ms,
 {
     delay->latency_ms = latency_ms;
     delay->jitter_ms = jitter_ms;
-    dummy_rng_seed(&delay->rng, seed);
+    rng_seed(&delay->rng, seed);
 }
 
 long dummy_delay_sample(struct dummy_delay *delay)
@@ -18,7 +18,7 @@ long dummy_delay_sample(struct dummy_delay *delay)
     if (delay->jitter_ms > 0) {
         uint64_t span = 2 * (uint64_t)delay->jitter_ms + 1;
 
-        sample += (long)dummy_rng_below(&delay->rng, span) - delay->jitter_ms;
+        sample += (long)rng_below(&delay->rng, span) - delay->jitter_ms;
     }
     return sample < 0 ? 0 : sample;
 }

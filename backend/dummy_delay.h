@@ -11,13 +11,13 @@
 
 #include <stdint.h>
 
-#include "dummy_rng.h"
+#include "rng.h"
 
 /* The delay settings and the generator the jitter is drawn from. */
 struct dummy_delay {
     long latency_ms;        /* base delay, >= 0 */
     long jitter_ms;         /* a uniform -jitter..+jitter is added, >= 0 */
-    struct dummy_rng rng;
+    struct rng rng;
 };
 
 /* Fills *delay; latency_ms and jitter_ms must be >= 0. */

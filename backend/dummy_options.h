@@ -15,8 +15,8 @@
 
 #include "log.h"
 #include "net.h"
+#include "options.h"
 
-#define DUMMY_OPTIONS_VERSION "1.0.0"
 #define DUMMY_OPTIONS_DEFAULT_PORT 9090
 #define DUMMY_OPTIONS_DEFAULT_HOST "127.0.0.1"
 #define DUMMY_OPTIONS_NAME_MAX 64
@@ -48,25 +48,33 @@ struct dummy_options {
     bool hang;
     bool refuse;
     enum log_level log_level;
-    bool help;              /* -h given: print usage, run nothing */
-    bool version;           /* -V given: print version, run nothing */
 };
+
+/* The options' rows (options.h); the harness checks a scenario's backend
+ * options against them. */
+extern const struct options_table dummy_options_table;
 
 /* Fills *opts with the defaults (port 9090 on 127.0.0.1, line mode ...). */
 void dummy_options_init(struct dummy_options *opts);
 
 /*
- * Parses argv into *opts (start from dummy_options_init). Returns 0, or -1
- * with a one-line reason (no program name, no newline) in err, any control
- * byte of the arguments it quotes shown as \xNN. An option that takes a
- * value may be given once. After -h or -V, returns 0 without checking the
- * rest. argv may be permuted.
+ * Parses argv into *opts (start from dummy_options_init). Returns 0;
+ * OPTIONS_EXIT after printing --help or --version to out; or -1 with a
+ * one-line reason (no program name, no newline) in err, any control byte
+ * of the arguments it quotes shown as \xNN. An option that takes a value
+ * may be given once. argv may be permuted.
  */
 int dummy_options_parse(struct dummy_options *opts, int argc, char **argv,
-                        char *err, size_t errlen);
+                        FILE *out, char *err, size_t errlen);
 
-/* Writes the --help text to out. */
-void dummy_options_usage(FILE *out);
+/*
+ * Refuses options that exclude each other: --hang with --refuse,
+ * --close-after-lines with --reset-after-lines, a *-after-lines fault in
+ * echo mode. prefix goes before each option's name ("--" on a command
+ * line, "" in a scenario). Returns 0, or -1 with the reason in err.
+ */
+int dummy_options_check(const struct dummy_options *opts, const char *prefix,
+                        char *err, size_t errlen);
 
 /* "line" or "echo". */
 const char *dummy_options_mode_name(enum dummy_mode mode);

@@ -50,14 +50,6 @@ struct dummy_server {
     uint64_t accept_resume_ms;      /* ... this time */
 };
 
-/* The name of errno value err, for the err= key. */
-static const char *errno_name(int err)
-{
-    const char *name = strerrorname_np(err);
-
-    return name != NULL ? name : "unknown";
-}
-
 /* Releases what open acquired; logs nothing. */
 static void server_free(struct dummy_server *srv)
 {
@@ -120,7 +112,7 @@ static int server_listen(struct dummy_server *srv)
 
         log_event(&srv->lg, LOG_ERROR, "error", "op=listen addr=%s err=%s",
                   net_addr_format(&srv->opts->listen, addr, sizeof(addr)),
-                  errno_name(saved));
+                  log_errno_name(saved));
         errno = saved;
         return -1;
     }
@@ -169,7 +161,7 @@ struct dummy_server *dummy_server_open(const struct dummy_options *opts,
          server_watch(srv, stop_fd, EPOLLIN, &srv->stop_fd) == -1)) {
         saved = errno;
         log_event(lg, LOG_ERROR, "error", "op=setup err=%s",
-                  errno_name(saved));
+                  log_errno_name(saved));
         goto fail;
     }
     if (server_listen(srv) == -1) {
@@ -220,7 +212,7 @@ static bool server_accept_failed(struct dummy_server *srv, int err,
     if (err == EINTR || err == ECONNABORTED)
         return true;
     log_event(&srv->lg, LOG_WARN, "accept_error", "err=%s pause_ms=%d",
-              errno_name(err), exhausted ? SERVER_ACCEPT_PAUSE_MS : 0);
+              log_errno_name(err), exhausted ? SERVER_ACCEPT_PAUSE_MS : 0);
     /* Level-triggered epoll would wake us at once, again and again. */
     if (exhausted)
         server_pause_accept(srv, now_ms);
@@ -354,7 +346,7 @@ int dummy_server_run(struct dummy_server *srv)
     }
     saved = errno;
     log_event(&srv->lg, LOG_ERROR, "error", "op=epoll err=%s",
-              errno_name(saved));
+              log_errno_name(saved));
     errno = saved;
     return -1;
 }

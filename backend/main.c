@@ -11,52 +11,32 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
-#include <string.h>
-#include <sys/resource.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "dummy_options.h"
 #include "dummy_server.h"
 #include "log.h"
 #include "log_sink.h"
+#include "process.h"
 
-/* Lets the process hold as many sockets as the hard limit allows. */
-static void raise_fd_limit(const struct logger *lg)
-{
-    struct rlimit lim;
-
-    if (getrlimit(RLIMIT_NOFILE, &lim) == -1 || lim.rlim_cur == lim.rlim_max)
-        return;
-    lim.rlim_cur = lim.rlim_max;
-    if (setrlimit(RLIMIT_NOFILE, &lim) == -1)
-        log_event(lg, LOG_WARN, "rlimit", "nofile=unchanged err=%s",
-                  strerrorname_np(errno));
-}
-
-/* Ignores SIGPIPE and turns SIGINT/SIGTERM, and the signals whose default
- * action would end the server by accident (SIGHUP, SIGUSR1, SIGUSR2,
- * SIGALRM), into a signalfd for the server. Returns the fd, or -1 after
- * logging why. */
+/* Turns SIGINT/SIGTERM, and the signals whose default action would end
+ * the server by accident (SIGHUP, SIGUSR1, SIGUSR2, SIGALRM), into a
+ * signalfd for the server. Returns the fd, or -1 after logging why. */
 static int open_stop_fd(const struct logger *lg)
 {
-    sigset_t stop_signals;
+    static const int stop_signals[] = {
+        SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGALRM
+    };
+    sigset_t set;
     int fd;
 
-    signal(SIGPIPE, SIG_IGN);
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    sigaddset(&stop_signals, SIGHUP);
-    sigaddset(&stop_signals, SIGUSR1);
-    sigaddset(&stop_signals, SIGUSR2);
-    sigaddset(&stop_signals, SIGALRM);
-    fd = -1;
-    if (sigprocmask(SIG_BLOCK, &stop_signals, NULL) == 0)
-        fd = signalfd(-1, &stop_signals, SFD_NONBLOCK | SFD_CLOEXEC);
+    sigemptyset(&set);
+    for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+        sigaddset(&set, stop_signals[i]);
+    fd = process_signalfd(&set);
     if (fd == -1)
         log_event(lg, LOG_ERROR, "error", "op=signalfd err=%s",
-                  strerrorname_np(errno));
+                  log_errno_name(errno));
     return fd;
 }
 
@@ -67,16 +47,16 @@ static int run_server(const struct dummy_options *opts, struct logger *lg)
     int stop_fd = open_stop_fd(lg), rc;
 
     if (stop_fd == -1)
-        return 1;
+        return PROCESS_EXIT_FAIL;
     srv = dummy_server_open(opts, lg, stop_fd);
     if (srv == NULL) {
         close(stop_fd);
-        return 1;
+        return PROCESS_EXIT_FAIL;
     }
     rc = dummy_server_run(srv);
     dummy_server_close(srv);
     close(stop_fd);
-    return rc == 0 ? 0 : 1;
+    return rc == 0 ? PROCESS_EXIT_OK : PROCESS_EXIT_FAIL;
 }
 
 int main(int argc, char **argv)
@@ -85,30 +65,27 @@ int main(int argc, char **argv)
     struct log_sink *sink;
     struct logger lg;
     char err[256];
+    long nofile;
     int rc;
 
     dummy_options_init(&opts);
-    if (dummy_options_parse(&opts, argc, argv, err, sizeof(err)) == -1) {
-        fprintf(stderr, "dummy_server: %s\nTry 'dummy_server --help'.\n", err);
-        return 2;
-    }
-    if (opts.help || opts.version) {
-        if (opts.help)
-            dummy_options_usage(stdout);
-        else
-            printf("dummy_server %s\n", DUMMY_OPTIONS_VERSION);
-        return 0;
-    }
+    rc = dummy_options_parse(&opts, argc, argv, stdout, err, sizeof(err));
+    if (rc == OPTIONS_EXIT)
+        return PROCESS_EXIT_OK;
+    if (rc == -1)
+        return process_usage_error("dummy_server", err);
     log_init(&lg, 2, opts.log_level);
     /* A reader that stops reading costs log lines, not service. */
     sink = log_sink_start(2, LOG_SINK_CAPACITY);
     if (sink == NULL) {
         log_event(&lg, LOG_ERROR, "error", "op=log_thread err=%s",
-                  strerrorname_np(errno));
-        return 1;
+                  log_errno_name(errno));
+        return PROCESS_EXIT_FAIL;
     }
     log_sink_attach(&lg, sink);
-    raise_fd_limit(&lg);
+    if (process_raise_fd_limit(&nofile) == -1)
+        log_event(&lg, LOG_WARN, "error", "op=setrlimit err=%s nofile=%ld",
+                  log_errno_name(errno), nofile);
     rc = run_server(&opts, &lg);
     log_sink_stop(sink, LOG_SINK_STOP_MS);
     return rc;

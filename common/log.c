@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "count_of.h"
 #include "log_sink.h"
 
 static const char *const level_names[] = { "error", "warn", "info", "debug" };
@@ -47,7 +48,7 @@ void log_buffer_attach(struct logger *lg, struct log_buffer *buffer)
 
 int log_level_parse(const char *name, enum log_level *out)
 {
-    for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++) {
+    for (size_t i = 0; i < COUNT_OF(level_names); i++) {
         if (strcmp(name, level_names[i]) == 0) {
             *out = (enum log_level)i;
             return 0;
@@ -56,9 +57,16 @@ int log_level_parse(const char *name, enum log_level *out)
     return -1;
 }
 
+const char *log_errno_name(int err)
+{
+    const char *name = strerrorname_np(err);
+
+    return name != NULL ? name : "unknown";
+}
+
 const char *log_level_name(enum log_level level)
 {
-    if ((unsigned)level >= sizeof(level_names) / sizeof(level_names[0]))
+    if ((unsigned)level >= COUNT_OF(level_names))
         return "?";
     return level_names[level];
 }
@@ -134,6 +142,11 @@ static void buffer_line(const struct logger *lg, const char *line,
 
 /* Formats the line "ts=... lvl=... thr=... ev=... fields\n" into line
  * (LOG_LINE_MAX bytes). Returns its length, newline included. */
+static size_t format_line_v(char *line, size_t cap, enum log_level level,
+                            const char *thread, const char *ev,
+                            const char *fmt, va_list ap)
+    __attribute__((format(printf, 6, 0)));
+
 static size_t format_line_v(char *line, size_t cap, enum log_level level,
                             const char *thread, const char *ev,
                             const char *fmt, va_list ap)

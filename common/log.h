@@ -85,6 +85,10 @@ int log_level_parse(const char *name, enum log_level *out);
 /* The name of a level, as written in the lvl= key. */
 const char *log_level_name(enum log_level level);
 
+/* The name of errno value err for an err= key ("ECONNREFUSED"), never
+ * NULL: "unknown" for a value without a name. */
+const char *log_errno_name(int err);
+
 /* True when a line at level would be written: test it before costly work. */
 static inline bool log_enabled(const struct logger *lg, enum log_level level)
 {

@@ -129,6 +129,33 @@ int parse_size(const char *text, long min, long max, long *out)
     return parse_with_units(text, units, min, max, out);
 }
 
+const char *parse_format_ms(long ms, char *buf, size_t size)
+{
+    if (ms != 0 && ms % 60000 == 0)
+        snprintf(buf, size, "%ldm", ms / 60000);
+    else if (ms != 0 && ms % 1000 == 0)
+        snprintf(buf, size, "%lds", ms / 1000);
+    else
+        snprintf(buf, size, "%ldms", ms);
+    return buf;
+}
+
+const char *parse_format_size(long bytes, char *buf, size_t size)
+{
+    static const struct unit units[] = {
+        { "G", 1073741824 }, { "M", 1048576 }, { "k", 1024 }, { NULL, 0 }
+    };
+    const struct unit *unit = units;
+
+    while (unit->suffix != NULL && (bytes == 0 || bytes % unit->multiplier))
+        unit++;
+    if (unit->suffix == NULL)
+        snprintf(buf, size, "%ld", bytes);
+    else
+        snprintf(buf, size, "%ld%s", bytes / unit->multiplier, unit->suffix);
+    return buf;
+}
+
 static bool is_continuation(unsigned char byte)
 {
     return (byte & 0xc0) == 0x80;
@@ -139,14 +166,26 @@ static bool is_c1_second_byte(unsigned char byte)
     return byte >= 0x80 && byte <= 0x9f;
 }
 
-/* The bytes of text that the character at text takes (*taken) and how
- * many it needs once escaped (returned). */
-static size_t escaped_size(const unsigned char *text, size_t *taken)
+/* A byte that a terminal may take for a control: C0, DEL, and a C1 byte
+ * (0x80-0x9f, e.g. 0x9b, CSI in 8-bit mode) that stands alone after an
+ * ASCII byte, where it cannot be part of a UTF-8 character. */
+static bool is_control(const unsigned char *text, size_t pos)
+{
+    unsigned char byte = text[pos];
+
+    return byte < 0x20 || byte == 0x7f ||
+           (is_c1_second_byte(byte) && (pos == 0 || text[pos - 1] < 0x80));
+}
+
+/* The bytes that the character at text[pos] takes (*taken) and how many
+ * it needs once escaped (returned). */
+static size_t escaped_size(const unsigned char *text, size_t pos,
+                           size_t *taken)
 {
     *taken = 1;
-    if (text[0] < 0x20 || text[0] == 0x7f)
+    if (is_control(text, pos))
         return 4;
-    if (text[0] == 0xc2 && is_c1_second_byte(text[1])) {
+    if (text[pos] == 0xc2 && is_c1_second_byte(text[pos + 1])) {
         *taken = 2;
         return 8;
     }
@@ -165,7 +204,7 @@ static size_t escape_last(const unsigned char *text, size_t end,
         *taken = 2;
         return (size_t)snprintf(unit, 9, "\\xc2\\x%02x", last);
     }
-    if (last < 0x20 || last == 0x7f)
+    if (is_control(text, end - 1))
         return (size_t)snprintf(unit, 9, "\\x%02x", last);
     unit[0] = (char)last;
     return 1;
@@ -180,7 +219,7 @@ const char *parse_escape(const char *text, char *buf, size_t size)
     char unit[9];
 
     while (in[len] != '\0') {
-        more = escaped_size(in + len, &taken);
+        more = escaped_size(in, len, &taken);
         if (need + more >= size)
             break;
         len += taken;

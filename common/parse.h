@@ -31,11 +31,20 @@ int parse_duration_ms(const char *text, long min_ms, long max_ms, long *out);
  * ("1.5k" is 1536, "1.5" is EINVAL). */
 int parse_size(const char *text, long min, long max, long *out);
 
+/* ms in the largest unit that keeps it exact ("10m", "2s", "250ms"), as
+ * parse_duration_ms reads it back; into buf[size]. Returns buf. */
+const char *parse_format_ms(long ms, char *buf, size_t size);
+
+/* A byte count the same way ("16M", "4k", "16"), as parse_size reads it. */
+const char *parse_format_size(long bytes, char *buf, size_t size);
+
 /*
  * Writes text into buf[size] (size > 0) as an error message may quote it,
  * so that a value from a file or a command line cannot drive the terminal:
- * each control byte (below 0x20, 0x7f) and each C1 control in UTF-8
- * (U+0080..U+009F) as "\xNN" per byte; the rest unchanged. When the result
+ * each control byte (below 0x20, 0x7f), each C1 control in UTF-8
+ * (U+0080..U+009F), and each byte 0x80..0x9f that stands alone after an
+ * ASCII byte (a C1 control to an 8-bit terminal) as "\xNN" per byte; the
+ * rest unchanged. When the result
  * does not fit it is cut before a whole character and ends with "...".
  * buf may be text itself, to escape a message in place. Returns buf.
  */

@@ -20,7 +20,6 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
@@ -32,13 +31,13 @@
 
 #include "check.h"
 #include "clock.h"
+#include "options.h"
 #include "outcome.h"
-#include "parse.h"
+#include "process.h"
 #include "report.h"
 #include "runner.h"
 #include "scenario.h"
 
-#define HARNESS_VERSION "1.0.0"
 #define HARNESS_MAX_FILES 256
 
 /* The signal that asked the harness to stop (0: none); set by on_signal,
@@ -63,61 +62,16 @@ struct harness_options {
     const char *junit;
     const char *gradescope;
     const char *report_dir;
-    char bin_dir[PATH_MAX];
+    long seed;                  /* --seed, -1: not given */
+    char bin_dir[PATH_MAX];     /* beside the harness: --bin's default */
     char *files[HARNESS_MAX_FILES];
     int file_count;
+    int first;                  /* argv index of the first FILE|DIR */
 };
 
 static void on_signal(int sig)
 {
     interrupted = sig;
-}
-
-static void catch_stop_signals(void)
-{
-    struct sigaction sa;
-
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
-        sigaction(stop_signals[i], &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-}
-
-static void usage(FILE *out)
-{
-    fprintf(out,
-        "Usage: harness [OPTION]... FILE.scn|DIR...\n"
-        "Runs each scenario (a DIR means every *.scn in it; only regular\n"
-        "files are read): starts the backends, the proxy and the client\n"
-        "bursts, plays the fault timeline, then checks every expectation\n"
-        "against the logs.\n\n"
-        "  -v, --verbose        show every process' log live (stderr)\n"
-        "      --keep DIR       keep all logs, in a new DIR/<scenario>-<pid>/\n"
-        "                       per run (named in the report)\n"
-        "      --seed N         override every scenario's seed\n"
-        "      --list           list the scenarios with their descriptions\n"
-        "      --tap            print TAP instead of the text report\n"
-        "      --junit FILE     also write JUnit XML to FILE\n"
-        "      --gradescope FILE  also write Gradescope's results.json\n"
-        "      --report DIR     also write an HTML page per scenario to DIR\n"
-        "      --bin DIR        where the programs are (default: beside\n"
-        "                       the harness)\n"
-        "  -h, --help           show this help and exit\n"
-        "  -V, --version        show the version and exit\n\n"
-        "The scenario language is described in docs/scenarios.md.\n"
-        "A run whose logs lost lines (ev=log_dropped) is reported NOT JUDGED.\n"
-        "Exit status: 0 all expectations passed, 1 one failed or a run could\n"
-        "not complete or be judged, 2 bad usage or a bad scenario file, 130\n"
-        "stopped by SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 or\n"
-        "SIGALRM (the run's processes are killed and its temporary folder\n"
-        "removed first).\n");
-}
-
-static int usage_error(const char *what, const char *arg)
-{
-    fprintf(stderr, "harness: %s '%s'\nTry 'harness --help'.\n", what, arg);
-    return 2;
 }
 
 /* The folder this executable is in: the other programs are built there. */
@@ -134,70 +88,73 @@ static void default_bin_dir(char *out, size_t size)
     snprintf(out, size, "%s", dirname(self));
 }
 
-enum { OPT_KEEP = 256, OPT_SEED, OPT_LIST, OPT_TAP, OPT_JUNIT, OPT_GRADESCOPE,
-       OPT_REPORT, OPT_BIN };
+#define AT(member) OPTIONS_FIELD(struct harness_options, member)
 
-static const struct option long_options[] = {
-    { "verbose", no_argument, NULL, 'v' },
-    { "keep", required_argument, NULL, OPT_KEEP },
-    { "seed", required_argument, NULL, OPT_SEED },
-    { "list", no_argument, NULL, OPT_LIST },
-    { "tap", no_argument, NULL, OPT_TAP },
-    { "junit", required_argument, NULL, OPT_JUNIT },
-    { "gradescope", required_argument, NULL, OPT_GRADESCOPE },
-    { "report", required_argument, NULL, OPT_REPORT },
-    { "bin", required_argument, NULL, OPT_BIN },
-    { "help", no_argument, NULL, 'h' },
-    { "version", no_argument, NULL, 'V' },
-    { NULL, 0, NULL, 0 },
+static const struct options_spec specs[] = {
+    { "verbose", 'v', OPTIONS_FLAG,
+      .help = "show every process' log live (stderr)", AT(run.verbose) },
+    { "keep", 0, OPTIONS_TEXT, .arg = "DIR", .help = "keep all logs, in a "
+      "new DIR/<scenario>-<pid>/ per run (named in the report)",
+      AT(run.keep_dir) },
+    { "seed", 0, OPTIONS_COUNT, 0, 2147483647L,
+      .help = "override every scenario's seed", AT(seed) },
+    { "list", 0, OPTIONS_FLAG,
+      .help = "list the scenarios with their descriptions", AT(list) },
+    { "tap", 0, OPTIONS_FLAG, .help = "print TAP instead of the text report",
+      AT(tap) },
+    { "junit", 0, OPTIONS_TEXT, .arg = "FILE",
+      .help = "also write JUnit XML to FILE", AT(junit) },
+    { "gradescope", 0, OPTIONS_TEXT, .arg = "FILE",
+      .help = "also write Gradescope's results.json", AT(gradescope) },
+    { "report", 0, OPTIONS_TEXT, .arg = "DIR",
+      .help = "also write an HTML page per scenario to DIR", AT(report_dir) },
+    { "bin", 0, OPTIONS_TEXT, .arg = "DIR", .help = "where the programs are "
+      "(default: beside the harness)", AT(run.bin_dir) },
+    OPTIONS_HELP_ROWS,
 };
 
-/* Applies one option. Returns -1 to go on, or an exit status. */
-static int apply_option(struct harness_options *o, int c, char **argv)
-{
-    long seed;
+static const struct options_table harness_table = {
+    .program = "harness",
+    .usage = "[OPTION]... FILE.scn|DIR...",
+    .about = "Runs each scenario (a DIR means every *.scn in it; only "
+             "regular\nfiles are read): starts the backends, the proxy and "
+             "the client\nbursts, plays the fault timeline, then checks every "
+             "expectation\nagainst the logs.",
+    .footer = "The scenario language is described in docs/scenarios.md.\n"
+              "A run whose logs lost lines (ev=log_dropped) is reported NOT "
+              "JUDGED.\nNumbers are decimal digits; an option that takes a "
+              "value may be given once.\nExit status: 0 all expectations "
+              "passed, 1 one failed or a run could\nnot complete or be "
+              "judged, 2 bad usage or a bad scenario file, 130\nstopped by "
+              "SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 or\nSIGALRM "
+              "(the run's processes are killed and its temporary folder\n"
+              "removed first).\n",
+    OPTIONS_ROWS(specs),
+    .repeat = OPTIONS_ONCE,
+    .operands_max = -1,
+};
 
-    switch (c) {
-    case 'v': o->run.verbose = true; break;
-    case OPT_KEEP: o->run.keep_dir = optarg; break;
-    case OPT_SEED:
-        if (parse_long(optarg, 0, 2147483647L, &seed) == -1)
-            return usage_error("--seed needs a number from 0 to 2147483647, "
-                               "not", optarg);
-        o->run.seed_set = true;
-        o->run.seed = (unsigned long)seed;
-        break;
-    case OPT_LIST: o->list = true; break;
-    case OPT_TAP: o->tap = true; break;
-    case OPT_JUNIT: o->junit = optarg; break;
-    case OPT_GRADESCOPE: o->gradescope = optarg; break;
-    case OPT_REPORT: o->report_dir = optarg; break;
-    case OPT_BIN: snprintf(o->bin_dir, sizeof(o->bin_dir), "%s", optarg); break;
-    case 'h': usage(stdout); return 0;
-    case 'V': printf("harness %s\n", HARNESS_VERSION); return 0;
-    case ':': return usage_error("option needs a value:", argv[optind - 1]);
-    default: return usage_error("unknown option", argv[optind - 1]);
-    }
-    return -1;
-}
-
+/* Reads the command line into *o. Returns -1 to go on (o->first is the
+ * first FILE|DIR), or an exit status. */
 static int parse_args(struct harness_options *o, int argc, char **argv)
 {
-    int c;
+    char err[512];
+    int first;
 
     default_bin_dir(o->bin_dir, sizeof(o->bin_dir));
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":vhV", long_options, NULL)) != -1) {
-        int status = apply_option(o, c, argv);
-
-        if (status >= 0)
-            return status;
-    }
-    if (optind == argc) {
-        fprintf(stderr, "harness: no scenario given\nTry 'harness --help'.\n");
-        return 2;
-    }
     o->run.bin_dir = o->bin_dir;
+    o->seed = -1;
+    first = options_parse(&harness_table, o, NULL, argc, argv, stdout, err,
+                          sizeof(err));
+    if (first == OPTIONS_EXIT)
+        return PROCESS_EXIT_OK;
+    if (first == -1)
+        return process_usage_error("harness", err);
+    if (first == argc)
+        return process_usage_error("harness", "no scenario given");
+    o->first = first;
+    o->run.seed_set = o->seed >= 0;
+    o->run.seed = o->seed >= 0 ? (unsigned long)o->seed : 0;
     return -1;
 }
 
@@ -245,7 +202,7 @@ static int add_dir(struct harness_options *o, const char *dir)
 /* Turns the command line's FILE|DIR arguments into o->files. */
 static int collect_files(struct harness_options *o, int argc, char **argv)
 {
-    for (int i = optind; i < argc; i++) {
+    for (int i = o->first; i < argc; i++) {
         struct stat st;
         int rc;
 
@@ -339,7 +296,7 @@ static int run_all(struct harness_options *o, struct scenario **scenarios)
     int failed = 0, count = 0;
 
     if (results == NULL)
-        return 1;
+        return PROCESS_EXIT_FAIL;
     o->run.progress = !o->run.verbose && isatty(STDERR_FILENO);
     for (int i = 0; i < o->file_count && !interrupted; i++) {
         run_one(o, scenarios[i], &results[i]);
@@ -355,8 +312,8 @@ static int run_all(struct harness_options *o, struct scenario **scenarios)
         printf("scenarios: %d passed, %d failed\n", count - failed, failed);
     free(results);
     if (interrupted)
-        return 130;
-    return failed > 0 ? 1 : 0;
+        return PROCESS_EXIT_SIGNAL;
+    return failed > 0 ? PROCESS_EXIT_FAIL : PROCESS_EXIT_OK;
 }
 
 static void list(const struct harness_options *o, struct scenario **scenarios)
@@ -376,12 +333,15 @@ int main(int argc, char **argv)
     status = parse_args(&o, argc, argv);
     if (status >= 0)
         return status;
-    status = 2;
+    status = PROCESS_EXIT_USAGE;
     if (collect_files(&o, argc, argv) == 0 && parse_all(&o, scenarios) == 0) {
-        catch_stop_signals();
+        /* Without a handler a stop signal would leave the run's processes
+         * and temporary folder behind. */
+        process_catch_signals(stop_signals, sizeof(stop_signals) /
+                              sizeof(stop_signals[0]), on_signal, NULL);
         if (o.list) {
             list(&o, scenarios);
-            status = 0;
+            status = PROCESS_EXIT_OK;
         } else {
             status = run_all(&o, scenarios);
         }

@@ -76,17 +76,6 @@ static int add_span(struct report_timeline_series *series, double from,
     return 0;
 }
 
-static int backend_index(const struct scenario *scenario, const char *name)
-{
-    if (name == NULL)
-        return -1;
-    for (size_t i = 0; i < scenario->backend_count; i++) {
-        if (strcmp(scenario->backends[i].name, name) == 0)
-            return (int)i;
-    }
-    return -1;
-}
-
 /* The change event makes to its backend's count: +1, -1, or 0 for none
  * (backend_down/backend_up, which change its state instead). */
 static int count_change(const struct trace_event *event)
@@ -144,7 +133,8 @@ static int replay_apply(struct replay *replay,
                         struct report_timeline *timeline,
                         const struct trace_event *event)
 {
-    int backend = backend_index(replay->scenario, trace_get(event, "be"));
+    int backend = scenario_backend_index(replay->scenario,
+                                         trace_get(event, "be"));
     int change = count_change(event);
     double t = event->ts - replay->origin;
     struct report_timeline_series *series;

@@ -18,6 +18,7 @@
  */
 #include "scenario.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -27,7 +28,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "count_of.h"
+#include "../proxy/config_options.h"
+#include "../backend/dummy_options.h"
 #include "line.h"
+#include "options.h"
 #include "parse.h"
 
 #define LINE_MAX_BYTES 1000             /* longer lines are an error */
@@ -36,25 +41,15 @@
 #define SHOWN_MAX 48                    /* a word quoted in a message */
 #define SHOWN_PATH_MAX 1024             /* a file name in a message */
 #define LIST_MAX 1400                   /* a list of names in a message */
+#define MESSAGE_MAX 256                 /* one message from another module */
 
 #define SEED_MAX 2147483647L
 #define TIMEOUT_MIN_MS 1000L
 #define TIMEOUT_MAX_MS 600000L          /* also the limit of every time */
 #define TIMEOUT_DEFAULT_MS 30000L
-#define DELAY_MAX_MS 3600000L           /* dummy_server's --latency limit */
-#define FAULT_COUNT_MAX 1000000L
 #define PICKS_MAX 1000000000L
 #define FAILED_MAX 1000000000L
 #define POINTS_MAX 1000L
-
-/* How the text of a value is read. */
-enum value_kind {
-    VALUE_COUNT,            /* parse_long */
-    VALUE_DURATION,         /* parse_duration_ms */
-    VALUE_SIZE,             /* parse_size */
-    VALUE_WORD,             /* one of rule->words */
-    VALUE_FLAG              /* no value at all */
-};
 
 /* What an option of a directive sets (proxy options are all stored). */
 enum option_target {
@@ -66,14 +61,20 @@ enum option_target {
     TARGET_NONE             /* a lone value (seed, at, picks ...) */
 };
 
-/* One option, or one lone value: its name, kind and range. */
+/*
+ * One option, or one lone value. An option that a program reads names that
+ * program's table (source): its kind, range and words are the program's
+ * own row, so a scenario accepts exactly what the program accepts. The
+ * harness's own values carry their kind and range here.
+ */
 struct option_rule {
     const char *key;
-    enum value_kind kind;
+    enum options_kind kind;
     long min;
     long max;
-    const char *words;      /* VALUE_WORD: allowed values, '|'-separated */
+    const char *words;      /* OPTIONS_WORD: allowed values, '|'-separated */
     enum option_target target;
+    const struct options_table *source;
 };
 
 /* The options one directive accepts. */
@@ -83,54 +84,44 @@ struct option_set {
     size_t count;
 };
 
+#define PROXY_RULE(key) { key, .source = &config_options }
+#define DUMMY_RULE(key) { key, .source = &dummy_options_table }
+
 static const struct option_rule proxy_rules[] = {
-    { "threads", VALUE_COUNT, 1, 64, NULL, TARGET_STORE },
-    { "balance", VALUE_WORD, 0, 0, "leastconn|roundrobin|random",
-      TARGET_STORE },
-    { "connect-timeout", VALUE_DURATION, 1, 600000, NULL, TARGET_STORE },
-    { "idle-timeout", VALUE_DURATION, 0, 86400000, NULL, TARGET_STORE },
-    { "health-interval", VALUE_DURATION, 0, 3600000, NULL, TARGET_STORE },
-    { "grace", VALUE_DURATION, 0, 600000, NULL, TARGET_STORE },
-    { "rise", VALUE_COUNT, 1, 100, NULL, TARGET_STORE },
-    { "fall", VALUE_COUNT, 1, 100, NULL, TARGET_STORE },
-    { "maxconn", VALUE_COUNT, 0, 1000000, NULL, TARGET_STORE },
+    PROXY_RULE("threads"), PROXY_RULE("balance"),
+    PROXY_RULE("connect-timeout"), PROXY_RULE("idle-timeout"),
+    PROXY_RULE("health-interval"), PROXY_RULE("grace"), PROXY_RULE("rise"),
+    PROXY_RULE("fall"), PROXY_RULE("maxconn"),
 };
 
 static const struct option_rule backend_rules[] = {
-    { "latency", VALUE_DURATION, 0, DELAY_MAX_MS, NULL, TARGET_STORE },
-    { "jitter", VALUE_DURATION, 0, DELAY_MAX_MS, NULL, TARGET_STORE },
-    { "mode", VALUE_WORD, 0, 0, "line|echo", TARGET_STORE },
-    { "rate", VALUE_SIZE, 1, 1073741824L, NULL, TARGET_STORE },
-    { "crash-after-conns", VALUE_COUNT, 0, FAULT_COUNT_MAX, NULL,
-      TARGET_STORE },
-    { "crash-after-lines", VALUE_COUNT, 0, FAULT_COUNT_MAX, NULL,
-      TARGET_STORE },
-    { "close-after-lines", VALUE_COUNT, 0, FAULT_COUNT_MAX, NULL,
-      TARGET_STORE },
-    { "reset-after-lines", VALUE_COUNT, 0, FAULT_COUNT_MAX, NULL,
-      TARGET_STORE },
-    { "hang", VALUE_FLAG, 0, 0, NULL, TARGET_STORE },
-    { "refuse", VALUE_FLAG, 0, 0, NULL, TARGET_STORE },
-    { "weight", VALUE_COUNT, 1, 256, NULL, TARGET_WEIGHT },
-    { "maxconn", VALUE_COUNT, 0, 1000000, NULL, TARGET_MAXCONN },
-    { "start", VALUE_DURATION, 0, TIMEOUT_MAX_MS, NULL, TARGET_START },
-    { "down", VALUE_FLAG, 0, 0, NULL, TARGET_DOWN },
-    { "blackhole", VALUE_FLAG, 0, 0, NULL, TARGET_BLACKHOLE },
+    DUMMY_RULE("latency"), DUMMY_RULE("jitter"), DUMMY_RULE("mode"),
+    DUMMY_RULE("rate"), DUMMY_RULE("crash-after-conns"),
+    DUMMY_RULE("crash-after-lines"), DUMMY_RULE("close-after-lines"),
+    DUMMY_RULE("reset-after-lines"), DUMMY_RULE("hang"), DUMMY_RULE("refuse"),
+    { "weight", .target = TARGET_WEIGHT, .source = &config_backend_options },
+    { "maxconn", .target = TARGET_MAXCONN,
+      .source = &config_backend_options },
+    { "start", OPTIONS_DURATION, 0, TIMEOUT_MAX_MS, NULL, TARGET_START, NULL },
+    { "down", OPTIONS_FLAG, 0, 0, NULL, TARGET_DOWN, NULL },
+    { "blackhole", OPTIONS_FLAG, 0, 0, NULL, TARGET_BLACKHOLE, NULL },
 };
 
 static const struct option_rule burst_rules[] = {
-    { "requests", VALUE_COUNT, 1, 100000, NULL, TARGET_REQUESTS },
-    { "size", VALUE_SIZE, 16, LINE_PAYLOAD_MAX, NULL, TARGET_SIZE },
-    { "hold", VALUE_DURATION, 0, TIMEOUT_MAX_MS, NULL, TARGET_HOLD },
-    { "ramp", VALUE_DURATION, 0, TIMEOUT_MAX_MS, NULL, TARGET_RAMP },
-    { "timeout", VALUE_DURATION, 1, TIMEOUT_MAX_MS, NULL, TARGET_TIMEOUT },
-    { "half-close", VALUE_FLAG, 0, 0, NULL, TARGET_HALF_CLOSE },
-    { "read-rate", VALUE_SIZE, 1, 1073741824L, NULL, TARGET_READ_RATE },
-    { "write-rate", VALUE_SIZE, 1, 1073741824L, NULL, TARGET_WRITE_RATE },
-    { "may-fail", VALUE_FLAG, 0, 0, NULL, TARGET_MAY_FAIL },
+    { "requests", OPTIONS_COUNT, 1, 100000, NULL, TARGET_REQUESTS, NULL },
+    { "size", OPTIONS_SIZE, 16, LINE_PAYLOAD_MAX, NULL, TARGET_SIZE, NULL },
+    { "hold", OPTIONS_DURATION, 0, TIMEOUT_MAX_MS, NULL, TARGET_HOLD, NULL },
+    { "ramp", OPTIONS_DURATION, 0, TIMEOUT_MAX_MS, NULL, TARGET_RAMP, NULL },
+    { "timeout", OPTIONS_DURATION, 1, TIMEOUT_MAX_MS, NULL, TARGET_TIMEOUT, NULL },
+    { "half-close", OPTIONS_FLAG, 0, 0, NULL, TARGET_HALF_CLOSE, NULL },
+    { "read-rate", OPTIONS_SIZE, 1, 1073741824L, NULL, TARGET_READ_RATE,
+      NULL },
+    { "write-rate", OPTIONS_SIZE, 1, 1073741824L, NULL, TARGET_WRITE_RATE,
+      NULL },
+    { "may-fail", OPTIONS_FLAG, 0, 0, NULL, TARGET_MAY_FAIL, NULL },
 };
 
-#define RULES(rules) (rules), (sizeof(rules) / sizeof((rules)[0]))
+#define RULES(rules) (rules), COUNT_OF(rules)
 
 static const struct option_set proxy_set = { "proxy", RULES(proxy_rules) };
 static const struct option_set backend_set = { "backend",
@@ -139,24 +130,25 @@ static const struct option_set burst_set = { "clients", RULES(burst_rules) };
 
 /* Lone values. */
 static const struct option_rule seed_rule =
-    { "seed", VALUE_COUNT, 0, SEED_MAX, NULL, TARGET_NONE };
+    { "seed", OPTIONS_COUNT, 0, SEED_MAX, NULL, TARGET_NONE, NULL };
 static const struct option_rule timeout_rule =
-    { "timeout", VALUE_DURATION, TIMEOUT_MIN_MS, TIMEOUT_MAX_MS, NULL,
-      TARGET_NONE };
+    { "timeout", OPTIONS_DURATION, TIMEOUT_MIN_MS, TIMEOUT_MAX_MS, NULL,
+      TARGET_NONE, NULL };
 static const struct option_rule at_rule =
-    { "at", VALUE_DURATION, 0, TIMEOUT_MAX_MS, NULL, TARGET_NONE };
+    { "at", OPTIONS_DURATION, 0, TIMEOUT_MAX_MS, NULL, TARGET_NONE, NULL };
 static const struct option_rule picks_rule =
-    { "picks", VALUE_COUNT, 1, PICKS_MAX, NULL, TARGET_NONE };
+    { "picks", OPTIONS_COUNT, 1, PICKS_MAX, NULL, TARGET_NONE, NULL };
 static const struct option_rule clients_rule =
-    { "clients", VALUE_COUNT, 1, 10000, NULL, TARGET_NONE };
+    { "clients", OPTIONS_COUNT, 1, 10000, NULL, TARGET_NONE, NULL };
 static const struct option_rule points_rule =
-    { "points", VALUE_COUNT, 0, POINTS_MAX, NULL, TARGET_NONE };
+    { "points", OPTIONS_COUNT, 0, POINTS_MAX, NULL, TARGET_NONE, NULL };
 static const struct option_rule within_rule =
-    { "within", VALUE_DURATION, 1, TIMEOUT_MAX_MS, NULL, TARGET_NONE };
+    { "within", OPTIONS_DURATION, 1, TIMEOUT_MAX_MS, NULL, TARGET_NONE, NULL };
 static const struct option_rule sessions_rule =
-    { "sessions<=", VALUE_DURATION, 1, TIMEOUT_MAX_MS, NULL, TARGET_NONE };
+    { "sessions<=", OPTIONS_DURATION, 1, TIMEOUT_MAX_MS, NULL, TARGET_NONE,
+      NULL };
 static const struct option_rule failed_rule =
-    { "failed<=", VALUE_COUNT, 0, FAILED_MAX, NULL, TARGET_NONE };
+    { "failed<=", OPTIONS_COUNT, 0, FAILED_MAX, NULL, TARGET_NONE, NULL };
 
 /* The checks written as fixed words. */
 static const struct {
@@ -182,8 +174,6 @@ static const char *const action_names[] = {
     [SCENARIO_RESUME] = "resume", [SCENARIO_RESTART] = "restart",
     [SCENARIO_START] = "start",
 };
-
-#define COUNT_OF(array) (sizeof(array) / sizeof((array)[0]))
 
 /* Each option is stored at most once, so the arrays cannot overflow; every
  * set of rules also fits the 32-bit "seen" masks. */
@@ -266,100 +256,38 @@ static void copy_cut(char *dst, size_t size, const char *src)
     dst[len] = '\0';
 }
 
-/* A number of ms in the largest unit that keeps it exact: 10m, 2s, 250ms. */
-static const char *format_ms(long ms, char *buf, size_t size)
+/* The row that says how rule's value is read: the program's own, or one
+ * made of the rule's fields in *own. */
+static const struct options_spec *rule_spec(const struct option_rule *rule,
+                                            struct options_spec *own)
 {
-    if (ms != 0 && ms % 60000 == 0)
-        snprintf(buf, size, "%ldm", ms / 60000);
-    else if (ms != 0 && ms % 1000 == 0)
-        snprintf(buf, size, "%lds", ms / 1000);
-    else
-        snprintf(buf, size, "%ldms", ms);
-    return buf;
-}
+    const struct options_spec *spec;
 
-/* A byte count the same way: 16M, 4k, 16. */
-static const char *format_size(long bytes, char *buf, size_t size)
-{
-    if (bytes != 0 && bytes % 1073741824L == 0)
-        snprintf(buf, size, "%ldG", bytes / 1073741824L);
-    else if (bytes != 0 && bytes % 1048576L == 0)
-        snprintf(buf, size, "%ldM", bytes / 1048576L);
-    else if (bytes != 0 && bytes % 1024 == 0)
-        snprintf(buf, size, "%ldk", bytes / 1024);
-    else
-        snprintf(buf, size, "%ld", bytes);
-    return buf;
-}
-
-/* True when word is one of the '|'-separated words of list. */
-static bool word_in_list(const char *word, const char *list)
-{
-    size_t len = strlen(word);
-
-    while (*list != '\0') {
-        size_t item = strcspn(list, "|");
-
-        if (item == len && strncmp(list, word, len) == 0)
-            return true;
-        list += item;
-        if (*list == '|')
-            list++;
+    if (rule->source != NULL) {
+        spec = options_find(rule->source, rule->key);
+        assert(spec != NULL);   /* test_scenario checks every source rule */
+        return spec;
     }
-    return false;
+    *own = (struct options_spec){
+        .name = rule->key, .kind = rule->kind, .min = rule->min,
+        .max = rule->max, .words = rule->words,
+    };
+    return own;
 }
 
-/* Reports why text is not a number in rule's range. */
-static void report_bad_number(struct parser *p, const struct option_rule *rule,
-                              const char *text, int err)
-{
-    char word[SHOWN_MAX], low[24], high[24];
-
-    parse_escape(text, word, sizeof(word));
-    if (rule->kind == VALUE_COUNT)
-        report(p, p->line, "%s '%s' must be a whole number from %ld to %ld",
-               rule->key, word, rule->min, rule->max);
-    else if (rule->kind == VALUE_DURATION && err != ERANGE)
-        report(p, p->line, "%s '%s' must be a duration like 20ms or 1s",
-               rule->key, word);
-    else if (rule->kind == VALUE_DURATION)
-        report(p, p->line, "%s '%s' must be a duration from %s to %s",
-               rule->key, word, format_ms(rule->min, low, sizeof(low)),
-               format_ms(rule->max, high, sizeof(high)));
-    else if (err != ERANGE)
-        report(p, p->line, "%s '%s' must be a size like 64, 4k or 1M",
-               rule->key, word);
-    else
-        report(p, p->line, "%s '%s' must be a size from %s to %s bytes",
-               rule->key, word, format_size(rule->min, low, sizeof(low)),
-               format_size(rule->max, high, sizeof(high)));
-}
-
-/* Reads text as a value of rule into *number (0 for words and flags).
+/* Reads text as a value of rule into *number (0 for flags; a word's index).
  * Reports and returns -1 when it is not one. */
 static int read_value(struct parser *p, const struct option_rule *rule,
                       const char *text, long *number)
 {
-    char word[SHOWN_MAX];
-    int rc = 0;
+    struct options_spec own;
+    char err[MESSAGE_MAX];
 
-    *number = 0;
-    if (rule->kind == VALUE_COUNT)
-        rc = parse_long(text, rule->min, rule->max, number);
-    else if (rule->kind == VALUE_DURATION)
-        rc = parse_duration_ms(text, rule->min, rule->max, number);
-    else if (rule->kind == VALUE_SIZE)
-        rc = parse_size(text, rule->min, rule->max, number);
-    if (rc == -1) {
-        report_bad_number(p, rule, text, errno);
-        return -1;
-    }
-    if (rule->kind == VALUE_WORD && !word_in_list(text, rule->words)) {
-        report(p, p->line, "%s '%s' must be one of %s", rule->key,
-               parse_escape(text, word, sizeof(word)), rule->words);
-        return -1;
-    }
-    return 0;
+    if (options_read(rule_spec(rule, &own), "", text, number, err,
+                     sizeof(err)) == 0)
+        return 0;
+    report(p, p->line, "%s", parse_escape(err, err, sizeof(err)));
+    return -1;
 }
 
 /* "latency=DURATION, ..., hang": what set accepts, for messages. */
@@ -367,19 +295,20 @@ static const char *list_options(const struct option_set *set, char *buf,
                                 size_t size)
 {
     static const char *const placeholders[] = {
-        [VALUE_COUNT] = "=N", [VALUE_DURATION] = "=DURATION",
-        [VALUE_SIZE] = "=BYTES", [VALUE_WORD] = "=", [VALUE_FLAG] = ""
+        [OPTIONS_COUNT] = "=N", [OPTIONS_DURATION] = "=DURATION",
+        [OPTIONS_SIZE] = "=BYTES", [OPTIONS_WORD] = "=", [OPTIONS_FLAG] = ""
     };
+    struct options_spec own;
     size_t used = 0;
 
     buf[0] = '\0';
     for (size_t i = 0; i < set->count && used < size; i++) {
-        const struct option_rule *rule = &set->rules[i];
+        const struct options_spec *spec = rule_spec(&set->rules[i], &own);
 
         used += (size_t)snprintf(buf + used, size - used, "%s%s%s%s",
-                                 i > 0 ? ", " : "", rule->key,
-                                 placeholders[rule->kind],
-                                 rule->words != NULL ? rule->words : "");
+                                 i > 0 ? ", " : "", spec->name,
+                                 placeholders[spec->kind],
+                                 spec->words != NULL ? spec->words : "");
     }
     return buf;
 }
@@ -403,18 +332,21 @@ static const struct option_rule *read_key(struct parser *p,
     char *equals = strchr(word, '=');
     char key[SHOWN_MAX], allowed[LIST_MAX];
     const struct option_rule *rule;
+    struct options_spec own;
+    bool flag;
 
     if (equals != NULL)
         *equals = '\0';
     *value = equals != NULL ? equals + 1 : NULL;
     rule = find_rule(set, word);
+    flag = rule != NULL && !options_takes_value(rule_spec(rule, &own));
     parse_escape(word, key, sizeof(key));
     if (rule == NULL)
         report(p, p->line, "unknown %s option '%s' (allowed: %s)", set->what,
                key, list_options(set, allowed, sizeof(allowed)));
-    else if (rule->kind == VALUE_FLAG && *value != NULL)
+    else if (flag && *value != NULL)
         report(p, p->line, "%s is a flag: write '%s' without '='", key, key);
-    else if (rule->kind != VALUE_FLAG && *value == NULL)
+    else if (!flag && *value == NULL)
         report(p, p->line, "%s needs a value: write %s=VALUE", key, key);
     else if (*value != NULL && strlen(*value) >= SCENARIO_VALUE_MAX)
         report(p, p->line, "%s: the value is longer than %d characters", key,
@@ -660,29 +592,23 @@ static void check_backend_mode(struct parser *p,
            first->line, backend_is_echo(first) ? "echo" : "line");
 }
 
-/* Refuses what dummy_server would refuse, and what cannot be scheduled. */
+/* Refuses what dummy_server refuses (its own dummy_options_check over the
+ * backend's options), and what cannot be scheduled. */
 static void check_backend(struct parser *p,
                           const struct scenario_backend *backend,
                           bool start_given)
 {
-    static const char *const line_faults[] = {
-        "crash-after-lines", "close-after-lines", "reset-after-lines"
-    };
-    char when[24], limit[24];
+    struct dummy_options opts;
+    char when[24], limit[24], err[MESSAGE_MAX];
 
-    if (backend_option(backend, "hang") && backend_option(backend, "refuse"))
-        report(p, p->line, "hang and refuse cannot be used together");
-    if (backend_option(backend, "close-after-lines") &&
-        backend_option(backend, "reset-after-lines"))
-        report(p, p->line, "close-after-lines and reset-after-lines cannot "
-               "be used together");
+    dummy_options_init(&opts);
+    for (size_t i = 0; i < backend->option_count; i++)
+        options_set(&dummy_options_table, &opts, NULL,
+                    backend->options[i].key, backend->options[i].value, err,
+                    sizeof(err));
+    if (dummy_options_check(&opts, "", err, sizeof(err)) == -1)
+        report(p, p->line, "%s", err);
     check_backend_mode(p, backend);
-    for (size_t i = 0; i < COUNT_OF(line_faults); i++) {
-        if (backend_is_echo(backend) &&
-            backend_option(backend, line_faults[i]))
-            report(p, p->line, "%s counts lines: it cannot be used with "
-                   "mode=echo", line_faults[i]);
-    }
     if (backend->blackhole && (backend->down || start_given))
         report(p, p->line, "blackhole cannot be used with down or start= "
                "(a blackhole backend is never started)");
@@ -691,8 +617,8 @@ static void check_backend(struct parser *p,
                "backend is started by a 'start' event)");
     if (backend->start_ms >= p->survey.timeout_ms)
         report(p, p->line, "start=%s is not before the timeout (%s)",
-               format_ms(backend->start_ms, when, sizeof(when)),
-               format_ms(p->survey.timeout_ms, limit, sizeof(limit)));
+               parse_format_ms(backend->start_ms, when, sizeof(when)),
+               parse_format_ms(p->survey.timeout_ms, limit, sizeof(limit)));
 }
 
 /* The options of "backend NAME OPTION...". */
@@ -883,8 +809,8 @@ static void parse_at(struct parser *p, char **words, int count)
     if (read_value(p, &at_rule, words[1], &event->at_ms) == 0 &&
         event->at_ms >= p->survey.timeout_ms)
         report(p, p->line, "at %s is not before the timeout (%s)",
-               format_ms(event->at_ms, when, sizeof(when)),
-               format_ms(p->survey.timeout_ms, limit, sizeof(limit)));
+               parse_format_ms(event->at_ms, when, sizeof(when)),
+               parse_format_ms(p->survey.timeout_ms, limit, sizeof(limit)));
     parse_action(p, event, words + 2, count - 2);
     if (p->error_count == errors_before)
         p->out->event_count++;

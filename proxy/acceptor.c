@@ -39,7 +39,7 @@ struct acceptor_fds acceptor_fds_fit(long nofile, const struct config *cfg)
     return fds;
 }
 
-void acceptor_shared_init(struct session_shared *shared)
+void acceptor_shared_init(struct proxy_shared *shared)
 {
     atomic_init(&shared->accept_paused_until_ms, 0);
     atomic_init(&shared->accept_paused_live, 0);
@@ -49,7 +49,7 @@ void acceptor_shared_init(struct session_shared *shared)
 }
 
 void acceptor_init(struct acceptor *a, int epoll_fd,
-                   struct session_shared *shared, const struct logger *log)
+                   struct proxy_shared *shared, const struct logger *log)
 {
     *a = (struct acceptor){ .listen_fd = -1, .epoll_fd = epoll_fd,
                             .shared = shared, .log = log };
@@ -100,7 +100,7 @@ static bool reserve_slot(const struct acceptor *a)
  * session has ended since it began. */
 static bool is_paused(const struct acceptor *a, uint64_t now_ms)
 {
-    const struct session_shared *sh = a->shared;
+    const struct proxy_shared *sh = a->shared;
 
     return now_ms < atomic_load(&sh->accept_paused_until_ms) &&
            atomic_load(&sh->live_sessions) >=
@@ -126,7 +126,7 @@ static long queued_clients(int listen_fd)
  */
 static void pause_accepting(struct acceptor *a, int err, uint64_t now_ms)
 {
-    struct session_shared *sh = a->shared;
+    struct proxy_shared *sh = a->shared;
     uint64_t no_episode = 0;
     long live = atomic_load(&sh->live_sessions);
 
@@ -145,7 +145,7 @@ static void pause_accepting(struct acceptor *a, int err, uint64_t now_ms)
 /* A client was accepted: ends the episode of pauses, if one is open. */
 static void end_episode(struct acceptor *a, uint64_t now_ms)
 {
-    struct session_shared *sh = a->shared;
+    struct proxy_shared *sh = a->shared;
     uint64_t since = atomic_load(&sh->accept_episode_ms);
 
     if (since == 0 ||

@@ -24,7 +24,7 @@
  * session ends if that comes first, and the clients wait in the listen
  * queue, as HAProxy does. One ev=accept_paused line starts such an
  * episode, one ev=accept_resumed line with the number of pauses ends it
- * at the next accepted client. The pause lives in struct session_shared,
+ * at the next accepted client. The pause lives in struct proxy_shared,
  * so that the workers pause together.
  *
  * An acceptor belongs to its worker's thread.
@@ -47,7 +47,7 @@ struct acceptor {
     int listen_fd;              /* -1: not listening (yet, or any more) */
     int epoll_fd;               /* the worker's epoll set */
     bool registered;            /* listen_fd is in the epoll set */
-    struct session_shared *shared;
+    struct proxy_shared *shared;
     const struct logger *log;
     acceptor_dispatch_fn dispatch;
     void *dispatch_arg;
@@ -75,11 +75,11 @@ struct acceptor_fds {
 struct acceptor_fds acceptor_fds_fit(long nofile, const struct config *cfg);
 
 /* Initialises the pause fields of *shared (before any acceptor runs). */
-void acceptor_shared_init(struct session_shared *shared);
+void acceptor_shared_init(struct proxy_shared *shared);
 
 /* An acceptor that does not listen yet; acceptor_close() is safe on it. */
 void acceptor_init(struct acceptor *a, int epoll_fd,
-                   struct session_shared *shared, const struct logger *log);
+                   struct proxy_shared *shared, const struct logger *log);
 
 /*
  * Starts listening on listen_fd (not owned: the caller closes it after the

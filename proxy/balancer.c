@@ -16,6 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "count_of.h"
+#include "rng.h"
+
 /* One backend's mutable state; guarded by balancer.lock. */
 struct backend_state {
     int active;             /* sessions picked and not yet released */
@@ -35,7 +38,7 @@ struct balancer {
     struct backend_state state[BALANCER_MAX_BACKENDS];          /* lock */
     size_t last_pick;                                           /* lock */
     uint64_t seq;                                               /* lock */
-    uint64_t rng;                                               /* lock */
+    struct rng rng;                                             /* lock */
 };
 
 static const char *const policy_names[] = { "leastconn", "roundrobin", "random" };
@@ -67,7 +70,7 @@ struct balancer *balancer_create(const struct balancer_backend_spec *specs,
         balancer->state[i].up = true;
     /* Start "after" the last backend so the first pick considers b1 first. */
     balancer->last_pick = count - 1;
-    balancer->rng = seed ? seed : 0x9e3779b97f4a7c15u;
+    rng_seed(&balancer->rng, seed);
     return balancer;
 }
 
@@ -81,7 +84,7 @@ void balancer_destroy(struct balancer *balancer)
 
 int balancer_policy_parse(const char *text, enum balancer_policy *out)
 {
-    for (size_t i = 0; i < sizeof(policy_names) / sizeof(policy_names[0]); i++) {
+    for (size_t i = 0; i < COUNT_OF(policy_names); i++) {
         if (strcmp(text, policy_names[i]) == 0) {
             *out = (enum balancer_policy)i;
             return 0;
@@ -160,16 +163,6 @@ static int choose_roundrobin(const struct balancer *balancer,
     return -1;
 }
 
-/* splitmix64; caller holds the lock. */
-static uint64_t next_random(struct balancer *balancer)
-{
-    uint64_t z = (balancer->rng += 0x9e3779b97f4a7c15u);
-
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-    return z ^ (z >> 31);
-}
-
 /* Caller holds the lock. */
 static int choose_random(struct balancer *balancer,
                          const struct balancer_view *view)
@@ -180,7 +173,7 @@ static int choose_random(struct balancer *balancer,
         eligible += view->cand[i].state == BALANCER_CAND_UP;
     if (eligible == 0)
         return -1;
-    nth = (size_t)(next_random(balancer) % eligible);
+    nth = (size_t)rng_below(&balancer->rng, eligible);
     for (size_t i = 0; i < balancer->count; i++) {
         if (view->cand[i].state == BALANCER_CAND_UP && nth-- == 0)
             return (int)i;

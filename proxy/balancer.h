@@ -93,7 +93,9 @@ struct balancer;
 /*
  * Creates a balancer over count backends (1..BALANCER_MAX_BACKENDS), all up.
  * passive_down: a failed connect marks the backend down at once (only useful
- * when health checks will bring it back). Returns NULL with errno on error.
+ * when health checks will bring it back). seed starts the generator of the
+ * random policy: the same seed gives the same picks. Returns NULL with
+ * errno on error.
  */
 struct balancer *balancer_create(const struct balancer_backend_spec *specs,
                                  size_t count, enum balancer_policy policy,

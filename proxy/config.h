@@ -24,6 +24,7 @@
 #include "balancer.h"
 #include "log.h"
 #include "net.h"
+#include "options.h"
 
 #define CONFIG_ERR_MAX 512
 
@@ -83,6 +84,14 @@ enum config_result config_parse(struct config *cfg, int argc, char **argv,
  */
 int config_add_backend(struct config *cfg, const char *text, char *err,
                        size_t errlen);
+
+/*
+ * The options_custom_fn of config_options: reads the rows the table cannot
+ * describe alone (listen, backend, stats, config) into the struct config
+ * store. Returns 0, or -1 with a reason in err.
+ */
+int config_apply(void *store, const struct options_spec *spec,
+                 const char *value, char *err, size_t errlen);
 
 /* Reads a config file over cfg. Returns 0, or -1 with "file:line: why". */
 int config_load_file(struct config *cfg, const char *path, char *err,

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "count_of.h"
 #include "net.h"
 #include "stats.h"
 
@@ -59,27 +60,6 @@ static void client_close(struct stats_client *sc)
     close(sc->fd);
     free(sc->response);
     *sc = (struct stats_client){ .fd = -1, .phase = STATS_FREE };
-}
-
-/* Takes one waiting stats client into a free slot (there is one). */
-static void stats_accept(struct control_loop *loop, uint64_t now_ms)
-{
-    int fd = accept4(loop->control->stats_fd, NULL, NULL,
-                     SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-    if (fd == -1)
-        return;
-    for (size_t i = 0; i < STATS_MAX_CLIENTS; i++) {
-        struct stats_client *sc = &loop->clients[i];
-
-        if (sc->phase == STATS_FREE) {
-            *sc = (struct stats_client){ .fd = fd, .phase = STATS_READING,
-                                         .deadline_ms = now_ms +
-                                                        STATS_WAIT_MS };
-            return;
-        }
-    }
-    close(fd);      /* not reached: accepted only with a slot free */
 }
 
 /* Sends what the client takes; on the last byte gives the FIN and starts
@@ -198,12 +178,67 @@ static void client_step(struct control_loop *loop, struct stats_client *sc,
         client_close(sc);
 }
 
+/* The busy client to give way to a newcomer: one already answered and
+ * draining, else the one that came first. */
+static struct stats_client *oldest_client(struct control_loop *loop)
+{
+    struct stats_client *pick = &loop->clients[0];
+
+    for (size_t i = 1; i < STATS_MAX_CLIENTS; i++) {
+        struct stats_client *sc = &loop->clients[i];
+        bool draining = sc->phase == STATS_DRAINING;
+        bool pick_draining = pick->phase == STATS_DRAINING;
+
+        if ((draining && !pick_draining) ||
+            (draining == pick_draining && sc->deadline_ms < pick->deadline_ms))
+            pick = sc;
+    }
+    return pick;
+}
+
+/*
+ * A free slot, made if need be: when every slot is busy, the oldest
+ * client is finished at once, so that idle connections cannot keep the
+ * port from answering. A silent one gets the table now, as at the end of
+ * its wait, and is closed behind its answer; one that has not taken its
+ * answer is closed.
+ */
+static struct stats_client *free_slot(struct control_loop *loop,
+                                      uint64_t now_ms)
+{
+    struct stats_client *sc;
+
+    for (size_t i = 0; i < STATS_MAX_CLIENTS; i++) {
+        if (loop->clients[i].phase == STATS_FREE)
+            return &loop->clients[i];
+    }
+    sc = oldest_client(loop);
+    if (sc->phase == STATS_READING)
+        client_step(loop, sc, sc->deadline_ms > now_ms ? sc->deadline_ms
+                                                       : now_ms);
+    if (sc->phase != STATS_FREE)
+        client_close(sc);
+    return sc;
+}
+
+/* Takes one waiting stats client into a slot. */
+static void stats_accept(struct control_loop *loop, uint64_t now_ms)
+{
+    int fd = accept4(loop->control->stats_fd, NULL, NULL,
+                     SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+    if (fd != -1)
+        *free_slot(loop, now_ms) = (struct stats_client){
+            .fd = fd, .phase = STATS_READING,
+            .deadline_ms = now_ms + STATS_WAIT_MS };
+}
+
 void control_signals(sigset_t *set)
 {
     static const int signals[] = { SIGINT, SIGTERM, SIGUSR1, SIGHUP, SIGUSR2,
                                    SIGALRM };
 
-    for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+    for (size_t i = 0; i < COUNT_OF(signals); i++)
         sigaddset(set, signals[i]);
 }
 
@@ -226,9 +261,9 @@ static int take_signal(const struct control *c)
     return 0;
 }
 
-/* Fills fds: [0] the stats port while a slot is free, [1] the signalfd,
- * then one per busy client (slot[k] says whose). Returns the count and
- * sets *timeout to the nearest deadline (-1: none). */
+/* Fills fds: [0] the stats port, [1] the signalfd, then one per busy
+ * client (slot[k] says whose). Returns the count and sets *timeout to the
+ * nearest deadline (-1: none). */
 static nfds_t fill_pollfds(const struct control_loop *loop,
                            struct pollfd *fds, size_t *slot,
                            uint64_t now_ms, int *timeout)
@@ -237,17 +272,14 @@ static nfds_t fill_pollfds(const struct control_loop *loop,
         [STATS_READING] = POLLIN, [STATS_WRITING] = POLLOUT,
         [STATS_DRAINING] = POLLIN };
     nfds_t count = 2;
-    bool room = false;
 
     *timeout = -1;
     for (size_t i = 0; i < STATS_MAX_CLIENTS; i++) {
         const struct stats_client *sc = &loop->clients[i];
         int left;
 
-        if (sc->phase == STATS_FREE) {
-            room = true;
+        if (sc->phase == STATS_FREE)
             continue;
-        }
         left = sc->deadline_ms > now_ms ? (int)(sc->deadline_ms - now_ms) : 0;
         if (*timeout < 0 || left < *timeout)
             *timeout = left;
@@ -255,8 +287,7 @@ static nfds_t fill_pollfds(const struct control_loop *loop,
         fds[count++] = (struct pollfd){ .fd = sc->fd,
                                         .events = wanted[sc->phase] };
     }
-    /* All slots busy: newcomers wait in the listen queue. */
-    fds[0] = (struct pollfd){ .fd = room ? loop->control->stats_fd : -1,
+    fds[0] = (struct pollfd){ .fd = loop->control->stats_fd,
                               .events = POLLIN };
     fds[1] = (struct pollfd){ .fd = loop->control->signal_fd,
                               .events = POLLIN };

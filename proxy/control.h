@@ -29,7 +29,7 @@ struct control {
     int stats_fd;               /* -1: no stats port */
     int signal_fd;              /* the control_signals() set, blocked */
     struct balancer *balancer;
-    const struct session_shared *shared;    /* counters for the stats */
+    const struct proxy_shared *shared;      /* counters for the stats */
     const struct logger *log;
 };
 

@@ -17,8 +17,6 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "acceptor.h"
@@ -30,34 +28,21 @@
 #include "log_sink.h"
 #include "net.h"
 #include "pool.h"
+#include "process.h"
 #include "session.h"
 
 #define LISTEN_BACKLOG 4096
 
 /* Blocks the signals control_run reads from a signalfd (before any thread
  * starts, so every thread inherits the mask): none of them can end the
- * proxy behind its back. Returns the signalfd. */
+ * proxy behind its back. Returns the signalfd, or -1 with errno. */
 static int block_signals(void)
 {
     sigset_t set;
 
-    signal(SIGPIPE, SIG_IGN);
     sigemptyset(&set);
     control_signals(&set);
-    if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
-        return -1;
-    return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-}
-
-/* Thousands of sessions need thousands of descriptors: use what we may. */
-static void raise_fd_limit(void)
-{
-    struct rlimit lim;
-
-    if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
-        lim.rlim_cur = lim.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &lim);
-    }
+    return process_signalfd(&set);
 }
 
 /* Without --maxconn, fewer sessions than this at once is worth a warning:
@@ -65,23 +50,26 @@ static void raise_fd_limit(void)
 #define FEW_SESSIONS 1000
 
 /*
- * Caps --maxconn at the sessions the descriptor limit holds, as HAProxy
+ * Raises the descriptor limit as far as it goes, then caps --maxconn at
+ * the sessions it holds, as HAProxy
  * derives its maxconn from ulimit -n: clients beyond wait in the listen
  * queue rather than being accepted without a descriptor for their
  * backend. Warns when the limit holds fewer sessions than asked for.
  */
 static void fit_fd_limit(struct config *cfg, const struct logger *log)
 {
-    struct rlimit lim;
     struct acceptor_fds fds;
-    long wanted = cfg->maxconn > 0 ? cfg->maxconn : FEW_SESSIONS;
+    long wanted = cfg->maxconn > 0 ? cfg->maxconn : FEW_SESSIONS, nofile;
 
-    if (getrlimit(RLIMIT_NOFILE, &lim) == -1 || lim.rlim_cur == RLIM_INFINITY)
+    if (process_raise_fd_limit(&nofile) == -1)
+        log_event(log, LOG_WARN, "error", "op=setrlimit err=%s nofile=%ld",
+                  log_errno_name(errno), nofile);
+    if (nofile == -1)
         return;
-    fds = acceptor_fds_fit((long)lim.rlim_cur, cfg);
+    fds = acceptor_fds_fit(nofile, cfg);
     if (fds.fit < wanted)
         log_event(log, LOG_WARN, "fd_limit", "nofile=%ld fixed=%ld threads=%d "
-                  "maxconn=%ld fit=%ld fit_splicing=%ld", (long)lim.rlim_cur,
+                  "maxconn=%ld fit=%ld fit_splicing=%ld", nofile,
                   fds.fixed, cfg->threads, cfg->maxconn,
                   fds.fit > 0 ? fds.fit : 0,
                   fds.fit_splicing > 0 ? fds.fit_splicing : 0);
@@ -101,9 +89,9 @@ static int open_listener(const struct net_addr *addr, const struct logger *log,
     if (fd != -1)
         net_set_nodelay(fd);
     if (fd == -1)
-        log_event(log, LOG_ERROR, "listen_fail", "what=%s addr=%s err=%s",
+        log_event(log, LOG_ERROR, "error", "op=listen what=%s addr=%s err=%s",
                   what, net_addr_format(addr, text, sizeof(text)),
-                  strerrorname_np(errno));
+                  log_errno_name(errno));
     return fd;
 }
 
@@ -137,7 +125,7 @@ static void log_start(const struct config *cfg, const struct logger *log,
 
 /* Everything main() starts, so that one function can stop it all. */
 struct proxy {
-    struct session_shared shared;
+    struct proxy_shared shared;
     struct balancer *balancer;
     struct pool *pool;
     struct health *health;
@@ -168,22 +156,26 @@ static int proxy_setup(struct proxy *p, const struct config *cfg,
     p->balancer = balancer_create(cfg->backends, cfg->backend_count,
                                   cfg->balance, cfg->health_interval_ms > 0,
                                   cfg->seed);
+    if (p->balancer == NULL) {
+        log_event(log, LOG_ERROR, "error", "op=balancer err=%s",
+                  log_errno_name(errno));
+        return -1;
+    }
     p->shared.balancer = p->balancer;
     p->listen_fd = open_listener(&cfg->listen, log, "listen");
     if (cfg->stats_enabled)
         p->stats_fd = open_listener(&cfg->stats, log, "stats");
-    if (p->balancer == NULL || p->signal_fd == -1 || p->listen_fd == -1 ||
-        (cfg->stats_enabled && p->stats_fd == -1))
+    if (p->listen_fd == -1 || (cfg->stats_enabled && p->stats_fd == -1))
         return -1;
     p->pool = pool_start((size_t)cfg->threads, &p->shared, log);
     if (p->pool == NULL) {
-        log_event(log, LOG_ERROR, "thread_fail", "err=%s",
-                  strerrorname_np(errno));
+        log_event(log, LOG_ERROR, "error", "op=thread what=worker err=%s",
+                  log_errno_name(errno));
         return -1;
     }
     if (health_start(&p->health, p->balancer, cfg, log) == -1) {
-        log_event(log, LOG_ERROR, "thread_fail", "what=health err=%s",
-                  strerrorname_np(errno));
+        log_event(log, LOG_ERROR, "error", "op=thread what=health err=%s",
+                  log_errno_name(errno));
         return -1;
     }
     pool_listen(p->pool, p->listen_fd);
@@ -205,10 +197,9 @@ int main(int argc, char **argv)
     config_defaults(&cfg);
     switch (config_parse(&cfg, argc, argv, stdout, err, sizeof(err))) {
     case CONFIG_EXIT:
-        return 0;
+        return PROCESS_EXIT_OK;
     case CONFIG_ERROR:
-        fprintf(stderr, "proxy_server: %s\nTry 'proxy_server --help'.\n", err);
-        return 2;
+        return process_usage_error("proxy_server", err);
     case CONFIG_RUN:
         break;
     }
@@ -216,22 +207,24 @@ int main(int argc, char **argv)
     /* From here on no thread waits for stderr's reader (log_sink.h). */
     sink = log_sink_start(STDERR_FILENO, (size_t)cfg.log_buffer);
     if (sink == NULL) {
-        log_event(&log, LOG_ERROR, "thread_fail", "what=log err=%s",
-                  strerrorname_np(errno));
-        return 1;
+        log_event(&log, LOG_ERROR, "error", "op=thread what=log err=%s",
+                  log_errno_name(errno));
+        return PROCESS_EXIT_FAIL;
     }
     log_sink_attach(&log, sink);
-    raise_fd_limit();
     fit_fd_limit(&cfg, &log);
     p.shared.config = &cfg;
     atomic_init(&p.shared.live_sessions, 0);
     atomic_init(&p.shared.next_sid, 0);
     acceptor_shared_init(&p.shared);
     p.signal_fd = block_signals();
-    if (proxy_setup(&p, &cfg, &log) == -1) {
+    if (p.signal_fd == -1)
+        log_event(&log, LOG_ERROR, "error", "op=signalfd err=%s",
+                  log_errno_name(errno));
+    if (p.signal_fd == -1 || proxy_setup(&p, &cfg, &log) == -1) {
         proxy_teardown(&p);
         log_sink_stop(sink, LOG_SINK_STOP_MS);
-        return 1;
+        return PROCESS_EXIT_FAIL;
     }
     control = (struct control){
         .stats_fd = p.stats_fd, .signal_fd = p.signal_fd,
@@ -247,5 +240,5 @@ int main(int argc, char **argv)
     proxy_teardown(&p);
     log_event(&log, LOG_INFO, "stop", "status=%s", signo > 0 ? "clean" : "error");
     log_sink_stop(sink, LOG_SINK_STOP_MS);
-    return signo > 0 ? 0 : 1;
+    return signo > 0 ? PROCESS_EXIT_OK : PROCESS_EXIT_FAIL;
 }

@@ -22,7 +22,7 @@ static void destroy(struct pool *pool)
     free(pool);
 }
 
-struct pool *pool_start(size_t count, struct session_shared *shared,
+struct pool *pool_start(size_t count, struct proxy_shared *shared,
                         const struct logger *log)
 {
     struct pool *pool = calloc(1, sizeof(*pool));

@@ -28,7 +28,7 @@ struct pool;
  * Creates and starts count workers sharing *shared. On failure nothing is
  * left running and NULL is returned with errno.
  */
-struct pool *pool_start(size_t count, struct session_shared *shared,
+struct pool *pool_start(size_t count, struct proxy_shared *shared,
                         const struct logger *log);
 
 /*

@@ -71,10 +71,10 @@ struct session {
     enum session_state state;
     struct session_end client;
     struct session_end backend;
-    struct relay up;            /* client to backend */
-    struct relay down;          /* backend to client */
-    enum relay_status up_status;
-    enum relay_status down_status;
+    struct relay c2b;           /* client to backend */
+    struct relay b2c;           /* backend to client */
+    enum relay_status c2b_status;
+    enum relay_status b2c_status;
     int backend_index;          /* -1: no backend held */
     unsigned rst;               /* SESSION_RST_*: how session_close ends */
     bool backend_ended_silent;  /* the backend's FIN or error came before
@@ -129,7 +129,7 @@ static void list_append(struct session_list *list, struct session *s,
 
 /* Adds end to the epoll set for good. If the socket is ready already,
  * epoll reports it at once. */
-static int watch(struct session_ctx *ctx, struct session_end *end)
+static int watch(struct worker_ctx *ctx, struct session_end *end)
 {
     struct epoll_event ev = { .events = SESSION_EVENTS, .data.ptr = end };
 
@@ -156,7 +156,7 @@ static int watch(struct session_ctx *ctx, struct session_end *end)
  * such an edge comes, and removing it up front would cost a call on every
  * connection.
  */
-static int fit_interest(struct session_ctx *ctx, struct session_end *end,
+static int fit_interest(struct worker_ctx *ctx, struct session_end *end,
                         enum relay_status reader, enum relay_status writer,
                         uint32_t seen)
 {
@@ -198,7 +198,7 @@ static void drop_end(struct session_end *end, bool reset)
 
 /* --- logging ----------------------------------------------------------- */
 
-static const char *backend_name(const struct session_ctx *ctx, int index)
+static const char *backend_name(const struct worker_ctx *ctx, int index)
 {
     return balancer_spec(ctx->shared->balancer, (size_t)index)->name;
 }
@@ -209,7 +209,7 @@ static double elapsed_ms(const struct session *s)
 }
 
 /* Logs an up/down change caused by this session's connect failure. */
-static void log_state_change(struct session_ctx *ctx, int index,
+static void log_state_change(struct worker_ctx *ctx, int index,
                              const struct balancer_change *change)
 {
     if (change->went_down)
@@ -223,7 +223,7 @@ static void log_state_change(struct session_ctx *ctx, int index,
 
 /* A client of this worker is gone (its session ended, or never began):
  * it leaves the worker's load and the proxy's live sessions. */
-static void count_out(struct session_ctx *ctx)
+static void count_out(struct worker_ctx *ctx)
 {
     atomic_fetch_sub(&ctx->load, 1);
     atomic_fetch_sub(&ctx->shared->live_sessions, 1);
@@ -240,12 +240,12 @@ static void count_out(struct session_ctx *ctx)
  */
 static bool backend_closed_early(const struct session *s)
 {
-    return s->backend_ended_silent && s->up.bytes_read > 0;
+    return s->backend_ended_silent && s->c2b.bytes_read > 0;
 }
 
 /* Releases the backend, counting an early close as its failure, and logs
  * the close line (after the early close's own line). */
-static void release_and_log(struct session_ctx *ctx, struct session *s,
+static void release_and_log(struct worker_ctx *ctx, struct session *s,
                             const char *reason)
 {
     static const char *const rst_names[] = { "none", "client", "backend",
@@ -262,19 +262,19 @@ static void release_and_log(struct session_ctx *ctx, struct session *s,
                   "sid=%llu be=%s failures=%llu client_bytes=%llu",
                   (unsigned long long)s->id, be,
                   (unsigned long long)change.failures,
-                  (unsigned long long)s->up.bytes_read);
+                  (unsigned long long)s->c2b.bytes_read);
     log_event(ctx->log, LOG_INFO, "close",
               "sid=%llu be=%s seq=%llu active=%d bytes_c2b=%llu "
               "bytes_b2c=%llu ms=%.3f reason=%s rst=%s",
               (unsigned long long)s->id, be, (unsigned long long)change.seq,
-              change.active, (unsigned long long)s->up.bytes,
-              (unsigned long long)s->down.bytes, elapsed_ms(s), reason,
+              change.active, (unsigned long long)s->c2b.bytes,
+              (unsigned long long)s->b2c.bytes, elapsed_ms(s), reason,
               rst_names[s->rst]);
 }
 
 /* Ends the session: sockets closed (or reset, as s->rst says), backend
  * released once, line logged. The memory is freed later by session_reap(). */
-static void session_close(struct session_ctx *ctx, struct session *s,
+static void session_close(struct worker_ctx *ctx, struct session *s,
                           const char *reason)
 {
     if (s->state == SESSION_CLOSED)
@@ -287,15 +287,15 @@ static void session_close(struct session_ctx *ctx, struct session *s,
         log_event(ctx->log, LOG_INFO, "close",
                   "sid=%llu be=- bytes_c2b=0 bytes_b2c=0 ms=%.3f reason=%s "
                   "rst=none", (unsigned long long)s->id, elapsed_ms(s), reason);
-    relay_free(&s->up);
-    relay_free(&s->down);
+    relay_free(&s->c2b);
+    relay_free(&s->b2c);
     s->state = SESSION_CLOSED;
     list_append(&ctx->closed, s, 0);
     ctx->sessions--;
     count_out(ctx);
 }
 
-void session_reap(struct session_ctx *ctx)
+void session_reap(struct worker_ctx *ctx)
 {
     while (ctx->closed.head != NULL) {
         struct session *s = ctx->closed.head;
@@ -305,7 +305,7 @@ void session_reap(struct session_ctx *ctx)
     }
 }
 
-void session_close_all(struct session_ctx *ctx, const char *reason)
+void session_close_all(struct worker_ctx *ctx, const char *reason)
 {
     while (ctx->connecting.head != NULL)
         session_close(ctx, ctx->connecting.head, reason);
@@ -317,7 +317,7 @@ void session_close_all(struct session_ctx *ctx, const char *reason)
 /* --- choosing and connecting ------------------------------------------- */
 
 /* Picks a backend and logs the decision with the counts it was made from. */
-static int pick_backend(struct session_ctx *ctx, struct session *s)
+static int pick_backend(struct worker_ctx *ctx, struct session *s)
 {
     struct balancer_view view;
     char cand[LOG_LINE_MAX / 2];
@@ -340,7 +340,7 @@ static int pick_backend(struct session_ctx *ctx, struct session *s)
 
 /* The connect to the held backend failed with err: release it as failed,
  * and remember not to try it again for this session. */
-static void connect_failed(struct session_ctx *ctx, struct session *s, int err)
+static void connect_failed(struct worker_ctx *ctx, struct session *s, int err)
 {
     struct balancer_change change;
     int index = s->backend_index;
@@ -354,14 +354,14 @@ static void connect_failed(struct session_ctx *ctx, struct session *s, int err)
               "sid=%llu be=%s seq=%llu active=%d err=%s attempt=%d",
               (unsigned long long)s->id, backend_name(ctx, index),
               (unsigned long long)change.seq, change.active,
-              strerrorname_np(err) ? strerrorname_np(err) : "unknown",
+              log_errno_name(err),
               s->attempts);
     log_state_change(ctx, index, &change);
 }
 
 /* Starts a non-blocking connect to the backend just picked. Returns 0 when
  * it is under way, else -1 with errno. */
-static int start_connect(struct session_ctx *ctx, struct session *s)
+static int start_connect(struct worker_ctx *ctx, struct session *s)
 {
     const struct balancer_backend_spec *spec =
         balancer_spec(ctx->shared->balancer, (size_t)s->backend_index);
@@ -382,7 +382,7 @@ static int start_connect(struct session_ctx *ctx, struct session *s)
 /* Picks backends until a connect is under way, or closes the session when
  * none is left. Every failed backend is skipped for the rest of this
  * session, so the loop ends after at most one attempt per backend. */
-static void connect_backend(struct session_ctx *ctx, struct session *s)
+static void connect_backend(struct worker_ctx *ctx, struct session *s)
 {
     for (;;) {
         int err;
@@ -412,7 +412,7 @@ static void connect_backend(struct session_ctx *ctx, struct session *s)
     }
 }
 
-void session_start(struct session_ctx *ctx, int client_fd, uint64_t sid,
+void session_start(struct worker_ctx *ctx, int client_fd, uint64_t sid,
                    const struct net_addr *client_addr)
 {
     char addr[NET_ADDR_STRLEN];
@@ -431,8 +431,8 @@ void session_start(struct session_ctx *ctx, int client_fd, uint64_t sid,
     s->client = (struct session_end){ .session = s, .fd = client_fd };
     s->backend = (struct session_end){ .session = s, .fd = -1 };
     s->backend_index = -1;
-    relay_init(&s->up);
-    relay_init(&s->down);
+    relay_init(&s->c2b);
+    relay_init(&s->b2c);
     log_event(ctx->log, LOG_INFO, "accept", "sid=%llu client=%s",
               (unsigned long long)sid,
               net_addr_format(client_addr, addr, sizeof(addr)));
@@ -443,7 +443,7 @@ void session_start(struct session_ctx *ctx, int client_fd, uint64_t sid,
 
 /* Logs the connect, with the proxy's own address on the backend side:
  * the backend sees it as its peer, which ties its log to this session. */
-static void log_connected(struct session_ctx *ctx, const struct session *s)
+static void log_connected(struct worker_ctx *ctx, const struct session *s)
 {
     struct net_addr local;
     char addr[NET_ADDR_STRLEN] = "-";
@@ -455,11 +455,11 @@ static void log_connected(struct session_ctx *ctx, const struct session *s)
               backend_name(ctx, s->backend_index), addr, elapsed_ms(s));
 }
 
-static void on_relay_event(struct session_ctx *ctx, struct session *s,
+static void on_relay_event(struct worker_ctx *ctx, struct session *s,
                            bool is_client, uint32_t events);
 
 /* The connect finished one way or the other. */
-static void on_connect_result(struct session_ctx *ctx, struct session *s,
+static void on_connect_result(struct worker_ctx *ctx, struct session *s,
                               uint32_t events)
 {
     /* Writable without an error flag means connected: only a failure
@@ -477,8 +477,8 @@ static void on_connect_result(struct session_ctx *ctx, struct session *s,
     net_set_nodelay(s->backend.fd);
     if (log_enabled(ctx->log, LOG_INFO))
         log_connected(ctx, s);
-    s->up_status = RELAY_WANT_READ;
-    s->down_status = RELAY_WANT_READ;
+    s->c2b_status = RELAY_WANT_READ;
+    s->b2c_status = RELAY_WANT_READ;
     /* What the client sent meanwhile is reported as soon as it is added. */
     if (watch(ctx, &s->client) == -1) {
         session_close(ctx, s, "error");
@@ -494,10 +494,10 @@ static void on_connect_result(struct session_ctx *ctx, struct session *s,
 }
 
 /* Why a relay stopped, in the words of the close event. */
-static const char *failure_reason(enum relay_status status, bool up, int err)
+static const char *failure_reason(enum relay_status status, bool c2b, int err)
 {
-    /* up: the source is the client; down: the source is the backend. */
-    bool client_side = (status == RELAY_SOURCE_ERROR) == up;
+    /* c2b: the source is the client; b2c: the source is the backend. */
+    bool client_side = (status == RELAY_SOURCE_ERROR) == c2b;
 
     if (status == RELAY_NO_MEMORY)
         return "no_memory";
@@ -515,7 +515,7 @@ static bool relay_failed(enum relay_status status)
 /* The backend's end (its FIN, or an error on its socket) just came. */
 static void note_backend_end(struct session *s)
 {
-    if (s->down.bytes_read == 0 && !s->up.done)
+    if (s->b2c.bytes_read == 0 && !s->c2b.done)
         s->backend_ended_silent = true;
 }
 
@@ -527,11 +527,11 @@ static void note_backend_end(struct session *s)
  * waiting, then the other side is reset. When the proxy itself lost bytes
  * (no memory), both sides are reset.
  */
-static void session_fail(struct session_ctx *ctx, struct session *s,
-                         enum relay_status status, bool up, int err)
+static void session_fail(struct worker_ctx *ctx, struct session *s,
+                         enum relay_status status, bool c2b, int err)
 {
-    const char *reason = failure_reason(status, up, err);
-    bool client_broke = (status == RELAY_SOURCE_ERROR) == up;
+    const char *reason = failure_reason(status, c2b, err);
+    bool client_broke = (status == RELAY_SOURCE_ERROR) == c2b;
 
     if (status == RELAY_NO_MEMORY) {
         s->rst = SESSION_RST_BOTH;
@@ -541,11 +541,11 @@ static void session_fail(struct session_ctx *ctx, struct session *s,
     /* A relay that failed reading has handed on all it read; one that
      * failed writing leaves the other relay, which reads the broken side,
      * with bytes to hand on. */
-    if (status == RELAY_DEST_ERROR && up)
-        relay_drain(&s->down, s->backend.fd, s->client.fd, ctx->scratch,
+    if (status == RELAY_DEST_ERROR && c2b)
+        relay_drain(&s->b2c, s->backend.fd, s->client.fd, ctx->scratch,
                     ctx->scratch_size, SESSION_DRAIN_READS);
     else if (status == RELAY_DEST_ERROR)
-        relay_drain(&s->up, s->client.fd, s->backend.fd, ctx->scratch,
+        relay_drain(&s->c2b, s->client.fd, s->backend.fd, ctx->scratch,
                     ctx->scratch_size, SESSION_DRAIN_READS);
     if (!client_broke)
         note_backend_end(s);
@@ -554,25 +554,25 @@ static void session_fail(struct session_ctx *ctx, struct session *s,
 }
 
 /* Runs one direction; returns false when the session was closed. */
-static bool run_relay(struct session_ctx *ctx, struct session *s, bool up)
+static bool run_relay(struct worker_ctx *ctx, struct session *s, bool c2b)
 {
-    struct relay *relay = up ? &s->up : &s->down;
-    enum relay_status *status = up ? &s->up_status : &s->down_status;
-    int src = up ? s->client.fd : s->backend.fd;
-    int dst = up ? s->backend.fd : s->client.fd;
+    struct relay *relay = c2b ? &s->c2b : &s->b2c;
+    enum relay_status *status = c2b ? &s->c2b_status : &s->b2c_status;
+    int src = c2b ? s->client.fd : s->backend.fd;
+    int dst = c2b ? s->backend.fd : s->client.fd;
 
     if (relay->done)
         return true;
     /* When the other direction is finished too, the session closes next,
      * and close() sends the FIN: no shutdown() needed. */
-    relay->close_follows = (up ? s->down.done : s->up.done);
+    relay->close_follows = (c2b ? s->b2c.done : s->c2b.done);
     *status = relay_pump(relay, src, dst, ctx->scratch, ctx->scratch_size,
                          SESSION_MAX_READS);
     if (relay_failed(*status)) {
-        session_fail(ctx, s, *status, up, errno);
+        session_fail(ctx, s, *status, c2b, errno);
         return false;
     }
-    if (*status == RELAY_DONE && !up)
+    if (*status == RELAY_DONE && !c2b)
         note_backend_end(s);
     return true;
 }
@@ -594,27 +594,27 @@ static bool relay_wants(enum relay_status status, bool on_source,
     return on_source && (events & (EPOLLIN | EPOLLRDHUP));
 }
 
-static void on_relay_event(struct session_ctx *ctx, struct session *s,
+static void on_relay_event(struct worker_ctx *ctx, struct session *s,
                            bool is_client, uint32_t events)
 {
     /* The peer's FIN: it may have come with the last bytes, in the same
      * edge, so the relay reading this socket must read on to the 0. */
     if (events & EPOLLRDHUP)
-        (is_client ? &s->up : &s->down)->source_closed = true;
-    /* Up reads the client and writes the backend; down the reverse. */
-    if (relay_wants(s->up_status, is_client, events) &&
+        (is_client ? &s->c2b : &s->b2c)->source_closed = true;
+    /* c2b reads the client and writes the backend; b2c the reverse. */
+    if (relay_wants(s->c2b_status, is_client, events) &&
         !run_relay(ctx, s, true))
         return;
-    if (relay_wants(s->down_status, !is_client, events) &&
+    if (relay_wants(s->b2c_status, !is_client, events) &&
         !run_relay(ctx, s, false))
         return;
-    if (s->up.done && s->down.done) {
+    if (s->c2b.done && s->b2c.done) {
         session_close(ctx, s, "done");
         return;
     }
-    if (fit_interest(ctx, &s->client, s->up_status, s->down_status,
+    if (fit_interest(ctx, &s->client, s->c2b_status, s->b2c_status,
                      is_client ? events : 0) == -1 ||
-        fit_interest(ctx, &s->backend, s->down_status, s->up_status,
+        fit_interest(ctx, &s->backend, s->b2c_status, s->c2b_status,
                      is_client ? 0 : events) == -1) {
         /* Bytes may be stuck in the proxy: neither side may see a FIN. */
         s->rst = SESSION_RST_BOTH;
@@ -626,7 +626,7 @@ static void on_relay_event(struct session_ctx *ctx, struct session *s,
                     ctx->now_ms + (uint64_t)ctx->shared->config->idle_timeout_ms);
 }
 
-void session_handle_event(struct session_ctx *ctx, void *endpoint,
+void session_handle_event(struct worker_ctx *ctx, void *endpoint,
                           uint32_t events)
 {
     struct session_end *end = endpoint;
@@ -644,7 +644,7 @@ void session_handle_event(struct session_ctx *ctx, void *endpoint,
 
 /* --- timers ------------------------------------------------------------ */
 
-int session_next_timeout(const struct session_ctx *ctx)
+int session_next_timeout(const struct worker_ctx *ctx)
 {
     uint64_t next = UINT64_MAX;
 
@@ -659,7 +659,7 @@ int session_next_timeout(const struct session_ctx *ctx)
     return next - ctx->now_ms > 60000 ? 60000 : (int)(next - ctx->now_ms);
 }
 
-void session_expire(struct session_ctx *ctx)
+void session_expire(struct worker_ctx *ctx)
 {
     struct session *s;
 

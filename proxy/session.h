@@ -1,8 +1,8 @@
 /*
  * session: one client connection relayed to one backend.
  *
- *     client fd ──► relay "up"   ──► backend fd
- *     client fd ◄── relay "down" ◄── backend fd
+ *     client fd ──► relay c2b ──► backend fd
+ *     client fd ◄── relay b2c ◄── backend fd
  *
  * A session is created by its worker when the pool deals it a client,
  * and lives and dies on that worker's thread: no session field is ever
@@ -20,7 +20,7 @@
  *     it closed before its first byte after the client sent some), log,
  *     free
  *
- * The worker gives every session on it a shared struct session_ctx: its
+ * The worker gives every session on it a shared struct worker_ctx: its
  * epoll fd, scratch buffer, logger and timer lists.
  */
 #ifndef SESSION_H
@@ -43,7 +43,7 @@ struct session_list {
 };
 
 /* What the proxy's threads share: read-only except where noted. */
-struct session_shared {
+struct proxy_shared {
     const struct config *config;
     struct balancer *balancer;
     /* Live sessions in the whole proxy (for --maxconn); atomic. */
@@ -62,12 +62,12 @@ struct session_shared {
 };
 
 /* Per worker: everything its sessions need. Owned by the worker thread. */
-struct session_ctx {
+struct worker_ctx {
     int epoll_fd;
     char *scratch;              /* one read's worth, shared by all sessions */
     size_t scratch_size;
     const struct logger *log;
-    struct session_shared *shared;
+    struct proxy_shared *shared;
     uint64_t now_ms;            /* the loop's clock, refreshed per wakeup */
     size_t sessions;            /* open sessions on this worker */
     /* Sessions and mailbox clients of this worker, read by the others'
@@ -84,23 +84,23 @@ struct session_ctx {
  * is closed and the reason logged; nothing is returned because the session
  * always ends up either running or closed.
  */
-void session_start(struct session_ctx *ctx, int client_fd, uint64_t sid,
+void session_start(struct worker_ctx *ctx, int client_fd, uint64_t sid,
                    const struct net_addr *client_addr);
 
 /* Handles epoll events for one of a session's sockets (the epoll data). */
-void session_handle_event(struct session_ctx *ctx, void *endpoint,
+void session_handle_event(struct worker_ctx *ctx, void *endpoint,
                           uint32_t events);
 
 /* Milliseconds until the next session deadline, or -1 when there is none. */
-int session_next_timeout(const struct session_ctx *ctx);
+int session_next_timeout(const struct worker_ctx *ctx);
 
 /* Closes or retries the sessions whose deadline has passed. */
-void session_expire(struct session_ctx *ctx);
+void session_expire(struct worker_ctx *ctx);
 
 /* Frees the sessions closed since the last call (call after each batch). */
-void session_reap(struct session_ctx *ctx);
+void session_reap(struct worker_ctx *ctx);
 
 /* Closes every session, logging reason (for shutdown). */
-void session_close_all(struct session_ctx *ctx, const char *reason);
+void session_close_all(struct worker_ctx *ctx, const char *reason);
 
 #endif

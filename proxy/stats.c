@@ -43,7 +43,7 @@ static void put(struct out *o, const char *fmt, ...)
     o->buf[o->used] = '\0';
 }
 
-void stats_totals_read(const struct session_shared *shared,
+void stats_totals_read(const struct proxy_shared *shared,
                        struct log_sink *sink, struct stats_totals *totals)
 {
     totals->accepted = atomic_load(&shared->next_sid);
@@ -108,7 +108,8 @@ static void put_backend_metric(struct out *o, struct balancer *balancer,
         "Whether the backend is up (1) or down (0).",
         "Sessions on the backend now, connects in progress included.",
         "Times the balancer chose the backend.",
-        "Failed connects to the backend, and sessions it closed before its first byte." };
+        "Failed connects to the backend, and sessions it closed before "
+        "its first byte." };
 
     put_family(o, names[which], which < 2 ? "gauge" : "counter",
                helps[which]);

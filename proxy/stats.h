@@ -52,7 +52,7 @@ enum stats_request {
 };
 
 /* Reads the counters in *shared, and the lines sink dropped (NULL: 0). */
-void stats_totals_read(const struct session_shared *shared,
+void stats_totals_read(const struct proxy_shared *shared,
                        struct log_sink *sink, struct stats_totals *totals);
 
 /* Writes the table into buf (cut to size). Returns the length written. */

@@ -37,7 +37,7 @@ struct worker {
     const struct logger *main_log;  /* for lines other threads write */
     struct logger log;          /* the worker thread's alone: buffered */
     struct log_buffer log_buffer;
-    struct session_ctx ctx;     /* the worker thread's alone */
+    struct worker_ctx ctx;       /* the worker thread's alone */
     struct handoff *spare;      /* the worker thread's alone: swapped with */
     size_t spare_cap;           /* the queue to empty it outside the lock */
     struct acceptor acceptor;   /* the worker thread's alone */
@@ -56,7 +56,7 @@ struct worker {
 /* The worker whose thread this is; NULL on other threads. */
 static _Thread_local struct worker *current;
 
-struct worker *worker_create(int id, struct session_shared *shared,
+struct worker *worker_create(int id, struct proxy_shared *shared,
                              const struct logger *parent)
 {
     struct worker *w = calloc(1, sizeof(*w));

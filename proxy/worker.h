@@ -30,7 +30,7 @@ struct worker;
  * Makes a worker (epoll set, eventfd, scratch buffer) without starting its
  * thread. Returns NULL with errno on failure.
  */
-struct worker *worker_create(int id, struct session_shared *shared,
+struct worker *worker_create(int id, struct proxy_shared *shared,
                              const struct logger *parent);
 
 /* Starts the worker's thread. Returns 0, or -1 with errno. */

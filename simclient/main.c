@@ -11,21 +11,19 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/resource.h>
 
 #include "log.h"
 #include "net.h"
+#include "process.h"
 #include "simclient_loadgen.h"
 #include "simclient_options.h"
 #include "simclient_report.h"
 #include "simclient_stats.h"
 
-#define EXIT_PASSED 0
-#define EXIT_FAILED 1
-#define EXIT_USAGE 2
-
 /* Set by SIGINT/SIGTERM; the event loop stops when it sees it. */
 static volatile sig_atomic_t stop_requested;
+
+static const int stop_signals[] = { SIGINT, SIGTERM };
 
 static void on_stop_signal(int signo)
 {
@@ -35,58 +33,23 @@ static void on_stop_signal(int signo)
 
 static int usage_error(const char *reason)
 {
-    fprintf(stderr, "simulate_client: %s\nTry 'simulate_client --help'.\n",
-            reason);
-    return EXIT_USAGE;
+    return process_usage_error("simulate_client", reason);
 }
 
-/*
- * Installs the handlers and blocks SIGINT/SIGTERM; *wait_mask is the mask
- * under which the loop waits, the only time they may arrive.
- */
-static int setup_signals(sigset_t *wait_mask)
-{
-    struct sigaction action;
-    sigset_t stop_signals;
-
-    memset(&action, 0, sizeof(action));
-    sigemptyset(&action.sa_mask);
-    action.sa_handler = SIG_IGN;
-    if (sigaction(SIGPIPE, &action, NULL) == -1)
-        return -1;
-    action.sa_handler = on_stop_signal;
-    if (sigaction(SIGINT, &action, NULL) == -1 ||
-        sigaction(SIGTERM, &action, NULL) == -1)
-        return -1;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    if (sigprocmask(SIG_BLOCK, &stop_signals, wait_mask) == -1)
-        return -1;
-    sigdelset(wait_mask, SIGINT);
-    sigdelset(wait_mask, SIGTERM);
-    return 0;
-}
-
-/* Each client needs a descriptor: take all the hard limit allows. */
+/* Each client needs a descriptor: take all the hard limit allows, and say
+ * when that is still too few. */
 static void raise_nofile(const struct logger *log, long clients)
 {
-    struct rlimit limit;
+    long limit;
 
-    if (getrlimit(RLIMIT_NOFILE, &limit) == -1)
-        return;
-    if (limit.rlim_cur < limit.rlim_max) {
-        limit.rlim_cur = limit.rlim_max;
-        if (setrlimit(RLIMIT_NOFILE, &limit) == -1)
-            getrlimit(RLIMIT_NOFILE, &limit);
-    }
+    if (process_raise_fd_limit(&limit) == -1)
+        log_event(log, LOG_WARN, "error", "op=setrlimit err=%s nofile=%ld",
+                  log_errno_name(errno), limit);
     /* A few descriptors go to stdio, epoll and the JSON file. */
-    if (limit.rlim_cur != RLIM_INFINITY &&
-        (rlim_t)clients + 16 > limit.rlim_cur)
+    if (limit != -1 && clients + 16 > limit)
         log_event(log, LOG_WARN, "nofile",
-                  "limit=%llu clients=%ld msg=\"connections beyond the limit "
-                  "will fail as connect errors\"",
-                  (unsigned long long)limit.rlim_cur, clients);
+                  "limit=%ld clients=%ld msg=\"connections beyond the limit "
+                  "will fail as connect errors\"", limit, clients);
 }
 
 /* Opens --json's file before the run, so a bad path fails early. */
@@ -115,7 +78,7 @@ static int report(struct simclient_stats *stats,
                   const struct net_addrs *targets, FILE *json)
 {
     char target_text[NET_ADDRS_STRLEN];
-    int status = simclient_stats_passed(stats) ? EXIT_PASSED : EXIT_FAILED;
+    int status = simclient_stats_passed(stats) ? PROCESS_EXIT_OK : PROCESS_EXIT_FAIL;
 
     simclient_stats_finish(stats);
     if (!options->quiet)
@@ -125,7 +88,7 @@ static int report(struct simclient_stats *stats,
     if (json != NULL && simclient_report_json(json, stats) == -1) {
         fprintf(stderr, "simulate_client: --json: cannot write '%s': %s\n",
                 options->json_path, strerror(errno));
-        status = EXIT_FAILED;
+        status = PROCESS_EXIT_FAIL;
     }
     return status;
 }
@@ -144,17 +107,19 @@ static int run(const struct simclient_options *options,
 
     log_init(&log, 2, options->log_level);
     raise_nofile(&log, options->clients);
-    if (setup_signals(&wait_mask) == -1) {
-        log_event(&log, LOG_ERROR, "fatal", "what=signals error=\"%s\"",
-                  strerror(errno));
-        return EXIT_FAILED;
+    if (process_catch_signals(stop_signals, sizeof(stop_signals) /
+                              sizeof(stop_signals[0]), on_stop_signal,
+                              &wait_mask) == -1) {
+        log_event(&log, LOG_ERROR, "error", "op=signals err=%s",
+                  log_errno_name(errno));
+        return PROCESS_EXIT_FAIL;
     }
     simclient_stats_init(&stats);
     if (simclient_loadgen_run(&config, &stats) == -1) {
-        log_event(&log, LOG_ERROR, "fatal", "what=loadgen error=\"%s\"",
-                  strerror(errno));
+        log_event(&log, LOG_ERROR, "error", "op=loadgen err=%s",
+                  log_errno_name(errno));
         simclient_stats_free(&stats);
-        return EXIT_FAILED;
+        return PROCESS_EXIT_FAIL;
     }
     status = report(&stats, options, targets, json);
     simclient_stats_free(&stats);
@@ -169,25 +134,21 @@ int main(int argc, char **argv)
     FILE *json;
     int status;
 
-    if (simclient_options_parse(argc, argv, &options, err, sizeof(err)) == -1)
+    status = simclient_options_parse(argc, argv, &options, stdout, err,
+                                     sizeof(err));
+    if (status == OPTIONS_EXIT)
+        return PROCESS_EXIT_OK;
+    if (status == -1)
         return usage_error(err);
-    if (options.action == SIMCLIENT_ACTION_HELP) {
-        simclient_options_usage(stdout);
-        return EXIT_PASSED;
-    }
-    if (options.action == SIMCLIENT_ACTION_VERSION) {
-        printf("simulate_client %s\n", SIMCLIENT_VERSION);
-        return EXIT_PASSED;
-    }
     if (simclient_options_target(&options, &targets, err, sizeof(err)) == -1)
         return usage_error(err);
     if (open_json(options.json_path, &json) != 0)
-        return EXIT_USAGE;
+        return PROCESS_EXIT_USAGE;
     status = run(&options, &targets, json);
     if (json != NULL && json != stdout && fclose(json) == EOF) {
         fprintf(stderr, "simulate_client: --json: cannot write '%s': %s\n",
                 options.json_path, strerror(errno));
-        status = EXIT_FAILED;
+        status = PROCESS_EXIT_FAIL;
     }
     return status;
 }

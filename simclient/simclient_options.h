@@ -16,9 +16,8 @@
 #include "line.h"
 #include "log.h"
 #include "net.h"
+#include "options.h"
 #include "simclient_reply.h"
-
-#define SIMCLIENT_VERSION "1.0.0"
 
 /* Limits on the numeric options (documented in the usage text). */
 #define SIMCLIENT_CLIENTS_MAX 100000L
@@ -27,15 +26,7 @@
 #define SIMCLIENT_TIME_MAX_MS (3600L * 1000)     /* --hold, --ramp, --timeout */
 #define SIMCLIENT_DURATION_MAX_MS (86400L * 1000)
 
-/* What main should do after parsing. */
-enum simclient_action {
-    SIMCLIENT_ACTION_RUN,
-    SIMCLIENT_ACTION_HELP,
-    SIMCLIENT_ACTION_VERSION
-};
-
 struct simclient_options {
-    enum simclient_action action;
     const char *host;           /* --host */
     long port;                  /* --port */
     long clients;               /* -c: concurrent connections (slots) */
@@ -59,15 +50,18 @@ struct simclient_options {
 /* Fills *options with the defaults (10 clients x 5 requests of 32 bytes...). */
 void simclient_options_defaults(struct simclient_options *options);
 
+/* The options' rows (options.h). */
+extern const struct options_table simclient_options_table;
+
 /*
- * Parses argv into *options (starting from the defaults). Returns 0, or -1
- * with a one-line reason (no program name, no newline) in err, any control
- * byte of the arguments it quotes shown as \xNN. An option that takes a
- * value may be given once. After -h or -V the action says so and the
- * remaining arguments are not looked at.
+ * Parses argv into *options (starting from the defaults). Returns 0;
+ * OPTIONS_EXIT after printing --help or --version to out; or -1 with a
+ * one-line reason (no program name, no newline) in err, any control byte
+ * of the arguments it quotes shown as \xNN. An option that takes a value
+ * may be given once.
  */
 int simclient_options_parse(int argc, char **argv,
-                            struct simclient_options *options,
+                            struct simclient_options *options, FILE *out,
                             char *err, size_t errlen);
 
 /*
@@ -76,9 +70,6 @@ int simclient_options_parse(int argc, char **argv,
  * keeps opening connections).
  */
 long simclient_options_min_size(const struct simclient_options *options);
-
-/* Writes the --help text (every option with its default) to out. */
-void simclient_options_usage(FILE *out);
 
 /*
  * Resolves --host and --port into every address to try (see

@@ -4,8 +4,8 @@
  *
  * Filler byte i comes from block i / 8: one 64-bit hash of (key, block)
  * gives eight 6-bit alphabet indexes, where key mixes seed, connection and
- * request. Hashing is splitmix64's finalizer, which is fast and spreads
- * every input bit over the output.
+ * request. Hashing is rng_mix (splitmix64's mixing), which is fast and
+ * spreads every input bit over the output.
  */
 #include "simclient_payload.h"
 
@@ -13,21 +13,15 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "rng.h"
+
 static const char filler_alphabet[64] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-static uint64_t mix64(uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15u;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9u;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebu;
-    return x ^ (x >> 31);
-}
-
 static uint64_t payload_key(const struct simclient_payload *payload)
 {
-    return mix64(mix64(mix64(payload->seed) ^ payload->conn) ^
-                 payload->request);
+    return rng_mix(rng_mix(rng_mix(payload->seed) ^ payload->conn) ^
+                   payload->request);
 }
 
 static size_t format_tag(char *buf, uint64_t conn, uint64_t request)
@@ -69,7 +63,7 @@ void simclient_payload_read(const struct simclient_payload *payload,
         } else {
             /* A new block at every multiple of 8, and at the first byte. */
             if (pos % 8 == 0 || i == 0 || pos == tag_len)
-                bits = mix64(key ^ mix64(pos / 8));
+                bits = rng_mix(key ^ rng_mix(pos / 8));
             buf[i] = filler_alphabet[(bits >> (6 * (pos % 8))) & 63];
         }
     }

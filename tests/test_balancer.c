@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "balancer.h"
+#include "count_of.h"
 #include "testlib.h"
 
 /* Backend i is "b<i+1>" on 127.0.0.1:(9000 + i); weights/maxconn may be
@@ -208,7 +209,7 @@ static void test_leastconn_weights_sequence(void)
     int picks[2] = { 0, 0 };
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(b);
-    for (size_t k = 0; k < sizeof(expected) / sizeof(expected[0]); k++) {
+    for (size_t k = 0; k < COUNT_OF(expected); k++) {
         int index = balancer_pick(b, 0, NULL);
 
         CU_ASSERT_EQUAL(index, expected[k]);

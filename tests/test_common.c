@@ -31,6 +31,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "count_of.h"
 #include "heap.h"
 #include "net.h"
 #include "parse.h"
@@ -78,7 +79,7 @@ static void test_parse_long_not_a_number(void)
     };
     long v;
 
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    for (size_t i = 0; i < COUNT_OF(bad); i++) {
         errno = 0;
         CU_ASSERT_EQUAL(try_long(bad[i], LONG_MIN, LONG_MAX, &v), -1);
         CU_ASSERT_EQUAL(errno, EINVAL);
@@ -133,7 +134,7 @@ static void test_parse_duration_good(void)
     };
     long v;
 
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < COUNT_OF(cases); i++) {
         v = UNTOUCHED;
         CU_ASSERT_EQUAL(parse_duration_ms(cases[i].text, 0, 3600000, &v), 0);
         CU_ASSERT_EQUAL(v, cases[i].ms);
@@ -153,7 +154,7 @@ static void test_parse_duration_bad(void)
     };
     long v;
 
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    for (size_t i = 0; i < COUNT_OF(bad); i++) {
         v = UNTOUCHED;
         errno = 0;
         CU_ASSERT_EQUAL(parse_duration_ms(bad[i], 0, 3600000, &v), -1);
@@ -201,7 +202,7 @@ static void test_parse_size_good(void)
     };
     long v;
 
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < COUNT_OF(cases); i++) {
         v = UNTOUCHED;
         CU_ASSERT_EQUAL(parse_size(cases[i].text, 0, LONG_MAX, &v), 0);
         CU_ASSERT_EQUAL(v, cases[i].bytes);
@@ -218,7 +219,7 @@ static void test_parse_size_bad(void)
     };
     long v;
 
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    for (size_t i = 0; i < COUNT_OF(bad); i++) {
         v = UNTOUCHED;
         errno = 0;
         CU_ASSERT_EQUAL(parse_size(bad[i], 0, LONG_MAX, &v), -1);
@@ -286,9 +287,14 @@ static void test_parse_units_at_long_max(void)
 /* True when text holds no byte a terminal could take as a command. */
 static bool is_inert(const char *text)
 {
-    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+    const unsigned char *start = (const unsigned char *)text;
+
+    for (const unsigned char *p = start; *p; p++) {
+        bool c1 = *p >= 0x80 && *p <= 0x9f;
+
         if (*p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 &&
-                                         p[1] <= 0x9f))
+                                         p[1] <= 0x9f) ||
+            (c1 && (p == start || p[-1] < 0x80)))
             return false;
     }
     return true;
@@ -308,11 +314,16 @@ static void test_parse_escape(void)
         { "tab\there\nnl\rcr\x7f", "tab\\x09here\\x0anl\\x0dcr\\x7f" },
         /* C1 CSI (U+009B) in UTF-8; other UTF-8 is kept. */
         { "x\xc2\x9b" "2J", "x\\xc2\\x9b2J" },
+        /* A lone C1 byte (CSI for an 8-bit terminal), first or after ASCII;
+         * as a UTF-8 continuation byte (U+201B) it is kept. */
+        { "\x9b" "31m", "\\x9b31m" },
+        { "threads '\x9b" "31m'", "threads '\\x9b31m'" },
+        { "\xe2\x80\x9b", "\xe2\x80\x9b" },
         { "caf\xc3\xa9 \xc2\xb1 \xe2\x82\xac", "caf\xc3\xa9 \xc2\xb1 \xe2\x82\xac" },
     };
     char buf[64];
 
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < COUNT_OF(cases); i++) {
         CU_ASSERT_PTR_EQUAL(parse_escape(cases[i].text, buf, sizeof(buf)),
                             buf);
         CU_ASSERT_STRING_EQUAL(buf, cases[i].shown);
@@ -546,7 +557,7 @@ static void test_net_parse_ports(void)
         "127.0.0.1:80x", "127.0.0.1: 80", "127.0.0.1", "65536", "-1", "abc",
         "",
     };
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    for (size_t i = 0; i < COUNT_OF(bad); i++) {
         CU_ASSERT_EQUAL(parse_format(bad[i], "127.0.0.1", &addr, text, err),
                         -1);
         /* One line of reason. */

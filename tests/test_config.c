@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "count_of.h"
 #include "testlib.h"
 
 #define MAX_ARGS 32
@@ -232,8 +233,8 @@ static void test_options_bad(void)
 {
     static const struct bad_case cases[] = {
         { { "-t", "0" }, "threads '0'" },
-        { { "--cpu-affinity", "0-1" }, "cpu-affinity '0-1' must be auto or none" },
-        { { "--cpu-affinity", "" }, "cpu-affinity '' must be auto or none" },
+        { { "--cpu-affinity", "0-1" }, "--cpu-affinity '0-1': must be none or auto" },
+        { { "--cpu-affinity", "" }, "--cpu-affinity '': must be none or auto" },
         { { "-t", "abc" }, "threads 'abc'" },
         { { "--threads", "257" }, "threads" },
         { { "-l", "70000" }, "70000" },
@@ -245,7 +246,7 @@ static void test_options_bad(void)
         { { "--bogus" }, "unknown option '--bogus'" },
         { { "-x" }, "unknown option '-x'" },
         { { "--rise=2", "-xV" }, "unknown option '-x'" },
-        { { "--version=1" }, "unknown option '--version=1' (or it takes no value)" },
+        { { "--version=1" }, "option '--version' takes no value" },
         { { "--threads" }, "needs a value" },
         { { "-t" }, "needs a value" },
         { { "-b" }, "needs a value" },
@@ -276,10 +277,12 @@ static void test_options_bad(void)
         { { "-t", "0x4" }, "threads '0x4'" },
         { { "--maxconn", "1e3" }, "maxconn '1e3'" },
         { { "-b", "127.0.0.1:7000,weight=+2" }, "weight '+2'" },
+        { { "-b", "127.0.0.1:7000,,weight=2" }, "an empty setting" },
+        { { "-b", "127.0.0.1:7000," }, "an empty setting" },
         { { "-b", "127.0.0.1:+7000" }, "port" },
     };
 
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < COUNT_OF(cases); i++) {
         struct config cfg;
         char err[CONFIG_ERR_MAX];
         const char *args[5] = { NULL };
@@ -403,7 +406,7 @@ static void test_backend_specs_bad(void)
     struct config cfg;
 
     config_defaults(&cfg);
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    for (size_t i = 0; i < COUNT_OF(bad); i++) {
         char err[CONFIG_ERR_MAX] = "";
 
         CU_ASSERT_EQUAL(config_add_backend(&cfg, bad[i], err, sizeof(err)),
@@ -656,14 +659,13 @@ static void test_file_duplicates(void)
     check_file_error("seed 1\nlisten 0\nseed 1\n", 3,
                      "seed is already set on line 1");
     check_file_error("backend b1=127.0.0.1:7000,weight=2,weight=3\n", 1,
-                     "backend setting weight is given twice");
+                     "backend: setting weight is given twice");
     check_file_error("backend 127.0.0.1:7000,maxconn=1,weight=2,maxconn=1\n",
-                     1, "backend setting maxconn is given twice");
+                     1, "backend: setting maxconn is given twice");
     /* The same on the command line: -b is one value. */
     CU_ASSERT_EQUAL(PARSE(&cfg, err, "-b", "b1=127.0.0.1:7000,weight=2,"
                           "weight=3"), CONFIG_ERROR);
-    CU_ASSERT_STRING_EQUAL(err, "--backend: backend setting weight is given "
-                           "twice");
+    CU_ASSERT_STRING_EQUAL(err, "--backend: setting weight is given twice");
     /* backend is the one setting a file repeats; two files each set once. */
     CU_ASSERT_EQUAL_FATAL(write_temp(path, sizeof(path),
                                      "threads 2\nbackend 127.0.0.1:7000\n"
@@ -697,8 +699,8 @@ static void test_errors_escape_control_bytes(void)
     /* Command-line values, a backend, and a file name. */
     CU_ASSERT_EQUAL(PARSE(&cfg, err, "--threads", "\x1b]0;pwned\x07"),
                     CONFIG_ERROR);
-    CU_ASSERT_STRING_EQUAL(err, "--threads: threads '\\x1b]0;pwned\\x07' "
-                           "must be a number from 1 to 256");
+    CU_ASSERT_STRING_EQUAL(err, "--threads '\\x1b]0;pwned\\x07': "
+                           "must be a whole number from 1 to 256");
     CU_ASSERT_EQUAL(PARSE(&cfg, err, "-b", "127.0.0.1:\x1b[2J"), CONFIG_ERROR);
     CU_ASSERT_EQUAL(strcspn(err, TESTLIB_CONTROL_BYTES), strlen(err));
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "\\x1b[2J"));
@@ -765,7 +767,7 @@ static void test_precedence(void)
     CU_ASSERT_EQUAL(cfg.backend_count, 1);
     /* A bad command-line value is still an error after a good file. */
     CU_ASSERT_EQUAL(PARSE(&cfg, err, "-c", path, "-t", "0"), CONFIG_ERROR);
-    CU_ASSERT(starts_with(err, "--threads: "));
+    CU_ASSERT(starts_with(err, "--threads '0': "));
     unlink(path);
 }
 

@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "count_of.h"
 #include "log.h"
 #include "logfmt.h"
 #include "testlib.h"
@@ -260,7 +261,7 @@ static void test_log_quoted_roundtrip(void)
     struct pipe_log pl;
 
     CU_ASSERT_EQUAL_FATAL(pipe_log_open(&pl, LOG_INFO), 0);
-    for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+    for (size_t i = 0; i < COUNT_OF(values); i++) {
         struct logfmt_pair pairs[8];
         char quoted[256], buf[LOG_LINE_MAX];
         const char *q = logfmt_quote(values[i], quoted, sizeof(quoted));
@@ -610,7 +611,7 @@ static void test_parse_bad_lines(void)
     };
     struct logfmt_pair pairs[8];
 
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    for (size_t i = 0; i < COUNT_OF(bad); i++) {
         char line[64];
 
         snprintf(line, sizeof(line), "%s", bad[i]);

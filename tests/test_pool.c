@@ -66,7 +66,7 @@
 struct proxy_fixture {
     struct config cfg;
     struct balancer *balancer;
-    struct session_shared shared;
+    struct proxy_shared shared;
     struct logger log;
     int log_fd;
     int backend_fd;             /* the test's listening "backend" */
@@ -199,7 +199,7 @@ static bool reaches_eof(int fd)
 }
 
 /* Waits up to WAIT_MS for live_sessions to reach want. */
-static long live_sessions_settled(struct session_shared *shared, long want)
+static long live_sessions_settled(struct proxy_shared *shared, long want)
 {
     uint64_t until = clock_now_ms() + WAIT_MS;
     long live;

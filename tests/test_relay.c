@@ -287,47 +287,47 @@ static void test_eof_half_close(void)
 {
     char scratch[SCRATCH_SIZE], buf[64];
     struct wires w;
-    struct relay up, down;
+    struct relay c2b, b2c;     /* app_src plays the client */
     enum relay_status status;
     size_t off = 0;
 
     CU_ASSERT_EQUAL_FATAL(wires_open(&w), 0);
-    relay_init(&up);
-    relay_init(&down);
+    relay_init(&c2b);
+    relay_init(&b2c);
     CU_ASSERT_EQUAL(write(w.app_src, "last words", 10), 10);
     CU_ASSERT_EQUAL(shutdown(w.app_src, SHUT_WR), 0);
     /* A short read ends a call (the socket looks drained), so the EOF
      * behind the bytes may take a second one. */
-    status = relay_pump(&up, w.relay_src, w.relay_dst, scratch,
+    status = relay_pump(&c2b, w.relay_src, w.relay_dst, scratch,
                         sizeof(scratch), 4);
     CU_ASSERT(status == RELAY_WANT_READ || status == RELAY_DONE);
-    CU_ASSERT_EQUAL(up.bytes, 10);
+    CU_ASSERT_EQUAL(c2b.bytes, 10);
     if (status == RELAY_WANT_READ)
-        status = relay_pump(&up, w.relay_src, w.relay_dst, scratch,
+        status = relay_pump(&c2b, w.relay_src, w.relay_dst, scratch,
                             sizeof(scratch), 4);
     CU_ASSERT_EQUAL(status, RELAY_DONE);
-    CU_ASSERT_TRUE(up.done);
+    CU_ASSERT_TRUE(c2b.done);
     /* The far end reads the bytes, then EOF. */
     CU_ASSERT_EQUAL(read_some(w.app_dst, (unsigned char *)buf, sizeof(buf),
                               &off), 0);
     CU_ASSERT_EQUAL(off, 10);
     CU_ASSERT_EQUAL(memcmp(buf, "last words", 10), 0);
     /* Done stays done. */
-    CU_ASSERT_EQUAL(relay_pump(&up, w.relay_src, w.relay_dst, scratch,
+    CU_ASSERT_EQUAL(relay_pump(&c2b, w.relay_src, w.relay_dst, scratch,
                                sizeof(scratch), 4), RELAY_DONE);
 
     /* The other way: app_dst answers, a second relay carries it back, and
      * app_src (which only shut its writing side) reads it. */
     CU_ASSERT_EQUAL(write(w.app_dst, "reply", 5), 5);
-    CU_ASSERT_EQUAL(relay_pump(&down, w.relay_dst, w.relay_src, scratch,
+    CU_ASSERT_EQUAL(relay_pump(&b2c, w.relay_dst, w.relay_src, scratch,
                                sizeof(scratch), 4), RELAY_WANT_READ);
-    CU_ASSERT_EQUAL(down.bytes, 5);
+    CU_ASSERT_EQUAL(b2c.bytes, 5);
     off = 0;
     read_some(w.app_src, (unsigned char *)buf, sizeof(buf), &off);
     CU_ASSERT_EQUAL(off, 5);
     CU_ASSERT_EQUAL(memcmp(buf, "reply", 5), 0);
-    relay_free(&up);
-    relay_free(&down);
+    relay_free(&c2b);
+    relay_free(&b2c);
     wires_close(&w);
 }
 

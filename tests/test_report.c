@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "count_of.h"
 #include "outcome.h"
 #include "report.h"
 #include "report_escape.h"
@@ -102,7 +103,7 @@ static void fixture_free(struct fixture *f)
     };
     char path[128];
 
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+    for (size_t i = 0; i < COUNT_OF(names); i++) {
         snprintf(path, sizeof(path), "%s/%s", f->dir, names[i]);
         remove(path);
     }
@@ -776,8 +777,8 @@ static void test_timeline_replay(void)
     CU_ASSERT_EQUAL(t.backend_count, 2);
     CU_ASSERT_DOUBLE_EQUAL(t.duration, 2.0, 1e-9);
     CU_ASSERT_EQUAL(t.peak, 2);
-    assert_points(&t.series[0], b1, sizeof(b1) / sizeof(b1[0]) / 2);
-    assert_points(&t.series[1], b2, sizeof(b2) / sizeof(b2[0]) / 2);
+    assert_points(&t.series[0], b1, COUNT_OF(b1) / 2);
+    assert_points(&t.series[1], b2, COUNT_OF(b2) / 2);
     CU_ASSERT_EQUAL_FATAL(t.series[0].down_count, 1);
     CU_ASSERT_DOUBLE_EQUAL(t.series[0].down[0].from, 0.3, 1e-9);
     CU_ASSERT_DOUBLE_EQUAL(t.series[0].down[0].to, 1.0, 1e-9);

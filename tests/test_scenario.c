@@ -19,6 +19,7 @@
  */
 #include <CUnit/CUnit.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "count_of.h"
+#include "../backend/dummy_options.h"
+#include "../proxy/config_options.h"
+#include "../simclient/simclient_options.h"
 #include "scenario.h"
 #include "testlib.h"
 
@@ -86,6 +91,9 @@ static void expect_one_error(const char *text, const char *expected)
     snprintf(line, sizeof(line), "%s\n", expected);
     CU_ASSERT_EQUAL(result->errors, 1);
     CU_ASSERT_STRING_EQUAL(result->messages, line);
+    if (strcmp(result->messages, line) != 0)
+        fprintf(stderr, "\n    wanted: %s    got:    %s", line,
+                result->messages);
     parsed_free(result);
 }
 
@@ -461,7 +469,7 @@ static void test_check_forms(void)
     };
     char text[256];
 
-    for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+    for (size_t i = 0; i < COUNT_OF(forms); i++) {
         struct parsed *result;
 
         snprintf(text, sizeof(text), "backend b\nbackend c\n%s\n",
@@ -505,10 +513,10 @@ static void test_stop_proxy_blackhole_and_rates(void)
     CU_ASSERT_EQUAL(result->errors, 4);
     CU_ASSERT_PTR_NOT_NULL(strstr(result->messages, "t.scn:1: blackhole "
                                   "cannot be used with down or start="));
-    CU_ASSERT_PTR_NOT_NULL(strstr(result->messages, "t.scn:2: read-rate '0' "
+    CU_ASSERT_PTR_NOT_NULL(strstr(result->messages, "t.scn:2: read-rate '0': "
                                   "must be a size from 1 to 1G bytes"));
     CU_ASSERT_PTR_NOT_NULL(strstr(result->messages, "t.scn:3: sessions<= "
-                                  "'0' must be a duration from 1ms to 10m"));
+                                  "'0': must be a duration from 1ms to 10m"));
     parsed_free(result);
 }
 
@@ -561,19 +569,20 @@ static void test_error_unknown_directive(void)
 static void test_error_bad_duration(void)
 {
     expect_one_error(BASE "backend b3 latency=fast\n",
-                     "t.scn:4: latency 'fast' must be a duration like 20ms "
-                     "or 1s");
+                     "t.scn:4: latency 'fast': must be a duration from 0ms to "
+                     "60m, like 500ms or 2s");
     expect_one_error(BASE "backend b3 latency=2h\n",
-                     "t.scn:4: latency '2h' must be a duration like 20ms "
-                     "or 1s");
+                     "t.scn:4: latency '2h': must be a duration from 0ms to "
+                     "60m, like 500ms or 2s");
     expect_one_error(BASE "backend b3 jitter=61m\n",
-                     "t.scn:4: jitter '61m' must be a duration from 0ms to "
-                     "60m");
+                     "t.scn:4: jitter '61m': must be a duration from 0ms to "
+                     "60m, like 500ms or 2s");
     expect_one_error(BASE "timeout 500ms\n",
-                     "t.scn:4: timeout '500ms' must be a duration from 1s "
-                     "to 10m");
+                     "t.scn:4: timeout '500ms': must be a duration from 1s to "
+                     "10m, like 500ms or 2s");
     expect_one_error(BASE "at soon crash b1\n",
-                     "t.scn:4: at 'soon' must be a duration like 20ms or 1s");
+                     "t.scn:4: at 'soon': must be a duration from 0ms to 10m, "
+                     "like 500ms or 2s");
 }
 
 static void test_error_unknown_backend(void)
@@ -615,7 +624,7 @@ static void test_error_bad_share(void)
     };
     char text[256];
 
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    for (size_t i = 0; i < COUNT_OF(bad); i++) {
         snprintf(text, sizeof(text), BASE "expect share %s\n", bad[i]);
         expect_error_with(text, 4, "must look like NAME=P%");
     }
@@ -636,8 +645,8 @@ static void test_error_conflicting_faults(void)
                      " be used together");
     expect_one_error("backend b1 mode=echo\nexpect leastconn\n"
                      "backend b3 crash-after-lines=1 mode=echo\n",
-                     "t.scn:3: crash-after-lines counts lines: it cannot be "
-                     "used with mode=echo");
+                     "t.scn:3: the *-after-lines faults count lines: they need "
+                     "mode line");
     /* The clients check echoes or named lines: every backend alike. */
     expect_one_error(BASE "backend b3 mode=echo\n",
                      "t.scn:4: backend b3 answers in echo mode but b1 (line "
@@ -654,18 +663,22 @@ static void test_error_conflicting_faults(void)
 static void test_error_numbers_strict(void)
 {
     expect_one_error(BASE "at 0x10s clients 1\n",
-                     "t.scn:4: at '0x10s' must be a duration like 20ms or 1s");
+                     "t.scn:4: at '0x10s': must be a duration from 0ms to 10m, "
+                     "like 500ms or 2s");
     expect_one_error(BASE "at 1e1s clients 1\n",
-                     "t.scn:4: at '1e1s' must be a duration like 20ms or 1s");
+                     "t.scn:4: at '1e1s': must be a duration from 0ms to 10m, "
+                     "like 500ms or 2s");
     expect_one_error(BASE "at 0s clients +5\n",
-                     "t.scn:4: clients '+5' must be a whole number from 1 to "
+                     "t.scn:4: clients '+5': must be a whole number from 1 to "
                      "10000");
     expect_one_error(BASE "at 0s clients 5 size=0x40\n",
-                     "t.scn:4: size '0x40' must be a size like 64, 4k or 1M");
+                     "t.scn:4: size '0x40': must be a size from 16 to 16M "
+                     "bytes, like 512, 4k or 1M");
     expect_one_error(BASE "at 0.5ms clients 5\n",
-                     "t.scn:4: at '0.5ms' must be a duration like 20ms or 1s");
+                     "t.scn:4: at '0.5ms': must be a duration from 0ms to 10m, "
+                     "like 500ms or 2s");
     expect_one_error(BASE "seed 1e3\n",
-                     "t.scn:4: seed '1e3' must be a whole number from 0 to "
+                     "t.scn:4: seed '1e3': must be a whole number from 0 to "
                      "2147483647");
 }
 
@@ -747,11 +760,10 @@ static void test_error_time_after_timeout(void)
 static void test_error_values(void)
 {
     expect_one_error(BASE "proxy threads=0\n",
-                     "t.scn:4: threads '0' must be a whole number from 1 to "
-                     "64");
+                     "t.scn:4: threads '0': must be a whole number from 1 to 256");
     expect_one_error(BASE "proxy balance=fastest\n",
-                     "t.scn:4: balance 'fastest' must be one of "
-                     "leastconn|roundrobin|random");
+                     "t.scn:4: balance 'fastest': must be leastconn, roundrobin "
+                     "or random");
     expect_error_with(BASE "proxy speed=1\n", 4,
                       "unknown proxy option 'speed' (allowed: threads=N, "
                       "balance=leastconn|roundrobin|random, "
@@ -767,20 +779,21 @@ static void test_error_values(void)
 static void test_error_other_values(void)
 {
     expect_one_error(BASE "seed 99999999999999999999999\n",
-                     "t.scn:4: seed '99999999999999999999999' must be a "
-                     "whole number from 0 to 2147483647");
+                     "t.scn:4: seed '99999999999999999999999': must be a whole "
+                     "number from 0 to 2147483647");
     expect_one_error("seed 1\n" BASE "seed 2\n",
                      "t.scn:5: seed is already set on line 1");
     expect_one_error(BASE "timeout 5s\ntimeout 6s\n",
                      "t.scn:5: timeout is already set on line 4");
     expect_one_error(BASE "at 1s clients 10 size=8\n",
-                     "t.scn:4: size '8' must be a size from 16 to 16M bytes");
+                     "t.scn:4: size '8': must be a size from 16 to 16M bytes, "
+                     "like 512, 4k or 1M");
     expect_one_error(BASE "at 1s clients 0\n",
-                     "t.scn:4: clients '0' must be a whole number from 1 to "
+                     "t.scn:4: clients '0': must be a whole number from 1 to "
                      "10000");
     expect_one_error(BASE "expect leastconn points=1001\n",
-                     "t.scn:4: points '1001' must be a whole number from 0 "
-                     "to 1000");
+                     "t.scn:4: points '1001': must be a whole number from 0 to "
+                     "1000");
 }
 
 static void test_error_bad_words(void)
@@ -1065,6 +1078,119 @@ static void test_fuzz_mutations(void)
     free(text);
 }
 
+/* ---- limits: one place, the program's table ---------------------------- */
+
+/* A value of spec's kind, as a scenario writes it. */
+static void value_text(const struct options_spec *spec, long value, char *buf,
+                       size_t size)
+{
+    snprintf(buf, size, spec->kind == OPTIONS_DURATION ? "%ldms" : "%ld",
+             value);
+}
+
+/*
+ * Writes "DIRECTIVE NAME=VALUE" for value = the row's min and max (must be
+ * accepted) and min - 1 and max + 1 (must be refused with the program's
+ * own words, as options_read puts them).
+ */
+static void check_row_limits(const char *directive,
+                             const struct options_spec *spec)
+{
+    long values[] = { spec->min, spec->max, spec->min - 1, spec->max + 1 };
+    char text[512], value[32], want[512], err[256];
+    struct parsed *result;
+    long number;
+
+    for (size_t i = 0; i < 4; i++) {
+        if (values[i] < 0 || (i == 3 && spec->max == LONG_MAX))
+            continue;
+        value_text(spec, values[i], value, sizeof(value));
+        snprintf(text, sizeof(text), "backend b1\n%s%s=%s\nexpect leastconn\n",
+                 directive, spec->name, value);
+        result = parse(text);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(result);
+        CU_ASSERT_EQUAL(result->errors, i < 2 ? 0 : 1);
+        if (i >= 2) {
+            CU_ASSERT_EQUAL(options_read(spec, "", value, &number, err,
+                                         sizeof(err)), -1);
+            snprintf(want, sizeof(want), "t.scn:2: %s\n", err);
+            CU_ASSERT_STRING_EQUAL(result->messages, want);
+        }
+        if (result->errors != (i < 2 ? 0 : 1))
+            fprintf(stderr, "\n    %s%s=%s: %s", directive, spec->name, value,
+                    result->messages);
+        parsed_free(result);
+    }
+}
+
+/* The scenario's proxy and backend options take the limits of the rows of
+ * proxy_server and dummy_server, read here from their tables. */
+static void test_limits_from_program_tables(void)
+{
+    static const char *const proxy[] = {
+        "threads", "connect-timeout", "idle-timeout", "health-interval",
+        "grace", "rise", "fall", "maxconn",
+    };
+    static const char *const dummy[] = {
+        "latency", "jitter", "rate", "crash-after-conns", "crash-after-lines",
+        "close-after-lines", "reset-after-lines",
+    };
+
+    for (size_t i = 0; i < sizeof(proxy) / sizeof(proxy[0]); i++)
+        check_row_limits("proxy ", options_find(&config_options, proxy[i]));
+    for (size_t i = 0; i < sizeof(dummy) / sizeof(dummy[0]); i++)
+        check_row_limits("backend b2 ",
+                         options_find(&dummy_options_table, dummy[i]));
+    for (size_t i = 0; i < config_backend_options.count; i++)
+        check_row_limits("backend b2 ", &config_backend_options.specs[i]);
+}
+
+/* Words, flags and combinations: the programs' rules too. */
+static void test_rules_from_programs(void)
+{
+    struct dummy_options opts;
+    char want[512], err[256];
+    long number;
+
+    dummy_options_init(&opts);
+    opts.hang = opts.refuse = true;
+    CU_ASSERT_EQUAL(dummy_options_check(&opts, "", err, sizeof(err)), -1);
+    snprintf(want, sizeof(want), "t.scn:4: %s", err);
+    expect_one_error(BASE "backend b3 hang refuse\n", want);
+    CU_ASSERT_EQUAL(options_read(options_find(&config_options, "balance"), "",
+                                 "fastest", &number, err, sizeof(err)), -1);
+    snprintf(want, sizeof(want), "t.scn:4: %s", err);
+    expect_one_error(BASE "proxy balance=fastest\n", want);
+}
+
+/* A burst runs simulate_client: the scenario must refuse what it would. */
+static void test_burst_limits_within_simclient(void)
+{
+    static const char *const names[] = {
+        "requests", "size", "hold", "ramp", "timeout"
+    };
+    char text[256], value[32];
+    struct parsed *result;
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        const struct options_spec *spec =
+            options_find(&simclient_options_table, names[i]);
+        long outside[] = { spec->min - 1, spec->max + 1 };
+
+        for (size_t j = 0; j < 2; j++) {
+            if (outside[j] < 0)
+                continue;
+            value_text(spec, outside[j], value, sizeof(value));
+            snprintf(text, sizeof(text), BASE "at 0s clients 1 %s=%s\n",
+                     names[i], value);
+            result = parse(text);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(result);
+            CU_ASSERT_EQUAL(result->errors, 1);
+            parsed_free(result);
+        }
+    }
+}
+
 static CU_TestInfo scenario_tests[] = {
     { "full scenario: header and proxy", test_full_header_and_proxy },
     { "full scenario: first backend", test_full_backends },
@@ -1100,6 +1226,11 @@ static CU_TestInfo scenario_tests[] = {
     { "parse a file", test_parse_file },
     { "unreadable file", test_unreadable_file },
     { "limits: backends and events", test_limits },
+    { "limits: the programs' own option tables",
+      test_limits_from_program_tables },
+    { "rules: the programs' own words and combinations",
+      test_rules_from_programs },
+    { "limits: bursts within simulate_client's", test_burst_limits_within_simclient },
     { "fuzz: mutated scenarios", test_fuzz_mutations },
     CU_TEST_INFO_NULL,
 };

@@ -19,10 +19,11 @@
 #include "../simclient/simclient_report.h"
 #include "../simclient/simclient_stats.h"
 #include "../simclient/simclient_throttle.h"
+#include "count_of.h"
 #include "line.h"
 #include "testlib.h"
 
-#define ARGC(argv) ((int)(sizeof(argv) / sizeof((argv)[0])) - 1)
+#define ARGC(argv) ((int)COUNT_OF(argv) - 1)
 
 /* ---- options ---------------------------------------------------------- */
 
@@ -32,9 +33,8 @@ static void test_options_defaults(void)
     struct simclient_options o;
     char err[256] = "";
 
-    CU_ASSERT_EQUAL_FATAL(simclient_options_parse(ARGC(argv), argv, &o, err,
+    CU_ASSERT_EQUAL_FATAL(simclient_options_parse(ARGC(argv), argv, &o, stdout, err,
                                                   sizeof(err)), 0);
-    CU_ASSERT_EQUAL(o.action, SIMCLIENT_ACTION_RUN);
     CU_ASSERT_STRING_EQUAL(o.host, "127.0.0.1");
     CU_ASSERT_EQUAL(o.port, 8080);
     CU_ASSERT_EQUAL(o.clients, 10);
@@ -61,7 +61,7 @@ static void test_options_all(void)
     struct simclient_options o;
     char err[256] = "";
 
-    CU_ASSERT_EQUAL_FATAL(simclient_options_parse(ARGC(argv), argv, &o, err,
+    CU_ASSERT_EQUAL_FATAL(simclient_options_parse(ARGC(argv), argv, &o, stdout, err,
                                                   sizeof(err)), 0);
     CU_ASSERT_STRING_EQUAL(o.host, "localhost");
     CU_ASSERT_EQUAL(o.port, 9000);
@@ -87,11 +87,12 @@ static void test_options_rates(void)
     struct simclient_options o;
     char err[256] = "";
 
-    CU_ASSERT_EQUAL_FATAL(simclient_options_parse(ARGC(rates), rates, &o, err,
-                                                  sizeof(err)), 0);
+    CU_ASSERT_EQUAL_FATAL(simclient_options_parse(ARGC(rates), rates, &o,
+                                                  stdout, err, sizeof(err)),
+                          0);
     CU_ASSERT_EQUAL(o.read_rate, 64 * 1024);
     CU_ASSERT_EQUAL(o.write_rate, 2 * 1024 * 1024);
-    CU_ASSERT_EQUAL(simclient_options_parse(ARGC(zero), zero, &o, err,
+    CU_ASSERT_EQUAL(simclient_options_parse(ARGC(zero), zero, &o, stdout, err,
                                             sizeof(err)), -1);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "--read-rate"));
 }
@@ -104,13 +105,13 @@ static void test_options_duration_units(void)
     struct simclient_options o;
     char err[256];
 
-    CU_ASSERT_EQUAL(simclient_options_parse(ARGC(seconds), seconds, &o, err,
+    CU_ASSERT_EQUAL(simclient_options_parse(ARGC(seconds), seconds, &o, stdout, err,
                                             sizeof(err)), 0);
     CU_ASSERT_EQUAL(o.duration_ms, 10000);
-    CU_ASSERT_EQUAL(simclient_options_parse(ARGC(minutes), minutes, &o, err,
+    CU_ASSERT_EQUAL(simclient_options_parse(ARGC(minutes), minutes, &o, stdout, err,
                                             sizeof(err)), 0);
     CU_ASSERT_EQUAL(o.duration_ms, 60000);
-    CU_ASSERT_EQUAL(simclient_options_parse(ARGC(millis), millis, &o, err,
+    CU_ASSERT_EQUAL(simclient_options_parse(ARGC(millis), millis, &o, stdout, err,
                                             sizeof(err)), 0);
     CU_ASSERT_EQUAL(o.duration_ms, 500);
 }
@@ -120,14 +121,18 @@ static void test_options_help_version(void)
     char *help[] = { "simulate_client", "-c", "3", "--help", "--bogus", NULL };
     char *version[] = { "simulate_client", "-V", NULL };
     struct simclient_options o;
-    char err[256];
+    char err[256], text[8192];
+    FILE *out = fmemopen(text, sizeof(text), "w");
 
-    CU_ASSERT_EQUAL(simclient_options_parse(ARGC(help), help, &o, err,
-                                            sizeof(err)), 0);
-    CU_ASSERT_EQUAL(o.action, SIMCLIENT_ACTION_HELP);
-    CU_ASSERT_EQUAL(simclient_options_parse(ARGC(version), version, &o, err,
-                                            sizeof(err)), 0);
-    CU_ASSERT_EQUAL(o.action, SIMCLIENT_ACTION_VERSION);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    CU_ASSERT_EQUAL(simclient_options_parse(ARGC(version), version, &o, out,
+                                            err, sizeof(err)), OPTIONS_EXIT);
+    CU_ASSERT_EQUAL(simclient_options_parse(ARGC(help), help, &o, out, err,
+                                            sizeof(err)), OPTIONS_EXIT);
+    fclose(out);
+    CU_ASSERT(strncmp(text, "simulate_client 1.0.0\nUsage: simulate_client ",
+                      45) == 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "  -c, --clients N"));
 }
 
 /* Parses one bad command line; the reason must contain `expect`. */
@@ -136,7 +141,7 @@ static void expect_bad(char **argv, int argc, const char *expect)
     struct simclient_options o;
     char err[256] = "";
 
-    CU_ASSERT_EQUAL(simclient_options_parse(argc, argv, &o, err, sizeof(err)),
+    CU_ASSERT_EQUAL(simclient_options_parse(argc, argv, &o, stdout, err, sizeof(err)),
                     -1);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, expect));
     if (strstr(err, expect) == NULL)
@@ -161,10 +166,10 @@ static void test_options_bad(void)
     expect_bad(unknown_short, ARGC(unknown_short), "unknown option '-x'");
     expect_bad(missing, ARGC(missing), "'--port' needs a value");
     expect_bad(missing_short, ARGC(missing_short), "'-c' needs a value");
-    expect_bad(range, ARGC(range), "--clients: '0' is out of range");
-    expect_bad(word, ARGC(word), "--requests: 'five' is not");
-    expect_bad(size, ARGC(size), "--size: '17M' is out of range");
-    expect_bad(level, ARGC(level), "--log-level: 'loud'");
+    expect_bad(range, ARGC(range), "--clients '0': must be a whole number from 1 to 100000");
+    expect_bad(word, ARGC(word), "--requests 'five': must be a whole number");
+    expect_bad(size, ARGC(size), "--size '17M': must be a size from 1 to 16M bytes");
+    expect_bad(level, ARGC(level), "--log-level 'loud': must be error, warn, info or debug");
     expect_bad(value, ARGC(value), "'--half-close' takes no value");
     expect_bad(extra, ARGC(extra), "unexpected argument 'stray'");
     expect_bad(empty, ARGC(empty), "--host");
@@ -178,13 +183,13 @@ static void test_options_expect(void)
     struct simclient_options o;
     char err[256];
 
-    CU_ASSERT_EQUAL(simclient_options_parse(ARGC(echo), echo, &o, err,
+    CU_ASSERT_EQUAL(simclient_options_parse(ARGC(echo), echo, &o, stdout, err,
                                             sizeof(err)), 0);
     CU_ASSERT_EQUAL(o.expect, SIMCLIENT_REPLY_EXPECT_ECHO);
-    CU_ASSERT_EQUAL(simclient_options_parse(ARGC(line), line, &o, err,
+    CU_ASSERT_EQUAL(simclient_options_parse(ARGC(line), line, &o, stdout, err,
                                             sizeof(err)), 0);
     CU_ASSERT_EQUAL(o.expect, SIMCLIENT_REPLY_EXPECT_LINE);
-    expect_bad(bad, ARGC(bad), "--expect: 'any' is not line or echo");
+    expect_bad(bad, ARGC(bad), "--expect 'any': must be line or echo");
 }
 
 /* --host localhost is tried on both loopback addresses (RFC 6761), even
@@ -197,7 +202,7 @@ static void test_options_target_localhost(void)
     struct net_addrs targets;
     char err[256], text[NET_ADDRS_STRLEN];
 
-    CU_ASSERT_EQUAL_FATAL(simclient_options_parse(ARGC(argv), argv, &o, err,
+    CU_ASSERT_EQUAL_FATAL(simclient_options_parse(ARGC(argv), argv, &o, stdout, err,
                                                   sizeof(err)), 0);
     CU_ASSERT_EQUAL_FATAL(simclient_options_target(&o, &targets, err,
                                                    sizeof(err)), 0);
@@ -225,18 +230,18 @@ static void test_options_strict(void)
     struct simclient_options o;
     char err[256] = "";
 
-    expect_bad(plus, ARGC(plus), "--clients: '+5' is not a whole number");
-    expect_bad(hex, ARGC(hex), "--timeout: '0x10' is not a duration");
-    expect_bad(exponent, ARGC(exponent), "--duration: '1e1' is not");
-    expect_bad(exponent_s, ARGC(exponent_s), "--hold: '1e1s' is not");
-    expect_bad(half_ms, ARGC(half_ms), "--ramp: '1.5ms' is not");
-    expect_bad(port, ARGC(port), "--port: '+80' is not");
+    expect_bad(plus, ARGC(plus), "--clients '+5': must be a whole number");
+    expect_bad(hex, ARGC(hex), "--timeout '0x10': must be a duration");
+    expect_bad(exponent, ARGC(exponent), "--duration '1e1': must be a number of seconds");
+    expect_bad(exponent_s, ARGC(exponent_s), "--hold '1e1s': must be a duration");
+    expect_bad(half_ms, ARGC(half_ms), "--ramp '1.5ms': must be a duration");
+    expect_bad(port, ARGC(port), "--port '+80': must be a whole number");
     expect_bad(twice, ARGC(twice), "--clients is given twice");
     expect_bad(twice_n, ARGC(twice_n), "--requests is given twice");
     expect_bad(escape, ARGC(escape),
-               "--log-level: '\\x1b]0;pwned\\x07' is not error");
+               "--log-level '\\x1b]0;pwned\\x07': must be error");
     /* A flag twice changes nothing; a fraction of a second is whole ms. */
-    CU_ASSERT_EQUAL(simclient_options_parse(ARGC(flags), flags, &o, err,
+    CU_ASSERT_EQUAL(simclient_options_parse(ARGC(flags), flags, &o, stdout, err,
                                             sizeof(err)), 0);
     CU_ASSERT_TRUE(o.quiet);
     CU_ASSERT_EQUAL(o.duration_ms, 1500);
@@ -252,7 +257,7 @@ static void test_options_size_fits_tag(void)
     struct simclient_options o;
     char err[256];
 
-    CU_ASSERT_EQUAL(simclient_options_parse(ARGC(fits), fits, &o, err,
+    CU_ASSERT_EQUAL(simclient_options_parse(ARGC(fits), fits, &o, stdout, err,
                                             sizeof(err)), 0);
     CU_ASSERT_EQUAL(simclient_options_min_size(&o), 6);
     expect_bad(small, ARGC(small), "at least 6 bytes");

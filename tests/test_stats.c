@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "balancer.h"
+#include "count_of.h"
 #include "stats.h"
 #include "testlib.h"
 
@@ -40,7 +41,7 @@ static void test_parse_request(void)
         { "ABCDEFGHIJKLMNOPQRSTUVWXYZ", false, STATS_REQ_PLAIN, false },
     };
 
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < COUNT_OF(cases); i++) {
         bool head = !cases[i].head;
         enum stats_request got = stats_parse_request(
             cases[i].bytes, strlen(cases[i].bytes), cases[i].complete, &head);

@@ -38,7 +38,7 @@ test_scenario_payload_over_the_limit_is_refused() {
 at 0s clients 1 size=17M
 expect clients ok"
     expect '[ "$SCENARIO_STATUS" -eq 2 ]' "harness exit 2, got $SCENARIO_STATUS"
-    grep -q "^$WORK/huge.scn:2: size '17M' must be a size from 16 to 16M" \
+    grep -q "^$WORK/huge.scn:2: size '17M': must be a size from 16 to 16M" \
         "$WORK/huge.out"
 }
 
