@@ -62,12 +62,14 @@ TEST_OBJ      := $(call obj,$(TEST_SRC)) \
                                             $(SIMCLIENT_SRC) $(HARNESS_SRC)))
 
 PROGRAMS = $(BIN)/proxy_server $(BIN)/dummy_server $(BIN)/simulate_client \
-           $(BIN)/harness $(BIN)/thread_audit.so
+           $(BIN)/harness
+# Beside the harness, which preloads it into the proxy (harness_src/audit.h).
+AUDIT_LIB = $(BIN)/thread_audit.so
 
 .PHONY: all test unit integration scenarios clean cunit asan tsan \
         fuzz fuzz-clang coverage \
         valgrind bench install labs-prove mutants
-all: $(PROGRAMS)
+all: $(PROGRAMS) $(AUDIT_LIB)
 
 $(BIN)/proxy_server: $(PROXY_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(@D)
@@ -90,7 +92,7 @@ $(BIN)/harness: $(HARNESS_OBJ) $(HARNESS_SHARED_OBJ) $(COMMON_OBJ)
 
 # Preloaded into the proxy by the harness to see every thread it creates
 # (harness_src/audit.h). No CFLAGS: it stays free of sanitizers.
-$(BIN)/thread_audit.so: harness_src/preload/thread_audit.c
+$(AUDIT_LIB): harness_src/preload/thread_audit.c
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARNINGS) -O2 -fPIC -shared -D_GNU_SOURCE -o $@ $<
 
@@ -113,10 +115,10 @@ $(call obj,$(TEST_SRC)): CPPFLAGS += -Iproxy -Ibackend -Isimclient -Iharness_src
 unit: $(BUILD)/test_runner
 	$(BUILD)/test_runner
 
-integration: $(PROGRAMS)
+integration: $(PROGRAMS) $(AUDIT_LIB)
 	BIN_DIR=$(BIN) tests/integration/run.sh
 
-scenarios: $(PROGRAMS)
+scenarios: $(PROGRAMS) $(AUDIT_LIB)
 	$(BIN)/harness --bin $(BIN) scenarios/
 
 test: unit integration scenarios
