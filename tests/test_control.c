@@ -121,28 +121,45 @@ static void fixture_close(struct control_fixture *fx)
     balancer_destroy(fx->balancer);
 }
 
-/* Connects to the stats port, sends request (may be empty) and reads the
- * answer to its end of file. Returns the bytes read, or -1. */
-static ssize_t ask_stats(const struct net_addr *stats, const char *request,
-                         char *answer, size_t size)
+/* Connects to the stats port (each read waits at most WAIT_MS) and sends
+ * request (may be empty). Returns the socket, or -1. */
+static int stats_client(const struct net_addr *stats, const char *request)
 {
     struct timeval limit = { .tv_sec = WAIT_MS / 1000 };
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    size_t len = 0;
-    ssize_t n = -1;
 
     if (fd == -1)
         return -1;
-    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit)) == 0 &&
-        connect(fd, (const struct sockaddr *)&stats->sa, stats->len) == 0 &&
-        send(fd, request, strlen(request), MSG_NOSIGNAL) ==
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit)) == -1 ||
+        connect(fd, (const struct sockaddr *)&stats->sa, stats->len) == -1 ||
+        send(fd, request, strlen(request), MSG_NOSIGNAL) !=
             (ssize_t)strlen(request)) {
-        while ((n = recv(fd, answer + len, size - 1 - len, 0)) > 0)
-            len += (size_t)n;
+        close(fd);
+        return -1;
     }
-    close(fd);
+    return fd;
+}
+
+/* Reads fd to its end of file and closes it. Returns the bytes read, or
+ * -1 when the end did not come. */
+static ssize_t read_to_eof(int fd, char *answer, size_t size)
+{
+    size_t len = 0;
+    ssize_t n = -1;
+
+    while (fd != -1 && (n = recv(fd, answer + len, size - 1 - len, 0)) > 0)
+        len += (size_t)n;
+    if (fd != -1)
+        close(fd);
     answer[len] = '\0';
     return n == 0 ? (ssize_t)len : -1;
+}
+
+/* The answer to request, read to its end of file (see read_to_eof). */
+static ssize_t ask_stats(const struct net_addr *stats, const char *request,
+                         char *answer, size_t size)
+{
+    return read_to_eof(stats_client(stats, request), answer, size);
 }
 
 /*
@@ -217,10 +234,30 @@ static void test_stats_port_answers(void)
     fixture_close(&fx);
 }
 
+/* A silent stats client, still waiting for its answer when the loop
+ * ends, is closed: it sees its end of file. (Connected before the signal
+ * is sent, it is accepted before the signal is read: the loop accepts
+ * first. Bytes sent and not read yet would turn the close into a reset.) */
+static void test_stop_closes_stats_clients(void)
+{
+    struct control_fixture fx;
+    struct net_addr stats;
+    char answer[4096];
+    int fd;
+
+    fixture_start(&fx, &stats);
+    fd = stats_client(&stats, "");
+    CU_ASSERT_TRUE(fd >= 0);
+    CU_ASSERT_TRUE(stop_with(&fx, SIGTERM));
+    CU_ASSERT_TRUE(read_to_eof(fd, answer, sizeof(answer)) >= 0);
+    fixture_close(&fx);
+}
+
 static CU_TestInfo control_tests[] = {
     { "signals: USR1 logs stats, HUP ignored, TERM returns", test_signals },
     { "SIGINT ends the loop", test_sigint_ends_the_loop },
     { "the stats port answers, HTTP and plain", test_stats_port_answers },
+    { "stop closes waiting stats clients", test_stop_closes_stats_clients },
     CU_TEST_INFO_NULL,
 };
 
