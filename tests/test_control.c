@@ -121,6 +121,14 @@ static void fixture_close(struct control_fixture *fx)
     balancer_destroy(fx->balancer);
 }
 
+/* Ends the loop with signo, asserts it returned signo, closes fx. */
+static void fixture_stop(struct control_fixture *fx, int signo)
+{
+    CU_ASSERT_TRUE(stop_with(fx, signo));
+    CU_ASSERT_EQUAL(fx->result, signo);
+    fixture_close(fx);
+}
+
 /* Connects to the stats port (each read waits at most WAIT_MS) and sends
  * request (may be empty). Returns the socket, or -1. */
 static int stats_client(const struct net_addr *stats, const char *request)
@@ -201,9 +209,7 @@ static void test_sigint_ends_the_loop(void)
     struct net_addr stats;
 
     fixture_start(&fx, &stats);
-    CU_ASSERT_TRUE(stop_with(&fx, SIGINT));
-    CU_ASSERT_EQUAL(fx.result, SIGINT);
-    fixture_close(&fx);
+    fixture_stop(&fx, SIGINT);
 }
 
 /*
@@ -229,9 +235,7 @@ static void test_stats_port_answers(void)
     CU_ASSERT_EQUAL(strncmp(answer, "name=b1 addr=127.0.0.1:1 state=up ", 34),
                     0);
     CU_ASSERT_PTR_NOT_NULL(strstr(answer, "\ntotal accepted=0 live=0 "));
-    CU_ASSERT_TRUE(stop_with(&fx, SIGTERM));
-    CU_ASSERT_EQUAL(fx.result, SIGTERM);
-    fixture_close(&fx);
+    fixture_stop(&fx, SIGTERM);
 }
 
 /* A silent stats client, still waiting for its answer when the loop
@@ -248,9 +252,8 @@ static void test_stop_closes_stats_clients(void)
     fixture_start(&fx, &stats);
     fd = stats_client(&stats, "");
     CU_ASSERT_TRUE(fd >= 0);
-    CU_ASSERT_TRUE(stop_with(&fx, SIGTERM));
+    fixture_stop(&fx, SIGTERM);
     CU_ASSERT_TRUE(read_to_eof(fd, answer, sizeof(answer)) >= 0);
-    fixture_close(&fx);
 }
 
 static CU_TestInfo control_tests[] = {
