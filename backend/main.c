@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "count_of.h"
 #include "dummy_options.h"
 #include "dummy_server.h"
 #include "log.h"
@@ -31,7 +32,7 @@ static int open_stop_fd(const struct logger *lg)
     int fd;
 
     sigemptyset(&set);
-    for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+    for (size_t i = 0; i < COUNT_OF(stop_signals); i++)
         sigaddset(&set, stop_signals[i]);
     fd = process_signalfd(&set);
     if (fd == -1)

@@ -12,13 +12,14 @@
 #include "check_replay.h"
 #include "check_timeline.h"
 #include "check_verdict.h"
+#include "count_of.h"
 
 static const char *const failure_kinds[] = {
     "connect", "reset", "closed", "mismatch", "noname", "switched", "timeout",
     "other",
 };
 
-#define KIND_COUNT (sizeof(failure_kinds) / sizeof(failure_kinds[0]))
+#define KIND_COUNT (COUNT_OF(failure_kinds))
 
 /* Client connections of one or more logs, by result. */
 struct tally {

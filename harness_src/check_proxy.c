@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "count_of.h"
 /* A line that names a session, before grouping. */
 struct sid_line {
     long long sid;
@@ -45,7 +46,7 @@ static bool is_seq_kind(const struct trace_event *ev, enum check_seq_kind *kind)
         { "backend_up", CHECK_SEQ_UP },
     };
 
-    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+    for (size_t i = 0; i < COUNT_OF(kinds); i++) {
         if (trace_is(ev, kinds[i].ev)) {
             *kind = kinds[i].kind;
             return true;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "check_verdict.h"
+#include "count_of.h"
 
 static const char *const down_actions[] = { "crash", "stop", "pause", NULL };
 static const char *const up_actions[] = { "resume", "restart", "start",
@@ -43,7 +44,7 @@ static const char *past_tense(const char *action)
         { "restart", "restarted" }, { "start", "started" },
     };
 
-    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+    for (size_t i = 0; i < COUNT_OF(words); i++) {
         if (strcmp(action, words[i][0]) == 0)
             return words[i][1];
     }

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "count_of.h"
 #include "options.h"
 #include "process.h"
 #include "testlib.h"
@@ -209,7 +210,7 @@ static void test_words(void)
     struct sample s;
     char err[256];
 
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < COUNT_OF(cases); i++) {
         CU_ASSERT_EQUAL(run(&sample_once, &s, cases[i].args, NULL, 0, err),
                         -1);
         CU_ASSERT_STRING_EQUAL(err, cases[i].words);

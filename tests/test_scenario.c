@@ -1136,9 +1136,9 @@ static void test_limits_from_program_tables(void)
         "close-after-lines", "reset-after-lines",
     };
 
-    for (size_t i = 0; i < sizeof(proxy) / sizeof(proxy[0]); i++)
+    for (size_t i = 0; i < COUNT_OF(proxy); i++)
         check_row_limits("proxy ", options_find(&config_options, proxy[i]));
-    for (size_t i = 0; i < sizeof(dummy) / sizeof(dummy[0]); i++)
+    for (size_t i = 0; i < COUNT_OF(dummy); i++)
         check_row_limits("backend b2 ",
                          options_find(&dummy_options_table, dummy[i]));
     for (size_t i = 0; i < config_backend_options.count; i++)
@@ -1172,7 +1172,7 @@ static void test_burst_limits_within_simclient(void)
     char text[256], value[32];
     struct parsed *result;
 
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+    for (size_t i = 0; i < COUNT_OF(names); i++) {
         const struct options_spec *spec =
             options_find(&simclient_options_table, names[i]);
         long outside[] = { spec->min - 1, spec->max + 1 };
