@@ -33,6 +33,7 @@
 #include "clock.h"
 #include "options.h"
 #include "outcome.h"
+#include "parse.h"
 #include "process.h"
 #include "report.h"
 #include "runner.h"
@@ -158,6 +159,16 @@ static int parse_args(struct harness_options *o, int argc, char **argv)
     return -1;
 }
 
+/* "harness: WHAT: WHY" on stderr, WHAT (a path the user gave) with its
+ * control bytes shown escaped. */
+static void complain(const char *what, const char *why)
+{
+    char shown[PATH_MAX];
+
+    fprintf(stderr, "harness: %s: %s\n", parse_escape(what, shown,
+                                                      sizeof(shown)), why);
+}
+
 static int add_file(struct harness_options *o, const char *path)
 {
     if (o->file_count == HARNESS_MAX_FILES) {
@@ -178,7 +189,7 @@ static int add_dir(struct harness_options *o, const char *dir)
     int n = scandir(dir, &names, NULL, alphasort), rc = 0, found = 0;
 
     if (n == -1) {
-        fprintf(stderr, "harness: %s: %s\n", dir, strerror(errno));
+        complain(dir, strerror(errno));
         return -1;
     }
     for (int i = 0; i < n; i++) {
@@ -195,7 +206,7 @@ static int add_dir(struct harness_options *o, const char *dir)
     }
     free(names);
     if (rc == 0 && found == 0)
-        fprintf(stderr, "harness: %s: no .scn file in it\n", dir);
+        complain(dir, "no .scn file in it");
     return rc == 0 && found > 0 ? 0 : -1;
 }
 
@@ -207,7 +218,7 @@ static int collect_files(struct harness_options *o, int argc, char **argv)
         int rc;
 
         if (stat(argv[i], &st) == -1) {
-            fprintf(stderr, "harness: %s: %s\n", argv[i], strerror(errno));
+            complain(argv[i], strerror(errno));
             return -1;
         }
         rc = S_ISDIR(st.st_mode) ? add_dir(o, argv[i]) : add_file(o, argv[i]);
@@ -261,8 +272,7 @@ static void run_one(const struct harness_options *o,
     result->duration_s = (double)(clock_now_ms() - started) / 1000.0;
     if (o->report_dir != NULL &&
         report_html(o->report_dir, result, outcome) == -1)
-        fprintf(stderr, "harness: cannot write the report in %s: %s\n",
-                o->report_dir, strerror(errno));
+        complain(o->report_dir, strerror(errno));
     outcome_free(outcome);
     free(outcome);
 }
@@ -276,14 +286,12 @@ static bool write_reports(const struct harness_options *o,
     if (o->tap)
         report_tap(stdout, results, count);
     if (o->junit != NULL && report_junit(o->junit, results, count) == -1) {
-        fprintf(stderr, "harness: cannot write %s: %s\n", o->junit,
-                strerror(errno));
+        complain(o->junit, strerror(errno));
         ok = false;
     }
     if (o->gradescope != NULL &&
         report_gradescope(o->gradescope, results, count) == -1) {
-        fprintf(stderr, "harness: cannot write %s: %s\n", o->gradescope,
-                strerror(errno));
+        complain(o->gradescope, strerror(errno));
         ok = false;
     }
     return ok;
@@ -319,7 +327,7 @@ static int run_all(struct harness_options *o, struct scenario **scenarios)
 static void list(const struct harness_options *o, struct scenario **scenarios)
 {
     for (int i = 0; i < o->file_count; i++)
-        printf("%-40s %s\n", o->files[i], scenarios[i]->description);
+        printf("%-40s %s\n", scenarios[i]->path, scenarios[i]->description);
 }
 
 int main(int argc, char **argv)

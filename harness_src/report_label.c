@@ -60,7 +60,7 @@ const char *report_label_summary(const struct report_result *result,
     if (result->unjudged)
         snprintf(buf, size, "the run could not be judged");
     else if (result->aborted || result->scenario == NULL)
-        snprintf(buf, size, "the scenario did not run");
+        snprintf(buf, size, "the run did not finish");
     else if (failures > 0)
         snprintf(buf, size, "%zu of %zu expectation%s failed", failures,
                  count, plural);

@@ -34,7 +34,7 @@ size_t report_label_failures(const struct report_result *result);
 /*
  * Writes the one-line outcome of result into buf, without PASS/FAIL:
  * "all 5 expectations met", "1 of 5 expectations failed", "no
- * expectations", "the scenario did not run" or "the run could not be
+ * expectations", "the run did not finish" or "the run could not be
  * judged". Returns buf.
  */
 const char *report_label_summary(const struct report_result *result,

@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -776,9 +777,13 @@ static void remove_dir(const char *dir)
  */
 static int make_kept_dir(struct run *run)
 {
-    const char *keep = run->opt->keep_dir;
-    char base[128];
+    char keep[PATH_MAX], base[128];
+    size_t end = (size_t)snprintf(keep, sizeof(keep), "%s",
+                                  run->opt->keep_dir);
 
+    /* "DIR/" and "DIR" name one folder: no "//" in the names shown. */
+    while (end > 1 && end < sizeof(keep) && keep[end - 1] == '/')
+        keep[--end] = '\0';
     scenario_base(run->sc->path, base, sizeof(base));
     if (mkdir(keep, 0755) == -1 && errno != EEXIST)
         return -1;

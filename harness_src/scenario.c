@@ -1208,7 +1208,8 @@ static void parse_text_lines(struct parser *p, const char *data, size_t len)
 static void scenario_init(struct scenario *out, const char *name)
 {
     memset(out, 0, sizeof(*out));
-    copy_cut(out->path, sizeof(out->path), name);
+    /* Reports print it: control bytes in a file name are shown escaped. */
+    parse_escape(name, out->path, sizeof(out->path));
     out->seed = 1;
     out->timeout_ms = TIMEOUT_DEFAULT_MS;
 }

@@ -316,7 +316,7 @@ static void test_text_aborted(void)
     expect_text_without_verdicts(&f, false, "proxy_server did not start: "
                                  "exit status 1", "  ABORTED  proxy_server "
                                  "did not start: exit status 1", "  FAIL: "
-                                 "the scenario did not run (1.8 s)");
+                                 "the run did not finish (1.8 s)");
     fixture_free(&f);
 }
 
@@ -920,7 +920,7 @@ static void test_html_empty(void)
     html = html_of(&f, "scenario.html");
     CU_ASSERT_FATAL(html != NULL);
     CU_ASSERT(strstr(html, "<svg") == NULL);
-    CU_ASSERT(strstr(html, "did not run") != NULL);
+    CU_ASSERT(strstr(html, "did not finish") != NULL);
     free(html);
     outcome_free(&o);
     fixture_free(&f);

@@ -149,3 +149,28 @@ test_harness_does_not_judge_a_partial_log() {
     expect '[ "$(grep -c "lost 7 lines" "$WORK/gs.json")" -eq "$n" ]' \
         "every Gradescope test gives the reason"
 }
+
+# no_control_bytes FILE: true when FILE holds no byte a terminal could take
+# as a command (C0 but newline, DEL).
+no_control_bytes() {
+    ! LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f]' "$1"
+}
+
+# A path with an escape sequence in it, given on the command line or as a
+# scenario's file name, reaches the terminal escaped, in every message
+# and report; --keep DIR/ names its folders without "//".
+test_harness_shows_paths_escaped() {
+    local odd=$'\e]0;pwned\a'
+    cp "$ROOT/scenarios/two_backends.scn" "$WORK/${odd}.scn"
+    "$BIN_DIR/harness" "$WORK/missing${odd}.scn" >"$WORK/out1" 2>&1 || true
+    "$BIN_DIR/harness" --list "$WORK/${odd}.scn" >"$WORK/out2" 2>&1
+    "$BIN_DIR/harness" --junit "$WORK/no/${odd}.xml" --keep "$WORK/k/" \
+        "$WORK/${odd}.scn" >"$WORK/out3" 2>&1 || true
+    cat "$WORK/out1" "$WORK/out2" "$WORK/out3"
+    for out in out1 out2 out3; do
+        expect 'no_control_bytes "$WORK/$out"' "$out has raw control bytes"
+        grep -q 'x1b\]0;pwned\\x07' "$WORK/$out"
+    done
+    grep -q "logs kept in $WORK/k/" "$WORK/out3"
+    expect '! grep -q "//" "$WORK/out3"' "a doubled slash in: $(cat "$WORK/out3")"
+}
