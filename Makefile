@@ -66,7 +66,7 @@ PROGRAMS = $(BIN)/proxy_server $(BIN)/dummy_server $(BIN)/simulate_client \
 # Beside the harness, which preloads it into the proxy (harness_src/audit.h).
 AUDIT_LIB = $(BIN)/thread_audit.so
 
-.PHONY: all test unit integration scenarios clean cunit asan tsan \
+.PHONY: all test unit integration scenarios clean cunit python3 asan tsan \
         fuzz fuzz-clang coverage \
         valgrind bench install labs-prove mutants
 all: $(PROGRAMS) $(AUDIT_LIB)
@@ -115,7 +115,11 @@ $(call obj,$(TEST_SRC)): CPPFLAGS += -Iproxy -Ibackend -Isimclient -Iharness_src
 unit: $(BUILD)/test_runner
 	$(BUILD)/test_runner
 
-integration: $(PROGRAMS) $(AUDIT_LIB)
+# The integration tests' hostile peers are small python3 scripts.
+python3:
+	$(call require,python3,command -v python3,python3)
+
+integration: $(PROGRAMS) $(AUDIT_LIB) | python3
 	BIN_DIR=$(BIN) tests/integration/run.sh
 
 scenarios: $(PROGRAMS) $(AUDIT_LIB)
