@@ -213,11 +213,8 @@ void check_process_fds(const struct check_proxy *proxy,
 {
     const struct outcome *outcome = proxy->outcome;
     long first = fds_sample(outcome, false), last = fds_sample(outcome, true);
-    /* A health check may hold a socket per backend at either moment, and
-     * each worker opens its spare descriptor (acceptor.h) once it runs,
-     * maybe after the first count. */
-    long slack = (long)outcome->scenario->backend_count +
-                 worker_count(outcome);
+    /* A health check may hold a socket per backend at either moment. */
+    long slack = (long)outcome->scenario->backend_count;
 
     if (first < 0 || last < 0)
         check_verdict_set(verdict, false, "the runner could not count the "
@@ -226,7 +223,6 @@ void check_process_fds(const struct check_proxy *proxy,
         check_verdict_set(verdict, last <= first + slack, "the proxy held "
                           "%ld descriptors after its start and %ld at the "
                           "end, once its %zu sessions had closed (allowed: "
-                          "%ld more: a health check per backend, a spare "
-                          "per worker)", first,
+                          "%ld more: a health check per backend)", first,
                           last, proxy->session_count, slack);
 }
