@@ -127,6 +127,13 @@ void log_flush(const struct logger *lg)
     }
 }
 
+void log_drain(const struct logger *lg, int wait_ms)
+{
+    log_flush(lg);
+    if (lg->sink != NULL)
+        log_sink_drain(lg->sink, wait_ms);
+}
+
 /* Appends a whole line to lg's buffer, writing out what was there first
  * when it would not fit: every write stays within LOG_LINE_MAX. */
 static void buffer_line(const struct logger *lg, const char *line,

@@ -79,6 +79,10 @@ void log_buffer_attach(struct logger *lg, struct log_buffer *buffer);
 /* Writes out the lines waiting in lg's buffer, if any. */
 void log_flush(const struct logger *lg);
 
+/* log_flush, then waits at most wait_ms until lg's sink (if it has one)
+ * has written every line out: for a program about to die on purpose. */
+void log_drain(const struct logger *lg, int wait_ms);
+
 /* Parses "error", "warn", "info" or "debug". Returns 0, or -1 if unknown. */
 int log_level_parse(const char *name, enum log_level *out);
 

@@ -37,12 +37,14 @@ struct log_sink {
     int fd;
     pthread_t writer;
     pthread_mutex_t lock;
-    pthread_cond_t wake;        /* lines, or a drop to report, or stop */
+    pthread_cond_t wake;        /* lines queued, or stop */
+    pthread_cond_t drained;     /* the ring is empty and written out */
     char *ring;
     size_t capacity;
     size_t head;                /* first byte not yet written */
     size_t len;                 /* bytes waiting */
     bool writer_waiting;        /* asleep on wake: signal it */
+    bool writing;               /* a chunk taken out is being written */
     bool stopping;
     atomic_bool abandoned;      /* stop gave up: write no more */
     uint64_t dropped_unreported;
@@ -74,6 +76,27 @@ static size_t count_lines(const char *text, size_t len)
     for (size_t i = 0; i < len; i++)
         lines += text[i] == '\n';
     return lines;
+}
+
+static void timespec_add_ms(struct timespec *t, int ms)
+{
+    t->tv_sec += ms / 1000;
+    t->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (t->tv_nsec >= 1000000000L) {
+        t->tv_sec++;
+        t->tv_nsec -= 1000000000L;
+    }
+}
+
+/* A condition variable whose timed waits use CLOCK_MONOTONIC. */
+static void init_monotonic_cond(pthread_cond_t *cond)
+{
+    pthread_condattr_t attr;
+
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(cond, &attr);
+    pthread_condattr_destroy(&attr);
 }
 
 /* Appends len bytes to the ring. Call with the lock held and room. */
@@ -177,16 +200,20 @@ static void *writer_main(void *arg)
         if ((s->len == 0 && s->stopping) || atomic_load(&s->abandoned))
             break;
         if (s->len == 0) {
+            pthread_cond_broadcast(&s->drained);
             s->writer_waiting = true;
             pthread_cond_wait(&s->wake, &s->lock);
             s->writer_waiting = false;
             continue;
         }
         n = take_chunk(s, chunk);
+        s->writing = true;
         pthread_mutex_unlock(&s->lock);
         write_when_ready(s, chunk, n);
         pthread_mutex_lock(&s->lock);
+        s->writing = false;
     }
+    pthread_cond_broadcast(&s->drained);
     pthread_mutex_unlock(&s->lock);
     return NULL;
 }
@@ -220,8 +247,10 @@ struct log_sink *log_sink_start(int fd, size_t capacity)
     atomic_init(&s->abandoned, false);
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->wake, NULL);
+    init_monotonic_cond(&s->drained);
     err = s->ring == NULL ? ENOMEM : start_writer(s);
     if (err != 0) {
+        pthread_cond_destroy(&s->drained);
         pthread_cond_destroy(&s->wake);
         pthread_mutex_destroy(&s->lock);
         free(s->ring);
@@ -239,12 +268,7 @@ static int join_within(struct log_sink *s, int wait_ms)
 
     /* pthread_timedjoin_np measures against CLOCK_REALTIME. */
     clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += wait_ms / 1000;
-    deadline.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
+    timespec_add_ms(&deadline, wait_ms);
     return pthread_timedjoin_np(s->writer, NULL, &deadline) == 0 ? 0 : -1;
 }
 
@@ -265,8 +289,25 @@ void log_sink_stop(struct log_sink *s, int wait_ms)
             return;
         }
     }
+    pthread_cond_destroy(&s->drained);
     pthread_cond_destroy(&s->wake);
     pthread_mutex_destroy(&s->lock);
     free(s->ring);
     free(s);
+}
+
+int log_sink_drain(struct log_sink *s, int wait_ms)
+{
+    struct timespec deadline;
+    bool drained;
+
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    timespec_add_ms(&deadline, wait_ms);
+    pthread_mutex_lock(&s->lock);
+    while ((s->len > 0 || s->writing) && !atomic_load(&s->abandoned) &&
+           pthread_cond_timedwait(&s->drained, &s->lock, &deadline) == 0)
+        continue;
+    drained = s->len == 0 && !s->writing;
+    pthread_mutex_unlock(&s->lock);
+    return drained ? 0 : -1;
 }

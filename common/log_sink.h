@@ -21,11 +21,12 @@
  * caught up), with the number of lines lost since the last such line: it
  * stands in the log where the lines are missing, so a reader of the log
  * always knows that, where and how much is missing, even from a reader
- * that never catches up. log_sink_dropped() gives the total. The writer writes whole lines only, at most LOG_LINE_MAX
- * bytes per write(2), so lines stay whole in a pipe shared with others.
+ * that never catches up. log_sink_dropped() gives the total. The writer
+ * writes whole lines only, at most LOG_LINE_MAX bytes per write(2), so
+ * lines stay whole in a pipe shared with others.
  *
- * Threads: log_sink_write and log_sink_dropped from any thread;
- * log_sink_start and log_sink_stop from one owner thread.
+ * Threads: log_sink_write, log_sink_dropped and log_sink_drain from any
+ * thread; log_sink_start and log_sink_stop from one owner thread.
  */
 #ifndef LOG_SINK_H
 #define LOG_SINK_H
@@ -57,6 +58,14 @@ int log_sink_write(struct log_sink *sink, const char *lines, size_t len);
 
 /* Lines dropped since the sink started (reported or not). */
 uint64_t log_sink_dropped(struct log_sink *sink);
+
+/*
+ * Waits at most wait_ms for the writer to have written out every line
+ * queued so far. For a program about to end without cleanup (a crash on
+ * purpose), so that its last lines are not lost. Returns 0 when written,
+ * -1 when the time ran out.
+ */
+int log_sink_drain(struct log_sink *sink, int wait_ms);
 
 /*
  * Lets the writer empty the ring and report what was dropped, for at most

@@ -172,6 +172,47 @@ static void test_gap_reported_before_the_ring_empties(void)
     close(fds[1]);
 }
 
+/* Drain: once it returns 0 every line queued is in the pipe; with a pipe
+ * that nobody reads it gives up in time and says so. */
+static void test_drain_waits_for_the_writer(void)
+{
+    char text[8192], line[64];
+    struct log_sink *sink;
+    int fds[2], lines = 0;
+    double start;
+
+    CU_ASSERT_FATAL(pipe2(fds, O_CLOEXEC | O_NONBLOCK) == 0);
+    sink = log_sink_start(fds[1], RING);
+    CU_ASSERT_FATAL(sink != NULL);
+    for (int i = 0; i < 100; i++) {
+        int len = snprintf(line, sizeof(line), "line=%d\n", i);
+
+        CU_ASSERT_EQUAL(log_sink_write(sink, line, (size_t)len), 0);
+    }
+    CU_ASSERT_EQUAL(log_sink_drain(sink, 2000), 0);
+    text[read(fds[0], text, sizeof(text) - 1)] = '\0';
+    for (const char *p = text; (p = strstr(p, "line=")) != NULL; p++)
+        lines++;
+    CU_ASSERT_EQUAL(lines, 100);
+    log_sink_stop(sink, LOG_SINK_STOP_MS);
+    close(fds[0]);
+    close(fds[1]);
+
+    small_pipe(fds);
+    sink = log_sink_start(fds[1], RING);
+    CU_ASSERT_FATAL(sink != NULL);
+    memset(text, 'x', sizeof(text));
+    text[LOG_LINE_MAX - 1] = '\n';
+    for (int i = 0; i < 3; i++)
+        log_sink_write(sink, text, LOG_LINE_MAX);
+    start = clock_now_s();
+    CU_ASSERT_EQUAL(log_sink_drain(sink, 200), -1);
+    CU_ASSERT(clock_now_s() - start < 1.0);
+    log_sink_stop(sink, 100);
+    close(fds[0]);
+    close(fds[1]);
+}
+
 static void test_stop_with_a_reader_that_never_reads(void)
 {
     char line[LOG_LINE_MAX];
@@ -224,6 +265,8 @@ static CU_TestInfo log_sink_tests[] = {
       test_full_ring_drops_and_counts },
     { "a gap is reported where it is, though the ring never empties",
       test_gap_reported_before_the_ring_empties },
+    { "drain waits until the lines are written, or gives up in time",
+      test_drain_waits_for_the_writer },
     { "stop returns while the reader never reads",
       test_stop_with_a_reader_that_never_reads },
     { "a logger and its forks write through the sink",

@@ -101,3 +101,18 @@ test_backend_with_stalled_log_keeps_serving() {
     expect '[ "$status" -eq 0 ]' "the backend stopped on SIGTERM"
     kill -CONT "$READER_PID"
 }
+
+# A backend told to crash writes its fault line before it dies: the
+# harness dates the crash by it. The line goes through the log ring, so
+# the crash waits (a bounded time) for the ring to be written out.
+test_crash_line_reaches_the_log() {
+    local i line
+    for ((i = 0; i < 10; i++)); do
+        start_dummy "c$i" --crash-after-conns 0
+        exec 3<>"/dev/tcp/127.0.0.1/$DUMMY_PORT"
+        wait "$DUMMY_PID" 2>/dev/null || true
+        exec 3<&-
+        line=$(grep -c 'ev=fault kind=crash trigger=conns' "$WORK/c$i.log" || true)
+        expect '[ "$line" -eq 1 ]' "run $i: the crash line is in the log"
+    done
+}
