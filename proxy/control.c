@@ -24,6 +24,8 @@
 /* How long a client has to take its answer, and then to close. */
 #define STATS_SEND_MS 2000
 #define STATS_LINGER_MS 1000
+/* How long the port is left alone after accept4 found no descriptor. */
+#define STATS_ACCEPT_PAUSE_MS 100
 /* Request bytes kept: a request line and a few headers. */
 #define STATS_REQUEST_MAX 2048
 
@@ -53,6 +55,7 @@ struct stats_client {
 struct control_loop {
     const struct control *control;
     struct stats_client clients[STATS_MAX_CLIENTS];
+    uint64_t accept_paused_until_ms;    /* out of descriptors until then */
 };
 
 static void client_close(struct stats_client *sc)
@@ -231,6 +234,10 @@ static void stats_accept(struct control_loop *loop, uint64_t now_ms)
         *free_slot(loop, now_ms) = (struct stats_client){
             .fd = fd, .phase = STATS_READING,
             .deadline_ms = now_ms + STATS_WAIT_MS };
+    else if (net_local_failure(errno))
+        /* The client stays queued and the port readable: without a pause
+         * the loop would spin until a descriptor is free. */
+        loop->accept_paused_until_ms = now_ms + STATS_ACCEPT_PAUSE_MS;
 }
 
 void control_signals(sigset_t *set)
@@ -287,7 +294,14 @@ static nfds_t fill_pollfds(const struct control_loop *loop,
         fds[count++] = (struct pollfd){ .fd = sc->fd,
                                         .events = wanted[sc->phase] };
     }
-    fds[0] = (struct pollfd){ .fd = loop->control->stats_fd,
+    if (now_ms < loop->accept_paused_until_ms) {
+        int left = (int)(loop->accept_paused_until_ms - now_ms);
+
+        if (*timeout < 0 || left < *timeout)
+            *timeout = left;
+    }
+    fds[0] = (struct pollfd){ .fd = now_ms < loop->accept_paused_until_ms
+                                        ? -1 : loop->control->stats_fd,
                               .events = POLLIN };
     fds[1] = (struct pollfd){ .fd = loop->control->signal_fd,
                               .events = POLLIN };

@@ -10,10 +10,12 @@
  */
 #include <CUnit/CUnit.h>
 #include <errno.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -256,11 +258,64 @@ static void test_stop_closes_stats_clients(void)
     CU_ASSERT_TRUE(read_to_eof(fd, answer, sizeof(answer)) >= 0);
 }
 
+/* CPU seconds the thread has used. */
+static double thread_cpu_s(pthread_t thread)
+{
+    struct timespec t;
+    clockid_t clock;
+
+    if (pthread_getcpuclockid(thread, &clock) != 0 ||
+        clock_gettime(clock, &t) == -1)
+        return -1;
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/*
+ * Out of descriptors, a stats client waits in the listen queue: the loop
+ * leaves the port alone for a while instead of spinning on a listener
+ * that stays readable, and answers the client once a descriptor is free.
+ */
+static void test_stats_port_out_of_descriptors(void)
+{
+    struct control_fixture fx;
+    struct net_addr stats;
+    struct rlimit saved, low;
+    char answer[4096];
+    double cpu;
+    int fd, probe;
+
+    /* valgrind emulates RLIMIT_NOFILE after accept4 has taken the client. */
+    if (getenv("PROXYLAB_UNDER_VALGRIND") != NULL) {
+        printf("skipped under valgrind (it emulates RLIMIT_NOFILE) ");
+        return;
+    }
+    fixture_start(&fx, &stats);
+    probe = dup(0);                     /* the lowest free descriptor */
+    close(probe);
+    CU_ASSERT_FATAL(getrlimit(RLIMIT_NOFILE, &saved) == 0);
+    low = saved;
+    low.rlim_cur = (rlim_t)probe + 1;   /* room for the client, no more */
+    fd = stats_client(&stats, "");
+    CU_ASSERT_FATAL(fd >= 0);
+    CU_ASSERT_FATAL(setrlimit(RLIMIT_NOFILE, &low) == 0);
+    cpu = thread_cpu_s(fx.thread);
+    usleep(500 * 1000);
+    cpu = thread_cpu_s(fx.thread) - cpu;
+    CU_ASSERT_EQUAL_FATAL(setrlimit(RLIMIT_NOFILE, &saved), 0);
+    /* A loop that spins would have used the whole half second. */
+    CU_ASSERT(cpu >= 0 && cpu < 0.1);
+    CU_ASSERT(read_to_eof(fd, answer, sizeof(answer)) > 0);
+    CU_ASSERT_EQUAL(strncmp(answer, "name=b1 ", 8), 0);
+    fixture_stop(&fx, SIGTERM);
+}
+
 static CU_TestInfo control_tests[] = {
     { "signals: USR1 logs stats, HUP ignored, TERM returns", test_signals },
     { "SIGINT ends the loop", test_sigint_ends_the_loop },
     { "the stats port answers, HTTP and plain", test_stats_port_answers },
     { "stop closes waiting stats clients", test_stop_closes_stats_clients },
+    { "out of descriptors, the stats port waits without spinning",
+      test_stats_port_out_of_descriptors },
     CU_TEST_INFO_NULL,
 };
 
