@@ -1096,13 +1096,16 @@ static void value_text(const struct options_spec *spec, long value, char *buf,
 static void check_row_limits(const char *directive,
                              const struct options_spec *spec)
 {
-    long values[] = { spec->min, spec->max, spec->min - 1, spec->max + 1 };
+    /* max + 1 only where it exists: LONG_MAX + 1 would overflow. */
+    bool above = spec->max < LONG_MAX;
+    long values[] = { spec->min, spec->max, spec->min - 1,
+                      above ? spec->max + 1 : -1 };
     char text[512], value[32], want[512], err[256];
     struct parsed *result;
     long number;
 
     for (size_t i = 0; i < 4; i++) {
-        if (values[i] < 0 || (i == 3 && spec->max == LONG_MAX))
+        if (values[i] < 0)
             continue;
         value_text(spec, values[i], value, sizeof(value));
         snprintf(text, sizeof(text), "backend b1\n%s%s=%s\nexpect leastconn\n",
