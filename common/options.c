@@ -114,12 +114,17 @@ int options_read(const struct options_spec *spec, const char *prefix,
 
     switch (spec->kind) {
     case OPTIONS_COUNT:
-        rc = parse_long(text, spec->min, spec->max, number); break;
+        rc = parse_long(text, spec->min, spec->max, number);
+        break;
     case OPTIONS_DURATION:
-        rc = parse_duration_ms(text, spec->min, spec->max, number); break;
-    case OPTIONS_SECONDS: rc = read_seconds(spec, text, number); break;
+        rc = parse_duration_ms(text, spec->min, spec->max, number);
+        break;
+    case OPTIONS_SECONDS:
+        rc = read_seconds(spec, text, number);
+        break;
     case OPTIONS_SIZE:
-        rc = parse_size(text, spec->min, spec->max, number); break;
+        rc = parse_size(text, spec->min, spec->max, number);
+        break;
     case OPTIONS_WORD:
         *number = word_index(spec->words, text);
         rc = *number == -1 ? -1 : 0;

@@ -55,8 +55,9 @@ static const struct options_spec specs[] = {
       .arg = "LEVEL", .help = "error, warn, info or debug", .initial = "info",
       AT(log_level) },
     { "log-buffer", 0, OPTIONS_SIZE, 64L << 10, 1L << 30, .arg = "SIZE",
-      .help = "log lines held for a reader that does not keep up; more are "
-              "dropped and counted", .initial = "1M", AT(log_buffer) },
+      .help = "bytes of log lines held for a reader that does not keep "
+              "up; more are dropped and counted", .initial = "1M",
+      AT(log_buffer) },
     { "seed", 0, OPTIONS_COUNT, 0, 2147483647L,
       .help = "seed for --balance random", .initial = "1", AT(seed) },
     { "config", 'c', OPTIONS_CUSTOM, .arg = "FILE",

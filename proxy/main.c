@@ -51,10 +51,10 @@ static int block_signals(void)
 
 /*
  * Raises the descriptor limit as far as it goes, then caps --maxconn at
- * the sessions it holds, as HAProxy
- * derives its maxconn from ulimit -n: clients beyond wait in the listen
- * queue rather than being accepted without a descriptor for their
- * backend. Warns when the limit holds fewer sessions than asked for.
+ * the sessions it holds, as HAProxy derives its maxconn from ulimit -n:
+ * clients beyond wait in the listen queue rather than being accepted
+ * without a descriptor for their backend. Warns when the limit holds
+ * fewer sessions than asked for.
  */
 static void fit_fd_limit(struct config *cfg, const struct logger *log)
 {

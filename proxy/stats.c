@@ -155,14 +155,12 @@ size_t stats_format_metrics(struct balancer *balancer,
 
 /* The answer to a complete HTTP request line: method, then target. */
 static enum stats_request classify_request_line(const char *buf,
-                                                size_t method_len,
-                                                const char *end, bool *head)
+                                                size_t method_len, bool *head)
 {
     const char *target = buf + method_len + 1;
+    /* The line's '\n' bounds the scan (buf has no NUL). */
     size_t target_len = strcspn(target, " ?\r\n");
 
-    if (target + target_len > end)
-        target_len = (size_t)(end - target);
     *head = method_len == 4 && memcmp(buf, "HEAD", 4) == 0;
     if (!*head && !(method_len == 3 && memcmp(buf, "GET", 3) == 0))
         return STATS_REQ_BAD_METHOD;
@@ -204,7 +202,7 @@ enum stats_request stats_parse_request(const char *buf, size_t len,
     line_end = memchr(buf, '\n', len);
     if (line_end == NULL)       /* cut short: no request to answer */
         return STATS_REQ_PLAIN;
-    return classify_request_line(buf, method_len, line_end, head);
+    return classify_request_line(buf, method_len, head);
 }
 
 /* The status line of an HTTP answer. */
