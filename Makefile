@@ -239,7 +239,7 @@ mutants: all
 
 # Grades every lab on the reference, its deliberately broken build, its
 # cheats, the catalogue bugs that touch its functions and its blank
-# starter, and checks each score (docs/instructor.md; about 5 min).
+# starter, and checks each score (docs/instructor.md; about 8 min).
 labs-prove: all
 	labs/prove.sh
 
