@@ -96,15 +96,17 @@ static bool reserve_slot(const struct acceptor *a)
     return true;
 }
 
-/* Whether every acceptor holds off: the pause has not run out and no
- * session has ended since it began. */
-static bool is_paused(const struct acceptor *a, uint64_t now_ms)
+/* How long every acceptor still holds off, in ms: 0 once the pause has
+ * run out or a session has ended since it began. */
+static uint64_t pause_left(const struct acceptor *a, uint64_t now_ms)
 {
     const struct proxy_shared *sh = a->shared;
+    uint64_t until = atomic_load(&sh->accept_paused_until_ms);
 
-    return now_ms < atomic_load(&sh->accept_paused_until_ms) &&
-           atomic_load(&sh->live_sessions) >=
-           atomic_load(&sh->accept_paused_live);
+    if (now_ms >= until || atomic_load(&sh->live_sessions) <
+                           atomic_load(&sh->accept_paused_live))
+        return 0;
+    return until - now_ms;
 }
 
 /* Clients waiting in the listen queue (Linux reports it as tcpi_unacked
@@ -197,7 +199,7 @@ void acceptor_take(struct acceptor *a, uint64_t now_ms)
         uint64_t sid;
         int fd;
 
-        if (is_paused(a, now_ms) || !reserve_slot(a))
+        if (pause_left(a, now_ms) > 0 || !reserve_slot(a))
             return;         /* acceptor_tend() stops listening */
         fd = accept_with_room(a, &peer);
         if (fd == -1) {
@@ -221,17 +223,14 @@ void acceptor_take(struct acceptor *a, uint64_t now_ms)
 int acceptor_tend(struct acceptor *a, uint64_t now_ms)
 {
     long maxconn = a->shared->config->maxconn;
-    bool paused = is_paused(a, now_ms);
+    uint64_t left = pause_left(a, now_ms);
     bool full = maxconn > 0 &&
                 atomic_load(&a->shared->live_sessions) >= maxconn;
-    bool want = a->listen_fd != -1 && !paused && !full;
-
-    uint64_t until = atomic_load(&a->shared->accept_paused_until_ms);
+    bool want = a->listen_fd != -1 && left == 0 && !full;
 
     if (want != a->registered)
         set_registered(a, want);
-    /* Another acceptor may have moved the end meanwhile: never negative. */
-    return paused ? (until > now_ms ? (int)(until - now_ms) : 0) : -1;
+    return left > 0 ? (int)left : -1;
 }
 
 void acceptor_close(struct acceptor *a)
