@@ -29,7 +29,8 @@ struct acceptor_fds acceptor_fds_fit(long nofile, const struct config *cfg)
 
     /* stdin/out/err, listener, signalfd, margin (log, /proc reads...) */
     fds.fixed = 3 + 1 + 1 + 4;
-    fds.fixed += 2L * cfg->threads;
+    /* the reserve; per worker: epoll set, eventfd */
+    fds.fixed += 1 + 2L * cfg->threads;
     if (cfg->stats_enabled)
         fds.fixed += 1 + STATS_MAX_CLIENTS;
     if (cfg->health_interval_ms > 0)
@@ -46,6 +47,7 @@ void acceptor_shared_init(struct proxy_shared *shared)
     atomic_init(&shared->accept_episode_ms, 0);
     atomic_init(&shared->accept_held, 0);
     atomic_init(&shared->accept_episodes, 0);
+    atomic_init(&shared->reserve_fd, -1);
 }
 
 void acceptor_init(struct acceptor *a, int epoll_fd,
@@ -55,12 +57,42 @@ void acceptor_init(struct acceptor *a, int epoll_fd,
                             .shared = shared, .log = log };
 }
 
+/* Takes a descriptor for the reserve if it is spent. Returns 0, or -1
+ * with errno when there is no descriptor to take. */
+static int fill_reserve(struct acceptor *a)
+{
+    int spent = -1, fd;
+
+    if (atomic_load(&a->shared->reserve_fd) != -1)
+        return 0;
+    fd = fcntl(a->epoll_fd, F_DUPFD_CLOEXEC, 0);
+    if (fd == -1)
+        return -1;
+    /* Another acceptor may have filled it meanwhile. */
+    if (!atomic_compare_exchange_strong(&a->shared->reserve_fd, &spent, fd))
+        close(fd);
+    return 0;
+}
+
+int acceptor_spend_reserve(struct proxy_shared *shared)
+{
+    int fd = atomic_exchange(&shared->reserve_fd, -1);
+
+    if (fd == -1)
+        return -1;
+    close(fd);
+    return 0;
+}
+
 void acceptor_listen(struct acceptor *a, int listen_fd,
                      acceptor_dispatch_fn dispatch, void *dispatch_arg)
 {
     a->listen_fd = listen_fd;
     a->dispatch = dispatch;
     a->dispatch_arg = dispatch_arg;
+    /* Filled now, so that the descriptors the proxy holds do not change
+     * at its first client; if it fails, the first accept tries again. */
+    fill_reserve(a);
 }
 
 /* Adds or removes the listener from the epoll set. */
@@ -160,24 +192,16 @@ static void end_episode(struct acceptor *a, uint64_t now_ms)
 }
 
 /*
- * Accepts one client, but only when a second descriptor is free as well:
- * the session needs one for its backend. A duplicate of the listener
- * holds that one until the client is in, then makes room for the backend
- * socket. Returns the client's fd, or -1 with errno.
+ * Accepts one client, but only with the reserve full: the session may
+ * need it for its backend socket. Returns the client's fd, or -1 with
+ * errno.
  */
 static int accept_with_room(struct acceptor *a, struct net_addr *peer)
 {
-    int spare = fcntl(a->listen_fd, F_DUPFD_CLOEXEC, 0);
-    int fd, err;
-
-    if (spare == -1)
+    if (fill_reserve(a) == -1)
         return -1;
-    fd = accept4(a->listen_fd, (struct sockaddr *)&peer->sa, &peer->len,
-                 SOCK_NONBLOCK | SOCK_CLOEXEC);
-    err = errno;
-    close(spare);
-    errno = err;
-    return fd;
+    return accept4(a->listen_fd, (struct sockaddr *)&peer->sa, &peer->len,
+                   SOCK_NONBLOCK | SOCK_CLOEXEC);
 }
 
 /* accept failed with err: pause, stop, or log it. */

@@ -18,8 +18,16 @@
  * is reserved (live_sessions counted up) before each accept4, so several
  * acceptors never let more than maxconn sessions in.
  *
- * Out of file descriptors (accept4 fails with EMFILE/ENFILE, or there is
- * no second descriptor free for the session's backend socket), every
+ * The proxy keeps one descriptor in reserve (proxy_shared.reserve_fd, a
+ * duplicate of an epoll set's): a session whose backend socket cannot be
+ * had for lack of descriptors spends it and tries once more (session.c),
+ * and an acceptor takes a new one before it accepts again. So a client is
+ * accepted only with a descriptor left for a backend socket, and while
+ * none runs short that costs no system call. (Two sessions short at the
+ * same moment share one reserve: the second fails with local=1.)
+ *
+ * Out of file descriptors (accept4 fails with EMFILE/ENFILE, or the
+ * reserve cannot be taken again), every
  * acceptor stops listening for ACCEPT_BACKOFF_MS (100 ms), or until a
  * session ends if that comes first, and the clients wait in the listen
  * queue, as HAProxy does. One ev=accept_paused line starts such an
@@ -67,14 +75,15 @@ struct acceptor_fds {
 
 /*
  * Counts the descriptors the proxy holds whatever the load (standard
- * streams, listener, signalfd, stats port and its clients, an epoll set
- * and an eventfd per worker, the checker's eventfd and sockets, a margin
+ * streams, listener, signalfd, the reserve, stats port and its clients,
+ * an epoll set and an eventfd per worker, the checker's eventfd and sockets, a margin
  * of 4) and how many sessions fit beside them under a limit of nofile.
  * fit may be 0 or less: then not even the threads fit.
  */
 struct acceptor_fds acceptor_fds_fit(long nofile, const struct config *cfg);
 
-/* Initialises the pause fields of *shared (before any acceptor runs). */
+/* Initialises the pause fields and the reserve of *shared (before any
+ * acceptor runs). The reserve is closed by acceptor_spend_reserve. */
 void acceptor_shared_init(struct proxy_shared *shared);
 
 /* An acceptor that does not listen yet; acceptor_close() is safe on it. */
@@ -83,8 +92,8 @@ void acceptor_init(struct acceptor *a, int epoll_fd,
 
 /*
  * Starts listening on listen_fd (not owned: the caller closes it after the
- * acceptor is closed) at the next acceptor_tend(). Its epoll events carry
- * the acceptor's address as data.ptr.
+ * acceptor is closed) at the next acceptor_tend(), and fills the reserve.
+ * Its epoll events carry the acceptor's address as data.ptr.
  */
 void acceptor_listen(struct acceptor *a, int listen_fd,
                      acceptor_dispatch_fn dispatch, void *dispatch_arg);
@@ -97,6 +106,11 @@ void acceptor_take(struct acceptor *a, uint64_t now_ms);
  * lack of descriptors say. Returns the milliseconds until the pause ends, or -1 for none.
  */
 int acceptor_tend(struct acceptor *a, uint64_t now_ms);
+
+/* Closes the reserve, making room for one descriptor (a session short of
+ * one, or the end of the run). Returns 0, or -1 when it was spent. Any
+ * thread. */
+int acceptor_spend_reserve(struct proxy_shared *shared);
 
 /* Stops listening for good. */
 void acceptor_close(struct acceptor *a);

@@ -144,6 +144,7 @@ static void proxy_teardown(struct proxy *p)
     /* Only now: a worker may be inside accept4() on it until joined. */
     if (p->listen_fd != -1)
         close(p->listen_fd);
+    acceptor_spend_reserve(&p->shared);
     balancer_destroy(p->balancer);
     if (p->signal_fd != -1)
         close(p->signal_fd);

@@ -34,10 +34,18 @@
 
 struct relay {
     char *pending;          /* unwritten bytes, NULL when none */
-    size_t pending_len;
-    size_t pending_off;     /* first unwritten byte */
     uint64_t bytes;         /* bytes written to the destination */
     uint64_t bytes_read;    /* bytes read from the source */
+    /* 32 bits suffice below: pending holds at most one read (the
+     * worker's scratch buffer) and the pipe at most its capacity. A
+     * relay is part of every session: its size is the proxy's memory
+     * per idle connection (docs/performance.md). */
+    uint32_t pending_len;
+    uint32_t pending_off;   /* first unwritten byte */
+    uint32_t in_pipe;       /* bytes in the pipe, not yet written */
+    int full_reads;         /* reads in a row that filled the scratch */
+    int pipe_rd;            /* splice pipe, -1 until bulk is seen */
+    int pipe_wr;
     bool done;              /* the source's EOF was passed on */
     bool close_follows;     /* set by the owner: the destination is closed
                              * right after this direction ends, so the FIN
@@ -45,10 +53,6 @@ struct relay {
     bool source_closed;     /* set by the owner: the source's FIN has
                              * arrived (EPOLLRDHUP), so a short read does
                              * not mean drained: read on to the 0 */
-    int full_reads;         /* reads in a row that filled the scratch */
-    int pipe_rd;            /* splice pipe, -1 until bulk is seen */
-    int pipe_wr;
-    size_t in_pipe;         /* bytes in the pipe, not yet written */
 };
 
 enum relay_status {

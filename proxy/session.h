@@ -59,6 +59,8 @@ struct proxy_shared {
     _Atomic uint64_t accept_episode_ms;     /* its start; 0: none */
     _Atomic uint64_t accept_held;
     _Atomic uint64_t accept_episodes;       /* since start, for stats */
+    /* A descriptor kept for a backend socket (acceptor.h); -1: spent. */
+    _Atomic int reserve_fd;
 };
 
 /* Per worker: everything its sessions need. Owned by the worker thread. */

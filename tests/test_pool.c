@@ -75,6 +75,7 @@ struct proxy_fixture {
 
 static void fixture_close(struct proxy_fixture *fx)
 {
+    acceptor_spend_reserve(&fx->shared);
     balancer_destroy(fx->balancer);
     if (fx->backend_fd != -1)
         close(fx->backend_fd);
@@ -932,6 +933,7 @@ static void test_acceptor_dispatch_fails(void)
     CU_ASSERT_FATAL(listen_fd >= 0);
     acceptor_init(&a, epoll_fd, &fx.shared, &fx.log);
     acceptor_listen(&a, listen_fd, refuse_client, &calls);
+    CU_ASSERT_NOT_EQUAL(atomic_load(&fx.shared.reserve_fd), -1);
     CU_ASSERT_EQUAL(acceptor_tend(&a, clock_now_ms()), -1);
     CU_ASSERT_TRUE(a.registered);
     client = connect_client(&addr);
@@ -974,11 +976,12 @@ static void read_log(int fd, char *text, size_t size)
 }
 
 /*
- * Out of descriptors, with room for the client but not for its backend
- * (extra 1) or not even for the client (extra 0): the acceptor does not
- * accept, the client waits in the listen queue (no EOF), every acceptor
- * pauses, one accept_paused line for two pauses. With descriptors back
- * and the pause over, the client is taken and accept_resumed n=2 logged.
+ * Out of descriptors after a session spent the reserve, with room for the
+ * client but not for a new reserve (extra 1) or not even for the client
+ * (extra 0): the acceptor does not accept, the client waits in the listen
+ * queue (no EOF), every acceptor pauses, one accept_paused line for two
+ * pauses. With descriptors back and the pause over, the reserve is taken
+ * again, the client is taken and accept_resumed n=2 logged.
  */
 static void pause_when_out_of_fds(int extra)
 {
@@ -998,6 +1001,7 @@ static void pause_when_out_of_fds(int extra)
     CU_ASSERT_FATAL(epoll_fd >= 0 && listen_fd >= 0);
     acceptor_init(&a, epoll_fd, &fx.shared, &fx.log);
     acceptor_listen(&a, listen_fd, keep_client, &taken);
+    CU_ASSERT_EQUAL(acceptor_spend_reserve(&fx.shared), 0);
     client = connect_client(&addr);
     CU_ASSERT_FATAL(client >= 0);
     CU_ASSERT_TRUE(wait_for(listen_fd, POLLIN, WAIT_MS));
@@ -1027,6 +1031,8 @@ static void pause_when_out_of_fds(int extra)
     CU_ASSERT_TRUE(a.registered);
     acceptor_take(&a, now + 1000);
     CU_ASSERT_TRUE(taken >= 0);
+    CU_ASSERT_EQUAL(acceptor_spend_reserve(&fx.shared), 0);
+    CU_ASSERT_EQUAL(acceptor_spend_reserve(&fx.shared), -1);
     read_log(log_pipe[0], text, sizeof(text));
     CU_ASSERT_EQUAL(count_containing(text, "ev=accept_resumed n=2 ms=1000 "),
                     1);
@@ -1057,7 +1063,8 @@ static void test_acceptor_pauses_without_fd_for_client(void)
     pause_when_out_of_fds(0);
 }
 
-/* The sessions that fit: what the fixed descriptors leave, two each. */
+/* The sessions that fit: what the fixed descriptors (the reserve; per
+ * worker an epoll set and an eventfd) leave, two each. */
 static void test_acceptor_fds_fit(void)
 {
     struct config cfg;
@@ -1068,15 +1075,15 @@ static void test_acceptor_fds_fit(void)
     cfg.stats_enabled = false;
     cfg.health_interval_ms = 0;
     fds = acceptor_fds_fit(256, &cfg);
-    CU_ASSERT_EQUAL(fds.fixed, 9 + 2 * 2);
-    CU_ASSERT_EQUAL(fds.fit, (256 - 13) / 2);
-    CU_ASSERT_EQUAL(fds.fit_splicing, (256 - 13) / 6);
+    CU_ASSERT_EQUAL(fds.fixed, 9 + 1 + 2 * 2);
+    CU_ASSERT_EQUAL(fds.fit, (256 - 14) / 2);
+    CU_ASSERT_EQUAL(fds.fit_splicing, (256 - 14) / 6);
     cfg.threads = 100;
     cfg.stats_enabled = true;
     cfg.health_interval_ms = 100;
     cfg.backend_count = 2;
     fds = acceptor_fds_fit(256, &cfg);
-    CU_ASSERT_EQUAL(fds.fixed, 9 + 200 + 1 + STATS_MAX_CLIENTS + 1 + 2);
+    CU_ASSERT_EQUAL(fds.fixed, 9 + 1 + 200 + 1 + STATS_MAX_CLIENTS + 1 + 2);
     CU_ASSERT_EQUAL(fds.fit, (256 - fds.fixed) / 2);
     CU_ASSERT_TRUE(acceptor_fds_fit(100, &cfg).fit < 0);
 }
