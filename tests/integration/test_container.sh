@@ -62,7 +62,7 @@ test_deps_install_as_root() {
     local all
     all=$("$ROOT/tools/deps.sh" list | tr '\n' ' ')
     stand_ins 0
-    # shellcheck disable=SC2046 # all but git and python3 installed
+    # shellcheck disable=SC2046,SC2086 # all but git and python3 installed
     installed_stand_in $(printf '%s\n' $all | grep -vxE 'git|python3')
     deps install
     expect '[ "$status" -eq 1 ]' "exit 1 when still missing, got $status: $(cat "$WORK/out")"
