@@ -198,8 +198,10 @@ test_client_idle() {
         "$WORK/client.log"
     # The server closing first is beyond the behaviour: a failure.
     start_proxy proxy -t 1 -b "b1=127.0.0.1:$DUMMY_PORT" --idle-timeout 100ms
-    client -c 2 --idle 2s --json "$WORK/cut.json" 2>/dev/null || status=$?
+    client -c 2 --idle 2s --json "$WORK/cut.json" 2>"$WORK/cut.log" || status=$?
     expect '[ "$status" -eq 1 ]' "an idle client closed by the proxy fails (exit $status)"
+    grep -Eq 'ev=conn .*end=eof result=closed behaviour=idle detail="end of file after [0-9]+ ms of --idle 2000 ms"' \
+        "$WORK/cut.log"
     grep -q '"closed":2,' "$WORK/cut.json"
     grep -q '"as_planned":0,' "$WORK/cut.json"
 }
