@@ -597,7 +597,10 @@ static bool conn_abort(struct simclient_conn *conn, const char *fmt, ...)
     net_close_reset(conn->fd);
     conn->fd = -1;
     conn->interest = 0;
-    return conn_planned(conn, CONN_END_ABORT, 1, "%s", did);
+    /* With --half-close, the replies to earlier requests may be on their
+     * way too: they are left unanswered all the same. */
+    return conn_planned(conn, CONN_END_ABORT,
+                        requests_begun(conn) - conn->replies, "%s", did);
 }
 
 /* Writes as much of the allowed requests as the socket takes. */
