@@ -230,10 +230,11 @@ test_client_abort_up() {
     grep -q '"requests_sent":6,"requests_ok":4,' "$WORK/up.json"
     grep -q 'ev=conn .*end=abort result=ok behaviour=abort did="reset after 50 of 101 bytes of request 3"' \
         "$WORK/client.log"
-    # The server got two lines and half of the third, then the RST.
+    # The server answered two lines, then met the RST; the half line may
+    # or may not have been read before it (an RST drops unread bytes).
     wait_for_line "$WORK/b1.log" 'ev=close cid=2 ' >/dev/null
-    expect '[ "$(grep -c "ev=close .*lines=2 bytes_in=252 .*reason=peer_reset" "$WORK/b1.log")" -eq 2 ]' \
-        "the server saw 252 bytes then a reset"
+    expect '[ "$(grep -cE "ev=close .*lines=2 bytes_in=(202|252) .*reason=peer_reset" "$WORK/b1.log")" -eq 2 ]' \
+        "the server answered two lines, then saw a reset"
     # Through the proxy, the reset is passed on to the backend.
     start_proxy proxy -t 1 -b "b1=127.0.0.1:$DUMMY_PORT"
     client -c 1 -n 2 --abort up
