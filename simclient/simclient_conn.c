@@ -582,25 +582,15 @@ static size_t abort_allowance(const struct simclient_conn *conn, size_t limit)
     return limit;
 }
 
-static bool conn_abort(struct simclient_conn *conn, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* --abort: resets the connection (RST) and ends it as planned. */
-static bool conn_abort(struct simclient_conn *conn, const char *fmt, ...)
+/* --abort: resets the connection (RST). Returns the requests it leaves
+ * unanswered: with --half-close, the replies to earlier requests may be on
+ * their way too. The caller ends the connection as planned. */
+static unsigned long abort_reset(struct simclient_conn *conn)
 {
-    char did[CONN_DETAIL_MAX];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(did, sizeof(did), fmt, ap);
-    va_end(ap);
     net_close_reset(conn->fd);
     conn->fd = -1;
     conn->interest = 0;
-    /* With --half-close, the replies to earlier requests may be on their
-     * way too: they are left unanswered all the same. */
-    return conn_planned(conn, CONN_END_ABORT,
-                        requests_begun(conn) - conn->replies, "%s", did);
+    return requests_begun(conn) - conn->replies;
 }
 
 /* Writes as much of the allowed requests as the socket takes. */
@@ -631,9 +621,9 @@ static bool conn_write(struct simclient_conn *conn)
         conn->write_off += (size_t)n;
         conn->bytes_out += (uint64_t)n;
         if (abort_due(conn, conn->write_off, ABORT_UP))
-            return conn_abort(conn, "reset after %zu of %zu bytes of "
-                              "request %lu", conn->write_off, line_len,
-                              conn->next_req + 1);
+            return conn_planned(conn, CONN_END_ABORT, abort_reset(conn),
+                                "reset after %zu of %zu bytes of request %lu",
+                                conn->write_off, line_len, conn->next_req + 1);
         if (conn->write_off == line_len) {
             conn->next_req++;
             conn->write_off = 0;
@@ -696,8 +686,9 @@ static bool conn_consume(struct simclient_conn *conn, const char *data,
             return conn_fail_reply(conn);
         conn->reply_bytes += used < 0 ? take : (size_t)used;
         if (abort_due(conn, conn->reply_bytes, ABORT_DOWN))
-            return conn_abort(conn, "reset after %zu bytes of reply %lu",
-                              conn->reply_bytes, conn->replies + 1);
+            return conn_planned(conn, CONN_END_ABORT, abort_reset(conn),
+                                "reset after %zu bytes of reply %lu",
+                                conn->reply_bytes, conn->replies + 1);
         if (used == SIMCLIENT_REPLY_AGAIN)
             return false;
         data += used;

@@ -37,6 +37,15 @@ control() {
     return 1
 }
 
+# open_then_set COMMAND: opens descriptor 3 to the dummy_server, waits for
+# its accept, then sends COMMAND, which must answer ok.
+open_then_set() {
+    exec 3<>"/dev/tcp/127.0.0.1/$DUMMY_PORT"
+    wait_for_line "$WORK/b1.log" 'ev=accept cid=1' >/dev/null
+    control "$1"
+    expect '[ "$REPLY" = ok ]' "$1 answers ok, got '$REPLY'"
+}
+
 # direct [OPTIONS...]: simulate_client straight at the dummy_server.
 direct() {
     timeout 60 "$BIN_DIR/simulate_client" --port "$DUMMY_PORT" -q "$@"
@@ -51,6 +60,14 @@ json_ms() {
 # now_ms: a monotonic-enough wall clock in milliseconds.
 now_ms() {
     echo $(($(date +%s%N) / 1000000))
+}
+
+# read_since START_MS: reads one line from descriptor 3 (10 s at most) into
+# LINE, and the milliseconds since START_MS into ELAPSED.
+read_since() {
+    LINE=
+    read -r -t 10 LINE <&3 || true
+    ELAPSED=$(($(now_ms) - $1))
 }
 
 test_control_latency_applies_to_next_replies() {
@@ -71,7 +88,7 @@ test_control_latency_applies_to_next_replies() {
 # A reply already scheduled keeps its time; a line that arrives after the
 # set gets the new latency at once, on any connection.
 test_control_latency_spares_pending_replies() {
-    local start elapsed reply p50
+    local start reply p50
     start_control_dummy b1 --latency 600
     exec 3<>"/dev/tcp/127.0.0.1/$DUMMY_PORT"
     start=$(now_ms)
@@ -83,11 +100,10 @@ test_control_latency_spares_pending_replies() {
     direct -c 1 -n 3 --json "$WORK/after.json"
     p50=$(json_ms "$WORK/after.json" p50)
     expect '[ "$p50" -lt 100 ]' "a new line is answered at the new latency: p50 ${p50} ms"
-    read -r -t 5 reply <&3
-    elapsed=$(($(now_ms) - start))
-    expect '[ "$reply" = "b1 early" ]' "the pending reply came: '$reply'"
-    expect '[ "$elapsed" -ge 550 ]' \
-        "the reply pending before the set kept its 600 ms: came after ${elapsed} ms"
+    read_since "$start"
+    expect '[ "$LINE" = "b1 early" ]' "the pending reply came: '$LINE'"
+    expect '[ "$ELAPSED" -ge 550 ]' \
+        "the reply pending before the set kept its 600 ms: came after ${ELAPSED} ms"
     exec 3<&-
 }
 
@@ -117,10 +133,7 @@ test_control_refuse_new_connections_only() {
 test_control_line_limit_new_connections_only() {
     local reply a b status=0
     start_control_dummy b1
-    exec 3<>"/dev/tcp/127.0.0.1/$DUMMY_PORT"
-    wait_for_line "$WORK/b1.log" 'ev=accept cid=1' >/dev/null
-    control "set close-after-lines=1"; reply=$REPLY
-    expect '[ "$reply" = ok ]' "set close-after-lines=1 answers ok, got '$reply'"
+    open_then_set "set close-after-lines=1"
     printf 'a\nb\n' >&3
     read -r -t 5 a <&3
     read -r -t 5 b <&3
@@ -135,21 +148,17 @@ test_control_line_limit_new_connections_only() {
 }
 
 test_control_rate_applies_to_open_connections() {
-    local reply start elapsed payload
+    local start payload
     start_control_dummy b1
-    exec 3<>"/dev/tcp/127.0.0.1/$DUMMY_PORT"
-    wait_for_line "$WORK/b1.log" 'ev=accept cid=1' >/dev/null
-    control "set rate=1k"; reply=$REPLY
-    expect '[ "$reply" = ok ]' "set rate=1k answers ok, got '$reply'"
+    open_then_set "set rate=1k"
     grep -q 'ev=set rate=1k$' "$WORK/b1.log"
     payload=$(head -c 1500 /dev/zero | tr '\0' x)
     start=$(now_ms)
     printf '%s\n' "$payload" >&3
-    read -r -t 10 reply <&3
-    elapsed=$(($(now_ms) - start))
-    expect '[ "$reply" = "b1 $payload" ]' "the whole reply came"
-    expect '[ "$elapsed" -ge 1000 ]' \
-        "1.5 kB at 1 kB/s on a connection opened before the set: ${elapsed} ms"
+    read_since "$start"
+    expect '[ "$LINE" = "b1 $payload" ]' "the whole reply came"
+    expect '[ "$ELAPSED" -ge 1000 ]' \
+        "1.5 kB at 1 kB/s on a connection opened before the set: ${ELAPSED} ms"
     exec 3<&-
 }
 
