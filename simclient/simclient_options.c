@@ -107,9 +107,9 @@ const struct options_table simclient_options_table = {
              "backend and latency percentiles.",
     .footer = "MS options take 250, 250ms, 2s or 1m. Numbers are decimal "
               "digits; an\noption that takes a value may be given once. Exit "
-              "status: 0 when every\nrequest got its correct reply, 1 when "
-              "anything failed or a signal\nstopped work in progress, 2 on "
-              "bad usage.\n",
+              "status: 0 when every\nrequest got its correct reply (or was "
+              "left unanswered by the behaviour),\n1 when anything failed or "
+              "a signal stopped work in progress, 2 on bad\nusage.\n",
     OPTIONS_ROWS(specs),
     .repeat = OPTIONS_ONCE,
     .operands_max = 0,
