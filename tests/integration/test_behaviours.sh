@@ -163,7 +163,7 @@ test_control_rate_applies_to_open_connections() {
 }
 
 test_control_errors_help_and_eof() {
-    local reply
+    local reply status
     start_control_dummy b1
     control "help"; reply=$REPLY
     expect '[ "${reply#ok commands: set KEY=VALUE..., help; keys: }" != "$reply" ]' \
@@ -182,6 +182,11 @@ test_control_errors_help_and_eof() {
     wait_for_line "$WORK/b1.log" 'ev=control_end reason=eof' >/dev/null
     direct -c 2 -n 2
     stop "$DUMMY_PID"
+    # No stdin at all is a bad command line, not a server reading a socket.
+    status=0
+    "$BIN_DIR/dummy_server" 0 --control <&- 2>"$WORK/closed.err" || status=$?
+    expect '[ "$status" -eq 2 ]' "--control with stdin closed exits 2, got $status"
+    grep -q '^dummy_server: --control: standard input is not open$' "$WORK/closed.err"
 }
 
 test_client_connect_only() {
