@@ -42,6 +42,8 @@ struct dummy_conn {
     bool write_blocked;             /* the socket was full: wait for EPOLLOUT */
     bool reading_paused;            /* too much unsent output */
     bool answers_done;              /* the *-after-lines limit was queued */
+    bool limit_resets;              /* the limit is --reset-after-lines */
+    long line_limit;                /* *-after-lines as accepted, or OFF */
     struct dummy_framer framer;
     struct dummy_queue queue;
     struct dummy_pacer pacer;       /* used when --rate is set */
@@ -76,14 +78,12 @@ struct dummy_conn *dummy_conn_of_timer(struct heap_node *node)
                                          offsetof(struct dummy_conn, timer));
 }
 
-/* The per-connection line limit (--close- or --reset-after-lines) or OFF. */
+/* The per-connection line limit (--close- or --reset-after-lines) or OFF,
+ * as the options were when conn was accepted: a live change (--control)
+ * applies to new connections only. */
 static long conn_line_limit(const struct dummy_conn *conn)
 {
-    const struct dummy_options *opts = conn->env->opts;
-
-    if (opts->close_after_lines != DUMMY_OPTIONS_OFF)
-        return opts->close_after_lines;
-    return opts->reset_after_lines;
+    return conn->line_limit;
 }
 
 /* --crash-after-lines: dies once the line too many arrived and every line
@@ -309,11 +309,10 @@ static int conn_arm_timer(struct dummy_conn *conn, uint64_t now_ms)
 static bool conn_is_done(struct dummy_conn *conn,
                          enum dummy_conn_reason *reason)
 {
-    const struct dummy_options *opts = conn->env->opts;
     long limit = conn_line_limit(conn);
 
     if (limit != DUMMY_OPTIONS_OFF && conn->lines_answered >= (uint64_t)limit) {
-        bool reset = opts->reset_after_lines != DUMMY_OPTIONS_OFF;
+        bool reset = conn->limit_resets;
 
         log_event(conn->env->lg, LOG_WARN, "fault",
                   "kind=%s cid=%" PRIu64 " lines=%" PRIu64,
@@ -394,6 +393,9 @@ static struct dummy_conn *conn_new(struct dummy_conn_env *env, int fd,
     heap_node_init(&conn->timer);
     dummy_framer_init(&conn->framer, DUMMY_CONN_LINE_MAX);
     dummy_queue_init(&conn->queue);
+    conn->limit_resets = env->opts->reset_after_lines != DUMMY_OPTIONS_OFF;
+    conn->line_limit = conn->limit_resets ? env->opts->reset_after_lines
+                                          : env->opts->close_after_lines;
     if (env->opts->rate > 0)
         dummy_pacer_init(&conn->pacer, (uint64_t)env->opts->rate, now_ms);
     conn->next = env->conns;
@@ -503,4 +505,17 @@ void dummy_conn_close_all(struct dummy_conn_env *env)
 {
     while (env->conns != NULL)
         dummy_conn_close(env->conns, DUMMY_CONN_SHUTDOWN);
+}
+
+void dummy_conn_retune(struct dummy_conn_env *env, uint64_t now_ms)
+{
+    for (struct dummy_conn *conn = env->conns; conn != NULL;
+         conn = conn->next) {
+        if (env->opts->rate > 0)
+            dummy_pacer_init(&conn->pacer, (uint64_t)env->opts->rate, now_ms);
+        /* A reply held back by the old rate goes at the new one now. */
+        if (heap_node_queued(&conn->timer) &&
+            heap_set(env->timers, &conn->timer, now_ms) == -1)
+            continue;   /* moving a queued node never allocates */
+    }
 }

@@ -104,6 +104,16 @@ struct dummy_conn *dummy_conn_of_timer(struct heap_node *node);
  */
 void dummy_conn_close(struct dummy_conn *conn, enum dummy_conn_reason reason);
 
+/*
+ * Applies a live change of env->opts (dummy_server --control) to the open
+ * connections: each restarts its pacer at the new --rate, and each that
+ * waits on a timer is woken at now_ms to look again. --latency and
+ * --jitter live in env->delay (the server updates it); the other options
+ * are read where they apply, and the *-after-lines limits are kept as
+ * each connection was accepted with.
+ */
+void dummy_conn_retune(struct dummy_conn_env *env, uint64_t now_ms);
+
 /* Closes every open connection of env with reason shutdown. */
 void dummy_conn_close_all(struct dummy_conn_env *env);
 

@@ -49,8 +49,14 @@ static const struct options_spec specs[] = {
       AT(hang) },
     { "refuse", 0, OPTIONS_FLAG, .help = "accept and close at once",
       AT(refuse) },
+    { "control", 0, OPTIONS_FLAG, .section = "", .flags = OPTIONS_CLI_ONLY,
+      .help = "read commands on stdin, one a line, and answer each on "
+              "stdout: 'set KEY=VALUE...' changes latency, jitter, rate, "
+              "hang, refuse, close-after-lines or reset-after-lines while "
+              "running (docs/dummy_server.md); 'help' lists them",
+      AT(control) },
     { "log-level", 0, OPTIONS_WORD, .words = "error|warn|info|debug",
-      .arg = "LEVEL", .section = "",
+      .arg = "LEVEL",
       .help = "error, warn, info or debug; the log goes to stderr",
       .initial = "info", AT(log_level) },
     OPTIONS_HELP_ROWS,

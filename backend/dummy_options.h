@@ -47,6 +47,7 @@ struct dummy_options {
     long reset_after_lines;
     bool hang;
     bool refuse;
+    bool control;           /* --control: read "set KEY=VALUE" on stdin */
     enum log_level log_level;
 };
 

@@ -1,12 +1,16 @@
 /*
  * dummy_server: accept loop, timers and dispatch. See dummy_server.h.
  *
- *   dummy_server ──owns──► listen fd, epoll fd, timer heap, read buffer
+ *   dummy_server ──owns──► listen fd, epoll fd, timer heap, read buffer,
+ *        │                 the live copy of the options, the control line
  *        │                 dummy_conn_env ──► open dummy_conn list
- *        └──borrows──► options, logger, stop fd (main's signalfd)
+ *        └──borrows──► options, logger, stop fd (main's signalfd), stdin
  *
+ * The connections read the server's own copy of the options, which
+ * --control commands on stdin change (dummy_control) between events.
  * The epoll data of each registration tells what it is: the address of
- * srv->listen_fd, of srv->stop_fd, or else a struct dummy_conn. A
+ * srv->listen_fd, of srv->stop_fd, of srv->control, or else a struct
+ * dummy_conn. A
  * connection is only ever freed while its own event or timer is handled,
  * so the later events of one epoll_wait batch never point at freed memory.
  */
@@ -24,6 +28,7 @@
 
 #include "clock.h"
 #include "dummy_conn.h"
+#include "dummy_control.h"
 #include "logfmt.h"
 #include "net.h"
 
@@ -35,7 +40,10 @@
 
 /* The listening side and the loop's state; one per process. */
 struct dummy_server {
-    const struct dummy_options *opts;
+    const struct dummy_options *opts;   /* as started; see live */
+    struct dummy_options live;      /* what the connections read (env.opts) */
+    struct dummy_control control;   /* --control: the command being read */
+    bool control_open;              /* stdin is in the epoll set */
     struct logger lg;
     int listen_fd;
     int epoll_fd;
@@ -89,7 +97,7 @@ static int server_setup_env(struct dummy_server *srv)
     if (env->scratch == NULL)
         return -1;
     env->scratch_size = SERVER_SCRATCH_SIZE;
-    env->opts = opts;
+    env->opts = &srv->live;
     env->lg = &srv->lg;
     env->epoll_fd = srv->epoll_fd;
     env->timers = &srv->timers;
@@ -142,6 +150,95 @@ static void server_log_listen(const struct dummy_server *srv)
               opts->jitter_ms, srv->seed, opts->rate, (long)getpid());
 }
 
+/* Writes one reply line to stdout. A reader that went away loses it; the
+ * server goes on (SIGPIPE is ignored). */
+static void server_reply(const char *reply)
+{
+    char line[DUMMY_CONTROL_REPLY_MAX + 2];
+    size_t len = (size_t)snprintf(line, sizeof(line), "%s\n", reply), done = 0;
+
+    if (len >= sizeof(line))
+        len = sizeof(line) - 1;
+    while (done < len) {
+        ssize_t n = write(STDOUT_FILENO, line + done, len - done);
+
+        if (n == -1 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return;
+        done += (size_t)n;
+    }
+}
+
+/* Runs one command line (dummy_control_line_fn). */
+static void server_on_control_line(void *ctx, const char *line)
+{
+    struct dummy_server *srv = ctx;
+    char reply[DUMMY_CONTROL_REPLY_MAX], changes[DUMMY_CONTROL_REPLY_MAX];
+    enum dummy_control_result result;
+
+    if (line == NULL) {
+        server_reply(dummy_control_too_long());
+        return;
+    }
+    result = dummy_control_run(&srv->live, line, reply, sizeof(reply),
+                               changes, sizeof(changes));
+    if (result == DUMMY_CONTROL_BLANK)
+        return;
+    if (result == DUMMY_CONTROL_CHANGED) {
+        srv->env.delay.latency_ms = srv->live.latency_ms;
+        srv->env.delay.jitter_ms = srv->live.jitter_ms;
+        dummy_conn_retune(&srv->env, clock_now_ms());
+        log_event(&srv->lg, LOG_INFO, "set", "%s", changes);
+    }
+    server_reply(reply);
+}
+
+/* Reads stdin once (epoll said it is readable, so read does not block;
+ * stdin stays blocking, as it may be a terminal shared with a shell).
+ * Returns the bytes read, 0 at end of input (logged, stdin left alone
+ * from then on) or -1 after an error (logged the same way). */
+static ssize_t server_read_control(struct dummy_server *srv)
+{
+    char buf[4096];
+    ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+
+    if (n == -1 && errno == EINTR)
+        return 1;
+    if (n > 0) {
+        dummy_control_feed(&srv->control, buf, (size_t)n,
+                           server_on_control_line, srv);
+        return n;
+    }
+    dummy_control_finish(&srv->control, server_on_control_line, srv);
+    if (srv->control_open)
+        (void)epoll_ctl(srv->epoll_fd, EPOLL_CTL_DEL, STDIN_FILENO, NULL);
+    srv->control_open = false;
+    if (n == 0)
+        log_event(&srv->lg, LOG_INFO, "control_end", "reason=eof");
+    else
+        log_event(&srv->lg, LOG_WARN, "control_end", "reason=error err=%s",
+                  log_errno_name(errno));
+    return n;
+}
+
+/* --control: watches stdin. A regular file, which epoll refuses, is read
+ * to its end at once. */
+static void server_watch_control(struct dummy_server *srv)
+{
+    if (server_watch(srv, STDIN_FILENO, EPOLLIN, &srv->control) == 0) {
+        srv->control_open = true;
+        return;
+    }
+    if (errno != EPERM) {
+        log_event(&srv->lg, LOG_WARN, "control_end", "reason=error err=%s",
+                  log_errno_name(errno));
+        return;
+    }
+    while (server_read_control(srv) > 0)
+        continue;
+}
+
 struct dummy_server *dummy_server_open(const struct dummy_options *opts,
                                        const struct logger *lg, int stop_fd)
 {
@@ -151,6 +248,8 @@ struct dummy_server *dummy_server_open(const struct dummy_options *opts,
     if (srv == NULL)
         return NULL;
     srv->opts = opts;
+    srv->live = *opts;
+    dummy_control_init(&srv->control);
     srv->lg = *lg;
     srv->listen_fd = -1;
     srv->stop_fd = stop_fd;
@@ -169,6 +268,8 @@ struct dummy_server *dummy_server_open(const struct dummy_options *opts,
         goto fail;
     }
     server_log_listen(srv);
+    if (opts->control)
+        server_watch_control(srv);
     return srv;
 fail:
     server_free(srv);
@@ -319,6 +420,8 @@ static int server_dispatch(struct dummy_server *srv,
             continue;
         if (tag == &srv->listen_fd)
             server_accept(srv, now_ms);
+        else if (tag == &srv->control)
+            server_read_control(srv);
         else
             dummy_conn_on_io(tag, events[i].events, now_ms);
     }

@@ -9,6 +9,7 @@
  * as an ordinary event and main returns normally (exit status 0).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -75,6 +76,10 @@ int main(int argc, char **argv)
         return PROCESS_EXIT_OK;
     if (rc == -1)
         return process_usage_error("dummy_server", err);
+    /* Checked before any descriptor is opened: one could take number 0. */
+    if (opts.control && fcntl(STDIN_FILENO, F_GETFD) == -1)
+        return process_usage_error("dummy_server",
+                                   "--control: standard input is not open");
     log_init(&lg, 2, opts.log_level);
     /* A reader that stops reading costs log lines, not service. */
     sink = log_sink_start(2, LOG_SINK_CAPACITY);

@@ -115,6 +115,8 @@ static int run(const struct simclient_options *options,
         return PROCESS_EXIT_FAIL;
     }
     simclient_stats_init(&stats);
+    simclient_options_behaviour(options, stats.behaviour,
+                                sizeof(stats.behaviour));
     if (simclient_loadgen_run(&config, &stats) == -1) {
         log_event(&log, LOG_ERROR, "error", "op=loadgen err=%s",
                   log_errno_name(errno));

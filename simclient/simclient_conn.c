@@ -28,23 +28,30 @@
 /* Reads of one socket per epoll event before we let others run. */
 #define CONN_READS_PER_EVENT 16
 #define CONN_DETAIL_MAX 160
+#define ABORT_UP SIMCLIENT_ABORT_UP
+#define ABORT_DOWN SIMCLIENT_ABORT_DOWN
 
 enum conn_state {
     CONN_IDLE,          /* no socket, no timer */
     CONN_WAITING,       /* timer = start time (ramp, retry, reconnect) */
     CONN_CONNECTING,    /* timer = connect deadline */
     CONN_RUNNING,       /* timer = deadline of the oldest open request */
-    CONN_HOLDING        /* every reply came; timer = end of --hold */
+    CONN_HOLDING,       /* every reply came; timer = end of --hold */
+    CONN_IDLING         /* --idle: connected, silent; timer = end of it */
 };
 
 /* How the server ended the connection, as far as the client saw it. */
 enum conn_end {
     CONN_END_NONE,      /* the client closed first (or never connected) */
     CONN_END_EOF,       /* a read returned end of file: a clean close */
-    CONN_END_RESET      /* a read or write failed with ECONNRESET or EPIPE */
+    CONN_END_RESET,     /* a read or write failed with ECONNRESET or EPIPE */
+    CONN_END_ABORT,     /* --abort: the client reset it */
+    CONN_END_CLOSED     /* a behaviour's own close (FIN) */
 };
 
-static const char *const conn_end_names[] = { "-", "eof", "reset" };
+static const char *const conn_end_names[] = {
+    "-", "eof", "reset", "abort", "closed"
+};
 
 /* One slot; the fields after `cid` describe its current connection. */
 struct simclient_conn {
@@ -73,9 +80,16 @@ struct simclient_conn {
     uint64_t connected_ns;      /* --read-rate, --write-rate count from here */
     bool throttled;             /* --read-rate: not reading until the timer */
     bool write_paused;          /* --write-rate: not writing until the timer */
+    uint64_t next_byte_ns;      /* --trickle: when the next byte may go */
+    size_t reply_bytes;         /* of the reply being checked, fed so far */
+    uint64_t idle_since_ns;     /* --idle: when the silence began */
 };
 
 static bool conn_write(struct simclient_conn *conn);
+static bool conn_end_as(struct simclient_conn *conn,
+                        enum simclient_failure failure, bool interrupted,
+                        const char *detail, const char *did,
+                        unsigned long left);
 static size_t write_allowance(struct simclient_conn *conn, size_t limit);
 
 static uint64_t ms_to_ns(long ms)
@@ -188,8 +202,9 @@ int simclient_conn_schedule(struct simclient_conn *conn, uint32_t cid,
  */
 static void log_conn(const struct simclient_conn *conn,
                      enum simclient_failure failure, const char *result,
-                     const char *detail)
+                     const char *detail, const char *did)
 {
+    enum simclient_behaviour behaviour = conn->env->options->behaviour;
     enum log_level level = detail == NULL
                                ? LOG_INFO
                                : simclient_throttle_level(conn->env->throttle,
@@ -198,12 +213,21 @@ static void log_conn(const struct simclient_conn *conn,
                                                           clock_now_ns());
     char backend_q[2 * SIMCLIENT_REPLY_NAME_MAX + 8];
     char detail_q[2 * CONN_DETAIL_MAX + 8];
-    char extra[2 * CONN_DETAIL_MAX + 16] = "";
+    char did_q[2 * CONN_DETAIL_MAX + 8];
+    char extra[4 * CONN_DETAIL_MAX + 64] = "";
+    size_t used = 0;
 
     if (!log_enabled(conn->env->log, level))
         return;
+    if (behaviour != SIMCLIENT_BEHAVIOUR_NONE)
+        used += (size_t)snprintf(extra, sizeof(extra), " behaviour=%s",
+                                 simclient_options_behaviour_name(behaviour));
+    if (did != NULL)
+        used += (size_t)snprintf(extra + used, sizeof(extra) - used,
+                                 " did=%s", logfmt_quote(did, did_q,
+                                                         sizeof(did_q)));
     if (detail != NULL)
-        snprintf(extra, sizeof(extra), " detail=%s",
+        snprintf(extra + used, sizeof(extra) - used, " detail=%s",
                  logfmt_quote(detail, detail_q, sizeof(detail_q)));
     log_event(conn->env->log, level, "conn",
               "cid=%" PRIu32 " local=%s backend=%s requests=%lu ok=%lu "
@@ -225,6 +249,29 @@ static bool conn_end(struct simclient_conn *conn,
                      enum simclient_failure failure, bool interrupted,
                      const char *detail)
 {
+    const struct simclient_options *options = conn->env->options;
+    char did[CONN_DETAIL_MAX];
+
+    /* A trickling connection that got all its replies did what it meant. */
+    if (options->behaviour == SIMCLIENT_BEHAVIOUR_TRICKLE &&
+        failure == SIMCLIENT_FAILURE_NONE && !interrupted) {
+        snprintf(did, sizeof(did), "wrote %" PRIu64 " bytes, one every %ld "
+                 "ms", conn->bytes_out, options->trickle_ms);
+        return conn_end_as(conn, failure, false, detail, did, 0);
+    }
+    return conn_end_as(conn, failure, interrupted, detail, NULL, 0);
+}
+
+/*
+ * conn_end, with what the run's behaviour did when the connection ended
+ * as it planned (did != NULL), and how many requests it left unanswered
+ * on purpose (left).
+ */
+static bool conn_end_as(struct simclient_conn *conn,
+                        enum simclient_failure failure, bool interrupted,
+                        const char *detail, const char *did,
+                        unsigned long left)
+{
     const char *name = simclient_reply_name(&conn->reply);
     struct simclient_stats_conn outcome;
 
@@ -232,9 +279,11 @@ static bool conn_end(struct simclient_conn *conn,
         snprintf(conn->backend, sizeof(conn->backend), "%s", name);
     log_conn(conn, failure,
              interrupted ? "interrupted" : simclient_failure_name(failure),
-             detail);
+             detail, did);
     outcome.failure = failure;
     outcome.interrupted = interrupted;
+    outcome.planned = did != NULL;
+    outcome.requests_left = left;
     outcome.backend = conn->backend[0] != '\0' ? conn->backend : NULL;
     outcome.requests_sent = requests_begun(conn);
     outcome.requests_ok = conn->replies;
@@ -263,12 +312,46 @@ static bool conn_fail(struct simclient_conn *conn,
     return conn_end(conn, failure, false, detail);
 }
 
+static bool conn_planned(struct simclient_conn *conn, enum conn_end end,
+                         unsigned long left, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Ends the connection as the run's behaviour planned it: ok, with `end`
+ * as how it ended and left requests unanswered on purpose. */
+static bool conn_planned(struct simclient_conn *conn, enum conn_end end,
+                         unsigned long left, const char *fmt, ...)
+{
+    char did[CONN_DETAIL_MAX];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(did, sizeof(did), fmt, ap);
+    va_end(ap);
+    conn->end = end;
+    return conn_end_as(conn, SIMCLIENT_FAILURE_NONE, false, NULL, did, left);
+}
+
+static bool no_read(const struct simclient_conn *conn)
+{
+    return conn->env->options->behaviour == SIMCLIENT_BEHAVIOUR_NO_READ;
+}
+
+/* --no-read: the server ended the connection, which is how it should end. */
+static bool no_read_ended(struct simclient_conn *conn, enum conn_end end)
+{
+    return conn_planned(conn, end, requests_begun(conn),
+                        "wrote %lu requests, read nothing; the server "
+                        "ended it", requests_begun(conn));
+}
+
 /* An I/O error on an established connection. A write after the peer's
  * RST fails with EPIPE (the reset was reported once, or not at all). */
 static bool conn_fail_errno(struct simclient_conn *conn, int error)
 {
     if (error == ECONNRESET || error == EPIPE)
         conn->end = CONN_END_RESET;
+    if (no_read(conn) && conn->end == CONN_END_RESET)
+        return no_read_ended(conn, CONN_END_RESET);
     return conn_fail(conn, SIMCLIENT_FAILURE_RESET, "%s", strerror(error));
 }
 
@@ -309,7 +392,11 @@ static int set_interest(struct simclient_conn *conn, uint32_t events)
  * blocked. */
 static bool want_write(struct simclient_conn *conn, bool on)
 {
-    if (set_interest(conn, (conn->throttled ? 0u : EPOLLIN) |
+    /* --no-read watches only for the server's FIN (or RST: EPOLLHUP). */
+    uint32_t read_events = no_read(conn) ? (uint32_t)EPOLLRDHUP
+                                         : (uint32_t)EPOLLIN;
+
+    if (set_interest(conn, (conn->throttled ? 0u : read_events) |
                            (on ? EPOLLOUT : 0u)) == -1)
         return conn_fail(conn, SIMCLIENT_FAILURE_RESET, "epoll_ctl: %s",
                          strerror(errno));
@@ -322,6 +409,7 @@ static void start_reply(struct simclient_conn *conn)
 
     simclient_reply_start(&conn->reply, &expected, conn->env->options->expect,
                           conn->backend[0] != '\0' ? conn->backend : NULL);
+    conn->reply_bytes = 0;
 }
 
 /* Clears the per-connection fields before a new connection. */
@@ -337,6 +425,7 @@ static void reset_connection(struct simclient_conn *conn)
     snprintf(conn->local, sizeof(conn->local), "-");
     conn->bytes_out = 0;
     conn->bytes_in = 0;
+    conn->next_byte_ns = 0;
     /* No reply is being checked yet: no name for conn_end to take. */
     conn->reply.stage = SIMCLIENT_REPLY_STAGE_NAME;
     conn->reply.name_len = 0;
@@ -403,6 +492,16 @@ static void rearm_request_timer(struct simclient_conn *conn)
         arm_timer(conn, clock_now_ns() + timeout); /* waiting to write */
 }
 
+/* --idle: stays connected and silent until the timer. */
+static bool conn_idle(struct simclient_conn *conn)
+{
+    conn->state = CONN_IDLING;
+    conn->idle_since_ns = clock_now_ns();
+    arm_timer(conn, conn->idle_since_ns +
+                        ms_to_ns(conn->env->options->idle_ms));
+    return want_write(conn, false);
+}
+
 static bool conn_connected(struct simclient_conn *conn)
 {
     int error = net_connect_result(conn->fd);
@@ -418,6 +517,11 @@ static bool conn_connected(struct simclient_conn *conn)
     conn->connected_ns = clock_now_ns();
     conn->throttled = conn->write_paused = false;
     start_reply(conn);
+    if (conn->env->options->behaviour == SIMCLIENT_BEHAVIOUR_CONNECT_ONLY)
+        return conn_planned(conn, CONN_END_CLOSED, 0,
+                            "connected and closed at once");
+    if (conn->env->options->behaviour == SIMCLIENT_BEHAVIOUR_IDLE)
+        return conn_idle(conn);
     if (want_write(conn, false) || conn_write(conn))
         return true;
     rearm_request_timer(conn);
@@ -428,7 +532,8 @@ static bool conn_connected(struct simclient_conn *conn)
  * only the one after the last reply. */
 static unsigned long write_limit(const struct simclient_conn *conn)
 {
-    if (conn->env->options->half_close || conn->replies >= conn->req_limit)
+    if (conn->env->options->half_close || no_read(conn) ||
+        conn->replies >= conn->req_limit)
         return conn->req_limit;
     return conn->replies + 1;
 }
@@ -445,6 +550,49 @@ static bool writing_done(struct simclient_conn *conn)
     return want_write(conn, false);
 }
 
+/* Where --abort cuts a request line or its reply: after half a request
+ * line's length (at least one byte). */
+static size_t abort_point(const struct simclient_conn *conn)
+{
+    size_t line_len = (size_t)conn->env->options->size + 1;
+
+    return line_len / 2 > 0 ? line_len / 2 : 1;
+}
+
+/* Whether --abort (in direction dir) is due after done bytes of the last
+ * request (up) or of the last reply (down). */
+static bool abort_due(const struct simclient_conn *conn, size_t done, int dir)
+{
+    const struct simclient_options *options = conn->env->options;
+    unsigned long current = dir == ABORT_UP ? conn->next_req : conn->replies;
+
+    return options->behaviour == SIMCLIENT_BEHAVIOUR_ABORT &&
+           options->abort_at == dir && current + 1 == conn->req_limit &&
+           done >= abort_point(conn);
+}
+
+/* --abort up: writes no further than the abort point of the last request. */
+static size_t abort_allowance(const struct simclient_conn *conn, size_t limit)
+{
+    size_t point = abort_point(conn);
+
+    if (abort_due(conn, point, ABORT_UP) && conn->write_off < point &&
+        point - conn->write_off < limit)
+        return point - conn->write_off;
+    return limit;
+}
+
+/* --abort: resets the connection (RST). Returns the requests it leaves
+ * unanswered: with --half-close, the replies to earlier requests may be on
+ * their way too. The caller ends the connection as planned. */
+static unsigned long abort_reset(struct simclient_conn *conn)
+{
+    net_close_reset(conn->fd);
+    conn->fd = -1;
+    conn->interest = 0;
+    return requests_begun(conn) - conn->replies;
+}
+
 /* Writes as much of the allowed requests as the socket takes. */
 static bool conn_write(struct simclient_conn *conn)
 {
@@ -458,6 +606,7 @@ static bool conn_write(struct simclient_conn *conn)
 
         if (chunk > env->buf_size)
             chunk = env->buf_size;
+        chunk = abort_allowance(conn, chunk);
         chunk = write_allowance(conn, chunk);
         if (chunk == 0)
             return want_write(conn, false);
@@ -471,6 +620,10 @@ static bool conn_write(struct simclient_conn *conn)
             return conn_fail_errno(conn, errno);
         conn->write_off += (size_t)n;
         conn->bytes_out += (uint64_t)n;
+        if (abort_due(conn, conn->write_off, ABORT_UP))
+            return conn_planned(conn, CONN_END_ABORT, abort_reset(conn),
+                                "reset after %zu of %zu bytes of request %lu",
+                                conn->write_off, line_len, conn->next_req + 1);
         if (conn->write_off == line_len) {
             conn->next_req++;
             conn->write_off = 0;
@@ -503,6 +656,18 @@ static bool reply_done(struct simclient_conn *conn)
     return conn_write(conn);
 }
 
+/* --abort down: how many of len bytes the last reply may take before its
+ * abort point. */
+static size_t abort_take(const struct simclient_conn *conn, size_t len)
+{
+    size_t point = abort_point(conn);
+
+    if (abort_due(conn, point, ABORT_DOWN) && conn->reply_bytes < point &&
+        point - conn->reply_bytes < len)
+        return point - conn->reply_bytes;
+    return len;
+}
+
 /* Checks the bytes just read against the replies we wait for. */
 static bool conn_consume(struct simclient_conn *conn, const char *data,
                          size_t len)
@@ -514,11 +679,18 @@ static bool conn_consume(struct simclient_conn *conn, const char *data,
             return conn_fail(conn, SIMCLIENT_FAILURE_MISMATCH,
                              "%zu bytes nobody asked for after reply %lu",
                              len, conn->replies);
-        used = simclient_reply_feed(&conn->reply, data, len);
+        size_t take = abort_take(conn, len);
+
+        used = simclient_reply_feed(&conn->reply, data, take);
+        if (used < 0 && used != SIMCLIENT_REPLY_AGAIN)
+            return conn_fail_reply(conn);
+        conn->reply_bytes += used < 0 ? take : (size_t)used;
+        if (abort_due(conn, conn->reply_bytes, ABORT_DOWN))
+            return conn_planned(conn, CONN_END_ABORT, abort_reset(conn),
+                                "reset after %zu bytes of reply %lu",
+                                conn->reply_bytes, conn->replies + 1);
         if (used == SIMCLIENT_REPLY_AGAIN)
             return false;
-        if (used < 0)
-            return conn_fail_reply(conn);
         data += used;
         len -= (size_t)used;
         if (reply_done(conn))
@@ -530,6 +702,11 @@ static bool conn_consume(struct simclient_conn *conn, const char *data,
 static bool conn_eof(struct simclient_conn *conn)
 {
     conn->end = CONN_END_EOF;
+    if (conn->state == CONN_IDLING)
+        return conn_fail(conn, SIMCLIENT_FAILURE_CLOSED, "end of file after "
+                         "%" PRIu64 " ms of --idle %ld ms",
+                         (clock_now_ns() - conn->idle_since_ns) / 1000000u,
+                         conn->env->options->idle_ms);
     /* The server may close once it answered everything: that is fine. */
     if (conn->replies == conn->req_limit)
         return conn_end(conn, SIMCLIENT_FAILURE_NONE, false, NULL);
@@ -571,13 +748,31 @@ static size_t read_allowance(struct simclient_conn *conn, size_t limit)
     return n;
 }
 
+/* --trickle: one byte when its time has come, else 0 and the timer set
+ * for then. */
+static size_t trickled(struct simclient_conn *conn, size_t limit)
+{
+    uint64_t now = clock_now_ns();
+
+    if (limit == 0)
+        return 0;
+    if (now < conn->next_byte_ns) {
+        arm_timer(conn, conn->next_byte_ns);
+        return 0;
+    }
+    conn->next_byte_ns = now + ms_to_ns(conn->env->options->trickle_ms);
+    return 1;
+}
+
 /* --write-rate: bytes to write now, in steps of a millisecond's worth, so
  * that the server reads them in small pieces. */
 static size_t write_allowance(struct simclient_conn *conn, size_t limit)
 {
     long rate = conn->env->options->write_rate;
-    size_t n = paced(conn, rate, conn->bytes_out, (uint64_t)rate / 1000 + 1,
-                     limit);
+    size_t n = conn->env->options->trickle_ms > 0
+                   ? trickled(conn, limit)
+                   : paced(conn, rate, conn->bytes_out,
+                           (uint64_t)rate / 1000 + 1, limit);
 
     conn->write_paused = n == 0;
     return n;
@@ -624,12 +819,25 @@ static bool conn_progress(struct simclient_conn *conn)
     return want_write(conn, false);
 }
 
+/* --no-read: the server sent its FIN (EPOLLRDHUP), or reset or failed
+ * the connection (EPOLLHUP, EPOLLERR with the error in SO_ERROR). */
+static bool no_read_hangup(struct simclient_conn *conn)
+{
+    int error = net_connect_result(conn->fd);
+
+    if (error == 0)
+        return no_read_ended(conn, CONN_END_EOF);
+    return conn_fail_errno(conn, error);
+}
+
 bool simclient_conn_on_io(struct simclient_conn *conn, uint32_t events)
 {
     switch (conn->state) {
     case CONN_CONNECTING:
         return conn_connected(conn);
     case CONN_RUNNING:
+        if (no_read(conn) && (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+            return no_read_hangup(conn);
         if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && conn_read(conn))
             return true;
         if ((conn->interest & EPOLLOUT) && (events & (EPOLLOUT | EPOLLERR)) &&
@@ -637,7 +845,9 @@ bool simclient_conn_on_io(struct simclient_conn *conn, uint32_t events)
             return true;
         return conn_progress(conn);
     case CONN_HOLDING:
-        /* Only an end of file (fine), stray bytes or an error can come. */
+    case CONN_IDLING:
+        /* Only an end of file (fine when holding), stray bytes or an error
+         * can come. */
         return conn_read(conn);
     default:
         return false;
@@ -667,11 +877,20 @@ bool simclient_conn_on_timer(struct simclient_conn *conn)
                 return true;
             return conn_progress(conn);
         }
+        if (no_read(conn))
+            return conn_planned(conn, CONN_END_CLOSED, requests_begun(conn),
+                                "wrote %lu requests, read nothing; closed "
+                                "after --timeout %ld ms",
+                                requests_begun(conn), env->options->timeout_ms);
         return conn_fail(conn, SIMCLIENT_FAILURE_TIMEOUT,
                          "no complete reply to request %lu within %ld ms",
                          conn->replies + 1, env->options->timeout_ms);
     case CONN_HOLDING:
         return conn_end(conn, SIMCLIENT_FAILURE_NONE, false, NULL);
+    case CONN_IDLING:
+        return conn_planned(conn, CONN_END_CLOSED, 0,
+                            "idle %ld ms, then closed",
+                            env->options->idle_ms);
     default:
         return false;
     }
@@ -685,6 +904,7 @@ bool simclient_conn_interrupt(struct simclient_conn *conn)
         return false;
     case CONN_CONNECTING:
     case CONN_RUNNING:
+    case CONN_IDLING:
         conn_end(conn, SIMCLIENT_FAILURE_NONE, true, "stopped by a signal");
         return true;
     case CONN_WAITING:

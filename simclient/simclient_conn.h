@@ -10,8 +10,13 @@
  * CONNECTING tries the target's addresses in turn, from the one that
  * worked last, until one accepts. RUNNING writes request lines (one at a
  * time, or all of them with --half-close followed by shutdown(SHUT_WR))
- * and checks each reply with a simclient_reply. Every state but IDLE has one timer in the shared heap:
- * the start time, the connect or request deadline, or the end of --hold.
+ * and checks each reply with a simclient_reply. A behaviour (--no-read,
+ * --abort, --trickle, --idle, --connect-only) bends this: --idle waits in
+ * IDLING instead of RUNNING, --connect-only ends at once, and a
+ * connection that ends as its behaviour says is counted ok, with what it
+ * did. Every state but IDLE has one timer in the shared heap:
+ * the start time, the connect or request deadline, the end of --hold or
+ * --idle, or the next --trickle byte.
  * When a connection ends, the slot logs one ev=conn line, adds its outcome
  * to the stats and goes back to IDLE; the event loop (simclient_loadgen)
  * then decides whether the slot starts another one.

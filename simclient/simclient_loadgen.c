@@ -17,6 +17,7 @@
 
 #include "clock.h"
 #include "heap.h"
+#include "logfmt.h"
 #include "simclient_conn.h"
 
 #define LOADGEN_BUF_SIZE (64 * 1024)
@@ -198,15 +199,19 @@ static void log_start(const struct loadgen *lg)
 {
     const struct simclient_options *o = lg->config->options;
     char target[NET_ADDRS_STRLEN];
+    char name[40], quoted[96];
+    const char *behaviour = simclient_options_behaviour(o, name, sizeof(name));
 
     log_event(lg->config->log, LOG_INFO, "start",
               "target=%s clients=%ld requests=%ld size=%ld half_close=%d "
               "hold_ms=%ld ramp_ms=%ld duration_ms=%ld timeout_ms=%ld seed=%ld "
-              "read_rate=%ld write_rate=%ld",
+              "read_rate=%ld write_rate=%ld behaviour=%s",
               net_addrs_format(lg->config->targets, target, sizeof(target)),
               o->clients, o->requests, o->size, o->half_close ? 1 : 0,
               o->hold_ms, o->ramp_ms, o->duration_ms, o->timeout_ms, o->seed,
-              o->read_rate, o->write_rate);
+              o->read_rate, o->write_rate,
+              behaviour != NULL ? logfmt_quote(behaviour, quoted,
+                                               sizeof(quoted)) : "-");
 }
 
 static void log_done(const struct loadgen *lg, const struct simclient_stats *s)
@@ -215,10 +220,12 @@ static void log_done(const struct loadgen *lg, const struct simclient_stats *s)
 
     log_event(lg->config->log, LOG_INFO, "done",
               "connections=%lu failed=%lu interrupted=%lu requests_sent=%llu "
-              "requests_ok=%llu duration_s=%.3f rps=%.1f result=%s",
+              "requests_ok=%llu requests_left=%llu as_planned=%lu "
+              "duration_s=%.3f rps=%.1f result=%s",
               s->connections, s->connections_failed,
               s->connections_interrupted, s->requests_sent, s->requests_ok,
-              s->duration_s, rps, simclient_stats_passed(s) ? "pass" : "fail");
+              s->requests_left, s->behaviour_planned, s->duration_s, rps,
+              simclient_stats_passed(s) ? "pass" : "fail");
 }
 
 int simclient_loadgen_run(const struct simclient_loadgen_config *config,

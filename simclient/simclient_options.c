@@ -5,6 +5,7 @@
 #include "simclient_options.h"
 
 #include <limits.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -63,6 +64,27 @@ static const struct options_spec specs[] = {
               "line) or 'echo' (the request line itself, as from "
               "dummy_server --mode echo; counted under the backend '"
               LINE_ECHO_NAME "')", .initial = "line", AT(expect) },
+    { "no-read", 0, OPTIONS_FLAG, .section = "Behaviours (at most one; "
+      "a connection that ends as its behaviour says is ok):",
+      .help = "write every request back to back and never read a reply; "
+              "the connection ends when the server closes it or --timeout "
+              "after its last request began", AT(no_read) },
+    { "abort", 0, OPTIONS_WORD, .words = "up|down", .arg = "up|down",
+      .help = "reset the connection (RST: SO_LINGER 0, then close) half "
+              "way through its last request (up: after half its bytes are "
+              "written) or its last reply (down: once half a request "
+              "line's length of it came); the replies before are checked",
+      AT(abort_at) },
+    { "trickle", 0, OPTIONS_DURATION, 1, SIMCLIENT_TIME_MAX_MS, .arg = "D",
+      .help = "write each request one byte every D (slowloris); replies "
+              "are checked; --timeout and the latency count from a "
+              "request's first byte", AT(trickle_ms) },
+    { "idle", 0, OPTIONS_DURATION, 1, SIMCLIENT_TIME_MAX_MS, .arg = "D",
+      .help = "connect, send nothing for D, then close; the server "
+              "closing first is a failure ('closed')", AT(idle_ms) },
+    { "connect-only", 0, OPTIONS_FLAG,
+      .help = "connect and close at once, sending nothing",
+      AT(connect_only) },
     { "json", 0, OPTIONS_TEXT, .arg = "FILE", .section = "Output:",
       .help = "also write a JSON summary to FILE ('-' for stdout) (default "
               "none)", AT(json_path) },
@@ -85,9 +107,9 @@ const struct options_table simclient_options_table = {
              "backend and latency percentiles.",
     .footer = "MS options take 250, 250ms, 2s or 1m. Numbers are decimal "
               "digits; an\noption that takes a value may be given once. Exit "
-              "status: 0 when every\nrequest got its correct reply, 1 when "
-              "anything failed or a signal\nstopped work in progress, 2 on "
-              "bad usage.\n",
+              "status: 0 when every\nrequest got its correct reply (or was "
+              "left unanswered by the behaviour),\n1 when anything failed or "
+              "a signal stopped work in progress, 2 on bad\nusage.\n",
     OPTIONS_ROWS(specs),
     .repeat = OPTIONS_ONCE,
     .operands_max = 0,
@@ -97,14 +119,147 @@ void simclient_options_defaults(struct simclient_options *options)
 {
     memset(options, 0, sizeof(*options));
     options_defaults(&simclient_options_table, options, NULL);
+    options->abort_at = SIMCLIENT_ABORT_NONE;
+}
+
+static const char *const behaviour_names[] = {
+    "-", "no-read", "abort", "trickle", "idle", "connect-only"
+};
+
+const char *simclient_options_behaviour_name(enum simclient_behaviour behaviour)
+{
+    if ((unsigned)behaviour >= sizeof(behaviour_names) /
+                               sizeof(behaviour_names[0]))
+        return "?";
+    return behaviour_names[behaviour];
+}
+
+const char *simclient_options_behaviour(const struct simclient_options *options,
+                                        char *buf, size_t size)
+{
+    const char *name = simclient_options_behaviour_name(options->behaviour);
+    char value[32] = "";
+
+    if (options->behaviour == SIMCLIENT_BEHAVIOUR_NONE)
+        return NULL;
+    if (options->behaviour == SIMCLIENT_BEHAVIOUR_ABORT)
+        snprintf(value, sizeof(value), " %s",
+                 options->abort_at == SIMCLIENT_ABORT_UP ? "up" : "down");
+    else if (options->behaviour == SIMCLIENT_BEHAVIOUR_TRICKLE ||
+             options->behaviour == SIMCLIENT_BEHAVIOUR_IDLE) {
+        value[0] = ' ';
+        parse_format_ms(options->behaviour == SIMCLIENT_BEHAVIOUR_IDLE
+                            ? options->idle_ms : options->trickle_ms,
+                        value + 1, sizeof(value) - 1);
+    }
+    snprintf(buf, size, "%s%s", name, value);
+    return buf;
+}
+
+/* The one behaviour given, into options->behaviour. Returns 0, or -1 with
+ * err when two were given. */
+static int pick_behaviour(struct simclient_options *options, char *err,
+                          size_t errlen)
+{
+    const bool given[] = {
+        false, options->no_read, options->abort_at != SIMCLIENT_ABORT_NONE,
+        options->trickle_ms > 0, options->idle_ms > 0, options->connect_only
+    };
+    int first = 0;
+
+    for (int i = 1; i < (int)(sizeof(given) / sizeof(given[0])); i++) {
+        if (!given[i])
+            continue;
+        if (first != 0) {
+            snprintf(err, errlen, "--%s and --%s cannot be used together: "
+                     "one behaviour per run", behaviour_names[first],
+                     behaviour_names[i]);
+            return -1;
+        }
+        first = i;
+    }
+    options->behaviour = (enum simclient_behaviour)first;
+    return 0;
+}
+
+/* A behaviour with an option it makes meaningless. */
+struct conflict {
+    enum simclient_behaviour behaviour;
+    size_t offset;              /* of the other option's field */
+    const char *other;
+    const char *why;
+};
+
+#define FIELD(member) offsetof(struct simclient_options, member)
+
+static const struct conflict conflicts[] = {
+    { SIMCLIENT_BEHAVIOUR_NO_READ, FIELD(half_close), "half-close",
+      "--half-close reads the replies after its FIN" },
+    { SIMCLIENT_BEHAVIOUR_NO_READ, FIELD(read_rate), "read-rate",
+      "nothing is read" },
+    { SIMCLIENT_BEHAVIOUR_NO_READ, FIELD(hold_ms), "hold",
+      "no reply comes to hold after" },
+    { SIMCLIENT_BEHAVIOUR_ABORT, FIELD(hold_ms), "hold",
+      "the last reply never completes" },
+    { SIMCLIENT_BEHAVIOUR_TRICKLE, FIELD(write_rate), "write-rate",
+      "--trickle sets the write pace itself" },
+    { SIMCLIENT_BEHAVIOUR_IDLE, FIELD(half_close), "half-close",
+      "nothing is sent" },
+    { SIMCLIENT_BEHAVIOUR_IDLE, FIELD(hold_ms), "hold", "no reply comes" },
+    { SIMCLIENT_BEHAVIOUR_IDLE, FIELD(read_rate), "read-rate",
+      "nothing is read" },
+    { SIMCLIENT_BEHAVIOUR_IDLE, FIELD(write_rate), "write-rate",
+      "nothing is sent" },
+    { SIMCLIENT_BEHAVIOUR_CONNECT_ONLY, FIELD(half_close), "half-close",
+      "nothing is sent" },
+    { SIMCLIENT_BEHAVIOUR_CONNECT_ONLY, FIELD(hold_ms), "hold",
+      "no reply comes" },
+    { SIMCLIENT_BEHAVIOUR_CONNECT_ONLY, FIELD(read_rate), "read-rate",
+      "nothing is read" },
+    { SIMCLIENT_BEHAVIOUR_CONNECT_ONLY, FIELD(write_rate), "write-rate",
+      "nothing is sent" },
+};
+
+/* Whether the option whose field is at offset was given (not 0/false). */
+static bool given_at(const struct simclient_options *options, size_t offset)
+{
+    const char *field = (const char *)options + offset;
+    long value;
+
+    if (offset == FIELD(half_close))
+        return options->half_close;
+    memcpy(&value, field, sizeof(value));
+    return value != 0;
+}
+
+/* Refuses a behaviour with an option it makes meaningless. */
+static int check_behaviour(struct simclient_options *options, char *err,
+                           size_t errlen)
+{
+    if (pick_behaviour(options, err, errlen) == -1)
+        return -1;
+    for (size_t i = 0; i < sizeof(conflicts) / sizeof(conflicts[0]); i++) {
+        const struct conflict *c = &conflicts[i];
+
+        if (c->behaviour == options->behaviour &&
+            given_at(options, c->offset)) {
+            snprintf(err, errlen, "--%s and --%s cannot be used together: "
+                     "%s", simclient_options_behaviour_name(c->behaviour),
+                     c->other, c->why);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 /* Checks that the options make sense together. */
-static int validate(const struct simclient_options *options, char *err,
+static int validate(struct simclient_options *options, char *err,
                     size_t errlen)
 {
     long min_size = simclient_options_min_size(options);
 
+    if (check_behaviour(options, err, errlen) == -1)
+        return -1;
     if (options->size < min_size) {
         snprintf(err, errlen,
                  "--size: %ld bytes is too small; each payload needs at least "

@@ -26,6 +26,24 @@
 #define SIMCLIENT_TIME_MAX_MS (3600L * 1000)     /* --hold, --ramp, --timeout */
 #define SIMCLIENT_DURATION_MAX_MS (86400L * 1000)
 
+/* --abort: where a connection resets itself (SO_LINGER 0, close). */
+enum simclient_abort {
+    SIMCLIENT_ABORT_NONE = -1,
+    SIMCLIENT_ABORT_UP = 0,     /* half way through its last request */
+    SIMCLIENT_ABORT_DOWN = 1    /* half way through its last reply */
+};
+
+/* What every connection of a run does besides asking and checking; at
+ * most one per run (simclient_options_parse refuses two). */
+enum simclient_behaviour {
+    SIMCLIENT_BEHAVIOUR_NONE,
+    SIMCLIENT_BEHAVIOUR_NO_READ,        /* --no-read */
+    SIMCLIENT_BEHAVIOUR_ABORT,          /* --abort up|down */
+    SIMCLIENT_BEHAVIOUR_TRICKLE,        /* --trickle D */
+    SIMCLIENT_BEHAVIOUR_IDLE,           /* --idle D */
+    SIMCLIENT_BEHAVIOUR_CONNECT_ONLY    /* --connect-only */
+};
+
 struct simclient_options {
     const char *host;           /* --host */
     long port;                  /* --port */
@@ -42,6 +60,12 @@ struct simclient_options {
     long seed;                  /* --seed */
     bool half_close;            /* --half-close */
     enum simclient_reply_expect expect; /* --expect: named lines or echoes */
+    bool no_read;               /* --no-read */
+    int abort_at;               /* --abort: an enum simclient_abort */
+    long trickle_ms;            /* --trickle: a byte every D, 0 = off */
+    long idle_ms;               /* --idle: 0 = off */
+    bool connect_only;          /* --connect-only */
+    enum simclient_behaviour behaviour; /* which of the five, set by parse */
     bool quiet;                 /* -q: no summary on stdout */
     const char *json_path;      /* --json FILE ("-" = stdout), or NULL */
     enum log_level log_level;   /* --log-level */
@@ -63,6 +87,16 @@ extern const struct options_table simclient_options_table;
 int simclient_options_parse(int argc, char **argv,
                             struct simclient_options *options, FILE *out,
                             char *err, size_t errlen);
+
+/*
+ * The run's behaviour as the summary names it ("idle 20ms", "abort up",
+ * "no-read" ...), into buf; NULL when there is none.
+ */
+const char *simclient_options_behaviour(const struct simclient_options *options,
+                                        char *buf, size_t size);
+
+/* The behaviour's option name alone ("idle", "abort", "no-read" ...). */
+const char *simclient_options_behaviour_name(enum simclient_behaviour behaviour);
 
 /*
  * The smallest --size that leaves room for the longest tag this run can

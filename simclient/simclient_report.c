@@ -86,8 +86,16 @@ void simclient_report_print(FILE *out, const struct simclient_stats *stats,
     if (stats->interrupted || stats->connections_interrupted > 0)
         fprintf(out, "interrupted: by a signal; %lu connections cut short\n",
                 stats->connections_interrupted);
-    fprintf(out, "requests:    %llu ok of %llu sent\n", stats->requests_ok,
+    fprintf(out, "requests:    %llu ok of %llu sent", stats->requests_ok,
             stats->requests_sent);
+    if (stats->requests_left > 0)
+        fprintf(out, ", %llu left unanswered by the behaviour",
+                stats->requests_left);
+    fputc('\n', out);
+    if (stats->behaviour[0] != '\0')
+        fprintf(out, "behaviour:   %s: %lu of %lu connections ended as "
+                "planned\n", stats->behaviour, stats->behaviour_planned,
+                stats->connections);
     print_errors(out, stats);
     print_backends(out, stats);
     fprintf(out, "throughput:  %.1f req/s over %.3f s\n", throughput(stats),
@@ -98,8 +106,11 @@ void simclient_report_print(FILE *out, const struct simclient_stats *stats,
                      "backend names not recorded\n",
                 stats->latency_lost, stats->backends_lost);
     fprintf(out, "result:      %s\n",
-            passed ? "PASS (every request got its correct reply)"
-                   : "FAIL (see errors above)");
+            !passed ? "FAIL (see errors above)"
+            : stats->behaviour[0] != '\0'
+                ? "PASS (every connection ended as its behaviour planned, "
+                  "every reply read was correct)"
+                : "PASS (every request got its correct reply)");
 }
 
 void simclient_report_json_string(FILE *out, const char *text)
@@ -137,6 +148,19 @@ static void json_backends(FILE *out, const struct simclient_stats *stats)
     fprintf(out, "},");
 }
 
+/* "behaviour": null, or what it was and how many ended as it planned. */
+static void json_behaviour(FILE *out, const struct simclient_stats *stats)
+{
+    if (stats->behaviour[0] == '\0') {
+        fprintf(out, "\"behaviour\":null,");
+        return;
+    }
+    fprintf(out, "\"behaviour\":{\"name\":");
+    simclient_report_json_string(out, stats->behaviour);
+    fprintf(out, ",\"as_planned\":%lu,\"requests_left\":%llu},",
+            stats->behaviour_planned, stats->requests_left);
+}
+
 int simclient_report_json(FILE *out, const struct simclient_stats *stats)
 {
     double ms[4];
@@ -147,6 +171,7 @@ int simclient_report_json(FILE *out, const struct simclient_stats *stats)
             stats->connections, stats->connections_failed,
             stats->requests_sent, stats->requests_ok);
     json_errors(out, stats);
+    json_behaviour(out, stats);
     json_backends(out, stats);
     fprintf(out, "\"latency_ms\":{\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,"
                  "\"max\":%.3f},\"throughput_rps\":%.1f,\"duration_s\":%.3f,"

@@ -82,6 +82,9 @@ void simclient_stats_add_conn(struct simclient_stats *stats,
 {
     stats->requests_sent += conn->requests_sent;
     stats->requests_ok += conn->requests_ok;
+    stats->requests_left += conn->requests_left;
+    if (conn->planned)
+        stats->behaviour_planned++;
     if (conn->backend != NULL)
         count_backend(stats, conn->backend);
     if (conn->interrupted) {
@@ -141,5 +144,5 @@ bool simclient_stats_passed(const struct simclient_stats *stats)
     return !stats->interrupted && stats->connections > 0 &&
            stats->connections_failed == 0 &&
            stats->connections_interrupted == 0 &&
-           stats->requests_ok == stats->requests_sent;
+           stats->requests_ok + stats->requests_left == stats->requests_sent;
 }

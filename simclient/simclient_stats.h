@@ -30,6 +30,8 @@ struct simclient_stats_conn {
     const char *backend;        /* the replies' NAME, or NULL if none came */
     unsigned long requests_sent;
     unsigned long requests_ok;
+    bool planned;               /* ended as the run's behaviour says */
+    unsigned long requests_left; /* left unanswered by the behaviour */
 };
 
 struct simclient_stats {
@@ -38,6 +40,10 @@ struct simclient_stats {
     unsigned long connections_interrupted; /* cut short, neither of those */
     unsigned long long requests_sent;   /* request lines begun */
     unsigned long long requests_ok;     /* correct replies */
+    unsigned long long requests_left;   /* unanswered by design (--no-read,
+                                           --abort): not failures */
+    unsigned long behaviour_planned;    /* connections that ended as the
+                                           behaviour says */
     unsigned long errors[SIMCLIENT_FAILURE_COUNT]; /* [NONE] stays 0 */
     struct simclient_stats_backend *backends; /* sorted by name at finish */
     size_t backend_count;
@@ -47,6 +53,7 @@ struct simclient_stats {
     size_t latency_capacity;
     unsigned long latency_lost;         /* samples dropped for lack of memory */
     unsigned long backends_lost;        /* names dropped for lack of memory */
+    char behaviour[40];                 /* "idle 20ms"...; "" for none */
     double duration_s;                  /* wall time of the run */
     bool interrupted;                   /* a signal ended the run early */
 };
@@ -86,7 +93,7 @@ uint64_t simclient_stats_percentile(const uint64_t *sorted, size_t count,
 /*
  * True when the run passed: it was not interrupted, at least one
  * connection finished, none failed and every request sent got its
- * correct reply.
+ * correct reply, except those the behaviour left unanswered on purpose.
  */
 bool simclient_stats_passed(const struct simclient_stats *stats);
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../backend/dummy_conn.h"
+#include "../backend/dummy_control.h"
 #include "../backend/dummy_delay.h"
 #include "../backend/dummy_framer.h"
 #include "../backend/dummy_options.h"
@@ -603,6 +604,242 @@ static void test_conn_reason_names(void)
                            "?");
 }
 
+
+/* ---- control lines (--control) ---------------------------------------- */
+
+/* One command line, the reply it must get and, when it changes
+ * something, the ev=set pairs. */
+struct control_case {
+    const char *line;
+    const char *reply;
+    const char *changes;        /* NULL: nothing may change */
+};
+
+/* Runs each case on fresh default options. */
+static void run_control_cases(const struct control_case *cases, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        struct dummy_options live, before;
+        char reply[DUMMY_CONTROL_REPLY_MAX], changes[DUMMY_CONTROL_REPLY_MAX];
+        enum dummy_control_result result;
+
+        dummy_options_init(&live);
+        before = live;
+        changes[0] = '\0';
+        result = dummy_control_run(&live, cases[i].line, reply, sizeof(reply),
+                                   changes, sizeof(changes));
+        if (strcmp(reply, cases[i].reply) != 0)
+            fprintf(stderr, "\n'%s': got '%s'\n", cases[i].line, reply);
+        CU_ASSERT_STRING_EQUAL(reply, cases[i].reply);
+        if (cases[i].changes != NULL) {
+            CU_ASSERT_EQUAL(result, DUMMY_CONTROL_CHANGED);
+            CU_ASSERT_STRING_EQUAL(changes, cases[i].changes);
+        } else {
+            CU_ASSERT_EQUAL(result, DUMMY_CONTROL_REPLIED);
+            /* All or nothing: a refused line changes no option. */
+            CU_ASSERT_EQUAL(memcmp(&live, &before, sizeof(live)), 0);
+        }
+    }
+}
+
+static void test_control_every_key(void)
+{
+    static const struct control_case cases[] = {
+        { "set latency=200", "ok", "latency=200ms" },
+        { "set latency=1.5s", "ok", "latency=1500ms" },
+        { "set latency=2s", "ok", "latency=2s" },
+        { "set jitter=30ms", "ok", "jitter=30ms" },
+        { "set rate=4k", "ok", "rate=4k" },
+        { "set rate=off", "ok", "rate=off" },
+        { "set hang=1", "ok", "hang=1" },
+        { "set hang=0", "ok", "hang=0" },
+        { "set refuse=1", "ok", "refuse=1" },
+        { "set close-after-lines=3", "ok", "close-after-lines=3" },
+        { "set close-after-lines=off", "ok", "close-after-lines=off" },
+        { "set reset-after-lines=0", "ok", "reset-after-lines=0" },
+        { "set reset-after-lines=off", "ok", "reset-after-lines=off" },
+        { " \tset  latency=5\tjitter=1 \r", "ok", "latency=5ms jitter=1ms" },
+        { "set hang=0 refuse=1 rate=1M", "ok", "hang=0 refuse=1 rate=1M" },
+    };
+    struct dummy_options live;
+    char reply[DUMMY_CONTROL_REPLY_MAX], changes[DUMMY_CONTROL_REPLY_MAX];
+
+    run_control_cases(cases, COUNT_OF(cases));
+    /* The values land in the fields the connections read. */
+    dummy_options_init(&live);
+    CU_ASSERT_EQUAL(dummy_control_run(&live, "set latency=250 jitter=5 "
+                                      "rate=2k hang=1 close-after-lines=7",
+                                      reply, sizeof(reply), changes,
+                                      sizeof(changes)), DUMMY_CONTROL_CHANGED);
+    CU_ASSERT_EQUAL(live.latency_ms, 250);
+    CU_ASSERT_EQUAL(live.jitter_ms, 5);
+    CU_ASSERT_EQUAL(live.rate, 2048);
+    CU_ASSERT_TRUE(live.hang);
+    CU_ASSERT_EQUAL(live.close_after_lines, 7);
+    CU_ASSERT_EQUAL(dummy_control_run(&live, "set rate=off hang=0 "
+                                      "close-after-lines=off refuse=1",
+                                      reply, sizeof(reply), changes,
+                                      sizeof(changes)), DUMMY_CONTROL_CHANGED);
+    CU_ASSERT_EQUAL(live.rate, 0);
+    CU_ASSERT_FALSE(live.hang);
+    CU_ASSERT_TRUE(live.refuse);
+    CU_ASSERT_EQUAL(live.close_after_lines, DUMMY_OPTIONS_OFF);
+    CU_ASSERT_EQUAL(live.latency_ms, 250);  /* untouched keys stay */
+}
+
+static void test_control_bad_values(void)
+{
+    static const struct control_case cases[] = {
+        { "set latency=2h", "error: latency '2h': must be a duration from "
+          "0ms to 60m, like 500ms or 2s", NULL },
+        { "set latency=-1", "error: latency '-1': must be a duration from "
+          "0ms to 60m, like 500ms or 2s", NULL },
+        { "set latency=off", "error: latency 'off': must be a duration "
+          "from 0ms to 60m, like 500ms or 2s", NULL },
+        { "set latency=", "error: latency '': must be a duration from 0ms "
+          "to 60m, like 500ms or 2s", NULL },
+        { "set jitter=x", "error: jitter 'x': must be a duration from 0ms "
+          "to 60m, like 500ms or 2s", NULL },
+        { "set rate=0", "error: rate '0': must be a size from 1 to 1G "
+          "bytes, like 512, 4k or 1M, or off", NULL },
+        { "set rate=2G", "error: rate '2G': must be a size from 1 to 1G "
+          "bytes, like 512, 4k or 1M, or off", NULL },
+        { "set hang=2", "error: hang '2': must be 0 or 1", NULL },
+        { "set hang=yes", "error: hang 'yes': must be 0 or 1", NULL },
+        { "set refuse=off", "error: refuse 'off': must be 0 or 1", NULL },
+        { "set close-after-lines=-1", "error: close-after-lines '-1': must "
+          "be a whole number from 0 to 9223372036854775807, or off", NULL },
+        { "set reset-after-lines=x", "error: reset-after-lines 'x': must "
+          "be a whole number from 0 to 9223372036854775807, or off", NULL },
+        /* Options that exclude each other, as on the command line. */
+        { "set hang=1 refuse=1", "error: hang and refuse cannot be used "
+          "together", NULL },
+        { "set close-after-lines=1 reset-after-lines=1", "error: "
+          "close-after-lines and reset-after-lines cannot be used together",
+          NULL },
+        /* One bad pair spoils the line: the good one is not applied. */
+        { "set latency=10 jitter=x", "error: jitter 'x': must be a duration "
+          "from 0ms to 60m, like 500ms or 2s", NULL },
+        { "set latency=1 latency=2", "error: latency is given twice", NULL },
+    };
+
+    run_control_cases(cases, COUNT_OF(cases));
+}
+
+static void test_control_bad_commands(void)
+{
+    static const struct control_case cases[] = {
+        { "set", "error: set needs KEY=VALUE; keys: latency, jitter, rate, "
+          "hang, refuse, close-after-lines, reset-after-lines", NULL },
+        { "set latency", "error: 'latency': write KEY=VALUE", NULL },
+        { "set foo=1", "error: unknown key 'foo'; keys: latency, jitter, "
+          "rate, hang, refuse, close-after-lines, reset-after-lines", NULL },
+        { "set mode=echo", "error: 'mode' cannot change while running; "
+          "keys: latency, jitter, rate, hang, refuse, close-after-lines, "
+          "reset-after-lines", NULL },
+        { "set seed=1", "error: 'seed' cannot change while running; keys: "
+          "latency, jitter, rate, hang, refuse, close-after-lines, "
+          "reset-after-lines", NULL },
+        { "SET latency=1", "error: unknown command 'SET'; commands: set "
+          "KEY=VALUE..., help", NULL },
+        { "help me", "error: help takes nothing after it", NULL },
+        { "set latency=\x1b[2J", "error: latency '\\x1b[2J': must be a "
+          "duration from 0ms to 60m, like 500ms or 2s", NULL },
+        { "help", "ok commands: set KEY=VALUE..., help; keys: latency=MS "
+          "jitter=MS rate=BYTES|off hang=0|1 refuse=0|1 "
+          "close-after-lines=N|off reset-after-lines=N|off", NULL },
+    };
+    struct dummy_options live, echo;
+    char reply[DUMMY_CONTROL_REPLY_MAX], changes[DUMMY_CONTROL_REPLY_MAX];
+    char many[DUMMY_CONTROL_LINE_MAX] = "set";
+
+    run_control_cases(cases, COUNT_OF(cases));
+    dummy_options_init(&live);
+    CU_ASSERT_EQUAL(dummy_control_run(&live, " \t ", reply, sizeof(reply),
+                                      changes, sizeof(changes)),
+                    DUMMY_CONTROL_BLANK);
+    for (int i = 0; i < 33; i++)
+        strcat(many, " hang=0");
+    CU_ASSERT_EQUAL(dummy_control_run(&live, many, reply, sizeof(reply),
+                                      changes, sizeof(changes)),
+                    DUMMY_CONTROL_REPLIED);
+    CU_ASSERT_STRING_EQUAL(reply, "error: at most 32 KEY=VALUE in one set");
+    /* A line fault needs line mode, live as on the command line. */
+    dummy_options_init(&echo);
+    echo.mode = DUMMY_MODE_ECHO;
+    dummy_control_run(&echo, "set close-after-lines=2", reply, sizeof(reply),
+                      changes, sizeof(changes));
+    CU_ASSERT_STRING_EQUAL(reply, "error: the *-after-lines faults count "
+                           "lines: they need mode line");
+    CU_ASSERT_EQUAL(echo.close_after_lines, DUMMY_OPTIONS_OFF);
+}
+
+/* Collects the lines a control buffer hands out. */
+struct control_lines {
+    char text[DUMMY_CONTROL_LINE_MAX + 64];
+    int count;
+};
+
+static void collect_control_line(void *ctx, const char *line)
+{
+    struct control_lines *lines = ctx;
+    size_t used = strlen(lines->text);
+
+    snprintf(lines->text + used, sizeof(lines->text) - used, "[%s]",
+             line != NULL ? line : "TOO LONG");
+    lines->count++;
+}
+
+static void test_control_line_buffer(void)
+{
+    struct dummy_control ctl;
+    struct control_lines lines = { "", 0 };
+    static char big[DUMMY_CONTROL_LINE_MAX + 2];
+
+    dummy_control_init(&ctl);
+    dummy_control_feed(&ctl, "set lat", 7, collect_control_line, &lines);
+    CU_ASSERT_EQUAL(lines.count, 0);
+    dummy_control_feed(&ctl, "ency=1\nhelp\n\nset", 16, collect_control_line,
+                       &lines);
+    CU_ASSERT_STRING_EQUAL(lines.text, "[set latency=1][help][]");
+    dummy_control_finish(&ctl, collect_control_line, &lines);
+    CU_ASSERT_STRING_EQUAL(lines.text, "[set latency=1][help][][set]");
+    dummy_control_finish(&ctl, collect_control_line, &lines);
+    CU_ASSERT_EQUAL(lines.count, 4);    /* nothing left to hand out */
+    /* A line one byte too long is refused whole, the next one is fine. */
+    memset(big, 'x', DUMMY_CONTROL_LINE_MAX + 1);
+    big[DUMMY_CONTROL_LINE_MAX + 1] = '\n';
+    lines = (struct control_lines){ "", 0 };
+    dummy_control_feed(&ctl, big, sizeof(big), collect_control_line, &lines);
+    dummy_control_feed(&ctl, "help\n", 5, collect_control_line, &lines);
+    CU_ASSERT_STRING_EQUAL(lines.text, "[TOO LONG][help]");
+    lines = (struct control_lines){ "", 0 };
+    dummy_control_feed(&ctl, big, DUMMY_CONTROL_LINE_MAX, collect_control_line,
+                       &lines);
+    dummy_control_feed(&ctl, "\n", 1, collect_control_line, &lines);
+    CU_ASSERT_EQUAL(lines.count, 1);
+    CU_ASSERT_EQUAL(strlen(lines.text), DUMMY_CONTROL_LINE_MAX + 2);
+    CU_ASSERT_STRING_EQUAL(dummy_control_too_long(),
+                           "error: a command is at most 1024 bytes");
+}
+
+static void test_control_option(void)
+{
+    static const char *const on[] = { "--control", NULL };
+    static const char *const off[] = { NULL };
+    struct dummy_options opts;
+    char err[256];
+
+    CU_ASSERT_EQUAL_FATAL(parse_args(&opts, err, sizeof(err), off), 0);
+    CU_ASSERT_FALSE(opts.control);
+    CU_ASSERT_EQUAL_FATAL(parse_args(&opts, err, sizeof(err), on), 0);
+    CU_ASSERT_TRUE(opts.control);
+    /* Only a command line turns it on: a scenario's pipe is the harness'. */
+    CU_ASSERT_EQUAL(options_set(&dummy_options_table, &opts, NULL, "control",
+                                "", err, sizeof(err)), -1);
+    CU_ASSERT_STRING_EQUAL(err, "unknown setting 'control'");
+}
+
 static CU_TestInfo dummy_tests[] = {
     { "options: defaults", test_options_defaults },
     { "options: every value", test_options_all_values },
@@ -624,6 +861,11 @@ static CU_TestInfo dummy_tests[] = {
     { "pacer: rate", test_pacer_rate },
     { "pacer: slow rate", test_pacer_slow_rate },
     { "conn: reason names", test_conn_reason_names },
+    { "control: every key", test_control_every_key },
+    { "control: bad values", test_control_bad_values },
+    { "control: bad commands, help", test_control_bad_commands },
+    { "control: line buffer", test_control_line_buffer },
+    { "control: --control", test_control_option },
     CU_TEST_INFO_NULL,
 };
 

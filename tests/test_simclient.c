@@ -539,7 +539,8 @@ static void add_conn(struct simclient_stats *stats, enum simclient_failure f,
                      const char *backend, unsigned long sent,
                      unsigned long ok)
 {
-    struct simclient_stats_conn conn = { f, false, backend, sent, ok };
+    struct simclient_stats_conn conn = { f, false, backend, sent, ok,
+                                         false, 0 };
 
     simclient_stats_add_conn(stats, &conn);
 }
@@ -597,6 +598,233 @@ static void test_report_json(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"backends\":{\"b\\\"1\\\\\":1}"));
     CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"p50\":2.500"));
     CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"passed\":false"));
+    free(text);
+    simclient_stats_free(&stats);
+}
+
+
+/* ---- behaviours ------------------------------------------------------- */
+
+/* Parses a NULL-terminated argument list; returns what parse returned. */
+static int parse_list(char **args, struct simclient_options *o, char *err,
+                      size_t errlen)
+{
+    int argc = 0;
+
+    while (args[argc] != NULL)
+        argc++;
+    err[0] = '\0';
+    return simclient_options_parse(argc, args, o, stdout, err, errlen);
+}
+
+static void test_options_behaviours(void)
+{
+    char *none[] = { "simulate_client", NULL };
+    char *no_read[] = { "simulate_client", "--no-read", NULL };
+    char *up[] = { "simulate_client", "--abort", "up", NULL };
+    char *down[] = { "simulate_client", "--abort=down", NULL };
+    char *trickle[] = { "simulate_client", "--trickle", "50ms", NULL };
+    char *idle[] = { "simulate_client", "--idle", "1.5s", NULL };
+    char *connect[] = { "simulate_client", "--connect-only", NULL };
+    struct simclient_options o;
+    char err[256], name[40];
+
+    CU_ASSERT_EQUAL_FATAL(parse_list(none, &o, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(o.behaviour, SIMCLIENT_BEHAVIOUR_NONE);
+    CU_ASSERT_EQUAL(o.abort_at, SIMCLIENT_ABORT_NONE);
+    CU_ASSERT_PTR_NULL(simclient_options_behaviour(&o, name, sizeof(name)));
+    CU_ASSERT_EQUAL_FATAL(parse_list(no_read, &o, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(o.behaviour, SIMCLIENT_BEHAVIOUR_NO_READ);
+    CU_ASSERT_STRING_EQUAL(simclient_options_behaviour(&o, name, sizeof(name)),
+                           "no-read");
+    CU_ASSERT_EQUAL_FATAL(parse_list(up, &o, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(o.behaviour, SIMCLIENT_BEHAVIOUR_ABORT);
+    CU_ASSERT_EQUAL(o.abort_at, SIMCLIENT_ABORT_UP);
+    CU_ASSERT_STRING_EQUAL(simclient_options_behaviour(&o, name, sizeof(name)),
+                           "abort up");
+    CU_ASSERT_EQUAL_FATAL(parse_list(down, &o, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(o.abort_at, SIMCLIENT_ABORT_DOWN);
+    CU_ASSERT_STRING_EQUAL(simclient_options_behaviour(&o, name, sizeof(name)),
+                           "abort down");
+    CU_ASSERT_EQUAL_FATAL(parse_list(trickle, &o, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(o.behaviour, SIMCLIENT_BEHAVIOUR_TRICKLE);
+    CU_ASSERT_EQUAL(o.trickle_ms, 50);
+    CU_ASSERT_STRING_EQUAL(simclient_options_behaviour(&o, name, sizeof(name)),
+                           "trickle 50ms");
+    CU_ASSERT_EQUAL_FATAL(parse_list(idle, &o, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(o.behaviour, SIMCLIENT_BEHAVIOUR_IDLE);
+    CU_ASSERT_EQUAL(o.idle_ms, 1500);
+    CU_ASSERT_STRING_EQUAL(simclient_options_behaviour(&o, name, sizeof(name)),
+                           "idle 1500ms");
+    CU_ASSERT_EQUAL_FATAL(parse_list(connect, &o, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(o.behaviour, SIMCLIENT_BEHAVIOUR_CONNECT_ONLY);
+    CU_ASSERT_STRING_EQUAL(simclient_options_behaviour_name(o.behaviour),
+                           "connect-only");
+    CU_ASSERT_STRING_EQUAL(simclient_options_behaviour_name(
+                               (enum simclient_behaviour)42), "?");
+}
+
+/* A command line and the one-line reason it must be refused with. */
+struct refusal {
+    char *args[8];
+    const char *reason;
+};
+
+static void test_options_behaviours_refused(void)
+{
+    static struct refusal cases[] = {
+        { { "simulate_client", "--abort", "sideways", NULL },
+          "--abort 'sideways': must be up or down" },
+        { { "simulate_client", "--trickle", "0", NULL },
+          "--trickle '0': must be a duration from 1ms to 60m, like 500ms "
+          "or 2s" },
+        { { "simulate_client", "--idle", "2h", NULL },
+          "--idle '2h': must be a duration from 1ms to 60m, like 500ms or "
+          "2s" },
+        { { "simulate_client", "--no-read=1", NULL },
+          "option '--no-read' takes no value" },
+        { { "simulate_client", "--idle", "1s", "--connect-only", NULL },
+          "--idle and --connect-only cannot be used together: one "
+          "behaviour per run" },
+        { { "simulate_client", "--no-read", "--abort", "up", NULL },
+          "--no-read and --abort cannot be used together: one behaviour "
+          "per run" },
+        { { "simulate_client", "--trickle", "1", "--abort", "up", NULL },
+          "--abort and --trickle cannot be used together: one behaviour "
+          "per run" },
+        { { "simulate_client", "--no-read", "--half-close", NULL },
+          "--no-read and --half-close cannot be used together: "
+          "--half-close reads the replies after its FIN" },
+        { { "simulate_client", "--no-read", "--read-rate", "1k", NULL },
+          "--no-read and --read-rate cannot be used together: nothing is "
+          "read" },
+        { { "simulate_client", "--no-read", "--hold", "1s", NULL },
+          "--no-read and --hold cannot be used together: no reply comes to "
+          "hold after" },
+        { { "simulate_client", "--abort", "down", "--hold", "1s", NULL },
+          "--abort and --hold cannot be used together: the last reply "
+          "never completes" },
+        { { "simulate_client", "--trickle", "5", "--write-rate", "1k", NULL },
+          "--trickle and --write-rate cannot be used together: --trickle "
+          "sets the write pace itself" },
+        { { "simulate_client", "--idle", "5", "--half-close", NULL },
+          "--idle and --half-close cannot be used together: nothing is "
+          "sent" },
+        { { "simulate_client", "--idle", "5", "--write-rate", "1k", NULL },
+          "--idle and --write-rate cannot be used together: nothing is "
+          "sent" },
+        { { "simulate_client", "--connect-only", "--hold", "1", NULL },
+          "--connect-only and --hold cannot be used together: no reply "
+          "comes" },
+        { { "simulate_client", "--connect-only", "--read-rate", "1", NULL },
+          "--connect-only and --read-rate cannot be used together: nothing "
+          "is read" },
+    };
+    struct simclient_options o;
+    char err[256];
+
+    for (size_t i = 0; i < COUNT_OF(cases); i++) {
+        CU_ASSERT_EQUAL(parse_list(cases[i].args, &o, err, sizeof(err)), -1);
+        if (strcmp(err, cases[i].reason) != 0)
+            fprintf(stderr, "\ncase %zu: got '%s'\n", i, err);
+        CU_ASSERT_STRING_EQUAL(err, cases[i].reason);
+    }
+}
+
+static void test_help_lists_behaviours(void)
+{
+    char *help[] = { "simulate_client", "--help", NULL };
+    static const char *const names[] = {
+        "--no-read", "--abort up|down", "--trickle D", "--idle D",
+        "--connect-only"
+    };
+    struct simclient_options o;
+    char *text = NULL, err[256];
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    CU_ASSERT_EQUAL(simclient_options_parse(ARGC(help), help, &o, out, err,
+                                            sizeof(err)), OPTIONS_EXIT);
+    fclose(out);
+    for (size_t i = 0; i < COUNT_OF(names); i++)
+        CU_ASSERT_PTR_NOT_NULL(strstr(text, names[i]));
+    free(text);
+}
+
+static void add_planned(struct simclient_stats *stats, unsigned long sent,
+                        unsigned long ok, unsigned long left)
+{
+    struct simclient_stats_conn conn = { SIMCLIENT_FAILURE_NONE, false, "b1",
+                                         sent, ok, true, left };
+
+    simclient_stats_add_conn(stats, &conn);
+}
+
+static void test_stats_behaviour(void)
+{
+    struct simclient_stats stats;
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out;
+
+    simclient_stats_init(&stats);
+    snprintf(stats.behaviour, sizeof(stats.behaviour), "abort up");
+    add_planned(&stats, 5, 4, 1);
+    add_planned(&stats, 5, 4, 1);
+    simclient_stats_finish(&stats);
+    CU_ASSERT_TRUE(simclient_stats_passed(&stats));
+    CU_ASSERT_EQUAL(stats.behaviour_planned, 2);
+    CU_ASSERT_EQUAL(stats.requests_left, 2);
+    /* A request left unanswered without the behaviour saying so fails. */
+    add_conn(&stats, SIMCLIENT_FAILURE_NONE, "b1", 5, 4);
+    CU_ASSERT_FALSE(simclient_stats_passed(&stats));
+    CU_ASSERT_EQUAL(stats.behaviour_planned, 2);
+    out = open_memstream(&text, &size);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    CU_ASSERT_EQUAL(simclient_report_json(out, &stats), 0);
+    fclose(out);
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"behaviour\":{\"name\":\"abort up\","
+                                        "\"as_planned\":2,\"requests_left\":2}"));
+    free(text);
+    simclient_stats_free(&stats);
+    /* No behaviour: null. */
+    text = NULL;
+    out = open_memstream(&text, &size);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    simclient_stats_init(&stats);
+    add_conn(&stats, SIMCLIENT_FAILURE_NONE, "b1", 1, 1);
+    CU_ASSERT_EQUAL(simclient_report_json(out, &stats), 0);
+    fclose(out);
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"behaviour\":null,"));
+    free(text);
+    simclient_stats_free(&stats);
+}
+
+static void test_summary_behaviour(void)
+{
+    char *argv[] = { "simulate_client", "--no-read", "-c", "2", NULL };
+    struct simclient_options o;
+    struct simclient_stats stats;
+    char *text = NULL, err[256];
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    CU_ASSERT_EQUAL_FATAL(simclient_options_parse(ARGC(argv), argv, &o, stdout,
+                                                  err, sizeof(err)), 0);
+    simclient_stats_init(&stats);
+    simclient_options_behaviour(&o, stats.behaviour, sizeof(stats.behaviour));
+    add_planned(&stats, 5, 0, 5);
+    add_conn(&stats, SIMCLIENT_FAILURE_CONNECT, NULL, 0, 0);
+    simclient_stats_finish(&stats);
+    simclient_report_print(out, &stats, &o, "127.0.0.1:1");
+    fclose(out);
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "\nrequests:    0 ok of 5 sent, 5 "
+                                        "left unanswered by the behaviour\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "\nbehaviour:   no-read: 1 of 2 "
+                                        "connections ended as planned\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "result:      FAIL"));
     free(text);
     simclient_stats_free(&stats);
 }
@@ -667,6 +895,11 @@ static CU_TestInfo simclient_tests[] = {
     { "options: strict numbers, once each, escaped", test_options_strict },
     { "options: --size must fit the tag", test_options_size_fits_tag },
     { "options: --expect", test_options_expect },
+    { "options: behaviours", test_options_behaviours },
+    { "options: behaviours refused", test_options_behaviours_refused },
+    { "options: --help lists the behaviours", test_help_lists_behaviours },
+    { "stats: behaviour ends and JSON", test_stats_behaviour },
+    { "report: behaviour summary", test_summary_behaviour },
     { "options: localhost is both loopbacks", test_options_target_localhost },
     { "payload: layout", test_payload_layout },
     { "payload: same seed, same bytes", test_payload_seed_determinism },
