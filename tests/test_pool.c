@@ -253,12 +253,27 @@ static int accept_backend(struct proxy_fixture *fx)
     return accept4(fx->backend_fd, NULL, NULL, SOCK_CLOEXEC);
 }
 
+/* How a test gives a client away: to a pool or to one worker. */
+static int via_pool(void *pool, int fd, uint64_t sid,
+                    const struct net_addr *client)
+{
+    return pool_dispatch(pool, fd, sid, client);
+}
+
+static int via_worker(void *worker, int fd, uint64_t sid,
+                      const struct net_addr *client)
+{
+    return worker_hand_off(worker, fd, sid, client);
+}
+
 /*
- * Gives one end of a new socketpair to the pool as a client, like the
- * acceptor would; returns the test's end, or -1.
+ * Gives one end of a new socketpair to `to` as a client, with give
+ * (via_pool or via_worker), counting it in live_sessions first as the
+ * acceptor does. Returns the test's end, or -1 (then nothing is left open
+ * or counted).
  */
-static int dispatch_client(struct proxy_fixture *fx, struct pool *pool,
-                           uint64_t sid)
+static int give_client(struct proxy_fixture *fx, acceptor_dispatch_fn give,
+                       void *to, uint64_t sid)
 {
     int pair[2];
 
@@ -270,13 +285,19 @@ static int dispatch_client(struct proxy_fixture *fx, struct pool *pool,
         return -1;
     }
     atomic_fetch_add(&fx->shared.live_sessions, 1);
-    if (pool_dispatch(pool, pair[1], sid, &fx->client_addr) == -1) {
+    if (give(to, pair[1], sid, &fx->client_addr) == -1) {
         atomic_fetch_sub(&fx->shared.live_sessions, 1);
         close(pair[0]);
         close(pair[1]);
         return -1;
     }
     return pair[0];
+}
+
+static int dispatch_client(struct proxy_fixture *fx, struct pool *pool,
+                           uint64_t sid)
+{
+    return give_client(fx, via_pool, pool, sid);
 }
 
 /*
@@ -1103,27 +1124,10 @@ static void test_acceptor_fds_fit(void)
 
 /* --- the worker on its own (the mailbox, the wake-up, start/stop/join) -- */
 
-/*
- * Gives one end of a new socketpair to worker w as a client, counting it
- * in live_sessions first as the acceptor does. Returns the test's end, or
- * -1 (then nothing is left open or counted).
- */
 static int hand_off_client(struct proxy_fixture *fx, struct worker *w,
                            uint64_t sid)
 {
-    int pair[2];
-
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0,
-                   pair) == -1)
-        return -1;
-    atomic_fetch_add(&fx->shared.live_sessions, 1);
-    if (worker_hand_off(w, pair[1], sid, &fx->client_addr) == -1) {
-        atomic_fetch_sub(&fx->shared.live_sessions, 1);
-        close(pair[0]);
-        close(pair[1]);
-        return -1;
-    }
-    return pair[0];
+    return give_client(fx, via_worker, w, sid);
 }
 
 /* Opens the fixture, arms the alarm and creates (not starts) one worker.
