@@ -9,7 +9,8 @@
  *               thread plus worker_join take it away; an idle worker is
  *               woken by the stop; a worker never started is joined at once;
  *   hand-off    a client handed over from a thread that is no worker is
- *               relayed and counts in the load until it ends; 80 clients
+ *               relayed and counts in the load until it ends, and no
+ *               thread is started for it (100 tries); 80 clients
  *               handed over before the thread starts (the mailbox grows)
  *               all get a session; four threads handing over at once get
  *               exactly one session per client (no data race under
@@ -1266,6 +1267,39 @@ static void test_hand_off_before_start(void)
     fixture_worker_end(&fx, w);
 }
 
+/*
+ * A hand-off starts no thread (a helper that writes the wake-up, say):
+ * right after each of 100 hand-offs to a running worker, each to an empty
+ * mailbox, the process has no thread more than before. A short-lived
+ * helper is caught while it runs, which on some of 100 tries it does.
+ */
+static void test_hand_off_starts_no_thread(void)
+{
+    enum { CLIENTS = 100 };
+    struct proxy_fixture fx;
+    struct worker *w;
+    int base, extra = 0;
+
+    start_runtime_threads();
+    w = fixture_worker(&fx);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+    CU_ASSERT_EQUAL_FATAL(worker_start(w), 0);
+    base = thread_count();
+    for (int i = 0; i < CLIENTS; i++) {
+        int client = hand_off_client(&fx, w, (uint64_t)i + 1), backend;
+
+        extra += thread_count() > base;
+        CU_ASSERT(client >= 0);
+        /* The session runs: the mailbox is empty again. */
+        backend = client >= 0 ? accept_backend(&fx) : -1;
+        CU_ASSERT(backend >= 0);
+        close_both_ends(&client, &backend, 1);
+    }
+    CU_ASSERT_EQUAL(extra, 0);
+    CU_ASSERT_EQUAL(live_sessions_settled(&fx.shared, 0), 0);
+    fixture_worker_end(&fx, w);
+}
+
 #define HAND_OFF_THREADS 4
 #define HAND_OFF_EACH 10
 
@@ -1395,6 +1429,7 @@ static CU_TestInfo worker_tests[] = {
     { "stop wakes an idle worker", test_worker_stop_wakes_idle },
     { "hand-off wakes the worker", test_hand_off_wakes_worker },
     { "hand-offs before the thread starts", test_hand_off_before_start },
+    { "hand-offs start no thread", test_hand_off_starts_no_thread },
     { "hand-offs from four threads at once", test_hand_off_from_many_threads },
     { "stop with a client in the mailbox", test_stop_with_client_in_mailbox },
     { "hand-off out of memory", test_hand_off_out_of_memory },
