@@ -16,6 +16,10 @@
  *   format     balancer_view_format's exact text;
  *   stress     8 threads x 20,000 pick/release pairs, each pick checked to
  *              be minimal in its own view, all counts back to 0 after.
+ *
+ * A second suite, leastconn, holds the contract of choose_leastconn as
+ * properties that any tie rule meets (lab 3 grades it): see its own
+ * comment at the end of this file.
  */
 #include <CUnit/CUnit.h>
 #include <arpa/inet.h>
@@ -873,3 +877,265 @@ static CU_TestInfo balancer_tests[] = {
 };
 
 TEST_SUITE(balancer, balancer_tests)
+
+/* --- the leastconn contract, as properties (lab 3 grades these) ---------
+ *
+ * These tests hold any choice that keeps the contract of docs/labs/
+ * 3-leastconn.md, whatever its tie rule: every pick is an eligible backend
+ * with the smallest active/weight (compared exactly), -1 only when none is
+ * eligible, and tied backends all get picks. The exact sequences of the
+ * proxy's own rule (ties rotate from the last pick) are the balancer
+ * suite's. Backends go down and up with one check result (rise = fall =
+ * 1), the same with or without streaks.
+ */
+
+/* Picks once and judges the pick against its own view: an index in
+ * range, eligible and minimal when any backend is eligible, else -1.
+ * Returns the index, or -1 (also when the pick broke the contract: then
+ * an assertion has failed). */
+static int pick_checked(struct balancer *b, uint64_t tried)
+{
+    struct balancer_view view;
+    int index = balancer_pick(b, tried, &view);
+    bool any = false;
+
+    for (size_t i = 0; i < view.count; i++)
+        any |= view.cand[i].state == BALANCER_CAND_UP;
+    if (!any) {
+        CU_ASSERT_EQUAL(index, -1);
+        return -1;
+    }
+    CU_ASSERT(index >= 0 && (size_t)index < view.count);
+    if (index < 0 || (size_t)index >= view.count)
+        return -1;
+    CU_ASSERT_EQUAL(view.cand[index].state, BALANCER_CAND_UP);
+    CU_ASSERT_TRUE(pick_is_minimal(b, &view, index));
+    return index;
+}
+
+/* Forces picks of backend index until it holds active sessions. */
+static void hold(struct balancer *b, size_t index, int active)
+{
+    for (int k = active_of(b, index); k < active; k++)
+        balancer_pick(b, only(index), NULL);
+}
+
+/*
+ * Random walks over many balancers (2 to 8 backends, weights from 1 to
+ * 256, some with maxconn): picks with and without tried backends, releases
+ * in any order, backends going down and up. Every one of the 24,000 picks
+ * must be an eligible minimum of its view.
+ */
+static void test_contract_random_walks(void)
+{
+    static const int weight_choice[] = { 1, 1, 2, 3, 5, 7, 16, 100, 256 };
+    uint64_t rng = 0x2545f4914f6cdd1dULL;
+
+    for (int round = 0; round < 12; round++) {
+        int weights[8], maxconn[8], held[64], held_count = 0;
+        size_t count = 2 + stress_rand(&rng) % 7;
+        struct balancer *b;
+
+        for (size_t i = 0; i < count; i++) {
+            weights[i] = weight_choice[stress_rand(&rng) %
+                                       COUNT_OF(weight_choice)];
+            maxconn[i] = stress_rand(&rng) % 4 == 0
+                         ? 1 + (int)(stress_rand(&rng) % 5) : 0;
+        }
+        b = make_balancer(count, weights, maxconn, BALANCER_LEASTCONN, false);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+        for (int step = 0; step < 2000; step++) {
+            /* 1 in 10: a check result; 4: a release; 5: a pick, one of
+             * them with random tried bits. */
+            uint64_t roll = stress_rand(&rng) % 10;
+            size_t i = stress_rand(&rng) % count;
+            struct balancer_change change;
+            uint64_t tried = roll == 9 ? stress_rand(&rng) : 0;
+            int index;
+
+            if (roll == 0) {
+                balancer_check_result(b, i, stress_rand(&rng) % 3 != 0, 1, 1,
+                                      &change);
+                continue;
+            }
+            if (held_count > 0 && (roll < 5 || held_count == 64)) {
+                int k = (int)(stress_rand(&rng) % (uint64_t)held_count);
+
+                balancer_release(b, (size_t)held[k], BALANCER_RELEASE_OK,
+                                 &change);
+                held[k] = held[--held_count];
+                continue;
+            }
+            index = pick_checked(b, tried);
+            if (index >= 0)
+                held[held_count++] = index;
+        }
+        balancer_destroy(b);
+    }
+}
+
+/*
+ * Ratios that integer division gets wrong (5/4 and 3/2 both give 1; 2/3
+ * and 1/2 both give 0), each in both orders and after a last pick on
+ * either backend, so that no tie rule can make a divided comparison right
+ * by luck: only the exact comparison picks the right one every time.
+ */
+static void test_contract_exact_ratios(void)
+{
+    static const struct {
+        int weights[2];
+        int active[2];
+        int want;
+    } cases[] = {
+        { { 4, 2 }, { 5, 3 }, 0 },      /* 1.25 < 1.5 */
+        { { 2, 4 }, { 3, 5 }, 1 },
+        { { 3, 2 }, { 2, 1 }, 1 },      /* 0.67 > 0.5 */
+        { { 2, 3 }, { 1, 2 }, 0 },
+        { { 256, 255 }, { 257, 256 }, 0 },  /* 257/256 < 256/255 */
+        { { 255, 256 }, { 256, 257 }, 1 },
+    };
+
+    for (size_t c = 0; c < COUNT_OF(cases); c++) {
+        for (size_t last = 0; last < 2; last++) {
+            struct balancer *b = make_balancer(2, cases[c].weights, NULL,
+                                               BALANCER_LEASTCONN, false);
+            struct balancer_change change;
+
+            CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+            hold(b, 1 - last, cases[c].active[1 - last]);
+            hold(b, last, cases[c].active[last] + 1);
+            /* The last pick was on backend `last`; give it back. */
+            balancer_release(b, last, BALANCER_RELEASE_OK, &change);
+            CU_ASSERT_EQUAL(balancer_pick(b, 0, NULL), cases[c].want);
+            balancer_destroy(b);
+        }
+    }
+}
+
+/*
+ * Picks held (never released): minimal picks keep every backend's count
+ * at its share of the weights, so after k rounds of the weights' sum
+ * each backend holds exactly k times its weight, whatever the tie rule;
+ * a down backend is left out of the rounds.
+ */
+static void test_contract_weights_held(void)
+{
+    static const int weights[] = { 3, 1, 2, 1 };
+    struct balancer *b = make_balancer(4, weights, NULL, BALANCER_LEASTCONN,
+                                       false);
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    set_down(b, 3);
+    for (int k = 1; k <= 20; k++) {
+        for (int n = 0; n < 6; n++)
+            pick_checked(b, 0);
+        for (size_t i = 0; i < 3; i++)
+            CU_ASSERT_EQUAL(active_of(b, i), k * weights[i]);
+        CU_ASSERT_EQUAL(active_of(b, 3), 0);
+    }
+    balancer_destroy(b);
+}
+
+/* Picks `picks` times, releasing each at once (so every pick is a tie),
+ * and counts the picks of each backend into hits[]. */
+static void picks_released_at_once(struct balancer *b, uint64_t tried,
+                                   int picks, int *hits)
+{
+    for (int k = 0; k < picks; k++) {
+        int index = pick_checked(b, tried);
+        struct balancer_change change;
+
+        if (index < 0)
+            continue;
+        hits[index]++;
+        balancer_release(b, (size_t)index, BALANCER_RELEASE_OK, &change);
+    }
+}
+
+/*
+ * Ties spread: with every pick released at once, all eligible backends
+ * are always tied, and each must get at least a fifth of the picks (an
+ * even spread gives a third; a rule that starves a backend gives it 0).
+ * The same with unequal weights, with two of four backends out (one down,
+ * one tried), and with every backend already holding a session.
+ */
+static void test_contract_ties_spread(void)
+{
+    static const int weights[] = { 2, 1, 3, 1 };
+    struct balancer *b = make_balancer(3, NULL, NULL, BALANCER_LEASTCONN,
+                                       false);
+    int hits[4] = { 0, 0, 0, 0 };
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    picks_released_at_once(b, 0, 300, hits);
+    for (size_t i = 0; i < 3; i++)
+        CU_ASSERT(hits[i] >= 60);
+    /* Tied at one session each. */
+    for (size_t i = 0; i < 3; i++) {
+        hold(b, i, 1);
+        hits[i] = 0;
+    }
+    picks_released_at_once(b, 0, 300, hits);
+    for (size_t i = 0; i < 3; i++)
+        CU_ASSERT(hits[i] >= 60);
+    balancer_destroy(b);
+
+    b = make_balancer(4, weights, NULL, BALANCER_LEASTCONN, false);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    memset(hits, 0, sizeof(hits));
+    set_down(b, 1);
+    picks_released_at_once(b, (uint64_t)1 << 3, 200, hits);
+    CU_ASSERT(hits[0] >= 40);
+    CU_ASSERT(hits[2] >= 40);
+    CU_ASSERT_EQUAL(hits[1] + hits[3], 0);
+    balancer_destroy(b);
+
+    b = make_balancer(2, weights, NULL, BALANCER_LEASTCONN, false);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    memset(hits, 0, sizeof(hits));
+    picks_released_at_once(b, 0, 200, hits);
+    CU_ASSERT(hits[0] >= 40);
+    CU_ASSERT(hits[1] >= 40);
+    balancer_destroy(b);
+}
+
+/*
+ * Down, full and tried backends are never chosen, even when the only
+ * eligible one is the busiest; with none eligible (all down, all tried,
+ * all full) the pick is -1.
+ */
+static void test_contract_skips(void)
+{
+    static const int maxconn[] = { 0, 1, 0, 0 };
+    struct balancer *b = make_balancer(4, NULL, maxconn, BALANCER_LEASTCONN,
+                                       false);
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    set_down(b, 0);
+    hold(b, 1, 1);                          /* b2 full */
+    hold(b, 3, 5);                          /* b4 busiest */
+    for (int k = 0; k < 4; k++)
+        CU_ASSERT_EQUAL(pick_checked(b, (uint64_t)1 << 2), 3);
+    CU_ASSERT_EQUAL(pick_checked(b, 0), 2);
+    CU_ASSERT_EQUAL(pick_checked(b, (uint64_t)0xc), -1);    /* b3, b4 tried */
+    set_down(b, 2);
+    set_down(b, 3);
+    CU_ASSERT_EQUAL(pick_checked(b, 0), -1);
+    set_up(b, 0);
+    CU_ASSERT_EQUAL(pick_checked(b, 0), 0);
+    CU_ASSERT_EQUAL(pick_checked(b, 1), -1);
+    balancer_destroy(b);
+}
+
+static CU_TestInfo leastconn_tests[] = {
+    { "every pick an eligible minimum (random walks)",
+      test_contract_random_walks },
+    { "ratios compared exactly", test_contract_exact_ratios },
+    { "held picks follow the weights", test_contract_weights_held },
+    { "ties spread, none starved", test_contract_ties_spread },
+    { "down, full, tried skipped; -1 when none is eligible",
+      test_contract_skips },
+    CU_TEST_INFO_NULL,
+};
+
+TEST_SUITE(leastconn, leastconn_tests)
