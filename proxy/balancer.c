@@ -1,12 +1,7 @@
 /*
  * balancer: least connections (and, for comparison, round robin and
  * random) over a fixed set of backends. See balancer.h for the contract.
- *
- * The whole algorithm is choose_leastconn(): walk the backends starting just
- * after the last pick, keep the first one whose active/weight ratio is
- * strictly smaller than the best so far. Ratios are compared by
- * cross-multiplication (a1 * w2 < a2 * w1), so there is no division and no
- * rounding, and starting after the last pick makes ties rotate.
+ * The whole algorithm is choose_leastconn().
  */
 #include "balancer.h"
 
@@ -134,6 +129,11 @@ static enum balancer_cand_state cand_state(const struct balancer *balancer,
 static int choose_leastconn(const struct balancer *balancer,
                             const struct balancer_view *view)
 {
+    /* Walk the backends starting just after the last pick, keep the first
+     * one whose active/weight ratio is strictly smaller than the best so
+     * far. Ratios are compared by cross-multiplication (a1 * w2 < a2 * w1),
+     * so there is no division and no rounding, and starting after the last
+     * pick makes ties rotate. */
     int best = -1;
 
     for (size_t k = 1; k <= balancer->count; k++) {
