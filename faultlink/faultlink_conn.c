@@ -20,7 +20,7 @@
 #include "../proxy/relay.h"
 #include "faultlink_stream.h"
 
-#define CONN_MAX_READS 16       /* reads per direction per pass: be fair */
+#define CONN_MAX_READS 64       /* reads per direction per pass: be fair */
 #define CONN_EVENTS (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
 
 /* One direction: from side[dir] to the other side. */
