@@ -48,6 +48,7 @@ struct faultlink_conn {
     struct faultlink_conn *next;
     uint64_t id;
     bool connected;             /* the target's connect completed */
+    bool dead;                  /* closed, freed after this epoll batch */
     int close_err;              /* errno of the failure that ends it */
     struct faultlink_side side[2];
     struct faultlink_way way[FAULTLINK_DIRS];
@@ -105,7 +106,20 @@ static void conn_end(struct faultlink_conn *conn, struct ending end)
     }
     heap_remove(conn->env->timers, &conn->timer);
     list_unlink(conn);
-    free(conn);
+    /* The other side's event may still wait in this epoll batch. */
+    conn->dead = true;
+    conn->next = conn->env->dead;
+    conn->env->dead = conn;
+}
+
+void faultlink_conn_reap(struct faultlink_env *env)
+{
+    while (env->dead != NULL) {
+        struct faultlink_conn *next = env->dead->next;
+
+        free(env->dead);
+        env->dead = next;
+    }
 }
 
 void faultlink_conn_close(struct faultlink_conn *conn, const char *reason)
@@ -475,6 +489,8 @@ void faultlink_conn_event(struct faultlink_side *side, uint32_t events,
 {
     struct faultlink_conn *conn = side->conn;
 
+    if (conn->dead)
+        return;
     /* An error or hang-up is read or written into, and reported there. */
     if (events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP))
         side->readable = true;

@@ -10,9 +10,10 @@
  *
  * Which faults a connection gets is decided by faultlink_fault_chosen from
  * its number; faultlink_conn_apply re-reads the table whenever it changes.
- * A connection is freed only by its own event or timer (faultlink_conn_
- * apply never closes one: it schedules the timer), so the later events of
- * one epoll_wait batch never point at freed memory. One thread.
+ * A connection is closed only by its own event or timer (faultlink_conn_
+ * apply never closes one: it schedules the timer), and a closed one is
+ * freed only by faultlink_conn_reap, after the epoll_wait batch that may
+ * still hold an event of its other socket. One thread.
  */
 #ifndef FAULTLINK_CONN_H
 #define FAULTLINK_CONN_H
@@ -39,6 +40,7 @@ struct faultlink_env {
     const struct faultlink_faults *faults;
     struct net_addr to;
     struct faultlink_conn *conns;   /* every open connection */
+    struct faultlink_conn *dead;    /* closed, not yet freed */
 };
 
 /* Which socket of a connection an epoll event is for. */
@@ -61,14 +63,14 @@ struct faultlink_side {
 void faultlink_conn_open(struct faultlink_env *env, int client_fd,
                          uint64_t id, uint64_t now_ms);
 
-/* Handles epoll events on one side; may close and free the connection. */
+/* Handles epoll events on one side; may close the connection. */
 void faultlink_conn_event(struct faultlink_side *side, uint32_t events,
                           uint64_t now_ms);
 
 /* The connection whose timer node this is. */
 struct faultlink_conn *faultlink_conn_of_timer(struct heap_node *node);
 
-/* Its timer is due: moves it on; may close and free the connection. */
+/* Its timer is due: moves it on; may close the connection. */
 void faultlink_conn_timer(struct faultlink_conn *conn, uint64_t now_ms);
 
 /* Re-reads the faults in force (after a change) and schedules the timer
@@ -78,10 +80,13 @@ void faultlink_conn_apply(struct faultlink_conn *conn, uint64_t now_ms);
 /* faultlink_conn_apply on every open connection. */
 void faultlink_conn_apply_all(struct faultlink_env *env, uint64_t now_ms);
 
-/* Closes and frees it, logging ev=close with reason. */
+/* Closes it, logging ev=close with reason (freed by faultlink_conn_reap). */
 void faultlink_conn_close(struct faultlink_conn *conn, const char *reason);
 
 /* Closes every open connection with reason. */
 void faultlink_conn_close_all(struct faultlink_env *env, const char *reason);
+
+/* Frees the connections closed since the last call. */
+void faultlink_conn_reap(struct faultlink_env *env);
 
 #endif

@@ -221,10 +221,11 @@ static void control_line(struct faultlink_link *link, char *line,
 
     if (rc == 0)
         return;
-    strcat(reply, "\n");
-    log_write_all(link->control_out, reply, strlen(reply));
+    /* In force before the reply, so whoever waits for "ok" finds it so. */
     if (rc == 1)
         faults_changed(link, &before, now_ms);
+    strcat(reply, "\n");
+    log_write_all(link->control_out, reply, strlen(reply));
 }
 
 /* Takes len bytes of input: runs every whole line, keeps the rest. */
@@ -362,6 +363,7 @@ int faultlink_link_run(struct faultlink_link *link)
         for (int i = 0; i < n; i++)
             dispatch(link, events[i].data.ptr, events[i].events, now_ms);
         run_timers(link, now_ms);
+        faultlink_conn_reap(&link->env);
     }
     return 0;
 }
@@ -371,6 +373,7 @@ int faultlink_link_run(struct faultlink_link *link)
 static void link_free(struct faultlink_link *link)
 {
     faultlink_conn_close_all(&link->env, "shutdown");
+    faultlink_conn_reap(&link->env);
     if (link->filler_fd != -1)
         close(link->filler_fd);
     if (link->listen_fd != -1)
