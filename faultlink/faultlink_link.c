@@ -271,8 +271,11 @@ static void control_read(struct faultlink_link *link, uint64_t now_ms)
     if (link->line_len > 0 || link->line_too_long)
         control_bytes(link, "\n", 1, now_ms);
     epoll_ctl(link->epoll_fd, EPOLL_CTL_DEL, link->control_in, NULL);
-    log_event(&link->lg, LOG_INFO, "control_closed", "err=%s",
-              n == 0 ? "none" : log_errno_name(errno));
+    if (n == 0)
+        log_event(&link->lg, LOG_INFO, "control_closed", NULL);
+    else
+        log_event(&link->lg, LOG_WARN, "control_closed", "err=%s",
+                  log_errno_name(errno));
     link->control_in = -1;
 }
 
