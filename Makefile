@@ -157,7 +157,7 @@ valgrind:
 	$(MAKE) BUILD=build/valgrind/obj BIN=build/valgrind/real CFLAGS="-O1 -g" \
 	  build/valgrind/real/proxy_server build/valgrind/real/dummy_server \
 	  build/valgrind/real/simulate_client build/valgrind/real/harness \
-	  build/valgrind/obj/test_runner
+	  build/valgrind/real/fault_link build/valgrind/obj/test_runner
 	tests/valgrind/run.sh build/valgrind/real build/valgrind/obj/test_runner
 
 # Line, function and branch coverage of the whole test suite (lcov).
