@@ -135,7 +135,6 @@ int faultlink_control_run(struct faultlink_faults *faults, char *line,
                           char *reply, size_t replylen)
 {
     char *words[FAULTLINK_CONTROL_WORDS_MAX];
-    struct faultlink_faults before = *faults;
     int count = split_words(line, words, FAULTLINK_CONTROL_WORDS_MAX);
     int rc;
 
@@ -161,8 +160,6 @@ int faultlink_control_run(struct faultlink_faults *faults, char *line,
     else
         rc = (snprintf(reply, replylen, "error: unknown command '%.64s' "
                        "(add, remove, list, help)", words[0]), -1);
-    if (rc == -1)
-        *faults = before;
     /* The reply quotes the user's words: no control byte may pass. */
     parse_escape(reply, reply, replylen);
     return rc;
