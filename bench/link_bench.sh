@@ -35,6 +35,8 @@ wait_port() {
 # one TARGET: one transfer, "direct" or "link"; prints its rate, and
 # "failed" into $TMP/failed when it was not exact.
 one() {
+    # No stale port from the round before may be read.
+    rm -f "$TMP/sink.out" "$TMP/link.log" "$TMP/send.out"
     "$TMP/link_bulk" sink >"$TMP/sink.out" &
     sink=$!
     port=$(wait_port "$TMP/sink.out") || exit 1
@@ -44,8 +46,10 @@ one() {
         link=$!
         port=$(wait_port "$TMP/link.log") || exit 1
     fi
-    "$TMP/link_bulk" send "$port" "$BYTES" >"$TMP/send.out" ||
+    if ! "$TMP/link_bulk" send "$port" "$BYTES" >"$TMP/send.out"; then
         echo failed >>"$TMP/failed"
+        kill "$sink" 2>/dev/null     # it may still wait for a connection
+    fi
     wait "$sink" || echo failed >>"$TMP/failed"
     [ "$1" = link ] && { kill -TERM "$link"; wait "$link"; }
     grep -q "received=$BYTES exact=1" "$TMP/sink.out" ||
