@@ -24,7 +24,7 @@ cc -O2 -std=c11 -D_GNU_SOURCE -o "$TMP/link_bulk" "$ROOT/bench/link_bulk.c" ||
 wait_port() {
     i=0
     while [ $i -lt 250 ]; do
-        port=$(sed -n 's/^port=//p; s/.* ev=listen addr=[^ ]*:\([0-9]*\) .*/\1/p' "$1")
+        port=$(sed -n 's/^port=//p; s/.* ev=listen addr=[^ ]*:\([0-9]*\) .*/\1/p' "$1" 2>/dev/null)
         [ -n "$port" ] && { echo "$port"; return 0; }
         sleep 0.02
         i=$((i + 1))
