@@ -10,6 +10,7 @@
 #include "faultlink_conn.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 
 #define CONN_MAX_READS 64       /* reads per direction per pass: be fair */
 #define CONN_EVENTS (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
+#define CONN_PIPE_SIZE (256 * 1024)
 
 /* One direction: from side[dir] to the other side. */
 struct faultlink_way {
@@ -261,6 +263,27 @@ static struct ending side_failed(struct faultlink_conn *conn,
                             "client_error" : "target_error", true };
 }
 
+/*
+ * A fresh relay with its splice pipe made at once: the proxy's relay waits
+ * for a few full reads before it splices, but a link exists to move bulk,
+ * so it splices from the first byte (relay_pump takes a pipe it finds).
+ * Without a pipe (out of descriptors) the relay copies, and makes one
+ * itself once bulk shows. The pipe is enlarged so that one splice takes a
+ * whole RELAY's chunk however the socket's pages are cut.
+ */
+static void start_relay(struct faultlink_way *way, bool source_closed)
+{
+    int fds[2];
+
+    relay_init(&way->relay);
+    way->relay.source_closed = source_closed;
+    if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) == -1)
+        return;
+    fcntl(fds[1], F_SETPIPE_SZ, CONN_PIPE_SIZE);
+    way->relay.pipe_rd = fds[0];
+    way->relay.pipe_wr = fds[1];
+}
+
 /* Moves a direction between splice and the stream when the faults ask
  * for it and nothing is held in the mode it leaves. */
 static void switch_mode(struct faultlink_conn *conn, int dir, uint64_t now_ms)
@@ -279,8 +302,7 @@ static void switch_mode(struct faultlink_conn *conn, int dir, uint64_t now_ms)
         way->shaped = false;
         way->blocked = false;
         relay_free(&way->relay);
-        relay_init(&way->relay);
-        way->relay.source_closed = source_of(conn, dir)->rdhup;
+        start_relay(way, source_of(conn, dir)->rdhup);
     }
 }
 
@@ -547,7 +569,7 @@ void faultlink_conn_open(struct faultlink_env *env, int client_fd,
         conn->side[s] = (struct faultlink_side){ .conn = conn, .fd = -1 };
     conn->side[FAULTLINK_CLIENT].fd = client_fd;
     for (int d = 0; d < FAULTLINK_DIRS; d++) {
-        relay_init(&conn->way[d].relay);
+        start_relay(&conn->way[d], false);
         faultlink_stream_init(&conn->way[d].stream,
                               rng_mix(env->seed ^ (id << 1 | (uint64_t)d)));
     }
