@@ -150,6 +150,22 @@ static int fx_accept(struct fixture *fx, int ms)
     return accept(fx->target, NULL, NULL);
 }
 
+/* A client through the link and the target's side of it. */
+static void fx_pair(struct fixture *fx, int *client, int *server)
+{
+    *client = fx_connect(fx);
+    *server = fx_accept(fx, 2000);
+    CU_ASSERT_FATAL(*server != -1);
+}
+
+/* Closes both, then stops the link. */
+static void fx_end(struct fixture *fx, int client, int server)
+{
+    close(client);
+    close(server);
+    fx_stop(fx);
+}
+
 /* Reads into buf until size bytes, EOF, an error or ms pass; returns the
  * bytes read, *end the last read's result (0 EOF, -1 error with errno). */
 static size_t read_for(int fd, char *buf, size_t size, int ms, ssize_t *end)
@@ -181,9 +197,7 @@ static void test_link_relays_exact(void)
     for (size_t i = 0; i < sizeof(out); i++)
         out[i] = (char)(i * 7 + i / 251);
     fx_start(&fx, NULL);
-    client = fx_connect(&fx);
-    server = fx_accept(&fx, 2000);
-    CU_ASSERT_FATAL(server != -1);
+    fx_pair(&fx, &client, &server);
     CU_ASSERT_EQUAL(write(client, out, sizeof(out)), (ssize_t)sizeof(out));
     shutdown(client, SHUT_WR);
     CU_ASSERT_EQUAL(read_for(server, in, sizeof(in), 5000, &end), sizeof(in));
@@ -211,9 +225,7 @@ static void test_link_latency_delays_in_order(void)
     int client, server;
 
     fx_start(&fx, faults);
-    client = fx_connect(&fx);
-    server = fx_accept(&fx, 2000);
-    CU_ASSERT_FATAL(server != -1);
+    fx_pair(&fx, &client, &server);
     start = clock_now_ms();
     for (int i = 0; i < 10; i++) {
         CU_ASSERT_EQUAL(write(client, "0123456789" + i, 1), 1);
@@ -231,9 +243,7 @@ static void test_link_latency_delays_in_order(void)
     CU_ASSERT_TRUE(log_capture_wait(&fx.lc, "ev=fault_applied id=1 "
                                     "kind=latency dir=up", 1, 1000));
     CU_ASSERT_EQUAL(log_capture_count(&fx.lc, "kind=latency dir=down", 0, 0), 0);
-    close(client);
-    close(server);
-    fx_stop(&fx);
+    fx_end(&fx, client, server);
 }
 
 static void test_link_reset_after_time_and_bytes(void)
@@ -246,9 +256,7 @@ static void test_link_reset_after_time_and_bytes(void)
     uint64_t start = clock_now_ms();
 
     fx_start(&fx, faults);
-    client = fx_connect(&fx);
-    server = fx_accept(&fx, 2000);
-    CU_ASSERT_FATAL(server != -1);
+    fx_pair(&fx, &client, &server);
     CU_ASSERT_EQUAL(read_for(client, in, 1, 2000, &end), 0);
     CU_ASSERT_EQUAL(end, -1);
     CU_ASSERT_EQUAL(errno, ECONNRESET);
@@ -262,9 +270,7 @@ static void test_link_reset_after_time_and_bytes(void)
     fx_command(&fx, "remove reset", in, sizeof(in));
     CU_ASSERT_STRING_EQUAL(in, "ok removed 2");
     fx_command(&fx, "add reset bytes=4 direction=down", in, sizeof(in));
-    client = fx_connect(&fx);
-    server = fx_accept(&fx, 2000);
-    CU_ASSERT_FATAL(server != -1);
+    fx_pair(&fx, &client, &server);
     CU_ASSERT_EQUAL(write(server, "abcdefgh", 8), 8);
     CU_ASSERT_EQUAL(read_for(client, in, 8, 2000, &end), 4);
     CU_ASSERT_EQUAL(memcmp(in, "abcd", 4), 0);
@@ -272,9 +278,7 @@ static void test_link_reset_after_time_and_bytes(void)
     CU_ASSERT_EQUAL(errno, ECONNRESET);
     CU_ASSERT_TRUE(log_capture_wait(&fx.lc, "ev=close id=2 bytes_up=0 "
                                     "bytes_down=4 reason=reset", 1, 1000));
-    close(client);
-    close(server);
-    fx_stop(&fx);
+    fx_end(&fx, client, server);
 }
 
 static void test_link_limit_data_closes(void)
@@ -288,18 +292,14 @@ static void test_link_limit_data_closes(void)
     int client, server;
 
     fx_start(&fx, faults);
-    client = fx_connect(&fx);
-    server = fx_accept(&fx, 2000);
-    CU_ASSERT_FATAL(server != -1);
+    fx_pair(&fx, &client, &server);
     CU_ASSERT_EQUAL(write(client, "0123456789", 10), 10);
     CU_ASSERT_EQUAL(read_for(server, in, 10, 2000, &end), 5);
     CU_ASSERT_EQUAL(memcmp(in, "01234", 5), 0);
     CU_ASSERT_EQUAL(end, 0);    /* closed, not reset */
     CU_ASSERT_TRUE(log_capture_wait(&fx.lc, "bytes_up=5 bytes_down=0 "
                                     "reason=limit_data", 1, 1000));
-    close(client);
-    close(server);
-    fx_stop(&fx);
+    fx_end(&fx, client, server);
 }
 
 static void test_link_timeout_forwards_nothing_then_closes(void)
@@ -313,9 +313,7 @@ static void test_link_timeout_forwards_nothing_then_closes(void)
 
     fx_start(&fx, faults);
     start = clock_now_ms();
-    client = fx_connect(&fx);
-    server = fx_accept(&fx, 2000);
-    CU_ASSERT_FATAL(server != -1);
+    fx_pair(&fx, &client, &server);
     CU_ASSERT_EQUAL(write(client, "hello", 5), 5);
     CU_ASSERT_EQUAL(write(server, "world", 5), 5);
     CU_ASSERT_EQUAL(read_for(server, in, 5, 2000, &end), 0);
@@ -324,9 +322,7 @@ static void test_link_timeout_forwards_nothing_then_closes(void)
     CU_ASSERT_EQUAL(read_for(client, in, 5, 2000, &end), 0);
     CU_ASSERT_TRUE(end <= 0);
     CU_ASSERT_TRUE(log_capture_wait(&fx.lc, "reason=timeout", 1, 1000));
-    close(client);
-    close(server);
-    fx_stop(&fx);
+    fx_end(&fx, client, server);
 }
 
 static void test_link_blackhole_one_way(void)
@@ -340,9 +336,7 @@ static void test_link_blackhole_one_way(void)
     int client, server;
 
     fx_start(&fx, faults);
-    client = fx_connect(&fx);
-    server = fx_accept(&fx, 2000);
-    CU_ASSERT_FATAL(server != -1);
+    fx_pair(&fx, &client, &server);
     CU_ASSERT_EQUAL(write(client, "lost", 4), 4);
     CU_ASSERT_EQUAL(read_for(server, in, 4, 300, &end), 0);
     CU_ASSERT_EQUAL(end, 1);    /* nothing at all: no byte, no end */
@@ -356,9 +350,7 @@ static void test_link_blackhole_one_way(void)
     CU_ASSERT_EQUAL(memcmp(in, "seen", 4), 0);
     CU_ASSERT_TRUE(log_capture_wait(&fx.lc, "ev=fault_off kind=blackhole "
                                     "dir=up", 1, 1000));
-    close(client);
-    close(server);
-    fx_stop(&fx);
+    fx_end(&fx, client, server);
 }
 
 static void test_link_refuse(void)
@@ -458,17 +450,13 @@ static void test_link_control_channel(void)
     close(fx.ctl_in[1]);
     fx.ctl_in[1] = -1;
     CU_ASSERT_TRUE(log_capture_wait(&fx.lc, "ev=control_closed", 1, 2000));
-    client = fx_connect(&fx);
-    server = fx_accept(&fx, 2000);
-    CU_ASSERT_FATAL(server != -1);
+    fx_pair(&fx, &client, &server);
     CU_ASSERT_EQUAL(write(server, "abcdef", 6), 6);
     CU_ASSERT_EQUAL(read_for(client, reply, 6, 2000, &end), 6);
     CU_ASSERT_EQUAL(memcmp(reply, "abcdef", 6), 0);
     CU_ASSERT_TRUE(log_capture_wait(&fx.lc, "ev=fault_applied id=1 "
                                     "kind=slicer dir=down", 1, 1000));
-    close(client);
-    close(server);
-    fx_stop(&fx);
+    fx_end(&fx, client, server);
 }
 
 static CU_TestInfo faultlink_link_tests[] = {
