@@ -264,24 +264,22 @@ static struct ending side_failed(struct faultlink_conn *conn,
 }
 
 /*
- * A fresh relay with its splice pipe made at once: the proxy's relay waits
- * for a few full reads before it splices, but a link exists to move bulk,
- * so it splices from the first byte (relay_pump takes a pipe it finds).
- * Without a pipe (out of descriptors) the relay copies, and makes one
- * itself once bulk shows. The pipe is enlarged so that one splice takes a
- * whole RELAY's chunk however the socket's pages are cut.
+ * Gives a relay its splice pipe at once: the proxy's relay waits for a few
+ * full reads before it splices, but a link exists to move bulk, so it
+ * splices from the first byte (relay_pump takes a pipe it finds). Without
+ * a pipe (out of descriptors) the relay copies, and makes one itself once
+ * bulk shows. The pipe is enlarged so that one splice takes a whole chunk
+ * of the relay's however the socket's pages are cut.
  */
-static void start_relay(struct faultlink_way *way, bool source_closed)
+static void give_pipe(struct relay *relay)
 {
     int fds[2];
 
-    relay_init(&way->relay);
-    way->relay.source_closed = source_closed;
     if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) == -1)
         return;
     fcntl(fds[1], F_SETPIPE_SZ, CONN_PIPE_SIZE);
-    way->relay.pipe_rd = fds[0];
-    way->relay.pipe_wr = fds[1];
+    relay->pipe_rd = fds[0];
+    relay->pipe_wr = fds[1];
 }
 
 /* Moves a direction between splice and the stream when the faults ask
@@ -302,7 +300,9 @@ static void switch_mode(struct faultlink_conn *conn, int dir, uint64_t now_ms)
         way->shaped = false;
         way->blocked = false;
         relay_free(&way->relay);
-        start_relay(way, source_of(conn, dir)->rdhup);
+        relay_init(&way->relay);
+        way->relay.source_closed = source_of(conn, dir)->rdhup;
+        give_pipe(&way->relay);
     }
 }
 
@@ -569,7 +569,7 @@ void faultlink_conn_open(struct faultlink_env *env, int client_fd,
         conn->side[s] = (struct faultlink_side){ .conn = conn, .fd = -1 };
     conn->side[FAULTLINK_CLIENT].fd = client_fd;
     for (int d = 0; d < FAULTLINK_DIRS; d++) {
-        start_relay(&conn->way[d], false);
+        relay_init(&conn->way[d].relay);
         faultlink_stream_init(&conn->way[d].stream,
                               rng_mix(env->seed ^ (id << 1 | (uint64_t)d)));
     }
@@ -584,5 +584,8 @@ void faultlink_conn_open(struct faultlink_env *env, int client_fd,
         conn_end(conn, (struct ending){ "connect_failed", true });
         return;
     }
+    /* The sockets first: a connection without pipes still relays. */
+    for (int d = 0; d < FAULTLINK_DIRS; d++)
+        give_pipe(&conn->way[d].relay);
     faultlink_conn_apply(conn, now_ms);
 }

@@ -33,6 +33,7 @@
 #define LINK_EVENTS 256
 #define LINK_ACCEPT_BATCH 64
 #define LINK_SCRATCH_SIZE (64 * 1024)
+#define LINK_ACCEPT_PAUSE_MS 100
 
 struct faultlink_link {
     struct logger lg;
@@ -49,6 +50,7 @@ struct faultlink_link {
     struct heap timers;
     struct faultlink_env env;
     uint64_t conns_accepted;
+    uint64_t accept_resume_ms;  /* listener resting until then, 0: not */
     size_t line_len;
     bool line_too_long;         /* the rest of this line is skipped */
     char line[FAULTLINK_CONTROL_LINE_MAX + 1];
@@ -122,6 +124,7 @@ static int syn_drop_start(struct faultlink_link *link, uint64_t now_ms)
 /* syn-drop off: the backlog back, accepting again. */
 static int syn_drop_stop(struct faultlink_link *link)
 {
+    link->accept_resume_ms = 0;
     if (listen(link->listen_fd, LINK_BACKLOG) == -1 ||
         link_watch(link, EPOLL_CTL_MOD, link->listen_fd, EPOLLIN,
                    &link->listen_fd) == -1)
@@ -187,6 +190,28 @@ static void accept_one(struct faultlink_link *link, int fd,
     faultlink_conn_open(&link->env, fd, id, now_ms);
 }
 
+/* Out of descriptors or memory: the listener rests LINK_ACCEPT_PAUSE_MS
+ * instead of waking the loop at once again (it stays readable). */
+static void accept_pause(struct faultlink_link *link, uint64_t now_ms)
+{
+    log_event(&link->lg, LOG_WARN, "accept_fail", "err=%s pause_ms=%d",
+              log_errno_name(errno), LINK_ACCEPT_PAUSE_MS);
+    if (link_watch(link, EPOLL_CTL_MOD, link->listen_fd, 0,
+                   &link->listen_fd) == 0)
+        link->accept_resume_ms = now_ms + LINK_ACCEPT_PAUSE_MS;
+}
+
+/* The pause is over: accepting again, unless syn-drop holds it. */
+static void accept_resume(struct faultlink_link *link, uint64_t now_ms)
+{
+    if (link->accept_resume_ms == 0 || now_ms < link->accept_resume_ms)
+        return;
+    link->accept_resume_ms = 0;
+    if (!link->faults.on[FAULTLINK_SYN_DROP][FAULTLINK_UP])
+        link_watch(link, EPOLL_CTL_MOD, link->listen_fd, EPOLLIN,
+                   &link->listen_fd);
+}
+
 /* Accepts what waits (a batch: the others get their turn). */
 static void accept_batch(struct faultlink_link *link, uint64_t now_ms)
 {
@@ -196,7 +221,9 @@ static void accept_batch(struct faultlink_link *link, uint64_t now_ms)
                          &peer.len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
         if (fd == -1) {
-            if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+            if (net_local_failure(errno))
+                accept_pause(link, now_ms);
+            else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
                 log_event(&link->lg, LOG_WARN, "accept_fail", "err=%s",
                           log_errno_name(errno));
             return;
@@ -334,16 +361,20 @@ static void run_timers(struct faultlink_link *link, uint64_t now_ms)
     }
 }
 
-/* Milliseconds until the first timer, -1: none. */
+/* Milliseconds until the first timer or the end of an accept pause, -1:
+ * none. */
 static int wait_ms(const struct faultlink_link *link, uint64_t now_ms)
 {
     const struct heap_node *top = heap_top(&link->timers);
+    uint64_t next = link->accept_resume_ms;
 
-    if (top == NULL)
+    if (top != NULL && (next == 0 || top->key < next))
+        next = top->key;
+    if (next == 0)
         return -1;
-    if (top->key <= now_ms)
+    if (next <= now_ms)
         return 0;
-    return top->key - now_ms > 60000 ? 60000 : (int)(top->key - now_ms);
+    return next - now_ms > 60000 ? 60000 : (int)(next - now_ms);
 }
 
 int faultlink_link_run(struct faultlink_link *link)
@@ -367,6 +398,7 @@ int faultlink_link_run(struct faultlink_link *link)
             dispatch(link, events[i].data.ptr, events[i].events, now_ms);
         run_timers(link, now_ms);
         faultlink_conn_reap(&link->env);
+        accept_resume(link, now_ms);
     }
     return 0;
 }
