@@ -314,7 +314,8 @@ static struct ending step_relay(struct faultlink_conn *conn, int dir)
     uint64_t before = way->relay.bytes;
     enum relay_status status;
 
-    if (!dst->writable && (way->blocked || !src->readable))
+    /* Blocked, it holds bytes for dst; else it holds none and needs src. */
+    if (way->blocked ? !dst->writable : !src->readable)
         return (struct ending){ NULL, false };
     way->relay.source_closed = src->rdhup;
     status = relay_pump(&way->relay, src->fd, dst->fd, conn->env->scratch,
