@@ -353,6 +353,59 @@ static void test_link_blackhole_one_way(void)
     fx_end(&fx, client, server);
 }
 
+static void test_link_bandwidth_paces_one_way(void)
+{
+    static const char *const faults[] = {
+        "add bandwidth rate=10k direction=down", NULL
+    };
+    static char out[5000], in[5000];
+    struct fixture fx;
+    ssize_t end;
+    uint64_t start;
+    int client, server;
+
+    memset(out, 'b', sizeof(out));
+    fx_start(&fx, faults);
+    fx_pair(&fx, &client, &server);
+    start = clock_now_ms();
+    CU_ASSERT_EQUAL(write(server, out, sizeof(out)), (ssize_t)sizeof(out));
+    CU_ASSERT_EQUAL(read_for(client, in, sizeof(in), 3000, &end), sizeof(in));
+    CU_ASSERT_EQUAL(memcmp(in, out, sizeof(in)), 0);
+    /* 1 KiB at once, then 10 KiB per second: about 0.4 s. */
+    CU_ASSERT_TRUE(clock_now_ms() - start >= 300);
+    /* Up is not paced. */
+    start = clock_now_ms();
+    CU_ASSERT_EQUAL(write(client, out, sizeof(out)), (ssize_t)sizeof(out));
+    CU_ASSERT_EQUAL(read_for(server, in, sizeof(in), 3000, &end), sizeof(in));
+    CU_ASSERT_TRUE(clock_now_ms() - start < 200);
+    fx_end(&fx, client, server);
+}
+
+static void test_link_slow_close_holds_the_fin(void)
+{
+    static const char *const faults[] = {
+        "add slow-close delay=300ms direction=up", NULL
+    };
+    struct fixture fx;
+    char in[4];
+    ssize_t end;
+    uint64_t start;
+    int client, server;
+
+    fx_start(&fx, faults);
+    fx_pair(&fx, &client, &server);
+    start = clock_now_ms();
+    CU_ASSERT_EQUAL(write(client, "x", 1), 1);
+    shutdown(client, SHUT_WR);
+    /* The byte at once, its end not before the delay. */
+    CU_ASSERT_EQUAL(read_for(server, in, 1, 2000, &end), 1);
+    CU_ASSERT_TRUE(clock_now_ms() - start < 250);
+    CU_ASSERT_EQUAL(read_for(server, in, 1, 2000, &end), 0);
+    CU_ASSERT_EQUAL(end, 0);
+    CU_ASSERT_TRUE(clock_now_ms() - start >= 295);
+    fx_end(&fx, client, server);
+}
+
 static void test_link_refuse(void)
 {
     static const char *const faults[] = { "add refuse", NULL };
@@ -466,6 +519,8 @@ static CU_TestInfo faultlink_link_tests[] = {
     { "limit-data: N bytes, then closed", test_link_limit_data_closes },
     { "timeout: nothing, then closed", test_link_timeout_forwards_nothing_then_closes },
     { "blackhole: one way, healed", test_link_blackhole_one_way },
+    { "bandwidth: paced, one way", test_link_bandwidth_paces_one_way },
+    { "slow-close: the FIN held back", test_link_slow_close_holds_the_fin },
     { "refuse: reset at once", test_link_refuse },
     { "syn-drop: connect does not complete", test_link_syn_drop },
     { "control channel: commands, errors, EOF", test_link_control_channel },
