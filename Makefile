@@ -1,7 +1,7 @@
 # The proxy lab: top-level build.
 #
-#   make            build ./proxy_server ./dummy_server ./simulate_client
-#                   and ./harness
+#   make            build ./proxy_server ./dummy_server ./simulate_client,
+#                   ./harness and ./fault_link
 #   make test       unit tests (CUnit), integration tests, scenario suite
 #   make mutants    every bug of tests/bugs/ must fail the scenario suite
 #                   (tests/mutants.sh; JOBS=, default 2)
@@ -254,7 +254,7 @@ mutants: all
 labs-prove: all
 	labs/prove.sh
 
-# make install [PREFIX=/usr/local] [DESTDIR=] [BIN=.]: the four programs
+# make install [PREFIX=/usr/local] [DESTDIR=] [BIN=.]: the programs
 # (built into BIN) and their manual pages.
 PREFIX ?= /usr/local
 install: all
