@@ -24,7 +24,7 @@ test_make_install_honours_bin() {
     local bin="$WORK/bin" line
     make_here -n install BIN="$bin" DESTDIR="$WORK/dest" >"$WORK/install.txt"
     line=$(grep '^install -m 755' "$WORK/install.txt")
-    expect '[ "$line" = "install -m 755 $bin/proxy_server $bin/dummy_server $bin/simulate_client $bin/harness $WORK/dest/usr/local/bin/" ]' \
+    expect '[ "$line" = "install -m 755 $bin/proxy_server $bin/dummy_server $bin/simulate_client $bin/harness $bin/fault_link $WORK/dest/usr/local/bin/" ]' \
         "the programs taken from BIN=$bin, got: $line"
 }
 
