@@ -67,7 +67,6 @@ int main(int argc, char **argv)
     struct log_sink *sink;
     struct logger lg;
     char err[256];
-    long nofile;
     int rc;
 
     dummy_options_init(&opts);
@@ -82,16 +81,10 @@ int main(int argc, char **argv)
                                    "--control: standard input is not open");
     log_init(&lg, 2, opts.log_level);
     /* A reader that stops reading costs log lines, not service. */
-    sink = log_sink_start(2, LOG_SINK_CAPACITY);
-    if (sink == NULL) {
-        log_event(&lg, LOG_ERROR, "error", "op=log_thread err=%s",
-                  log_errno_name(errno));
+    sink = log_sink_start_for(&lg, LOG_SINK_CAPACITY);
+    if (sink == NULL)
         return PROCESS_EXIT_FAIL;
-    }
-    log_sink_attach(&lg, sink);
-    if (process_raise_fd_limit(&nofile) == -1)
-        log_event(&lg, LOG_WARN, "error", "op=setrlimit err=%s nofile=%ld",
-                  log_errno_name(errno), nofile);
+    process_raise_fd_limit_logged(&lg);
     rc = run_server(&opts, &lg);
     log_sink_stop(sink, LOG_SINK_STOP_MS);
     return rc;

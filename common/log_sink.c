@@ -261,6 +261,19 @@ struct log_sink *log_sink_start(int fd, size_t capacity)
     return s;
 }
 
+struct log_sink *log_sink_start_for(struct logger *lg, size_t capacity)
+{
+    struct log_sink *sink = log_sink_start(lg->fd, capacity);
+
+    if (sink == NULL) {
+        log_event(lg, LOG_ERROR, "error", "op=thread what=log err=%s",
+                  log_errno_name(errno));
+        return NULL;
+    }
+    log_sink_attach(lg, sink);
+    return sink;
+}
+
 /* Joins the writer if it ends within wait_ms. Returns 0 when joined. */
 static int join_within(struct log_sink *s, int wait_ms)
 {

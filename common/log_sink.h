@@ -42,11 +42,19 @@
 #define LOG_SINK_STOP_MS 1000
 
 struct log_sink;
+struct logger;
 
 /* Starts a sink writing to fd, with a ring of capacity bytes (at least
  * LOG_LINE_MAX) and its writer thread, named "log". Returns the sink, or
  * NULL with errno set (nothing is left running). */
 struct log_sink *log_sink_start(int fd, size_t capacity);
+
+/*
+ * The programs' start: a sink on lg's fd with a ring of capacity bytes,
+ * attached to lg. Returns the sink, or NULL after logging why on lg
+ * (ev=error op=thread what=log).
+ */
+struct log_sink *log_sink_start_for(struct logger *lg, size_t capacity);
 
 /*
  * Queues len bytes of whole lines (each ending in '\n', at most

@@ -10,6 +10,8 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 
+#include "log.h"
+
 int process_usage_error(const char *program, const char *reason)
 {
     fprintf(stderr, "%s: %s\nTry '%s --help'.\n", program, reason, program);
@@ -38,6 +40,16 @@ int process_raise_fd_limit(long *limit)
         *limit = (long)lim.rlim_cur;
     errno = saved;
     return rc;
+}
+
+long process_raise_fd_limit_logged(const struct logger *lg)
+{
+    long limit;
+
+    if (process_raise_fd_limit(&limit) == -1)
+        log_event(lg, LOG_WARN, "error", "op=setrlimit err=%s nofile=%ld",
+                  log_errno_name(errno), limit);
+    return limit;
 }
 
 int process_signalfd(const sigset_t *set)

@@ -34,6 +34,13 @@ int process_usage_error(const char *program, const char *reason);
  */
 int process_raise_fd_limit(long *limit);
 
+struct logger;
+
+/* process_raise_fd_limit, logging a failure on lg (ev=error op=setrlimit,
+ * warn: the program carries on). Returns the limit in force (-1:
+ * unlimited or unknown). */
+long process_raise_fd_limit_logged(const struct logger *lg);
+
 /*
  * Ignores SIGPIPE (a peer that goes away is an error of one write, not the
  * end of the program), blocks the signals of set and returns a

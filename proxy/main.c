@@ -59,11 +59,9 @@ static int block_signals(void)
 static void fit_fd_limit(struct config *cfg, const struct logger *log)
 {
     struct acceptor_fds fds;
-    long wanted = cfg->maxconn > 0 ? cfg->maxconn : FEW_SESSIONS, nofile;
+    long wanted = cfg->maxconn > 0 ? cfg->maxconn : FEW_SESSIONS;
+    long nofile = process_raise_fd_limit_logged(log);
 
-    if (process_raise_fd_limit(&nofile) == -1)
-        log_event(log, LOG_WARN, "error", "op=setrlimit err=%s nofile=%ld",
-                  log_errno_name(errno), nofile);
     if (nofile == -1)
         return;
     fds = acceptor_fds_fit(nofile, cfg);
@@ -206,13 +204,9 @@ int main(int argc, char **argv)
     }
     log_init(&log, STDERR_FILENO, cfg.log_level);
     /* From here on no thread waits for stderr's reader (log_sink.h). */
-    sink = log_sink_start(STDERR_FILENO, (size_t)cfg.log_buffer);
-    if (sink == NULL) {
-        log_event(&log, LOG_ERROR, "error", "op=thread what=log err=%s",
-                  log_errno_name(errno));
+    sink = log_sink_start_for(&log, (size_t)cfg.log_buffer);
+    if (sink == NULL)
         return PROCESS_EXIT_FAIL;
-    }
-    log_sink_attach(&log, sink);
     fit_fd_limit(&cfg, &log);
     p.shared.config = &cfg;
     atomic_init(&p.shared.live_sessions, 0);

@@ -40,11 +40,8 @@ static int usage_error(const char *reason)
  * when that is still too few. */
 static void raise_nofile(const struct logger *log, long clients)
 {
-    long limit;
+    long limit = process_raise_fd_limit_logged(log);
 
-    if (process_raise_fd_limit(&limit) == -1)
-        log_event(log, LOG_WARN, "error", "op=setrlimit err=%s nofile=%ld",
-                  log_errno_name(errno), limit);
     /* A few descriptors go to stdio, epoll and the JSON file. */
     if (limit != -1 && clients + 16 > limit)
         log_event(log, LOG_WARN, "nofile",

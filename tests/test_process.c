@@ -11,6 +11,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "log_capture.h"
 #include "process.h"
 #include "testlib.h"
 
@@ -31,6 +32,20 @@ static void test_fd_limit_raised(void)
     CU_ASSERT(lim.rlim_cur == lim.rlim_max);
     CU_ASSERT_EQUAL(limit, lim.rlim_cur == RLIM_INFINITY
                            ? -1 : (long)lim.rlim_cur);
+}
+
+/* The logged form returns the same limit and logs nothing when it works. */
+static void test_fd_limit_raised_logged(void)
+{
+    struct log_capture lc;
+    long limit;
+
+    CU_ASSERT_EQUAL_FATAL(log_capture_open(&lc, LOG_DEBUG), 0);
+    CU_ASSERT_EQUAL(process_raise_fd_limit(&limit), 0);
+    CU_ASSERT_EQUAL(process_raise_fd_limit_logged(&lc.log), limit);
+    log_capture_read(&lc);
+    CU_ASSERT_STRING_EQUAL(lc.text, "");
+    log_capture_close(&lc);
 }
 
 /* The handler runs only under the wait mask, where the loop waits. */
@@ -74,6 +89,7 @@ static void test_signalfd_reads_blocked_signals(void)
 
 static CU_TestInfo cases[] = {
     { "the descriptor limit raised to the hard limit", test_fd_limit_raised },
+    { "the fd limit, logged", test_fd_limit_raised_logged },
     { "handlers run only under the wait mask",
       test_catch_signals_with_wait_mask },
     { "a signalfd reads the blocked signals",
