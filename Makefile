@@ -62,7 +62,7 @@ TEST_OBJ      := $(call obj,$(TEST_SRC)) \
                                             $(SIMCLIENT_SRC) $(HARNESS_SRC)))
 
 PROGRAMS = $(BIN)/proxy_server $(BIN)/dummy_server $(BIN)/simulate_client \
-           $(BIN)/harness
+           $(BIN)/harness $(BIN)/fault_link
 # Beside the harness, which preloads it into the proxy (harness_src/audit.h).
 AUDIT_LIB = $(BIN)/thread_audit.so
 
@@ -80,6 +80,17 @@ $(BIN)/dummy_server: $(BACKEND_OBJ) $(COMMON_OBJ)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BIN)/simulate_client: $(SIMCLIENT_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# fault_link relays with the proxy's relay and paces and delays with the
+# backend's pacer and delay.
+FAULTLINK_SRC := $(sort $(wildcard faultlink/*.c))
+FAULTLINK_OBJ := $(call obj,$(FAULTLINK_SRC) proxy/relay.c \
+                   backend/dummy_delay.c backend/dummy_pacer.c)
+TEST_OBJ      += $(call obj,$(call not_main,$(FAULTLINK_SRC)))
+
+$(BIN)/fault_link: $(FAULTLINK_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -146,7 +157,7 @@ valgrind:
 	$(MAKE) BUILD=build/valgrind/obj BIN=build/valgrind/real CFLAGS="-O1 -g" \
 	  build/valgrind/real/proxy_server build/valgrind/real/dummy_server \
 	  build/valgrind/real/simulate_client build/valgrind/real/harness \
-	  build/valgrind/obj/test_runner
+	  build/valgrind/real/fault_link build/valgrind/obj/test_runner
 	tests/valgrind/run.sh build/valgrind/real build/valgrind/obj/test_runner
 
 # Line, function and branch coverage of the whole test suite (lcov).
@@ -253,6 +264,6 @@ install: all
 
 clean:
 	rm -rf build coverage proxy_server dummy_server simulate_client harness \
-	  thread_audit.so
+	  fault_link thread_audit.so
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -3,7 +3,7 @@
 #
 #   tests/valgrind/run.sh REAL_BIN_DIR TEST_RUNNER
 #
-# REAL_BIN_DIR holds the four programs built with -O1 -g. Wrappers in
+# REAL_BIN_DIR holds the five programs built with -O1 -g. Wrappers in
 # build/valgrind/bin run each of them under memcheck, logging to
 # build/valgrind/logs/<program>.<pid>.log; the unit tests, the integration
 # tests and the scenario suite then run through the wrappers. Finally every
@@ -28,7 +28,7 @@ VALGRIND_OPTS="--leak-check=full --show-leak-kinds=definite,indirect
 
 rm -rf "$WRAP" "$LOGS"
 mkdir -p "$WRAP" "$LOGS"
-for prog in proxy_server dummy_server simulate_client harness; do
+for prog in proxy_server dummy_server simulate_client harness fault_link; do
     cat >"$WRAP/$prog" <<SH
 #!/bin/sh
 exec valgrind $(echo $VALGRIND_OPTS) --log-file=$LOGS/$prog.%p.log "$REAL/$prog" "\$@"
