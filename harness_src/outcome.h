@@ -46,6 +46,11 @@ struct outcome {
     struct outcome_burst bursts[SCENARIO_MAX_EVENTS];
     size_t burst_count;
     struct trace timeline;      /* the runner's own log, above */
+    /* The fault_links' logs: links[i] in front of backend i, and
+     * links[SCENARIO_MAX_BACKENDS] in front of the proxy (empty: no link).
+     * A linked backend's accept peers and the proxy's accept clients are
+     * rewritten to the addresses the link saw (see linkmap.h). */
+    struct trace links[SCENARIO_MAX_BACKENDS + 1];
     char kept_dir[512];         /* with --keep: the run's log folder; "" */
 };
 
