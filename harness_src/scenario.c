@@ -1840,6 +1840,7 @@ int scenario_plan_chaos(struct scenario *scenario, unsigned long seed)
     if (scenario->chaos.line == 0)
         return 0;
     chaos_eligible(scenario, eligible);
+    scenario->chaos.seed = seed;
     rc = chaos_plan(&scenario->chaos, eligible, scenario->backend_count, seed,
                     scenario->events + scenario->chaos_first,
                     SCENARIO_MAX_EVENTS - scenario->chaos_first, &count);

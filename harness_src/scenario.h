@@ -129,6 +129,7 @@ struct scenario_chaos {
     long every_min_ms, every_max_ms;
     unsigned kinds;                 /* bit k: enum scenario_chaos_kind k */
     enum scenario_chaos_targets targets;
+    unsigned long seed;             /* the plan's (scenario_plan_chaos) */
 };
 
 enum scenario_check {
