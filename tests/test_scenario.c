@@ -579,7 +579,7 @@ static void test_error_bad_duration(void)
                      "60m, like 500ms or 2s");
     expect_one_error(BASE "timeout 500ms\n",
                      "t.scn:4: timeout '500ms': must be a duration from 1s to "
-                     "60m, like 500ms or 2s");
+                     "10m, like 500ms or 2s");
     expect_one_error(BASE "at soon crash b1\n",
                      "t.scn:4: at 'soon': must be a duration from 0ms to 10m, "
                      "like 500ms or 2s");
