@@ -14,6 +14,14 @@
  * had no error; a backend with a good name is declared even when its options
  * are wrong, so that the lines naming it do not fail too.
  *
+ * The live faults (link, heal, set, client behaviours) are read with the
+ * other programs' own parsers: fault_link's faultlink_fault_parse,
+ * dummy_server's dummy_control_run, simulate_client's
+ * simclient_options_parse, so a scenario accepts exactly what they do.
+ * What needs the whole file (a heal with no link before it, a fault on a
+ * backend that never runs, no-read clients judged by "clients ok") is
+ * checked after the last line, and the chaos plan (chaos.h) drawn then.
+ *
  * Pure functions over caller-owned memory, no state between calls.
  */
 #include "scenario.h"
