@@ -13,7 +13,10 @@
  * holds them in that same order: the k-th accept of the far side is the
  * k-th connection the link passed on (those the link refused, or could
  * not connect, never arrive). linkmap_apply rewrites the far side's
- * address values to the link's clients on that basis.
+ * address values to the link's clients on that basis. The far side's
+ * order must be its accept order: a backend's log order (dummy_server
+ * has one thread), the proxy's session numbers (exact with one thread;
+ * two acceptors at the same moment may number out of order).
  *
  * Pure over caller-owned traces; single-threaded.
  */
