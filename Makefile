@@ -95,7 +95,10 @@ $(BIN)/fault_link: $(FAULTLINK_OBJ) $(COMMON_OBJ)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The harness checks scenario options with the programs' own option tables.
-HARNESS_SHARED_OBJ := $(call obj,proxy/config_options.c backend/dummy_options.c)
+HARNESS_SHARED_OBJ := $(call obj,proxy/config_options.c backend/dummy_options.c \
+                        backend/dummy_control.c faultlink/faultlink_fault.c \
+                        simclient/simclient_options.c \
+                        simclient/simclient_payload.c)
 
 $(BIN)/harness: $(HARNESS_OBJ) $(HARNESS_SHARED_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(@D)
@@ -199,8 +202,11 @@ FUZZ_CONFIG_SRC = fuzz/fuzz_config_check.c proxy/config.c proxy/balancer.c \
                   proxy/config_options.c common/options.c common/process.c \
                   common/log.c common/clock.c common/net.c common/parse.c \
                   common/log_sink.c common/rng.c
-fuzz_src_scenario = harness_src/scenario.c proxy/config_options.c \
-                    backend/dummy_options.c common/options.c common/parse.c \
+fuzz_src_scenario = harness_src/scenario.c harness_src/chaos.c \
+                    proxy/config_options.c backend/dummy_options.c \
+                    backend/dummy_control.c faultlink/faultlink_fault.c \
+                    simclient/simclient_options.c \
+                    simclient/simclient_payload.c common/options.c common/parse.c \
                     common/process.c common/net.c common/log.c common/clock.c \
                     common/log_sink.c common/rng.c
 fuzz_src_config   = $(FUZZ_CONFIG_SRC)

@@ -78,6 +78,57 @@ size_t check_timeline_faults(const struct outcome *outcome,
     return count;
 }
 
+/* Link faults that can end a connection (latency, bandwidth and slicer
+ * only slow it down: they excuse nothing). */
+static bool link_kind_breaks(const char *kind)
+{
+    static const char *const shaping[] = { "latency", "bandwidth", "slicer" };
+
+    for (size_t i = 0; i < COUNT_OF(shaping); i++) {
+        if (strcmp(kind, shaping[i]) == 0)
+            return false;
+    }
+    return true;
+}
+
+/* Whether heal event ev (or the end) ends link fault kind on target. */
+static bool heals(const struct trace_event *ev, const char *target,
+                  const char *kind)
+{
+    const char *action = trace_get(ev, "action"), *be = trace_get(ev, "be");
+    const char *healed = trace_get(ev, "kind");
+
+    return trace_is(ev, "fault") && action != NULL && be != NULL &&
+           healed != NULL && strcmp(action, "heal") == 0 &&
+           strcmp(be, target) == 0 &&
+           (strcmp(healed, "-") == 0 || strcmp(healed, kind) == 0);
+}
+
+bool check_timeline_link_faulted(const struct outcome *outcome,
+                                 const char *target, double from, double to)
+{
+    const struct trace *t = &outcome->timeline;
+
+    for (size_t i = 0; i < t->count; i++) {
+        const char *action = trace_get(&t->events[i], "action");
+        const char *be = trace_get(&t->events[i], "be");
+        const char *kind = trace_get(&t->events[i], "kind");
+        double end = INFINITY;
+
+        if (!trace_is(&t->events[i], "fault") || action == NULL ||
+            be == NULL || kind == NULL || strcmp(action, "link") != 0 ||
+            strcmp(be, target) != 0 || !link_kind_breaks(kind))
+            continue;
+        for (size_t j = i + 1; j < t->count && isinf(end); j++) {
+            if (heals(&t->events[j], target, kind))
+                end = t->events[j].ts;
+        }
+        if (t->events[i].ts <= to && end >= from)
+            return true;
+    }
+    return false;
+}
+
 bool check_timeline_faulted(const struct outcome *outcome,
                             const char *backend, double from, double to)
 {
@@ -89,7 +140,8 @@ bool check_timeline_faulted(const struct outcome *outcome,
         if (faults[i].from <= to && faults[i].to >= from)
             return true;
     }
-    return false;
+    return check_timeline_link_faulted(outcome, backend, from, to) ||
+           check_timeline_link_faulted(outcome, "clients", from, to);
 }
 
 /* --- detect ------------------------------------------------------------ */

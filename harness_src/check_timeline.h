@@ -36,7 +36,17 @@ size_t check_timeline_faults(const struct outcome *outcome,
                              const char *backend,
                              struct check_timeline_fault *out, size_t max);
 
-/* True when a fault window of backend overlaps [from, to]. */
+/*
+ * True when a link fault that can end connections (any kind but latency,
+ * bandwidth and slicer) was on target's link ("clients" for the clients'
+ * link) at some time in [from, to]: from its "link" line to the next
+ * "heal" of its kind (or of every kind) on target, or the end.
+ */
+bool check_timeline_link_faulted(const struct outcome *outcome,
+                                 const char *target, double from, double to);
+
+/* True when a fault window of backend overlaps [from, to], or a link fault
+ * of backend's link or of the clients' link does (see above). */
 bool check_timeline_faulted(const struct outcome *outcome,
                             const char *backend, double from, double to);
 

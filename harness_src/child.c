@@ -17,11 +17,13 @@
 #include "clock.h"
 
 /* In the child, after fork: never returns. */
-static void exec_child(char *const argv[], const char *log_path, pid_t group)
+static void exec_child(char *const argv[], const char *log_path, pid_t group,
+                       int input_fd)
 {
     int log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
                       0644);
-    int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    int null_fd = input_fd != -1 ? input_fd
+                                 : open("/dev/null", O_RDONLY | O_CLOEXEC);
     sigset_t none;
 
     setpgid(0, group);
@@ -39,15 +41,16 @@ static void exec_child(char *const argv[], const char *log_path, pid_t group)
     _exit(127);
 }
 
-int child_start(struct child *child, char *const argv[], const char *log_path,
-                pid_t *group)
+/* Forks argv with input_fd (-1: /dev/null) as its stdin. */
+static int start_with(struct child *child, char *const argv[],
+                      const char *log_path, pid_t *group, int input_fd)
 {
     pid_t pid = fork();
 
     if (pid == -1)
         return -1;
     if (pid == 0)
-        exec_child(argv, log_path, *group);
+        exec_child(argv, log_path, *group, input_fd);
     /* Also from the parent, so the group exists before the next fork. */
     setpgid(pid, *group);
     if (*group == 0)
@@ -55,6 +58,31 @@ int child_start(struct child *child, char *const argv[], const char *log_path,
     child->pid = pid;
     child->exited = false;
     child->status = 0;
+    return 0;
+}
+
+int child_start(struct child *child, char *const argv[], const char *log_path,
+                pid_t *group)
+{
+    return start_with(child, argv, log_path, group, -1);
+}
+
+int child_start_input(struct child *child, char *const argv[],
+                      const char *log_path, pid_t *group, int *input)
+{
+    int fds[2], rc, saved_errno;
+
+    if (pipe2(fds, O_CLOEXEC) == -1)
+        return -1;
+    rc = start_with(child, argv, log_path, group, fds[0]);
+    saved_errno = errno;
+    close(fds[0]);
+    if (rc == -1) {
+        close(fds[1]);
+        errno = saved_errno;
+        return -1;
+    }
+    *input = fds[1];
     return 0;
 }
 

@@ -29,6 +29,14 @@ struct child {
 int child_start(struct child *child, char *const argv[], const char *log_path,
                 pid_t *group);
 
+/*
+ * The same, with a pipe as stdin: *input is its write end (close-on-exec),
+ * for the commands of a program's control channel. The caller closes it.
+ * Returns 0, or -1 with errno.
+ */
+int child_start_input(struct child *child, char *const argv[],
+                      const char *log_path, pid_t *group, int *input);
+
 /* Sends sig to a running child. */
 void child_signal(const struct child *child, int sig);
 

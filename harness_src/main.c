@@ -237,8 +237,17 @@ static int parse_all(const struct harness_options *o,
     for (int i = 0; i < o->file_count; i++) {
         scenarios[i] = calloc(1, sizeof(**scenarios));
         if (scenarios[i] == NULL ||
-            scenario_parse_file(o->files[i], scenarios[i], stderr) != 0)
+            scenario_parse_file(o->files[i], scenarios[i], stderr) != 0) {
             bad++;
+        } else if (o->run.seed_set &&
+                   scenario_plan_chaos(scenarios[i], o->run.seed) == -1) {
+            /* The chaos plan is drawn from the seed the run uses. */
+            fprintf(stderr, "%s:%d: chaos: with --seed %lu the plan needs "
+                    "more timeline events than a scenario holds (%d)\n",
+                    scenarios[i]->path, scenarios[i]->chaos.line,
+                    o->run.seed, SCENARIO_MAX_EVENTS);
+            bad++;
+        }
     }
     return bad;
 }

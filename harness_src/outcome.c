@@ -13,6 +13,8 @@ void outcome_init(struct outcome *outcome, const struct scenario *scenario)
     trace_init(&outcome->timeline);
     for (size_t i = 0; i < SCENARIO_MAX_BACKENDS; i++)
         trace_init(&outcome->backends[i]);
+    for (size_t i = 0; i <= SCENARIO_MAX_BACKENDS; i++)
+        trace_init(&outcome->links[i]);
     for (size_t i = 0; i < SCENARIO_MAX_EVENTS; i++) {
         trace_init(&outcome->bursts[i].log);
         outcome->bursts[i].exit_status = -1;
@@ -25,6 +27,8 @@ void outcome_free(struct outcome *outcome)
     trace_free(&outcome->timeline);
     for (size_t i = 0; i < SCENARIO_MAX_BACKENDS; i++)
         trace_free(&outcome->backends[i]);
+    for (size_t i = 0; i <= SCENARIO_MAX_BACKENDS; i++)
+        trace_free(&outcome->links[i]);
     for (size_t i = 0; i < SCENARIO_MAX_EVENTS; i++)
         trace_free(&outcome->bursts[i].log);
 }

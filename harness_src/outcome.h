@@ -8,10 +8,15 @@
  *
  *   ev=proxy_start pid=N port=N
  *   ev=backend_start be=b1 pid=N port=N        (also after a restart)
+ *   ev=link_start be=b1|clients pid=N port=N to=N  (a fault_link, before
+ *                                              the proxy starts for b1)
  *   ev=fault action=crash|stop|pause|resume|restart|start be=b1 line=N
  *                                              (when it took effect: a
  *                                              signal as it is sent, a
  *                                              start once it listens)
+ *   ev=fault action=link|heal|set be=b1|clients kind=K|- cmd="..." line=N
+ *                                              (as the command is sent)
+ *   ... chaos=1                                (either, planned by chaos)
  *   ev=burst_start burst=N clients=N line=N     (N: index into bursts[])
  *   ev=burst_end burst=N status=N
  *   ev=threads count=N                         (one per sample)
@@ -46,6 +51,11 @@ struct outcome {
     struct outcome_burst bursts[SCENARIO_MAX_EVENTS];
     size_t burst_count;
     struct trace timeline;      /* the runner's own log, above */
+    /* The fault_links' logs: links[i] in front of backend i, and
+     * links[SCENARIO_MAX_BACKENDS] in front of the proxy (empty: no link).
+     * A linked backend's accept peers and the proxy's accept clients are
+     * rewritten to the addresses the link saw (see linkmap.h). */
+    struct trace links[SCENARIO_MAX_BACKENDS + 1];
     char kept_dir[512];         /* with --keep: the run's log folder; "" */
 };
 

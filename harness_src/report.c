@@ -213,6 +213,34 @@ static void text_summary(FILE *out, const struct report_result *result,
             result->duration_s);
 }
 
+/* The chaos plan, "  chaos plan (seed 5): 0.62s crash b2, ...". */
+static void text_chaos(FILE *out, const struct scenario *scenario)
+{
+    char plan[SCENARIO_MAX_EVENTS * 48], head[64];
+    size_t used = 0;
+
+    if (scenario->chaos.line == 0)
+        return;
+    plan[0] = '\0';
+    for (size_t i = scenario->chaos_first; i < scenario->event_count; i++) {
+        const struct scenario_event *ev = &scenario->events[i];
+        int n = snprintf(plan + used, sizeof(plan) - used, "%s%.2fs %s %s%s%s",
+                         used > 0 ? ", " : "", (double)ev->at_ms / 1000.0,
+                         scenario_action_name(ev->action),
+                         scenario->backends[ev->backend].name,
+                         ev->kind[0] != '\0' ? " " : "", ev->kind);
+
+        if (n < 0 || (size_t)n >= sizeof(plan) - used)
+            break;
+        used += (size_t)n;
+    }
+    snprintf(head, sizeof(head), "  chaos plan (seed %lu): ",
+             scenario->chaos.seed);
+    fputs(head, out);
+    put_wrapped(out, used > 0 ? plan : "no fault", REPORT_TEXT_WIDTH -
+                strlen(head), strlen(head));
+}
+
 void report_text(FILE *out, const struct report_result *result, bool color)
 {
     const struct scenario *scenario = result->scenario;
@@ -238,6 +266,8 @@ void report_text(FILE *out, const struct report_result *result, bool color)
         text_verdict(out, result, i, column, color);
     if (!result->aborted && scenario != NULL)
         text_backends(out, result);
+    if (scenario != NULL)
+        text_chaos(out, scenario);
     text_summary(out, result, color);
     if (result->kept_dir[0] != '\0')
         fprintf(out, "  logs kept in %s/\n", result->kept_dir);

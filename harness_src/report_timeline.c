@@ -172,6 +172,25 @@ static double find_origin(const struct outcome *outcome)
     return outcome->proxy.events[0].ts;
 }
 
+/* "crash b1"; a link fault and a heal name their kind ("link b1
+ * latency"), a live change its keys ("set b1 latency=40ms"). */
+static void mark_label(struct report_timeline_mark *mark,
+                       const struct trace_event *event, const char *action,
+                       const char *backend)
+{
+    const char *kind = trace_get(event, "kind");
+    const char *cmd = trace_get(event, "cmd");
+    const char *detail = "";
+
+    if (action != NULL && strcmp(action, "set") == 0 && cmd != NULL)
+        detail = strncmp(cmd, "set ", 4) == 0 ? cmd + 4 : cmd;
+    else if (kind != NULL && strcmp(kind, "-") != 0)
+        detail = kind;
+    snprintf(mark->label, sizeof(mark->label), "%s %s%s%s",
+             action != NULL ? action : "fault", backend != NULL ? backend : "",
+             detail[0] != '\0' ? " " : "", detail);
+}
+
 static int add_marks(struct report_timeline *timeline,
                      const struct outcome *outcome, double origin)
 {
@@ -190,9 +209,7 @@ static int add_marks(struct report_timeline *timeline,
             return -1;
         mark = &timeline->marks[timeline->mark_count++];
         mark->t = event->ts - origin < 0 ? 0 : event->ts - origin;
-        snprintf(mark->label, sizeof(mark->label), "%s %s",
-                 action != NULL ? action : "fault",
-                 backend != NULL ? backend : "");
+        mark_label(mark, event, action, backend);
     }
     return 0;
 }

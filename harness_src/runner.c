@@ -18,6 +18,7 @@
 
 #include "audit.h"
 #include "child.h"
+#include "linkmap.h"
 #include "clock.h"
 #include "log.h"
 #include "logfmt.h"
@@ -39,7 +40,20 @@ struct backend_proc {
     struct tail tail;           /* for -v */
     int hole_fd;                /* blackhole: the listener, its filler */
     int filler_fd;
+    int control_fd;             /* --control: its stdin, or -1 */
 };
+
+/* A fault_link in front of a backend, or of the proxy (for the clients). */
+struct link_proc {
+    struct child child;
+    int port;                   /* where it listens: 0 when there is none */
+    int control_fd;             /* its stdin */
+    char log_path[600];
+};
+
+/* The clients' link, after the backends' in run->links. */
+#define CLIENTS_LINK SCENARIO_MAX_BACKENDS
+#define COUNT_LINKS (SCENARIO_MAX_BACKENDS + 1)
 
 struct burst_proc {
     struct child child;
@@ -64,6 +78,7 @@ struct run {
     struct tail proxy_tail;
     uint64_t t0_ms;
     struct backend_proc backends[SCENARIO_MAX_BACKENDS];
+    struct link_proc links[SCENARIO_MAX_BACKENDS + 1];
     struct burst_proc bursts[SCENARIO_MAX_EVENTS];
     size_t burst_count;
     bool fired[SCENARIO_MAX_EVENTS];
@@ -237,7 +252,16 @@ static int start_backend(struct run *run, size_t index)
     args_add(&a, "--seed");
     args_add(&a, "%lu", run->seed * 31 + index + 1);
     args_options(&a, b->options, b->option_count);
-    if (child_start(&proc->child, a.argv, proc->log_path, &run->group) == -1) {
+    if (b->controlled)
+        args_add(&a, "--control");
+    if (proc->control_fd != -1)
+        close(proc->control_fd);    /* the last run's: a new one per start */
+    proc->control_fd = -1;
+    if ((b->controlled
+         ? child_start_input(&proc->child, a.argv, proc->log_path, &run->group,
+                             &proc->control_fd)
+         : child_start(&proc->child, a.argv, proc->log_path,
+                       &run->group)) == -1) {
         snprintf(run->err, run->errlen, "cannot start dummy_server: %s",
                  strerror(errno));
         return -1;
@@ -267,7 +291,86 @@ static int restart_backend(struct run *run, size_t index)
     return -1;
 }
 
+/* --- links ------------------------------------------------------------- */
+
+/* The name of link index (a backend's, or "clients"). */
+static const char *link_name(const struct run *run, size_t index)
+{
+    return index == CLIENTS_LINK ? "clients" : run->sc->backends[index].name;
+}
+
+/* Starts fault_link index in front of to_port; its port is where the proxy
+ * (or the clients) connect instead. */
+static int start_link(struct run *run, size_t index, int to_port)
+{
+    struct link_proc *link = &run->links[index];
+    struct ready_probe probe = { "listen", "addr", 0, 0 };
+    struct args a = { .count = 0 };
+    char what[64];
+
+    snprintf(link->log_path, sizeof(link->log_path), "%s/link-%s.log",
+             run->dir, link_name(run, index));
+    args_add(&a, "%s/fault_link", run->opt->bin_dir);
+    args_add(&a, "--listen");
+    args_add(&a, "127.0.0.1:0");
+    args_add(&a, "--to");
+    args_add(&a, "127.0.0.1:%d", to_port);
+    args_add(&a, "--seed");
+    args_add(&a, "%lu", run->seed * 37 + index + 1);
+    if (child_start_input(&link->child, a.argv, link->log_path, &run->group,
+                          &link->control_fd) == -1) {
+        snprintf(run->err, run->errlen, "cannot start fault_link: %s",
+                 strerror(errno));
+        return -1;
+    }
+    snprintf(what, sizeof(what), "the link of %s", link_name(run, index));
+    if (wait_ready(run, &link->child, link->log_path, &probe, what) == -1)
+        return -1;
+    link->port = probe.port;
+    log_event(&run->timeline, LOG_INFO, "link_start", "be=%s pid=%d port=%d "
+              "to=%d", link_name(run, index), (int)link->child.pid,
+              link->port, to_port);
+    return 0;
+}
+
+/* Writes one command line to a control channel (a link's or a backend's).
+ * The reply goes to the program's log; the parser already checked the
+ * command with the program's own parser. */
+static void send_command(int fd, const char *command)
+{
+    char line[SCENARIO_TEXT_MAX + 2];
+    int len = snprintf(line, sizeof(line), "%s\n", command);
+
+    if (fd != -1)
+        log_write_all(fd, line, (size_t)len);
+}
+
+/* Puts or removes a link fault, or changes a backend: logged as a fault
+ * line, before it is sent, like the process faults. */
+static void apply_live(struct run *run, const struct scenario_event *ev)
+{
+    size_t index = ev->backend == SCENARIO_TARGET_CLIENTS
+                   ? CLIENTS_LINK : (size_t)ev->backend;
+    char command[SCENARIO_TEXT_MAX * 2];
+
+    log_event(&run->timeline, LOG_INFO, "fault", "action=%s be=%s kind=%s "
+              "cmd=%s line=%d%s", scenario_action_name(ev->action),
+              link_name(run, index), ev->kind[0] != '\0' ? ev->kind : "-",
+              logfmt_quote(ev->command, command, sizeof(command)), ev->line,
+              ev->chaos ? " chaos=1" : "");
+    send_command(ev->action == SCENARIO_SET ? run->backends[index].control_fd
+                                            : run->links[index].control_fd,
+                 ev->command);
+}
+
 /* --- the proxy ---------------------------------------------------------- */
+
+/* The port the proxy connects to for backend index: its link's, if any. */
+static int backend_port(const struct run *run, size_t index)
+{
+    return run->links[index].port > 0 ? run->links[index].port
+                                      : run->backends[index].port;
+}
 
 static void proxy_backend_args(struct run *run, struct args *a)
 {
@@ -276,7 +379,7 @@ static void proxy_backend_args(struct run *run, struct args *a)
 
         args_add(a, "-b");
         args_add(a, "%s=127.0.0.1:%d,weight=%d,maxconn=%d", b->name,
-                 run->backends[i].port, b->weight, b->maxconn);
+                 backend_port(run, i), b->weight, b->maxconn);
     }
 }
 
@@ -343,7 +446,8 @@ static int start_burst(struct run *run, int event_index)
     tail_init(&proc->tail, proc->log_path);
     args_add(&a, "%s/simulate_client", run->opt->bin_dir);
     args_add(&a, "--port");
-    args_add(&a, "%d", run->proxy_port);
+    args_add(&a, "%d", run->links[CLIENTS_LINK].port > 0
+                       ? run->links[CLIENTS_LINK].port : run->proxy_port);
     args_add(&a, "--clients");
     args_add(&a, "%d", b->clients);
     args_add(&a, "--requests");
@@ -375,6 +479,10 @@ static int start_burst(struct run *run, int event_index)
         args_add(&a, "--expect");
         args_add(&a, "echo");
     }
+    if (b->behaviour.key[0] != '\0')
+        args_add(&a, "--%s%s%s", b->behaviour.key,
+                 b->behaviour.value[0] != '\0' ? "=" : "",
+                 b->behaviour.value);
     if (child_start(&proc->child, a.argv, proc->log_path, &run->group) == -1)
         return -1;
     log_event(&run->timeline, LOG_INFO, "burst_start", "burst=%zu clients=%d "
@@ -419,6 +527,9 @@ static int apply_fault(struct run *run, const struct scenario_event *ev)
             child_wait(&proc->child, 1000);
         }
         return restart_backend(run, (size_t)ev->backend);
+    case SCENARIO_LINK:
+    case SCENARIO_HEAL:
+    case SCENARIO_SET:
     case SCENARIO_CLIENTS:
     case SCENARIO_STOP_PROXY:
         break;
@@ -428,9 +539,10 @@ static int apply_fault(struct run *run, const struct scenario_event *ev)
 
 static void log_fault(struct run *run, const struct scenario_event *ev)
 {
-    log_event(&run->timeline, LOG_INFO, "fault", "action=%s be=%s line=%d",
+    log_event(&run->timeline, LOG_INFO, "fault", "action=%s be=%s line=%d%s",
               scenario_action_name(ev->action),
-              run->sc->backends[ev->backend].name, ev->line);
+              run->sc->backends[ev->backend].name, ev->line,
+              ev->chaos ? " chaos=1" : "");
 }
 
 /* Does event index. A fault is logged when it takes effect: a kill or a
@@ -444,6 +556,11 @@ static int fire(struct run *run, size_t index)
     run->fired[index] = true;
     if (ev->action == SCENARIO_CLIENTS)
         return start_burst(run, (int)index);
+    if (ev->action == SCENARIO_LINK || ev->action == SCENARIO_HEAL ||
+        ev->action == SCENARIO_SET) {
+        apply_live(run, ev);
+        return 0;
+    }
     if (ev->action == SCENARIO_STOP_PROXY) {
         log_event(&run->timeline, LOG_INFO, "proxy_stop", "line=%d", ev->line);
         child_signal(&run->proxy, SIGTERM);
@@ -577,7 +694,7 @@ static void echo_logs(struct run *run)
  * of bursts still running. */
 static size_t reap(struct run *run)
 {
-    struct child *all[SCENARIO_MAX_BACKENDS + SCENARIO_MAX_EVENTS + 1];
+    struct child *all[2 * SCENARIO_MAX_BACKENDS + SCENARIO_MAX_EVENTS + 2];
     bool was_done[SCENARIO_MAX_EVENTS];
     size_t running = 0;
     int n = 0;
@@ -585,6 +702,8 @@ static size_t reap(struct run *run)
     all[n++] = &run->proxy;
     for (size_t i = 0; i < run->sc->backend_count; i++)
         all[n++] = &run->backends[i].child;
+    for (size_t i = 0; i < COUNT_LINKS; i++)
+        all[n++] = &run->links[i].child;
     for (size_t i = 0; i < run->burst_count; i++) {
         was_done[i] = run->bursts[i].child.exited;
         all[n++] = &run->bursts[i].child;
@@ -685,12 +804,33 @@ static void stop_all(struct run *run, struct outcome *outcome)
     }
     for (size_t i = 0; i < run->sc->backend_count; i++)
         child_wait(&run->backends[i].child, 2000);
+    for (size_t i = 0; i < COUNT_LINKS; i++)
+        child_signal(&run->links[i].child, SIGTERM);
+    for (size_t i = 0; i < COUNT_LINKS; i++)
+        child_wait(&run->links[i].child, 2000);
     for (size_t i = 0; i < run->burst_count; i++)
         child_signal(&run->bursts[i].child, SIGTERM);
     for (size_t i = 0; i < run->burst_count; i++)
         child_wait(&run->bursts[i].child, 2000);
     child_kill_group(run->group);
     run->group = 0;
+}
+
+/* Reads the links' logs, and rewrites the addresses a link hides from
+ * the logs on its far side (linkmap.h). */
+static void load_links(struct run *run, struct outcome *outcome)
+{
+    for (size_t i = 0; i < COUNT_LINKS; i++) {
+        if (run->links[i].log_path[0] == '\0')
+            continue;
+        trace_load(&outcome->links[i], run->links[i].log_path);
+        if (i == CLIENTS_LINK)
+            linkmap_apply(&outcome->proxy, "accept", "client", "sid",
+                          &outcome->links[i]);
+        else
+            linkmap_apply(&outcome->backends[i], "accept", "peer", NULL,
+                          &outcome->links[i]);
+    }
 }
 
 /* Reads every log of the run into the outcome. */
@@ -710,6 +850,7 @@ static void load_logs(struct run *run, struct outcome *outcome)
         trace_load(&outcome->bursts[i].log, run->bursts[i].log_path);
     }
     outcome->burst_count = run->burst_count;
+    load_links(run, outcome);
     for (size_t i = 0; i < outcome->proxy.count; i++) {
         if (trace_is(&outcome->proxy.events[i], "start")) {
             outcome->start_ts = outcome->proxy.events[i].ts;
@@ -874,8 +1015,15 @@ static int start_system(struct run *run)
         } else if (start_backend(run, i) == -1) {
             return -1;
         }
+        if (b->linked && start_link(run, i, run->backends[i].port) == -1)
+            return -1;
     }
-    return start_proxy(run);
+    if (start_proxy(run) == -1)
+        return -1;
+    if (run->sc->clients_linked &&
+        start_link(run, CLIENTS_LINK, run->proxy_port) == -1)
+        return -1;
+    return 0;
 }
 
 static void finish(struct run *run)
@@ -887,6 +1035,12 @@ static void finish(struct run *run)
             close(run->backends[i].hole_fd);
         if (run->backends[i].filler_fd != -1)
             close(run->backends[i].filler_fd);
+        if (run->backends[i].control_fd != -1)
+            close(run->backends[i].control_fd);
+    }
+    for (size_t i = 0; i < COUNT_LINKS; i++) {
+        if (run->links[i].control_fd != -1)
+            close(run->links[i].control_fd);
     }
     for (size_t i = 0; i < run->burst_count; i++)
         tail_close(&run->bursts[i].tail);
@@ -919,6 +1073,7 @@ int runner_run(const struct scenario *scenario,
 {
     struct run *run = calloc(1, sizeof(*run));
     const char *reason = "start_failed";
+    void (*old_pipe)(int);
     int rc;
 
     if (run == NULL) {
@@ -932,7 +1087,13 @@ int runner_run(const struct scenario *scenario,
     run->err = err;
     run->errlen = errlen;
     for (size_t i = 0; i < scenario->backend_count; i++)
-        run->backends[i].hole_fd = run->backends[i].filler_fd = -1;
+        run->backends[i].hole_fd = run->backends[i].filler_fd =
+            run->backends[i].control_fd = -1;
+    for (size_t i = 0; i < COUNT_LINKS; i++)
+        run->links[i].control_fd = -1;
+    /* A control channel whose program died must not kill the harness:
+     * the write fails with EPIPE instead (children get SIG_DFL back). */
+    old_pipe = signal(SIGPIPE, SIG_IGN);
     if (prepare(run) == 0) {
         if (options->keep_dir != NULL)
             snprintf(outcome->kept_dir, sizeof(outcome->kept_dir), "%s",
@@ -960,5 +1121,6 @@ int runner_run(const struct scenario *scenario,
                  " (use --keep DIR to keep it)");
     finish(run);
     free(run);
+    signal(SIGPIPE, old_pipe);
     return rc;
 }

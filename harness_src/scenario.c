@@ -14,6 +14,14 @@
  * had no error; a backend with a good name is declared even when its options
  * are wrong, so that the lines naming it do not fail too.
  *
+ * The live faults (link, heal, set, client behaviours) are read with the
+ * other programs' own parsers: fault_link's faultlink_fault_parse,
+ * dummy_server's dummy_control_run, simulate_client's
+ * simclient_options_parse, so a scenario accepts exactly what they do.
+ * What needs the whole file (a heal with no link before it, a fault on a
+ * backend that never runs, no-read clients judged by "clients ok") is
+ * checked after the last line, and the chaos plan (chaos.h) drawn then.
+ *
  * Pure functions over caller-owned memory, no state between calls.
  */
 #include "scenario.h"
@@ -31,6 +39,10 @@
 #include "count_of.h"
 #include "../proxy/config_options.h"
 #include "../backend/dummy_options.h"
+#include "../backend/dummy_control.h"
+#include "../faultlink/faultlink_fault.h"
+#include "../simclient/simclient_options.h"
+#include "chaos.h"
 #include "line.h"
 #include "options.h"
 #include "parse.h"
@@ -50,6 +62,8 @@
 #define PICKS_MAX 1000000000L
 #define FAILED_MAX 1000000000L
 #define POINTS_MAX 1000L
+#define CHAOS_GAP_MIN_MS 100L           /* a fault lasts half a gap */
+#define LINK_TARGETS (SCENARIO_MAX_BACKENDS + 1)    /* backends, clients */
 
 /* What an option of a directive sets (proxy options are all stored). */
 enum option_target {
@@ -58,6 +72,7 @@ enum option_target {
     TARGET_BLACKHOLE,
     TARGET_REQUESTS, TARGET_SIZE, TARGET_HOLD, TARGET_RAMP, TARGET_TIMEOUT,
     TARGET_HALF_CLOSE, TARGET_MAY_FAIL, TARGET_READ_RATE, TARGET_WRITE_RATE,
+    TARGET_BEHAVIOUR,       /* a simulate_client behaviour */
     TARGET_NONE             /* a lone value (seed, at, picks ...) */
 };
 
@@ -119,6 +134,12 @@ static const struct option_rule burst_rules[] = {
     { "write-rate", OPTIONS_SIZE, 1, 1073741824L, NULL, TARGET_WRITE_RATE,
       NULL },
     { "may-fail", OPTIONS_FLAG, 0, 0, NULL, TARGET_MAY_FAIL, NULL },
+    { "no-read", .target = TARGET_BEHAVIOUR, .source = &simclient_options_table },
+    { "abort", .target = TARGET_BEHAVIOUR, .source = &simclient_options_table },
+    { "trickle", .target = TARGET_BEHAVIOUR, .source = &simclient_options_table },
+    { "idle", .target = TARGET_BEHAVIOUR, .source = &simclient_options_table },
+    { "connect-only", .target = TARGET_BEHAVIOUR,
+      .source = &simclient_options_table },
 };
 
 #define RULES(rules) (rules), COUNT_OF(rules)
@@ -149,6 +170,13 @@ static const struct option_rule sessions_rule =
       NULL };
 static const struct option_rule failed_rule =
     { "failed<=", OPTIONS_COUNT, 0, FAILED_MAX, NULL, TARGET_NONE, NULL };
+static const struct option_rule chaos_time_rule =
+    { "chaos", OPTIONS_DURATION, 0, TIMEOUT_MAX_MS, NULL, TARGET_NONE, NULL };
+static const struct option_rule chaos_gap_rule =
+    { "every", OPTIONS_DURATION, CHAOS_GAP_MIN_MS, TIMEOUT_MAX_MS, NULL,
+      TARGET_NONE, NULL };
+static const struct option_rule chaos_targets_rule =
+    { "targets", OPTIONS_WORD, 0, 0, "one|minority|all", TARGET_NONE, NULL };
 
 /* The checks written as fixed words. */
 static const struct {
@@ -172,7 +200,17 @@ static const char *const action_names[] = {
     [SCENARIO_CLIENTS] = "clients", [SCENARIO_CRASH] = "crash",
     [SCENARIO_STOP] = "stop", [SCENARIO_PAUSE] = "pause",
     [SCENARIO_RESUME] = "resume", [SCENARIO_RESTART] = "restart",
-    [SCENARIO_START] = "start",
+    [SCENARIO_START] = "start", [SCENARIO_LINK] = "link",
+    [SCENARIO_HEAL] = "heal", [SCENARIO_SET] = "set",
+};
+
+static const char *const chaos_kind_names[SCENARIO_CHAOS_KINDS] = {
+    [SCENARIO_CHAOS_CRASH] = "crash", [SCENARIO_CHAOS_PAUSE] = "pause",
+    [SCENARIO_CHAOS_LINK_LATENCY] = "link-latency",
+    [SCENARIO_CHAOS_LINK_SLICER] = "link-slicer",
+    [SCENARIO_CHAOS_LINK_RESET] = "link-reset",
+    [SCENARIO_CHAOS_LINK_BLACKHOLE] = "link-blackhole",
+    [SCENARIO_CHAOS_SYN_DROP] = "syn-drop", [SCENARIO_CHAOS_REFUSE] = "refuse",
 };
 
 /* Each option is stored at most once, so the arrays cannot overflow; every
@@ -205,6 +243,14 @@ struct parser {
     bool past_header;       /* a directive was seen: no more description */
     struct survey survey;
 };
+
+static void parse_link(struct parser *p, struct scenario_event *event,
+                       char **words, int count);
+static void parse_heal(struct parser *p, struct scenario_event *event,
+                       char **words, int count);
+static void parse_set(struct parser *p, struct scenario_event *event,
+                      char **words, int count);
+static void check_burst(struct parser *p, const struct scenario_burst *burst);
 
 /* Walks a text line by line. */
 struct line_reader {
@@ -696,6 +742,19 @@ static void apply_burst_option(struct scenario_burst *burst,
     }
 }
 
+/* Keeps a behaviour option (at most one per burst). */
+static void apply_behaviour(struct parser *p, struct scenario_burst *burst,
+                            const struct option_rule *rule, const char *value)
+{
+    if (burst->behaviour.key[0] != '\0') {
+        report(p, p->line, "clients: %s and %s cannot be used together: one "
+               "behaviour per burst", burst->behaviour.key, rule->key);
+        return;
+    }
+    copy_cut(burst->behaviour.key, sizeof(burst->behaviour.key), rule->key);
+    copy_cut(burst->behaviour.value, sizeof(burst->behaviour.value), value);
+}
+
 /* "clients N OPTION..." (words[0] is "clients"). */
 static void parse_burst(struct parser *p, struct scenario_burst *burst,
                         char **words, int count)
@@ -717,9 +776,13 @@ static void parse_burst(struct parser *p, struct scenario_burst *burst,
         burst->clients = (int)number;
     for (int i = 2; i < count; i++) {
         rule = read_option(p, &burst_set, words[i], &seen, &value, &number);
-        if (rule != NULL)
+        if (rule != NULL && rule->target == TARGET_BEHAVIOUR)
+            apply_behaviour(p, burst, rule, value);
+        else if (rule != NULL)
             apply_burst_option(burst, rule, number);
     }
+    if (burst->behaviour.key[0] != '\0' && burst->clients > 0)
+        check_burst(p, burst);
 }
 
 /* A fault action's target; "start" only once, and only for a down one. */
@@ -759,18 +822,24 @@ static void parse_action(struct parser *p, struct scenario_event *event,
     char word[SHOWN_MAX];
 
     for (size_t i = 0; i < COUNT_OF(action_names); i++) {
-        if (strcmp(words[0], action_names[i]) != 0)
+        if (action_names[i] == NULL || strcmp(words[0], action_names[i]) != 0)
             continue;
         event->action = (enum scenario_action)i;
         if (event->action == SCENARIO_CLIENTS)
             parse_burst(p, &event->burst, words, count);
+        else if (event->action == SCENARIO_LINK)
+            parse_link(p, event, words, count);
+        else if (event->action == SCENARIO_HEAL)
+            parse_heal(p, event, words, count);
+        else if (event->action == SCENARIO_SET)
+            parse_set(p, event, words, count);
         else
             parse_fault(p, event, words, count);
         return;
     }
     report(p, p->line, "unknown action '%s' (expected clients, crash, stop, "
-           "pause, resume, restart or start)", parse_escape(words[0], word,
-                                                     sizeof(word)));
+           "pause, resume, restart, start, link, heal or set)",
+           parse_escape(words[0], word, sizeof(word)));
 }
 
 /* The next free event, cleared, or NULL after reporting that none is. */
@@ -1040,6 +1109,390 @@ static void parse_expect(struct parser *p, char **words, int count)
         p->out->expect_count++;
 }
 
+/* --- live faults: link, heal, set, client behaviours, chaos ------------ */
+
+/*
+ * Refuses a burst that simulate_client would refuse: its own parser reads
+ * the options the runner will pass, so the behaviours' conflicts (no-read
+ * with half-close, ...) have one home.
+ */
+static void check_burst(struct parser *p, const struct scenario_burst *burst)
+{
+    struct simclient_options opts;
+    char store[12][SCENARIO_NAME_MAX + SCENARIO_VALUE_MAX + 4];
+    char err[MESSAGE_MAX];
+    char *argv[13];
+    int argc = 0;
+
+#define ARG(...) (snprintf(store[argc], sizeof(store[0]), __VA_ARGS__), \
+                  argv[argc] = store[argc], argc++)
+    ARG("simulate_client");
+    ARG("--requests=%d", burst->requests);
+    ARG("--size=%ld", burst->size);
+    ARG("--hold=%ld", burst->hold_ms);
+    if (burst->half_close)
+        ARG("--half-close");
+    if (burst->read_rate > 0)
+        ARG("--read-rate=%ld", burst->read_rate);
+    if (burst->write_rate > 0)
+        ARG("--write-rate=%ld", burst->write_rate);
+    ARG("--%s%s%s", burst->behaviour.key,
+        burst->behaviour.value[0] != '\0' ? "=" : "", burst->behaviour.value);
+#undef ARG
+    argv[argc] = NULL;
+    if (simclient_options_parse(argc, argv, &opts, NULL, err,
+                                sizeof(err)) != 0)
+        report(p, p->line, "clients: %s", parse_escape(err, err, sizeof(err)));
+}
+
+/* The target of link and heal: a backend, or "clients". Reports and
+ * returns -1 when it is neither. */
+static int resolve_link_target(struct parser *p, const char *name)
+{
+    if (strcmp(name, "clients") == 0)
+        return SCENARIO_TARGET_CLIENTS;
+    return resolve_backend(p, name);
+}
+
+/* Joins words after prefix into out[SCENARIO_TEXT_MAX]; reports when the
+ * command does not fit. */
+static int make_command(struct parser *p, char *out, const char *prefix,
+                        char **words, int count)
+{
+    char joined[LINE_MAX_BYTES + 1];
+    int len;
+
+    join_words(words, count, joined, sizeof(joined));
+    len = snprintf(out, SCENARIO_TEXT_MAX, "%s%s", prefix, joined);
+    if (len < SCENARIO_TEXT_MAX)
+        return 0;
+    report(p, p->line, "%s: the command is longer than %d characters",
+           prefix, SCENARIO_TEXT_MAX - 1);
+    return -1;
+}
+
+/* "link NAME KIND [KEY=VALUE...]": fault_link's own parser reads the
+ * fault, so a scenario accepts exactly what fault_link accepts. */
+static void parse_link(struct parser *p, struct scenario_event *event,
+                       char **words, int count)
+{
+    struct faultlink_fault fault;
+    char err[MESSAGE_MAX];
+
+    if (count < 3) {
+        report(p, p->line, "link needs a target and a fault, like 'link b1 "
+               "latency latency=100ms' or 'link clients slicer size=1'");
+        return;
+    }
+    event->backend = resolve_link_target(p, words[1]);
+    if (faultlink_fault_parse(words + 2, count - 2, &fault, err,
+                              sizeof(err)) == -1) {
+        report(p, p->line, "link: %s", parse_escape(err, err, sizeof(err)));
+        return;
+    }
+    copy_cut(event->kind, sizeof(event->kind), words[2]);
+    make_command(p, event->command, "add ", words + 2, count - 2);
+}
+
+/* "heal NAME [KIND]": removes one kind of fault, or all of them. */
+static void parse_heal(struct parser *p, struct scenario_event *event,
+                       char **words, int count)
+{
+    enum faultlink_kind kind;
+    char word[SHOWN_MAX];
+
+    if (count != 2 && count != 3) {
+        report(p, p->line, "heal needs a target and at most one kind, like "
+               "'heal b1' or 'heal b1 latency'");
+        return;
+    }
+    event->backend = resolve_link_target(p, words[1]);
+    if (count == 2) {
+        snprintf(event->command, sizeof(event->command), "remove all");
+        return;
+    }
+    if (faultlink_kind_parse(words[2], &kind) == -1) {
+        report(p, p->line, "heal: unknown kind '%s' (latency, bandwidth, "
+               "slicer, slow-close, timeout, reset, limit-data, blackhole, "
+               "refuse, syn-drop)", parse_escape(words[2], word,
+                                                 sizeof(word)));
+        return;
+    }
+    copy_cut(event->kind, sizeof(event->kind), words[2]);
+    snprintf(event->command, sizeof(event->command), "remove %s", words[2]);
+}
+
+/* "set NAME KEY=VALUE...": dummy_server's own control parser judges the
+ * command on the backend's options as declared (when declared above). */
+static void parse_set(struct parser *p, struct scenario_event *event,
+                      char **words, int count)
+{
+    struct dummy_options opts;
+    char line[LINE_MAX_BYTES + 8], reply[DUMMY_CONTROL_REPLY_MAX + 1];
+    char changes[DUMMY_CONTROL_LINE_MAX + 1], err[MESSAGE_MAX];
+    const struct scenario_backend *backend;
+
+    if (count < 3) {
+        report(p, p->line, "set needs a backend and KEY=VALUE, like 'set b1 "
+               "latency=200ms'");
+        return;
+    }
+    event->backend = resolve_backend(p, words[1]);
+    if (event->backend == -1 ||
+        make_command(p, event->command, "set ", words + 2, count - 2) == -1)
+        return;
+    dummy_options_init(&opts);
+    if ((size_t)event->backend < p->out->backend_count) {
+        backend = &p->out->backends[event->backend];
+        for (size_t i = 0; i < backend->option_count; i++)
+            options_set(&dummy_options_table, &opts, NULL,
+                        backend->options[i].key, backend->options[i].value,
+                        err, sizeof(err));
+    }
+    snprintf(line, sizeof(line), "%s", event->command);
+    if (dummy_control_run(&opts, line, reply, sizeof(reply), changes,
+                          sizeof(changes)) != DUMMY_CONTROL_CHANGED)
+        report(p, p->line, "set %s: %s", words[1],
+               strncmp(reply, "error: ", 7) == 0 ? reply + 7 : reply);
+}
+
+/* Reads "kinds=K,K..." into a mask. Reports and returns -1 on an error. */
+static int read_chaos_kinds(struct parser *p, char *list, unsigned *mask)
+{
+    char *rest, word[SHOWN_MAX];
+
+    *mask = 0;
+    for (char *name = strtok_r(list, ",", &rest); name != NULL;
+         name = strtok_r(NULL, ",", &rest)) {
+        unsigned k = 0;
+
+        while (k < SCENARIO_CHAOS_KINDS && strcmp(chaos_kind_names[k], name))
+            k++;
+        if (k == SCENARIO_CHAOS_KINDS) {
+            report(p, p->line, "chaos: unknown kind '%s' (kinds: crash, "
+                   "pause, link-latency, link-slicer, link-reset, "
+                   "link-blackhole, syn-drop, refuse)",
+                   parse_escape(name, word, sizeof(word)));
+            return -1;
+        }
+        if (*mask & (1u << k)) {
+            report(p, p->line, "chaos: kind %s is given twice", name);
+            return -1;
+        }
+        *mask |= 1u << k;
+    }
+    if (*mask != 0)
+        return 0;
+    report(p, p->line, "chaos: kinds= names no kind");
+    return -1;
+}
+
+/* Reads "D..D" into *min and *max. */
+static int read_gaps(struct parser *p, char *text, long *min, long *max)
+{
+    char *dots = strstr(text, "..");
+
+    if (dots == NULL) {
+        if (read_value(p, &chaos_gap_rule, text, min) == -1)
+            return -1;
+        *max = *min;
+        return 0;
+    }
+    *dots = '\0';
+    if (read_value(p, &chaos_gap_rule, text, min) == -1 ||
+        read_value(p, &chaos_gap_rule, dots + 2, max) == -1)
+        return -1;
+    if (*min <= *max)
+        return 0;
+    report(p, p->line, "chaos: every %s..%s: the first gap must not be "
+           "longer than the second", text, dots + 2);
+    return -1;
+}
+
+/* Checks the window of a chaos line against the scenario's time. */
+static void check_chaos_window(struct parser *p,
+                               const struct scenario_chaos *c)
+{
+    char from[24], to[24], limit[24];
+
+    parse_format_ms(c->from_ms, from, sizeof(from));
+    parse_format_ms(c->to_ms, to, sizeof(to));
+    if (c->from_ms >= c->to_ms)
+        report(p, p->line, "chaos from %s to %s: the window is empty", from,
+               to);
+    else if (c->to_ms > p->survey.timeout_ms)
+        report(p, p->line, "chaos to %s is after the timeout (%s)", to,
+               parse_format_ms(p->survey.timeout_ms, limit, sizeof(limit)));
+}
+
+/* "chaos from D to D every D[..D] kinds=K,K... [targets=one|minority|all]" */
+static void parse_chaos(struct parser *p, char **words, int count)
+{
+    struct scenario_chaos c = { .line = p->line };
+    int errors_before = p->error_count;
+    long targets = SCENARIO_CHAOS_ONE;
+
+    if (p->out->chaos.line != 0) {
+        report(p, p->line, "chaos is already given on line %d",
+               p->out->chaos.line);
+        return;
+    }
+    if ((count != 8 && count != 9) || strcmp(words[1], "from") != 0 ||
+        strcmp(words[3], "to") != 0 || strcmp(words[5], "every") != 0 ||
+        strncmp(words[7], "kinds=", 6) != 0 ||
+        (count == 9 && strncmp(words[8], "targets=", 8) != 0)) {
+        report(p, p->line, "expected 'chaos from D to D every D..D kinds=K,K "
+               "[targets=one|minority|all]', like 'chaos from 1s to 6s every "
+               "500ms..1s kinds=crash,link-latency targets=one'");
+        return;
+    }
+    read_value(p, &chaos_time_rule, words[2], &c.from_ms);
+    read_value(p, &chaos_time_rule, words[4], &c.to_ms);
+    read_gaps(p, words[6], &c.every_min_ms, &c.every_max_ms);
+    read_chaos_kinds(p, words[7] + 6, &c.kinds);
+    if (count == 9)
+        read_value(p, &chaos_targets_rule, words[8] + 8, &targets);
+    c.targets = (enum scenario_chaos_targets)targets;
+    if (p->error_count == errors_before)
+        check_chaos_window(p, &c);
+    if (p->error_count == errors_before)
+        p->out->chaos = c;
+}
+
+/* Backends a chaos fault may hit: those that run from the start. */
+static void chaos_eligible(const struct scenario *sc, bool *eligible)
+{
+    for (size_t i = 0; i < sc->backend_count; i++) {
+        const struct scenario_backend *b = &sc->backends[i];
+
+        eligible[i] = !b->down && !b->blackhole && b->start_ms == 0;
+    }
+}
+
+/* Notes which backends need a link (link/heal, or a chaos link kind) and
+ * a control channel (set). */
+static void mark_live_targets(struct scenario *sc)
+{
+    bool eligible[SCENARIO_MAX_BACKENDS];
+    bool chaos_links = false;
+
+    for (unsigned k = 0; k < SCENARIO_CHAOS_KINDS; k++)
+        chaos_links |= (sc->chaos.kinds & (1u << k)) != 0 &&
+                       chaos_kind_is_link((enum scenario_chaos_kind)k);
+    chaos_eligible(sc, eligible);
+    for (size_t i = 0; i < sc->backend_count; i++)
+        sc->backends[i].linked = chaos_links && eligible[i];
+    for (size_t i = 0; i < sc->event_count; i++) {
+        const struct scenario_event *ev = &sc->events[i];
+        bool linking = ev->action == SCENARIO_LINK ||
+                       ev->action == SCENARIO_HEAL;
+
+        if (linking && ev->backend == SCENARIO_TARGET_CLIENTS)
+            sc->clients_linked = true;
+        else if (linking && ev->backend >= 0)
+            sc->backends[ev->backend].linked = true;
+        else if (ev->action == SCENARIO_SET && ev->backend >= 0)
+            sc->backends[ev->backend].controlled = true;
+    }
+}
+
+/* True when link event may come before heal event on the timeline. */
+static bool link_precedes(const struct scenario_event *link,
+                          const struct scenario_event *heal)
+{
+    if (link->action != SCENARIO_LINK || link->backend != heal->backend ||
+        (heal->kind[0] != '\0' && strcmp(link->kind, heal->kind) != 0))
+        return false;
+    return link->trigger == SCENARIO_AT_PICKS ||
+           heal->trigger == SCENARIO_AT_PICKS || link->at_ms <= heal->at_ms;
+}
+
+/* A heal with no link it could remove. */
+static void check_heal(struct parser *p, const struct scenario_event *heal)
+{
+    const struct scenario *sc = p->out;
+
+    for (size_t i = 0; i < sc->event_count; i++) {
+        if (link_precedes(&sc->events[i], heal))
+            return;
+    }
+    report(p, heal->line, "heal %s%s%s: no link puts %s fault on it before",
+           heal->backend == SCENARIO_TARGET_CLIENTS
+               ? "clients" : sc->backends[heal->backend].name,
+           heal->kind[0] != '\0' ? " " : "", heal->kind,
+           heal->kind[0] != '\0' ? "that" : "a");
+}
+
+/* A live fault on a backend that never runs: a blackhole (no process), or
+ * one declared down that no start event brings up. */
+static void check_target_runs(struct parser *p,
+                              const struct scenario_event *ev)
+{
+    const struct scenario_backend *b;
+    bool live = ev->action == SCENARIO_LINK || ev->action == SCENARIO_HEAL ||
+                ev->action == SCENARIO_SET;
+
+    if (!live || ev->backend < 0)
+        return;
+    b = &p->out->backends[ev->backend];
+    if (b->blackhole && ev->action == SCENARIO_SET)
+        report(p, ev->line, "set %s: %s is a blackhole, no process runs to "
+               "change", b->name, b->name);
+    else if (b->blackhole)
+        report(p, ev->line, "%s %s: %s is a blackhole: nothing listens "
+               "behind a link", scenario_action_name(ev->action), b->name,
+               b->name);
+    else if (b->down && p->start_line[ev->backend] == 0)
+        report(p, ev->line, "%s %s: %s is declared down (line %d) and no "
+               "'start %s' ever starts it", scenario_action_name(ev->action),
+               b->name, b->name, b->line, b->name);
+}
+
+/* Bursts that can never meet "expect clients ok". */
+static void check_bursts_against_expects(struct parser *p)
+{
+    const struct scenario *sc = p->out;
+
+    for (size_t e = 0; e < sc->expect_count; e++) {
+        if (sc->expects[e].check != SCENARIO_CHECK_CLIENTS_OK ||
+            sc->expects[e].expect_fail)
+            continue;
+        for (size_t i = 0; i < sc->event_count; i++) {
+            const struct scenario_event *ev = &sc->events[i];
+
+            if (ev->action == SCENARIO_CLIENTS && !ev->burst.may_fail &&
+                strcmp(ev->burst.behaviour.key, "no-read") == 0)
+                report(p, ev->line, "no-read clients never read a reply, so "
+                       "'expect clients ok' (line %d) cannot judge them; "
+                       "give them may-fail, or expect no-lost-clients",
+                       sc->expects[e].line);
+        }
+    }
+}
+
+/* The checks of the live faults that need the whole file. */
+static void check_live_faults(struct parser *p)
+{
+    struct scenario *sc = p->out;
+
+    for (size_t i = 0; i < sc->event_count; i++) {
+        check_target_runs(p, &sc->events[i]);
+        if (sc->events[i].action == SCENARIO_HEAL)
+            check_heal(p, &sc->events[i]);
+    }
+    check_bursts_against_expects(p);
+    mark_live_targets(sc);
+    sc->chaos_first = sc->event_count;
+    if (sc->chaos.line != 0 && scenario_plan_chaos(sc, sc->seed) == -1)
+        report(p, sc->chaos.line, "chaos: the plan needs more than the %zu "
+               "timeline events left (at most %d in all); shorten the "
+               "window or lengthen the gaps",
+               SCENARIO_MAX_EVENTS - sc->chaos_first, SCENARIO_MAX_EVENTS);
+    else if (sc->chaos.line != 0 && sc->event_count == sc->chaos_first)
+        report(p, sc->chaos.line, "chaos: no backend runs from the start to "
+               "put faults on");
+}
+
 /* The handler of directive word, or NULL. */
 static directive_fn find_directive(const char *word)
 {
@@ -1051,6 +1504,7 @@ static directive_fn find_directive(const char *word)
         { "proxy", parse_proxy }, { "backend", parse_backend },
         { "at", parse_at }, { "when", parse_when },
         { "expect", parse_expect }, { "expect-fail", parse_expect },
+        { "chaos", parse_chaos },
     };
 
     for (size_t i = 0; i < COUNT_OF(directives); i++) {
@@ -1131,7 +1585,7 @@ static void parse_line(struct parser *p, char *line)
         parse(p, words, count);
     else
         report(p, p->line, "unknown directive '%s' (expected seed, timeout, "
-               "proxy, backend, at, when, expect or expect-fail)",
+               "proxy, backend, at, when, chaos, expect or expect-fail)",
                parse_escape(words[0], word, sizeof(word)));
 }
 
@@ -1202,6 +1656,7 @@ static void parse_text_lines(struct parser *p, const char *data, size_t len)
         report(p, 0, "no backend is declared (add a line like 'backend b1')");
     if (p->out->expect_count == 0)
         report(p, 0, "no expectation (add a line like 'expect relay exact')");
+    check_live_faults(p);
 }
 
 /* Fills *out with the defaults of an empty scenario called name. */
@@ -1375,4 +1830,28 @@ const char *scenario_action_name(enum scenario_action action)
     if ((unsigned)action >= COUNT_OF(action_names))
         return "?";
     return action_names[action];
+}
+
+const char *scenario_chaos_kind_name(enum scenario_chaos_kind kind)
+{
+    if ((unsigned)kind >= COUNT_OF(chaos_kind_names))
+        return "?";
+    return chaos_kind_names[kind];
+}
+
+int scenario_plan_chaos(struct scenario *scenario, unsigned long seed)
+{
+    bool eligible[SCENARIO_MAX_BACKENDS];
+    size_t count;
+    int rc;
+
+    if (scenario->chaos.line == 0)
+        return 0;
+    chaos_eligible(scenario, eligible);
+    scenario->chaos.seed = seed;
+    rc = chaos_plan(&scenario->chaos, eligible, scenario->backend_count, seed,
+                    scenario->events + scenario->chaos_first,
+                    SCENARIO_MAX_EVENTS - scenario->chaos_first, &count);
+    scenario->event_count = scenario->chaos_first + count;
+    return rc == -1 ? -1 : 0;
 }

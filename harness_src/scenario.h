@@ -44,6 +44,10 @@ struct scenario_backend {
     long start_ms;                  /* start=TIME: started this late */
     bool down;                      /* "down": not started until a start event */
     bool blackhole;                 /* no server: connects never complete */
+    bool linked;                    /* a fault_link between the proxy and it
+                                       (a link, heal or chaos link fault
+                                       names it) */
+    bool controlled;                /* started with --control ("set") */
 };
 
 /* A client burst: one simulate_client run. */
@@ -59,6 +63,8 @@ struct scenario_burst {
     bool half_close;
     bool may_fail;                  /* "may-fail": its failures do not fail
                                      * "expect clients ok" */
+    struct scenario_option behaviour;   /* no-read, abort=up, ... passed to
+                                           simulate_client; key "" none */
 };
 
 enum scenario_action {
@@ -69,8 +75,14 @@ enum scenario_action {
     SCENARIO_RESUME,                /* SIGCONT */
     SCENARIO_RESTART,               /* start again, same port and options */
     SCENARIO_START,                 /* first start of a "down" backend */
-    SCENARIO_STOP_PROXY             /* "stop proxy": SIGTERM the proxy */
+    SCENARIO_STOP_PROXY,            /* "stop proxy": SIGTERM the proxy */
+    SCENARIO_LINK,                  /* "link NAME KIND ...": add a fault */
+    SCENARIO_HEAL,                  /* "heal NAME [KIND]": remove faults */
+    SCENARIO_SET                    /* "set NAME KEY=VALUE...": live change */
 };
+
+/* The target of link and heal that is the clients' side of the proxy. */
+#define SCENARIO_TARGET_CLIENTS (-2)
 
 enum scenario_trigger {
     SCENARIO_AT_TIME,               /* "at 1.5s ..." */
@@ -86,8 +98,38 @@ struct scenario_event {
     long picks;                     /* ... has been picked this many times */
     enum scenario_action action;
     int backend;                    /* fault actions: the target; -1 for
-                                       stop proxy */
+                                       stop proxy; SCENARIO_TARGET_CLIENTS
+                                       for "link clients" and "heal clients" */
     struct scenario_burst burst;    /* SCENARIO_CLIENTS */
+    char command[SCENARIO_TEXT_MAX];    /* LINK, HEAL: the fault_link command
+                                           ("add latency latency=100ms");
+                                           SET: dummy_server's ("set ...") */
+    char kind[SCENARIO_NAME_MAX];   /* LINK, HEAL: the fault's kind ("" for
+                                       a heal of every kind) */
+    bool chaos;                     /* planned by the chaos line */
+};
+
+/* The chaos kinds ("kinds=crash,link-latency,..."), as bits of a mask. */
+enum scenario_chaos_kind {
+    SCENARIO_CHAOS_CRASH, SCENARIO_CHAOS_PAUSE, SCENARIO_CHAOS_LINK_LATENCY,
+    SCENARIO_CHAOS_LINK_SLICER, SCENARIO_CHAOS_LINK_RESET,
+    SCENARIO_CHAOS_LINK_BLACKHOLE, SCENARIO_CHAOS_SYN_DROP,
+    SCENARIO_CHAOS_REFUSE, SCENARIO_CHAOS_KINDS
+};
+
+/* How many backends one chaos fault hits. */
+enum scenario_chaos_targets {
+    SCENARIO_CHAOS_ONE, SCENARIO_CHAOS_MINORITY, SCENARIO_CHAOS_ALL
+};
+
+/* "chaos from D to D every D..D kinds=... targets=...". */
+struct scenario_chaos {
+    int line;                       /* 0: no chaos line */
+    long from_ms, to_ms;
+    long every_min_ms, every_max_ms;
+    unsigned kinds;                 /* bit k: enum scenario_chaos_kind k */
+    enum scenario_chaos_targets targets;
+    unsigned long seed;             /* the plan's (scenario_plan_chaos) */
 };
 
 enum scenario_check {
@@ -138,6 +180,10 @@ struct scenario {
     size_t event_count;
     struct scenario_expect expects[SCENARIO_MAX_EXPECTS];
     size_t expect_count;
+    bool clients_linked;            /* a fault_link between clients & proxy */
+    struct scenario_chaos chaos;
+    size_t chaos_first;             /* events[chaos_first..] are the chaos
+                                       plan's (event_count when none) */
 };
 
 /*
@@ -164,5 +210,16 @@ int scenario_backend_index(const struct scenario *scenario, const char *name);
 
 /* The name of an action ("crash", "clients", ...). */
 const char *scenario_action_name(enum scenario_action action);
+
+/* The name of a chaos kind ("crash", "link-latency", ...). */
+const char *scenario_chaos_kind_name(enum scenario_chaos_kind kind);
+
+/*
+ * Replaces the chaos plan (events[chaos_first..]) with the one drawn from
+ * seed (see chaos.h). Returns 0, or -1 when the plan does not fit in the
+ * events array (the plan is then cut short). Without a chaos line it does
+ * nothing.
+ */
+int scenario_plan_chaos(struct scenario *scenario, unsigned long seed);
 
 #endif

@@ -134,21 +134,23 @@ scratch_copy() {
         (cd "$ROOT" && tar --exclude=./build --exclude=./coverage -cf - .) |
             tar -xf - -C "$dir"
     fi
-    for d in common proxy backend simclient; do
+    for d in common proxy backend simclient faultlink; do
         cp -a "$ROOT/build/$d" "$dir/build/"
     done
-    cp -a "$ROOT/proxy_server" "$ROOT/dummy_server" "$ROOT/simulate_client" "$dir/"
+    cp -a "$ROOT/proxy_server" "$ROOT/dummy_server" "$ROOT/simulate_client" \
+        "$ROOT/fault_link" "$dir/"
 }
 
 # build_mutant DIR BUILD: the programs in DIR; BUILD "tsan" builds the
 # proxy with ThreadSanitizer (its objects from scratch, in build/tsan).
 build_mutant() {
     if [ "$2" = tsan ]; then
-        (cd "$1" && make -j1 BIN=. dummy_server simulate_client &&
+        (cd "$1" && make -j1 BIN=. dummy_server simulate_client fault_link &&
          make -j1 BUILD=build/tsan BIN=. CFLAGS="-O1 -g -fsanitize=thread" \
              proxy_server)
     else
-        (cd "$1" && make -j1 BIN=. proxy_server dummy_server simulate_client)
+        (cd "$1" && make -j1 BIN=. proxy_server dummy_server simulate_client \
+             fault_link)
     fi
 }
 

@@ -557,12 +557,12 @@ static void test_error_unknown_directive(void)
 {
     expect_one_error(BASE "frobnicate b1\n",
                      "t.scn:4: unknown directive 'frobnicate' (expected seed,"
-                     " timeout, proxy, backend, at, when, expect or "
+                     " timeout, proxy, backend, at, when, chaos, expect or "
                      "expect-fail)");
     /* Control bytes are shown escaped, never written raw. */
     expect_one_error(BASE "x\x1b[2J\n",
                      "t.scn:4: unknown directive 'x\\x1b[2J' (expected seed,"
-                     " timeout, proxy, backend, at, when, expect or "
+                     " timeout, proxy, backend, at, when, chaos, expect or "
                      "expect-fail)");
 }
 
@@ -1194,6 +1194,299 @@ static void test_burst_limits_within_simclient(void)
     }
 }
 
+
+/* --- live faults: link, heal, set, behaviours, chaos ------------------- */
+
+static void test_link_heal_set(void)
+{
+    struct parsed *result = parse("backend b1\nbackend b2\n"
+        "at 1s link b1 latency latency=100ms jitter=10ms direction=down "
+        "toxicity=0.5\n"
+        "when b2 picks 5 link clients slicer size=1\n"
+        "at 2s heal b1 latency\n"
+        "at 3s heal clients\n"
+        "at 1500ms set b2 latency=200ms hang=1\n"
+        "expect relay exact\n");
+    const struct scenario *sc = &result->scenario;
+
+    CU_ASSERT_EQUAL_FATAL(result->errors, 0);
+    CU_ASSERT_EQUAL(sc->event_count, 5);
+    CU_ASSERT_EQUAL(sc->events[0].action, SCENARIO_LINK);
+    CU_ASSERT_EQUAL(sc->events[0].backend, 0);
+    CU_ASSERT_STRING_EQUAL(sc->events[0].kind, "latency");
+    CU_ASSERT_STRING_EQUAL(sc->events[0].command, "add latency latency=100ms "
+                           "jitter=10ms direction=down toxicity=0.5");
+    CU_ASSERT_EQUAL(sc->events[1].trigger, SCENARIO_AT_PICKS);
+    CU_ASSERT_EQUAL(sc->events[1].backend, SCENARIO_TARGET_CLIENTS);
+    CU_ASSERT_STRING_EQUAL(sc->events[1].command, "add slicer size=1");
+    CU_ASSERT_EQUAL(sc->events[2].action, SCENARIO_HEAL);
+    CU_ASSERT_STRING_EQUAL(sc->events[2].command, "remove latency");
+    CU_ASSERT_STRING_EQUAL(sc->events[3].command, "remove all");
+    CU_ASSERT_STRING_EQUAL(sc->events[3].kind, "");
+    CU_ASSERT_EQUAL(sc->events[4].action, SCENARIO_SET);
+    CU_ASSERT_STRING_EQUAL(sc->events[4].command, "set latency=200ms hang=1");
+    /* Links and control channels only where they are used. */
+    CU_ASSERT_TRUE(sc->backends[0].linked);
+    CU_ASSERT_FALSE(sc->backends[1].linked);
+    CU_ASSERT_FALSE(sc->backends[0].controlled);
+    CU_ASSERT_TRUE(sc->backends[1].controlled);
+    CU_ASSERT_TRUE(sc->clients_linked);
+    CU_ASSERT_STRING_EQUAL(scenario_action_name(SCENARIO_LINK), "link");
+    CU_ASSERT_STRING_EQUAL(scenario_action_name(SCENARIO_HEAL), "heal");
+    CU_ASSERT_STRING_EQUAL(scenario_action_name(SCENARIO_SET), "set");
+    parsed_free(result);
+    result = parse(BASE "at 0s clients 3\n");
+    CU_ASSERT_EQUAL_FATAL(result->errors, 0);
+    CU_ASSERT_FALSE(result->scenario.backends[0].linked);
+    CU_ASSERT_FALSE(result->scenario.backends[0].controlled);
+    CU_ASSERT_FALSE(result->scenario.clients_linked);
+    parsed_free(result);
+}
+
+static void test_behaviours(void)
+{
+    static const char *const given[][2] = {
+        { "no-read", "" }, { "abort=up", "up" }, { "abort=down", "down" },
+        { "trickle=20ms", "20ms" }, { "idle=1s", "1s" },
+        { "connect-only", "" },
+    };
+    char text[256], key[32];
+
+    for (size_t i = 0; i < COUNT_OF(given); i++) {
+        struct parsed *result;
+
+        snprintf(text, sizeof(text), BASE "at 0s clients 2 %s may-fail\n",
+                 given[i][0]);
+        result = parse(text);
+        CU_ASSERT_EQUAL_FATAL(result->errors, 0);
+        snprintf(key, sizeof(key), "%.*s", (int)strcspn(given[i][0], "="),
+                 given[i][0]);
+        CU_ASSERT_STRING_EQUAL(result->scenario.events[0].burst.behaviour.key,
+                               key);
+        CU_ASSERT_STRING_EQUAL(
+            result->scenario.events[0].burst.behaviour.value, given[i][1]);
+        parsed_free(result);
+    }
+}
+
+static void test_error_behaviours(void)
+{
+    expect_one_error(BASE "at 0s clients 2 no-read idle=1s\n",
+                     "t.scn:4: clients: no-read and idle cannot be used "
+                     "together: one behaviour per burst");
+    expect_one_error(BASE "at 0s clients 2 no-read half-close\n",
+                     "t.scn:4: clients: --no-read and --half-close cannot be "
+                     "used together: --half-close reads the replies after "
+                     "its FIN");
+    expect_one_error(BASE "at 0s clients 2 abort=sideways\n",
+                     "t.scn:4: abort 'sideways': must be up or down");
+    expect_one_error(BASE "at 0s clients 2 trickle=0\n",
+                     "t.scn:4: trickle '0': must be a duration from 1ms to "
+                     "60m, like 500ms or 2s");
+    expect_one_error(BASE "at 0s clients 2 no-read=1\n",
+                     "t.scn:4: no-read is a flag: write 'no-read' without "
+                     "'='");
+    expect_one_error("backend b1\nat 0s clients 2 no-read\n"
+                     "expect clients ok\n",
+                     "t.scn:2: no-read clients never read a reply, so "
+                     "'expect clients ok' (line 3) cannot judge them; give "
+                     "them may-fail, or expect no-lost-clients");
+}
+
+static void test_error_link(void)
+{
+    expect_one_error(BASE "at 1s link b1\n",
+                     "t.scn:4: link needs a target and a fault, like 'link b1 "
+                     "latency latency=100ms' or 'link clients slicer "
+                     "size=1'");
+    expect_one_error(BASE "at 1s link b9 blackhole\n",
+                     "t.scn:4: backend 'b9' is not declared (declared: b1, "
+                     "b2)");
+    expect_one_error(BASE "at 1s link b1 lag\n",
+                     "t.scn:4: link: unknown kind 'lag' (latency, bandwidth, "
+                     "slicer, slow-close, timeout, reset, limit-data, "
+                     "blackhole, refuse, syn-drop)");
+    expect_one_error(BASE "at 1s link b1 latency\n",
+                     "t.scn:4: link: latency: latency= is missing");
+    expect_one_error(BASE "at 1s link b1 latency latency=1s toxicity=2\n",
+                     "t.scn:4: link: toxicity '2': must be a number from 0 "
+                     "to 1, like 0.5");
+    expect_one_error("backend b1 blackhole\nbackend b2\nexpect leastconn\n"
+                     "at 1s link b1 latency latency=1s\n",
+                     "t.scn:4: link b1: b1 is a blackhole: nothing listens "
+                     "behind a link");
+    expect_one_error("backend b1 down\nbackend b2\nexpect leastconn\n"
+                     "at 1s link b1 latency latency=1s\n",
+                     "t.scn:4: link b1: b1 is declared down (line 1) and no "
+                     "'start b1' ever starts it");
+}
+
+static void test_error_heal(void)
+{
+    expect_one_error(BASE "at 1s heal\n",
+                     "t.scn:4: heal needs a target and at most one kind, like "
+                     "'heal b1' or 'heal b1 latency'");
+    expect_one_error(BASE "at 1s link b1 blackhole\nat 2s heal b1 lag\n",
+                     "t.scn:5: heal: unknown kind 'lag' (latency, bandwidth, "
+                     "slicer, slow-close, timeout, reset, limit-data, "
+                     "blackhole, refuse, syn-drop)");
+    expect_one_error(BASE "at 1s heal b1\n",
+                     "t.scn:4: heal b1: no link puts a fault on it before");
+    expect_one_error(BASE "at 1s link b1 blackhole\nat 2s heal b1 latency\n",
+                     "t.scn:5: heal b1 latency: no link puts that fault on it "
+                     "before");
+    /* A heal timed before its link removes nothing either. */
+    expect_one_error(BASE "at 3s link clients blackhole\n"
+                     "at 2s heal clients\n",
+                     "t.scn:5: heal clients: no link puts a fault on it "
+                     "before");
+}
+
+static void test_error_set(void)
+{
+    expect_one_error(BASE "at 1s set b1\n",
+                     "t.scn:4: set needs a backend and KEY=VALUE, like 'set b1 "
+                     "latency=200ms'");
+    expect_one_error(BASE "at 1s set b1 latency=2h\n",
+                     "t.scn:4: set b1: latency '2h': must be a duration from "
+                     "0ms to 60m, like 500ms or 2s");
+    expect_one_error(BASE "at 1s set b1 mode=echo\n",
+                     "t.scn:4: set b1: 'mode' cannot change while running; "
+                     "keys: latency, jitter, rate, hang, refuse, "
+                     "close-after-lines, reset-after-lines");
+    /* Judged against the options the backend was declared with. */
+    expect_one_error("backend b1 hang\nbackend b2\nexpect leastconn\n"
+                     "at 1s set b1 refuse=1\n",
+                     "t.scn:4: set b1: hang and refuse cannot be used "
+                     "together");
+    expect_one_error("backend b1 blackhole\nbackend b2\nexpect leastconn\n"
+                     "at 1s set b1 latency=1s\n",
+                     "t.scn:4: set b1: b1 is a blackhole, no process runs to "
+                     "change");
+    expect_one_error(BASE "at 1s set clients latency=1s\n",
+                     "t.scn:4: backend 'clients' is not declared (declared: "
+                     "b1, b2)");
+}
+
+#define CHAOS "chaos from 1s to 5s every 200ms..600ms "
+
+static void test_chaos(void)
+{
+    struct parsed *result = parse("seed 9\nbackend b1\nbackend b2\n"
+                                  "backend b3 down\n" CHAOS
+                                  "kinds=crash,link-latency targets=all\n"
+                                  "at 0s clients 5\nexpect relay exact\n");
+    const struct scenario *sc = &result->scenario;
+    long last = 0;
+
+    CU_ASSERT_EQUAL_FATAL(result->errors, 0);
+    CU_ASSERT_EQUAL(sc->chaos.line, 5);
+    CU_ASSERT_EQUAL(sc->chaos.from_ms, 1000);
+    CU_ASSERT_EQUAL(sc->chaos.to_ms, 5000);
+    CU_ASSERT_EQUAL(sc->chaos.every_min_ms, 200);
+    CU_ASSERT_EQUAL(sc->chaos.every_max_ms, 600);
+    CU_ASSERT_EQUAL(sc->chaos.targets, SCENARIO_CHAOS_ALL);
+    CU_ASSERT_EQUAL(sc->chaos.kinds, (1u << SCENARIO_CHAOS_CRASH) |
+                                     (1u << SCENARIO_CHAOS_LINK_LATENCY));
+    CU_ASSERT_EQUAL(sc->chaos_first, 1);
+    CU_ASSERT(sc->event_count > 1 + 4 * 6);
+    /* Both running backends get a link; the down one is never hit. */
+    CU_ASSERT_TRUE(sc->backends[0].linked);
+    CU_ASSERT_TRUE(sc->backends[1].linked);
+    CU_ASSERT_FALSE(sc->backends[2].linked);
+    for (size_t i = sc->chaos_first; i < sc->event_count; i++) {
+        const struct scenario_event *ev = &sc->events[i];
+
+        CU_ASSERT_TRUE(ev->chaos);
+        CU_ASSERT_EQUAL(ev->line, 5);
+        CU_ASSERT(ev->backend == 0 || ev->backend == 1);
+        CU_ASSERT(ev->at_ms >= last && ev->at_ms >= 1000 &&
+                  ev->at_ms <= 5000);
+        last = ev->at_ms;
+    }
+    /* The last event heals, at "to" at the latest. */
+    CU_ASSERT(sc->events[sc->event_count - 1].action == SCENARIO_RESTART ||
+              sc->events[sc->event_count - 1].action == SCENARIO_HEAL);
+    CU_ASSERT_STRING_EQUAL(scenario_chaos_kind_name(SCENARIO_CHAOS_SYN_DROP),
+                           "syn-drop");
+    parsed_free(result);
+}
+
+/* Two plans from one seed are the same; another seed gives another. */
+static void test_chaos_determinism(void)
+{
+    const char *text = "seed 77\nbackend b1\nbackend b2\nbackend b3\n" CHAOS
+                       "kinds=crash,pause,link-latency,syn-drop "
+                       "targets=minority\nexpect relay exact\n";
+    struct parsed *first = parse(text), *again = parse(text);
+    struct scenario *other = calloc(1, sizeof(*other));
+    bool differs = false;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(other);
+    CU_ASSERT_EQUAL_FATAL(first->errors, 0);
+    CU_ASSERT_EQUAL(first->scenario.event_count, again->scenario.event_count);
+    CU_ASSERT_EQUAL(memcmp(first->scenario.events, again->scenario.events,
+                           first->scenario.event_count *
+                           sizeof(struct scenario_event)), 0);
+    CU_ASSERT_EQUAL(first->scenario.chaos.seed, 77);
+    /* scenario_plan_chaos again with the same seed: the same plan. */
+    memcpy(other, &first->scenario, sizeof(*other));
+    CU_ASSERT_EQUAL(scenario_plan_chaos(other, 77), 0);
+    CU_ASSERT_EQUAL(memcmp(other->events, first->scenario.events,
+                           sizeof(other->events)), 0);
+    CU_ASSERT_EQUAL(scenario_plan_chaos(other, 78), 0);
+    CU_ASSERT_EQUAL(other->chaos.seed, 78);
+    differs = other->event_count != first->scenario.event_count ||
+              memcmp(other->events, first->scenario.events,
+                     other->event_count * sizeof(struct scenario_event)) != 0;
+    CU_ASSERT_TRUE(differs);
+    free(other);
+    parsed_free(first);
+    parsed_free(again);
+}
+
+static void test_error_chaos(void)
+{
+    expect_one_error(BASE "chaos from 1s to 5s\n",
+                     "t.scn:4: expected 'chaos from D to D every D..D "
+                     "kinds=K,K [targets=one|minority|all]', like 'chaos "
+                     "from 1s to 6s every 500ms..1s kinds=crash,link-latency "
+                     "targets=one'");
+    expect_one_error(BASE CHAOS "kinds=crash,flood\n",
+                     "t.scn:4: chaos: unknown kind 'flood' (kinds: crash, "
+                     "pause, link-latency, link-slicer, link-reset, "
+                     "link-blackhole, syn-drop, refuse)");
+    expect_one_error(BASE CHAOS "kinds=crash,crash\n",
+                     "t.scn:4: chaos: kind crash is given twice");
+    expect_one_error(BASE CHAOS "kinds=,\n",
+                     "t.scn:4: chaos: kinds= names no kind");
+    expect_one_error(BASE CHAOS "kinds=crash targets=most\n",
+                     "t.scn:4: targets 'most': must be one, "
+                     "minority or all");
+    expect_one_error(BASE "chaos from 5s to 1s every 200ms kinds=crash\n",
+                     "t.scn:4: chaos from 5s to 1s: the window is empty");
+    expect_one_error(BASE "chaos from 1s to 40s every 200ms kinds=crash\n",
+                     "t.scn:4: chaos to 40s is after the timeout (30s)");
+    expect_one_error(BASE "chaos from 1s to 4s every 900ms..300ms "
+                     "kinds=crash\n",
+                     "t.scn:4: chaos: every 900ms..300ms: the first gap must "
+                     "not be longer than the second");
+    expect_one_error(BASE "chaos from 1s to 4s every 50ms kinds=crash\n",
+                     "t.scn:4: every '50ms': must be a duration from 100ms "
+                     "to 10m, like 500ms or 2s");
+    expect_one_error(BASE CHAOS "kinds=crash\n" CHAOS "kinds=pause\n",
+                     "t.scn:5: chaos is already given on line 4");
+    expect_one_error("backend b1 down\nexpect leastconn\n" CHAOS
+                     "kinds=crash\nat 0s start b1\n",
+                     "t.scn:3: chaos: no backend runs from the start to put "
+                     "faults on");
+    expect_one_error("timeout 600s\nbackend b1\nexpect leastconn\n"
+                     "chaos from 0s to 500s every 100ms kinds=crash\n",
+                     "t.scn:4: chaos: the plan needs more than the 128 "
+                     "timeline events left (at most 128 in all); shorten "
+                     "the window or lengthen the gaps");
+}
+
 static CU_TestInfo scenario_tests[] = {
     { "full scenario: header and proxy", test_full_header_and_proxy },
     { "full scenario: first backend", test_full_backends },
@@ -1234,6 +1527,15 @@ static CU_TestInfo scenario_tests[] = {
     { "rules: the programs' own words and combinations",
       test_rules_from_programs },
     { "limits: bursts within simulate_client's", test_burst_limits_within_simclient },
+    { "link, heal and set", test_link_heal_set },
+    { "client behaviours", test_behaviours },
+    { "error: client behaviours", test_error_behaviours },
+    { "error: link", test_error_link },
+    { "error: heal", test_error_heal },
+    { "error: set", test_error_set },
+    { "chaos line and plan", test_chaos },
+    { "chaos plan: the same seed gives the same plan", test_chaos_determinism },
+    { "error: chaos", test_error_chaos },
     { "fuzz: mutated scenarios", test_fuzz_mutations },
     CU_TEST_INFO_NULL,
 };
