@@ -107,7 +107,7 @@ if [ ! -e "$tmp/failure" ]; then
     # score is in its results, so a failed expectation is no error here.
     # Run inside the copy with relative paths: the test names are
     # "labs/LAB/grade/X.scn: CHECK".
-    (cd "$tree" && "$bin/harness" --bin "$bin" --gradescope "$tmp/harness.json" \
+    (cd "$tree" && "$tree/$bin/harness" --bin "$tree/$bin" --gradescope "$tmp/harness.json" \
         ${report:+--report "$report"} "labs/$lab/grade/") || true
 
     # The graded unit suites (labs/LAB/units: SUITE... points=N; '#'

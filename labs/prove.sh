@@ -65,35 +65,8 @@ print("%g" % data["score"])
 PY
 }
 
-rig() {             # rig TREE: a harness, Makefile and tests that lie
-    cat >"$1/harness_src/report_gradescope.c" <<'EOF'
-#include "report.h"
-
-int report_gradescope(const char *path, const struct report_result *results,
-                      size_t count)
-{
-    FILE *out = fopen(path, "w");
-
-    (void)results;
-    (void)count;
-    if (out == NULL)
-        return -1;
-    fputs("{\"score\": 1000, \"tests\": []}\n", out);
-    return fclose(out);
-}
-EOF
-    printf 'all:\n\t@echo this Makefile builds nothing; exit 1\n' >"$1/Makefile"
-    cat >"$1/tests/test_main.c" <<'EOF'
-#include <stdio.h>
-
-int main(void)
-{
-    puts("Run Summary:    Type  Total    Ran Passed Failed Inactive\n"
-         "              suites      1      1    n/a      0        0\n"
-         "               tests     99     99     99      0        0");
-    return 0;
-}
-EOF
+rig() {             # rig TREE: a harness, Makefile and unit runner that lie
+    cp -R "$inst/labs/lib/rigged/." "$1/"
 }
 
 shipped_catches() { # shipped_catches STARTER DIR -> how many of the starter's

@@ -161,23 +161,8 @@ d = cfunc.find(text, "choose_leastconn")
 open(sys.argv[1], "w").write(text[:d.body] +
     "{\n    (void)balancer;\n    (void)view;\n    return -1;\n}" + text[d.end:])
 PY
-    cat >"$WORK/tree/mine/harness_src/report_gradescope.c" <<'EOF'
-#include "report.h"
-
-int report_gradescope(const char *path, const struct report_result *results,
-                      size_t count)
-{
-    FILE *out = fopen(path, "w");
-
-    (void)results;
-    (void)count;
-    if (out == NULL)
-        return -1;
-    fputs("{\"score\": 1000, \"tests\": []}\n", out);
-    return fclose(out);
-}
-EOF
-    printf 'all:\n\t@exit 1\n' >"$WORK/tree/mine/Makefile"
+    # a harness that reports full marks, a Makefile that builds nothing
+    cp -R "$course/labs/lib/rigged/." "$WORK/tree/mine/"
     (cd "$WORK/tree" && python3 -c '
 import os, zipfile
 with zipfile.ZipFile("../mine.zip", "w") as z:
