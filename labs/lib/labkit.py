@@ -451,8 +451,8 @@ def take(tree, lab, submission, report):
                 write(target, text)
                 lines.append(f"{file}: {', '.join(funcs)}, from {source}")
                 if carried:
-                    lines.append(f"{file}: your new functions {', '.join(carried)} "
-                                 "came along (declared before the first of yours)")
+                    lines.append(f"{file}: also your new functions: {', '.join(carried)} "
+                                 "(declared before the first listed one)")
             except Fault as e:
                 faults.append(str(e))
             except (OSError, UnicodeError) as e:

@@ -128,14 +128,16 @@ test_grading_build_failure_scores_0_with_the_error() {
 }
 
 # Only the changed files, at their repository paths: the reference ones
-# score every point.
+# score every point; GRADE_REPORT gets the harness' HTML pages.
 test_grading_changed_files_only() {
     local course
     course=$(grading_course)
     submission_with "$WORK/sub" proxy/balancer.c common/rng.c
-    "$course/labs/grade.sh" 9-check "$WORK/sub" "$WORK/r.json" >"$WORK/out" 2>&1
+    GRADE_REPORT=$WORK/report "$course/labs/grade.sh" 9-check "$WORK/sub" "$WORK/r.json" \
+        >"$WORK/out" 2>&1
     cat "$WORK/out"
     expect '[ "$(json_get "$WORK/r.json" "r[\"score\"]")" = 5 ]' "all 5 points"
+    expect 'grep -q "<svg" "$WORK/report/1_short.html"' "GRADE_REPORT has the HTML report"
     expect 'grep -q "^9-check: 5 of 5 points$" "$WORK/out"' "the score line"
     expect 'grep -q "common/rng.c: the whole file, from common/rng.c" "$WORK/out"' \
         "it says what it took"
@@ -262,7 +264,7 @@ open(sys.argv[2], "w").write(text)
 PY
     python3 "$course/labs/lib/labkit.py" take "$WORK/tree" 9-check "$WORK/sub" "$WORK/taken"
     cat "$WORK/taken"
-    expect 'grep -q "your new functions always_first came along" "$WORK/taken"' "said"
+    expect 'grep -q "proxy/balancer.c: also your new functions: always_first" "$WORK/taken"' "said"
     (cd "$WORK/tree" && cc -std=c11 -Wall -Wextra -Werror -Wmissing-prototypes \
         -D_GNU_SOURCE -Icommon -fsyntax-only proxy/balancer.c)
 }
