@@ -390,7 +390,7 @@ def splice(instructor, student, funcs, file):
         by_name.setdefault(d.name, d)
     missing = [f for f in funcs if f not in by_name]
     if missing:
-        raise Fault("; ".join(f"{file}: function {f} is not in your submission "
+        raise Fault("\n".join(f"{file}: function {f} is not in your submission "
                               "(or cannot be read there)" for f in missing))
     spans = []
     for f in funcs:
@@ -444,6 +444,7 @@ def take(tree, lab, submission, report):
                 student = read(os.path.join(folder, source))
                 target = os.path.join(tree, file)
                 if "*" in funcs:
+                    os.makedirs(os.path.dirname(target), exist_ok=True)
                     write(target, student)
                     lines.append(f"{file}: the whole file, from {source}")
                     continue
