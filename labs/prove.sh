@@ -31,8 +31,9 @@
 # A lab whose work is a scenario (labs/LAB/grade-scenario.sh) grades
 # solution.scn (reference), naive.scn (broken) and every shipped scenario
 # as handed in unchanged (copy: below half the points); its starter must
-# build and pass the leak check, and no scenario it ships may fail on the
-# proxy with the hidden bug (shipped: 0 that catch it).
+# build and pass the leak check, and no scenario it ships may find the
+# hidden bug: pass on the reference and fail, twice, with broken.patch
+# (shipped: 0 that do).
 #
 # Runs go two at a time. Prints one row per run (lab, what, score,
 # required, OK or MISMATCH), then the end of each mismatching run's
@@ -69,23 +70,27 @@ rig() {             # rig TREE: a harness, Makefile and unit runner that lie
     cp -R "$inst/labs/lib/rigged/." "$1/"
 }
 
-shipped_catches() { # shipped_catches STARTER DIR -> how many of the starter's
-    # scenarios fail on the instructor's tree with the lab's hidden bug
+shipped_catches() { # shipped_catches INST STARTER DIR -> how many of the
+    # starter's scenarios find the lab's hidden bug: they pass on INST and
+    # fail, twice, on INST with labs/LAB/broken.patch
     inst=$1 tree=$2 dir=$3
     copy_plain "$inst" "$dir/broken" >/dev/null 2>&1
+    copy_plain "$inst" "$dir/reference" >/dev/null 2>&1
     patch -s -p1 -d "$dir/broken" <"$inst/labs/$lab/broken.patch" >"$dir/patch.err" 2>&1 ||
         { echo nopatch; return; }
-    course_make -s -C "$dir/broken" >"$dir/build.log" 2>&1 || { echo nobuild; return; }
+    { course_make -s -C "$dir/broken" && course_make -s -C "$dir/reference"; } \
+        >"$dir/build.log" 2>&1 || { echo nobuild; return; }
     find "$tree" -name '*.scn' ! -path '*/build/*' | sort >"$dir/shipped"
     n=0
     while read -r scn; do
-        if ! "$dir/broken/harness" --bin "$dir/broken" "$scn" >"$dir/one.out" 2>&1; then
-            n=$((n + 1))
-            echo "caught by ${scn#"$tree"/}:" >>"$dir/grade.out"
-            grep -E 'FAIL|error' "$dir/one.out" | head -n 5 >>"$dir/grade.out"
-        fi
+        "$dir/broken/harness" --bin "$dir/broken" "$scn" >"$dir/one.out" 2>&1 && continue
+        "$dir/broken/harness" --bin "$dir/broken" "$scn" >"$dir/one.out" 2>&1 && continue
+        "$dir/reference/harness" --bin "$dir/reference" "$scn" >/dev/null 2>&1 || continue
+        n=$((n + 1))
+        echo "caught by ${scn#"$tree"/}:" >>"$dir/grade.out"
+        grep 'FAIL' "$dir/one.out" | head -n 5 >>"$dir/grade.out"
     done <"$dir/shipped"
-    echo "$(wc -l <"$dir/shipped") scenarios run, $n catch the hidden bug" >>"$dir/grade.out"
+    echo "$(wc -l <"$dir/shipped") scenarios run, $n find the hidden bug" >>"$dir/grade.out"
     echo "$n"
 }
 

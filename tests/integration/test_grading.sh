@@ -249,6 +249,7 @@ int __attribute__((unused)) f(int a)
 EOF
     expect '[ "$("$course/labs/lib/cfunc.py" "$WORK/c.c")" = "f 5 8" ]' \
         "one definition, f, lines 5 to 8: $("$course/labs/lib/cfunc.py" "$WORK/c.c")"
+    submission_with "$WORK/sub" common/rng.c
     mkdir -p "$WORK/sub/proxy" "$WORK/tree"
     ( . "$ROOT/labs/lib/tree.sh" && copy_plain "$course" "$WORK/tree" )
     python3 - "$course/proxy/balancer.c" "$WORK/sub/proxy/balancer.c" <<'PY'
