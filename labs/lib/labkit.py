@@ -371,20 +371,20 @@ def locate(files, wanted):
                 f"file named {base} anywhere in it)")
 
 
-def includes(text):
-    return [l for l in text.splitlines() if re.match(r"\s*#\s*include\s", l)]
-
-
 def splice(instructor, student, funcs, file):
-    """instructor's text of file with funcs and the student's new functions
-    (and new #include lines) from student; returns (text, carried names)."""
+    """The submission's text of file with the course's version of every
+    function the course defines and funcs does not name (put back at the
+    end, declared first, where the submission dropped one that is not
+    static or that the file still names). Returns (text,
+    the submission's new functions, the course's functions it changed)."""
     try:
         theirs = cfunc.definitions(student)
     except cfunc.CError as e:
         raise Fault(f"{file}: your file cannot be read as C ({e}), so "
                     f"{', '.join(funcs)} cannot be taken from it")
-    ours = cfunc.definitions(instructor)
-    our_names = {d.name for d in ours}
+    ours = {}
+    for d in cfunc.definitions(instructor):
+        ours.setdefault(d.name, d)
     by_name = {}
     for d in theirs:
         by_name.setdefault(d.name, d)
@@ -392,32 +392,30 @@ def splice(instructor, student, funcs, file):
     if missing:
         raise Fault("\n".join(f"{file}: function {f} is not in your submission "
                               "(or cannot be read there)" for f in missing))
-    spans = []
-    for f in funcs:
-        mine = [d for d in ours if d.name == f]
-        if not mine:
-            raise Fault(f"{file}: the instructor's copy has no function {f} "
-                        "(blank.list does not fit the code)")
-        spans.append((mine[0], by_name[f].text(student)))
-    new = [d for d in by_name.values() if d.name not in our_names]
-    text = instructor
-    first = min(d.start for d, _ in spans)
-    for d, replacement in sorted(spans, key=lambda s: s[0].start, reverse=True):
-        text = text[:d.start] + replacement + text[d.end:]
-    if new:
-        text += "\n/* Functions your submission adds to " + file + ". */\n"
-        text += "".join("\n" + d.text(student) + "\n" for d in new)
-        declarations = "".join(d.head(student) + ";\n" for d in new)
-        text = text[:first] + declarations + "\n" + text[first:]
-    extra = [l for l in includes(student) if l.strip() not in
-             {x.strip() for x in includes(instructor)}]
-    if extra:
-        last = 0
-        for m in re.finditer(r"^\s*#\s*include\s.*$", text, re.M):
-            last = m.end()
-        text = text[:last] + ("\n" if last else "") + "\n".join(extra) + \
-            ("" if last else "\n") + text[last:]
-    return text, [d.name for d in new]
+    unknown = [f for f in funcs if f not in ours]
+    if unknown:
+        raise Fault(f"{file}: the course's copy has no function {', '.join(unknown)} "
+                    "(blank.list does not fit the code)")
+    changed, text = [], student
+    for d in sorted(by_name.values(), key=lambda d: d.start, reverse=True):
+        if d.name in ours and d.name not in funcs:
+            course = ours[d.name].text(instructor)
+            if squeeze(cfunc.strip_comments(course)) != \
+                    squeeze(cfunc.strip_comments(d.text(student))):
+                changed.append(d.name)
+            text = text[:d.start] + course + text[d.end:]
+    # one the submission left out comes back when something may call it
+    dropped = [d for d in ours.values() if d.name not in by_name and (
+        not re.search(r"\bstatic\b", d.head(instructor))
+        or re.search(r"\b" + d.name + r"\b", text))]
+    if dropped:
+        first = min((d.start for d in theirs), default=len(text))
+        text += "\n/* The course's functions your file left out. */\n" + \
+            "".join("\n" + d.text(instructor) + "\n" for d in dropped)
+        text = text[:first] + "".join(d.head(instructor) + ";\n" for d in dropped) + \
+            "\n" + text[first:]
+    new = [d.name for d in theirs if d.name not in ours]
+    return text, list(dict.fromkeys(new)), sorted(changed)
 
 
 def take(tree, lab, submission, report):
@@ -448,12 +446,15 @@ def take(tree, lab, submission, report):
                     write(target, student)
                     lines.append(f"{file}: the whole file, from {source}")
                     continue
-                text, carried = splice(read(target), student, funcs, file)
+                text, new, changed = splice(read(target), student, funcs, file)
                 write(target, text)
-                lines.append(f"{file}: {', '.join(funcs)}, from {source}")
-                if carried:
-                    lines.append(f"{file}: also your new functions: {', '.join(carried)} "
-                                 "(declared before the first listed one)")
+                lines.append(f"{file}: {', '.join(funcs)}, from {source}, with the "
+                             "file's types, variables and includes")
+                if new:
+                    lines.append(f"{file}: also your new functions: {', '.join(new)}")
+                if changed:
+                    lines.append(f"{file}: not your changes to {', '.join(changed)}: "
+                                 "the course's own are used")
             except Fault as e:
                 faults.append(str(e))
             except (OSError, UnicodeError) as e:

@@ -231,9 +231,10 @@ test_starter_is_leak_free() {
         "it names the file and the body"
 }
 
-# The C scan finds definitions past braces in comments and literals, and
-# the splice brings a student's new helper function along, declared
-# before its first use, so that the file compiles.
+# The C scan finds definitions past braces in comments and literals. A
+# student's balancer.c with a new helper (and a new include) compiles in
+# the course's tree; a change to a function the lab does not hand out
+# (choose_roundrobin) is not used, and the output says so.
 test_grading_takes_new_helpers() {
     local course
     course=$(grading_course)
@@ -261,11 +262,19 @@ start = text.index("static int choose_leastconn")
 text = text[:start] + helper + text[start:]
 text = re.sub(r"(static int choose_leastconn\([^{]*\{\n)",
               r"\1    return always_first(view);\n", text)
+text = re.sub(r"(static int choose_roundrobin\([^{]*\{\n)",
+              r"\1    return 0; /* mine */\n", text)
 open(sys.argv[2], "w").write(text)
 PY
     python3 "$course/labs/lib/labkit.py" take "$WORK/tree" 9-check "$WORK/sub" "$WORK/taken"
     cat "$WORK/taken"
-    expect 'grep -q "proxy/balancer.c: also your new functions: always_first" "$WORK/taken"' "said"
+    expect 'grep -q "proxy/balancer.c: also your new functions: always_first$" "$WORK/taken"' \
+        "the new function is named"
+    expect 'grep -q "not your changes to choose_roundrobin: the course" "$WORK/taken"' \
+        "the change to choose_roundrobin is named"
+    expect '! grep -q "mine" "$WORK/tree/proxy/balancer.c"' "and not used"
+    expect 'grep -q "return always_first(view);" "$WORK/tree/proxy/balancer.c"' \
+        "the listed function is the student's"
     (cd "$WORK/tree" && cc -std=c11 -Wall -Wextra -Werror -Wmissing-prototypes \
         -D_GNU_SOURCE -Icommon -fsyntax-only proxy/balancer.c)
 }
