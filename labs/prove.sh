@@ -1,78 +1,138 @@
 #!/bin/sh
-# prove.sh [LAB...]: proves each lab's grading (default: every lab).
+# prove.sh [LAB...]: proves each lab's grading and starter (default: every
+# lab).
 #
-# Every run grades a fresh copy of the repository's HEAD (the graders read
-# the working tree's labs/ and tests/) and must score:
+# The instructor's tree is a plain copy of this repository's working tree
+# (no .git, so uncommitted changes are proved too, and so is grading from
+# a copy that is no git checkout); every run grades with that copy's
+# sealed labs/grade.sh and must score:
 #
-#   reference   the "reference" line of labs/LAB/expected, all the points;
-#   broken      with labs/LAB/broken.patch: the "broken" line;
+#   reference   the copy itself handed in: the "reference" line of
+#               labs/LAB/expected, all the points;
+#   broken      the copy with labs/LAB/broken.patch handed in: the
+#               "broken" line;
 #   cheat       with each labs/LAB/cheats/*.patch: below half the points;
-#   bug         with each tests/bugs/*.patch whose Touches: line names a
-#               function of labs/LAB/blank.list (FILE:FUNCTION): fewer
-#               points than the reference (a "Build: tsan" bug only
+#   bug         with each tests/bugs/*.patch whose Touches: line names
+#               only functions the lab hands out (FILE:FUNCTION of
+#               labs/LAB/blank.list, any function of a "FILE *" file):
+#               fewer points than the reference (a "Build: tsan" bug only
 #               where labs/LAB/cflags builds with ThreadSanitizer);
-#   starter     labs/starter.sh must build it; when the lab blanks any
-#               function, at most a third of the points.
+#   starter     labs/starter.sh must build it, it must pass the leak check
+#               (labkit.py leaks: none of the blanked bodies, none of the
+#               files left out), and when the lab blanks any function, it
+#               scores at most a third of the points;
+#   rigged      the starter with a harness_src/report_gradescope.c that
+#               always reports full marks, a Makefile that does not work
+#               and a tests/test_main.c that always passes: the same bound
+#               as the starter (the grader uses none of them).
+# A lab whose blank.list names nothing (lab 1) grades only the course's
+# code: its broken.patch goes into the instructor's copy instead.
 #
 # A lab whose work is a scenario (labs/LAB/grade-scenario.sh) grades
 # solution.scn (reference), naive.scn (broken) and every shipped scenario
-# as handed in unchanged (copy: below half the points).
+# as handed in unchanged (copy: below half the points); its starter must
+# build and pass the leak check, and no scenario it ships may find the
+# hidden bug: pass on the reference and fail, twice, with broken.patch
+# (shipped: 0 that do).
 #
 # Runs go two at a time. Prints one row per run (lab, what, score,
 # required, OK or MISMATCH), then the end of each mismatching run's
 # report; exits 1 on any mismatch.
 set -u
 
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/.." && pwd)
+here=$(cd "$(dirname "$0")" && pwd -P)
+repo=$(cd "$here/.." && pwd -P)
+. "$here/lib/tree.sh"
 
 # --- one run (prove.sh --run WORK LAB KIND NAME): writes WORK/LAB/KIND-NAME/
-# score (a number, "build", "nopatch" or "none") and the grader's output.
-
-copy_head() {       # copy_head DIR: the repository's HEAD
-    mkdir -p "$1" && git -C "$repo" archive HEAD | tar -x -C "$1"
-}
+# score (a number, or a word: nopatch, nobuild, leak, none) and the
+# grader's output. WORK/instructor is the instructor's tree.
 
 key() {             # key KIND NAME: the run's folder name
     echo "$1-$2" | tr '/' '_'
 }
 
-score_of() {        # score_of LAB TREE -> the score, or "build" / "none"
-    "$here/grade.sh" "$1" "$2" "$2/results.json" >"$2/grade.out" 2>"$2/grade.err" ||
-        { echo build; return; }
-    python3 -c 'import json,sys; print("%g" % json.load(open(sys.argv[1]))["score"])' \
-        "$2/results.json" 2>/dev/null || echo none
+grade() {           # grade GRADER_TREE LAB SUBMISSION DIR -> the score, or "none"
+    "$1/labs/grade.sh" "$2" "$3" "$4/results.json" >"$4/grade.out" 2>"$4/grade.err" ||
+        { echo none; return; }
+    python3 - "$4/results.json" <<'PY' 2>>"$4/grade.err" || echo none
+import json, re, sys
+data = json.load(open(sys.argv[1]))
+# no test name may carry an absolute path
+bad = [t["name"] for t in data["tests"] if re.search(r"(^|\s)/\w", t["name"])]
+if bad:
+    sys.exit("an absolute path in a test name: " + bad[0])
+print("%g" % data["score"])
+PY
 }
 
-scenario_score() {  # scenario_score LAB SCN DIR -> the score, or "build" / "none"
-    mkdir -p "$3"
-    "$here/$1/grade-scenario.sh" "$2" "$3/results.json" >"$3/grade.out" \
-        2>"$3/grade.err" || { echo build; return; }
-    python3 -c 'import json,sys; print("%g" % json.load(open(sys.argv[1]))["score"])' \
-        "$3/results.json" 2>/dev/null || echo none
+rig() {             # rig TREE: a harness, Makefile and unit runner that lie
+    cp -R "$inst/labs/lib/rigged/." "$1/"
+}
+
+shipped_catches() { # shipped_catches INST STARTER DIR -> how many of the
+    # starter's scenarios find the lab's hidden bug: they pass on INST and
+    # fail, twice, on INST with labs/LAB/broken.patch
+    inst=$1 tree=$2 dir=$3
+    copy_plain "$inst" "$dir/broken" >/dev/null 2>&1
+    copy_plain "$inst" "$dir/reference" >/dev/null 2>&1
+    patch -s -p1 -d "$dir/broken" <"$inst/labs/$lab/broken.patch" >"$dir/patch.err" 2>&1 ||
+        { echo nopatch; return; }
+    { course_make -s -C "$dir/broken" && course_make -s -C "$dir/reference"; } \
+        >"$dir/build.log" 2>&1 || { echo nobuild; return; }
+    find "$tree" -name '*.scn' ! -path '*/build/*' | sort >"$dir/shipped"
+    n=0
+    while read -r scn; do
+        "$dir/broken/harness" --bin "$dir/broken" "$scn" >"$dir/one.out" 2>&1 && continue
+        "$dir/broken/harness" --bin "$dir/broken" "$scn" >"$dir/one.out" 2>&1 && continue
+        "$dir/reference/harness" --bin "$dir/reference" "$scn" >/dev/null 2>&1 || continue
+        n=$((n + 1))
+        echo "caught by ${scn#"$tree"/}:" >>"$dir/grade.out"
+        grep 'FAIL' "$dir/one.out" | head -n 5 >>"$dir/grade.out"
+    done <"$dir/shipped"
+    echo "$(wc -l <"$dir/shipped") scenarios run, $n find the hidden bug" >>"$dir/grade.out"
+    echo "$n"
 }
 
 run_one() {         # run_one WORK LAB KIND NAME
-    dir="$1/$2/$(key "$3" "$4")"
+    work=$1 lab=$2 kind=$3 name=$4
+    inst=$work/instructor
+    dir="$work/$lab/$(key "$kind" "$name")"
     mkdir -p "$dir"
-    case $3 in
+    case $kind in
     scenario)
-        score=$(scenario_score "$2" "$4" "$dir/tree") ;;
-    starter)
-        if "$here/starter.sh" "$2" "$dir/tree" >"$dir/starter.out" 2>"$dir/starter.err"; then
-            score=$(score_of "$2" "$dir/tree")
-        else
+        score=$(grade "$inst" "$lab" "$name" "$dir") ;;
+    starter|rigged|shipped)
+        if ! "$inst/labs/starter.sh" "$lab" "$dir/tree" >"$dir/starter.out" 2>"$dir/starter.err"; then
             score=nobuild
+        elif ! python3 "$inst/labs/lib/labkit.py" leaks "$inst" "$lab" "$dir/tree" \
+                >"$dir/leaks.out" 2>&1; then
+            score=leak
+            cat "$dir/leaks.out" >>"$dir/starter.err"
+        elif [ "$kind" = shipped ]; then
+            score=$(shipped_catches "$inst" "$dir/tree" "$dir")
+        else
+            [ "$kind" = rigged ] && rig "$dir/tree"
+            score=$(grade "$inst" "$lab" "$dir/tree" "$dir")
         fi ;;
+    reference)
+        score=$(grade "$inst" "$lab" "$inst" "$dir") ;;
     *)
-        copy_head "$dir/tree"
-        if [ "$4" = - ] || patch -s -p1 -d "$dir/tree" <"$4" >"$dir/patch.err" 2>&1; then
-            score=$(score_of "$2" "$dir/tree")
+        copy_plain "$inst" "$dir/tree" >/dev/null 2>&1
+        if patch -s -p1 -d "$dir/tree" <"$name" >"$dir/patch.err" 2>&1; then
+            grader=$inst
+            # nothing is taken from a submission: the bug goes in the course's code
+            [ "$(blanks "$lab")" -gt 0 ] || grader=$dir/tree
+            score=$(grade "$grader" "$lab" "$dir/tree" "$dir")
         else
             score=nopatch
         fi ;;
     esac
     echo "$score" >"$dir/score"
+}
+
+blanks() {          # blanks LAB: how many lines its blank.list has
+    sed 's/#.*//' "$here/$1/blank.list" | grep -c '[^[:space:]]'
 }
 
 if [ "${1:-}" = --run ]; then
@@ -85,53 +145,59 @@ fi
 # scenario or -), in the order the table shows them.
 
 if [ $# -eq 0 ]; then
-    set -- $(cd "$here" && ls -d [0-9]*-*/ | sed 's#/$##')
+    set -- $(labs_of "$repo")
 fi
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT INT TERM
+trap 'rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM
+copy_plain "$repo" "$work/instructor" || exit 2
+inst=$work/instructor
 
-# The patches of tests/bugs/ whose Touches: line names a function the lab
-# blanks (FILE:FUNCTION, as blank.list lists them).
+# The patches of tests/bugs/ whose Touches: line names only what the lab
+# hands out (FILE:FUNCTION as blank.list lists them; any function of a
+# "FILE *" file).
 bugs_of() {         # bugs_of LAB
-    [ -d "$repo/tests/bugs" ] || return 0
-    for bug in "$repo"/tests/bugs/*.patch; do
+    [ -d "$inst/tests/bugs" ] || return 0
+    sed 's/#.*//' "$inst/labs/$1/blank.list" | awk 'NF >= 2 { print $1 ":" $2 }' >"$work/owned-$1"
+    for bug in "$inst"/tests/bugs/*.patch; do
         [ -f "$bug" ] || continue
         # A data race (Build: tsan) shows only where the lab grades a
         # ThreadSanitizer build (its cflags).
         if grep -q '^Build:[[:space:]]*tsan' "$bug" &&
-           ! grep -qs 'fsanitize=thread' "$here/$1/cflags"; then
+           ! grep -qs 'fsanitize=thread' "$inst/labs/$1/cflags"; then
             continue
         fi
         touches=$(sed -n 's/^Touches:[[:space:]]*//p' "$bug" | head -n 1)
-        grep -v '^[[:space:]]*#' "$here/$1/blank.list" |
-        while read -r file func _; do
-            [ -n "$file" ] || continue
-            case " $touches " in *" $file:$func "*) echo "$bug"; break ;; esac
+        [ -n "$touches" ] || continue
+        all=yes
+        for t in $touches; do
+            grep -qxF "$t" "$work/owned-$1" || grep -qxF "${t%%:*}:*" "$work/owned-$1" ||
+                all=no
         done
-    done | sort -u
-}
-
-blanks() {          # blanks LAB: how many functions the starter blanks
-    grep -v '^[[:space:]]*#' "$here/$1/blank.list" | grep -c '[^[:space:]]'
+        [ $all = yes ] && echo "$bug"
+    done
 }
 
 for lab in "$@"; do
     lab=${lab%/}; lab=${lab#labs/}
     [ -d "$here/$lab" ] || { echo "prove.sh: no lab '$lab'" >&2; exit 2; }
     if [ -x "$here/$lab/grade-scenario.sh" ]; then
-        echo "$lab scenario $here/$lab/solution.scn"
-        echo "$lab scenario $here/$lab/naive.scn"
-        find "$repo/scenarios" "$here"/*/grade -name '*.scn' | sort |
+        echo "$lab scenario $inst/labs/$lab/solution.scn"
+        echo "$lab scenario $inst/labs/$lab/naive.scn"
+        find "$inst/scenarios" "$inst"/labs/*/grade -name '*.scn' | sort |
             sed "s#^#$lab scenario #"
+        echo "$lab starter -"
+        echo "$lab shipped -"
         continue
     fi
     echo "$lab reference -"
-    echo "$lab broken $here/$lab/broken.patch"
-    for cheat in "$here/$lab"/cheats/*.patch; do
+    echo "$lab broken $inst/labs/$lab/broken.patch"
+    for cheat in "$inst/labs/$lab"/cheats/*.patch; do
         [ -f "$cheat" ] && echo "$lab cheat $cheat"
     done
     bugs_of "$lab" | sed "s#^#$lab bug #"
     echo "$lab starter -"
+    [ "$(blanks "$lab")" -gt 0 ] && echo "$lab rigged -"
 done >"$work/plan"
 [ -d "$repo/tests/bugs" ] ||
     echo "(no tests/bugs/: the runs of the bug catalogue are skipped)"
@@ -155,21 +221,23 @@ while read -r lab kind name; do
     cheat|bug) what="$kind $(basename "$name" .patch)"
                if [ $kind = cheat ]; then need="<$(awk "BEGIN { print $want_ref / 2 }")"
                else need="<$want_ref"; fi ;;
-    starter)   if [ "$(blanks "$lab")" -gt 0 ]; then
+    starter|rigged)
+               if [ "$(blanks "$lab")" -gt 0 ]; then
                    need="<=$(awk "BEGIN { printf \"%.4g\", $want_ref / 3 }")"
                else
                    need=builds
                fi ;;
+    shipped)   need="=0" ;;
     scenario)  case $name in
                */solution.scn) what=reference; need="=$want_ref" ;;
                */naive.scn)    what=broken; need="=$want_broken" ;;
-               *)              what="copy ${name#"$repo"/}"
+               *)              what="copy ${name#"$inst"/}"
                                need="<$(awk "BEGIN { print $want_ref / 2 }")" ;;
                esac ;;
     esac
     result=MISMATCH
     case $score in
-    ''|*[!0-9.]*) ;;            # build, nopatch, nobuild, none
+    ''|*[!0-9.]*) ;;            # nopatch, nobuild, leak, none
     *)  case $need in
         builds) result=OK ;;
         *) op=${need%%[0-9]*}; val=${need#"$op"}
@@ -187,9 +255,8 @@ echo "($(( $(date +%s) - start )) s)"
 
 if [ -f "$work/mismatches" ]; then
     while read -r dir; do
-        for f in "$dir"/patch.err "$dir"/starter.err "$dir"/tree/grade.out \
-                 "$dir"/tree/grade.err; do
-            [ -s "$f" ] && { echo "--- $f"; tail -n 15 "$f"; }
+        for f in "$dir"/patch.err "$dir"/starter.err "$dir"/grade.out "$dir"/grade.err; do
+            [ -s "$f" ] && { echo "--- ${f#"$work"/}"; tail -n 15 "$f"; }
         done
     done <"$work/mismatches"
 fi

@@ -1,55 +1,89 @@
 #!/bin/sh
 # grade-scenario.sh SCENARIO [RESULTS_JSON]: grades lab 5.
+# grade-scenario.sh --missing REASON_FILE [RESULTS_JSON]: writes the
+#   results of a submission that holds no scenario (0 points, the reason).
 #
 # The student's work is a scenario file. It earns
 #   2 points  when it parses (harness --list accepts it),
-#   4 points  when it passes on the reference proxy (this repository's HEAD),
+#   4 points  when it passes on the reference proxy (this repository's
+#             HEAD, or a plain copy of it when it is no git checkout),
 #   4 points  when it FAILS on the proxy with the hidden bug (broken.patch),
 # and nothing when it is a shipped scenario (scenarios/, labs/*/grade/)
 # up to comments, spacing, line order, seed, timeout, points
 # and backend names (copied.py): several of those find the bug already.
-# Gradescope's results.json is written to RESULTS_JSON. Prints
-# "5-own-scenario: SCORE of 10 points". Exit status 0 after grading, 2 on
-# bad usage or when a proxy does not build.
+# Gradescope's results.json is written to RESULTS_JSON; GRADE_REPORT=DIR:
+# the harness draws the runs' HTML reports in DIR/reference and
+# DIR/hidden-bug. Prints "5-own-scenario: SCORE of 10 points". Exit status
+# 0 after grading, 2 on bad usage or when a proxy does not build.
 set -eu
 
-[ $# -ge 1 ] && [ $# -le 2 ] || {
-    echo "usage: labs/5-own-scenario/grade-scenario.sh SCENARIO [RESULTS_JSON]" >&2
+usage() {
+    echo "usage: labs/5-own-scenario/grade-scenario.sh SCENARIO|--missing REASON_FILE [RESULTS_JSON]" >&2
     exit 2; }
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/../.." && pwd)
-scn=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+[ $# -ge 1 ] || usage
+missing=
+if [ "$1" = --missing ]; then
+    [ $# -ge 2 ] || usage
+    missing=$2
+    shift
+fi
+[ $# -le 2 ] || usage
+here=$(cd "$(dirname "$0")" && pwd -P)
+repo=$(cd "$here/../.." && pwd -P)
+. "$repo/labs/lib/tree.sh"
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT INT TERM
+trap 'rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM
 results=${2:-$work/results.json}
+if [ -n "$missing" ]; then
+    scn=$work/none.scn
+    cp "$missing" "$work/missing.out"
+else
+    [ -f "$1" ] || { echo "grade-scenario.sh: no scenario file '$1'" >&2; exit 2; }
+    # Run from the scenario's folder by its bare name, so that no
+    # absolute path shows in the outputs.
+    scn=$(cd "$(dirname "$1")" && pwd -P)/$(basename "$1")
+fi
+cd "$(dirname "$scn")"
+name=$(basename "$scn")
 
 # A shipped scenario handed in is refused before anything is built.
 shipped=$(find "$repo/scenarios" "$repo"/labs/*/grade -name '*.scn' | sort)
 copied=0
+: >"$work/copied.out"
 # shellcheck disable=SC2086 # one word per file; no spaces in the repository
-"$here/copied.py" "$scn" $shipped >"$work/copied.out" && copied=1
+if [ -z "$missing" ] && "$here/copied.py" "$scn" $shipped >"$work/copied.out"; then
+    copied=1
+fi
 sed -i "s#$repo/##" "$work/copied.out"
 
-build() {       # build DIR [PATCH]: HEAD, maybe patched, built in DIR
-    mkdir -p "$1"
-    git -C "$repo" archive HEAD | tar -x -C "$1"
+build() {       # build DIR [PATCH]: the repository, maybe patched, built in DIR
+    copy_tree "$repo" "$1" || exit 2
     [ $# -lt 2 ] || patch -s -p1 -d "$1" <"$2"
-    make -s -C "$1" >"$1.log" 2>&1 || {
+    course_make -s -C "$1" >"$1.log" 2>&1 || {
         echo "grade-scenario.sh: $1 does not build" >&2; tail -n 20 "$1.log" >&2
         exit 2; }
 }
 parses=0 passes=0 catches=0
-if [ $copied -eq 0 ]; then
+judge() {       # judge NAME DIR: the scenario on DIR's programs
+    if [ -n "${GRADE_REPORT:-}" ]; then
+        "$2/harness" --bin "$2" --report "$GRADE_REPORT/$1" "$name"
+    else
+        "$2/harness" --bin "$2" "$name"
+    fi
+}
+if [ $copied -eq 0 ] && [ -z "$missing" ]; then
+    [ -f "$here/broken.patch" ] || {
+        echo "grade-scenario.sh: the hidden bug (broken.patch) is not in this copy" >&2
+        exit 2; }
     build "$work/reference"
     build "$work/broken" "$here/broken.patch"
-    "$work/reference/harness" --list "$scn" >"$work/list.out" 2>&1 && parses=1
+    "$work/reference/harness" --list "$name" >"$work/list.out" 2>&1 && parses=1
 fi
 if [ $parses -eq 1 ]; then
-    "$work/reference/harness" --bin "$work/reference" "$scn" \
-        >"$work/reference.out" 2>&1 && passes=1
+    judge reference "$work/reference" >"$work/reference.out" 2>&1 && passes=1
     status=0
-    "$work/broken/harness" --bin "$work/broken" "$scn" \
-        >"$work/broken.out" 2>&1 || status=$?
+    judge hidden-bug "$work/broken" >"$work/broken.out" 2>&1 || status=$?
     [ $status -eq 1 ] && catches=1
 fi
 
@@ -59,6 +93,10 @@ path, work = sys.argv[1], sys.argv[2]
 parses, passes, catches, copied = (int(x) for x in sys.argv[3:7])
 note = open(f"{work}/copied.out").read().strip()
 def text(name):
+    try:
+        return open(f"{work}/missing.out").read()
+    except OSError:
+        pass
     if copied:
         return (f"not run: your scenario is a {note} (comments, spacing, line "
                 "order, seed, timeout, points and backend names set aside). "
@@ -78,7 +116,9 @@ tests = [
 ]
 for t in tests:
     t["status"] = "passed" if t["score"] == t["max_score"] else "failed"
+    t["visibility"] = "visible"
 score = sum(t["score"] for t in tests)
-json.dump({"score": score, "tests": tests}, open(path, "w"), indent=2)
+json.dump({"score": score, "max_score": 10, "output_format": "text",
+           "tests": tests}, open(path, "w"), indent=2)
 print(f"5-own-scenario: {score} of 10 points")
 PY
