@@ -68,7 +68,7 @@ AUDIT_LIB = $(BIN)/thread_audit.so
 
 .PHONY: all test unit integration scenarios clean cunit python3 asan tsan \
         fuzz fuzz-clang coverage \
-        valgrind bench install labs-prove mutants
+        valgrind bench install labs-prove mutants grader-kit
 all: $(PROGRAMS) $(AUDIT_LIB)
 
 $(BIN)/proxy_server: $(PROXY_OBJ) $(COMMON_OBJ)
@@ -242,6 +242,13 @@ mutants: all
 # starter, and checks each score (docs/instructor.md; about 8 min).
 labs-prove: all
 	labs/prove.sh
+
+# The grading platforms' packages of the labs (Gradescope, GitHub
+# Classroom, PrairieLearn) in GRADER_KIT: labs/kit/build.sh,
+# docs/autograders.md.
+GRADER_KIT ?= build/grader-kit
+grader-kit: | python3
+	labs/kit/build.sh $(GRADER_KIT)
 
 # make install [PREFIX=/usr/local] [DESTDIR=] [BIN=.]: the four programs
 # (built into BIN) and their manual pages.
