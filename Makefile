@@ -7,6 +7,8 @@
 #                   (tests/mutants.sh; JOBS=, default 2)
 #   make fuzz       libFuzzer targets (clang) under build/fuzz, each run for
 #                   FUZZ_SECONDS (default 30); see fuzz/fuzz_support.h
+#   make grader-kit the labs' autograders for Gradescope, GitHub Classroom
+#                   and PrairieLearn in build/grader-kit (docs/autograders.md)
 #   make clean      remove build/ and the binaries
 #
 # Objects go under build/, one folder per source folder; every module of a

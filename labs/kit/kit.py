@@ -124,6 +124,7 @@ class Grading:
         self.report_dir = Path(work) / "report"
         results = Path(work) / "results.json"
         sub = stage(self.lab, submission, Path(work) / "submission")
+        restore_modes()
         env = dict(os.environ)
         if report:
             env["GRADE_REPORT"] = str(self.report_dir)
@@ -136,8 +137,30 @@ class Grading:
         self.results = load_results(results)
 
     def tail(self, limit=4000):
-        text = self.log.strip() or f"(grade.sh printed nothing; exit status {self.status})"
-        return text if len(text) <= limit else "..." + text[-limit:]
+        return shorten(self.log.strip() or
+                       f"(grade.sh printed nothing; exit status {self.status})", limit)
+
+
+def restore_modes():
+    """Makes the grader tree's scripts executable when a copy lost the modes.
+
+    A platform may copy the tree without them (PrairieLearn makes only the
+    entrypoint executable); a script is a file that starts with "#!".
+    """
+    if os.access(LABS / "grade.sh", os.X_OK):
+        return
+    for path in TREE.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            with open(path, "rb") as f:
+                if f.read(2) == b"#!":
+                    path.chmod(path.stat().st_mode | 0o111)
+
+
+def shorten(text, limit):
+    """text, or its last limit characters after "..."."""
+    if len(text) <= limit:
+        return text
+    return "..." + (text[-limit:] if limit > 0 else "")
 
 
 def load_results(path):
@@ -241,10 +264,6 @@ def gradescope(lab):
 
 # --- GitHub Classroom ---------------------------------------------------
 
-def shorten(text, limit):
-    return text if len(text) <= limit else "..." + text[-limit:]
-
-
 def classroom_result(lab, g):
     """The reporter's result: version, status, max_score, tests."""
     if g.results is None:
@@ -343,7 +362,9 @@ def prairielearn_result(g, hidden):
     if g.results is None:
         return {"gradable": False, "score": 0.0, "message": FAILED_GRADER,
                 "format_errors": [FAILED_GRADER], "output": g.tail(),
-                "tests": [], "images": []}
+                "tests": [{"name": "grader", "points": 0, "max_points": 0,
+                           "message": FAILED_GRADER, "output": g.tail()}],
+                "images": []}
     data = g.results
     score, top = totals(data)
     tests = []
