@@ -30,7 +30,6 @@ import zipfile
 from pathlib import Path
 
 LABS = Path(__file__).resolve().parents[1]
-GRADESCOPE_VISIBILITY = {"hidden", "after_due_date", "after_published", "visible"}
 ENV_MAX = 128 * 1024
 
 
@@ -61,17 +60,11 @@ def reference_points(lab):
     return None
 
 
-def hidden_stems(lab):
-    try:
-        lines = (LABS / lab / "hidden").read_text().splitlines()
-    except OSError:
-        return set()
-    stems = set()
-    for line in lines:
-        words = line.split("#", 1)[0].split()
-        if words:
-            stems.add(Path(words[0]).name.removesuffix(".scn"))
-    return stems
+def kit():
+    """labs/kit/kit.py, for what it says of a lab."""
+    sys.path.insert(0, str(LABS / "kit"))
+    import kit as module
+    return module
 
 
 def is_hidden_name(name, stems):
@@ -82,7 +75,32 @@ def absolute_path_in(name):
     return re.search(r"(^|[\s:(=])/[A-Za-z0-9_.-]+/", name) is not None
 
 
-def check_score(c, lab, expect, score, top, tests, name_key, passed_of, output_of):
+def check_tests(c, tests, lab, numbers, strings, statuses, hidden_field):
+    """Each test: a name, numbers and strings in those fields, a status of
+    statuses; a hidden scenario's test has hidden_field say it is hidden.
+    Returns the named tests (none when tests is not a list)."""
+    if not c.expect(isinstance(tests, list) and tests, "no tests[]"):
+        return []
+    hidden = kit().hidden_scenarios(lab)
+    named = []
+    for t in tests:
+        name = t.get("name") if isinstance(t, dict) else None
+        if not c.expect(isinstance(name, str) and name, f"a test without a name: {t}"):
+            continue
+        named.append(t)
+        for key in numbers:
+            c.expect(is_number(t.get(key)), f"'{name}': {key} is not a number")
+        for key in strings:
+            c.expect(isinstance(t.get(key), str), f"'{name}': {key} is not a string")
+        c.expect(t.get("status", statuses[0]) in statuses,
+                 f"'{name}': status {t.get('status')}")
+        if hidden_field and is_hidden_name(name, hidden):
+            c.expect(str(t.get(hidden_field, "")).startswith("hidden test"),
+                     f"'{name}': a hidden scenario's output is shown")
+    return named
+
+
+def check_score(c, lab, expect, score, top, tests, passed_of, output_of):
     """The EXPECT part, common to the three platforms."""
     if expect == "any":
         return
@@ -97,9 +115,9 @@ def check_score(c, lab, expect, score, top, tests, name_key, passed_of, output_o
     elif expect.startswith("nobuild:"):
         text = expect[len("nobuild:"):]
         c.expect(score == 0, f"0 points expected, got {score}")
-        build = [t for t in tests if t.get(name_key) == "build"]
+        build = [t for t in tests if t.get("name") == "build"]
         if c.expect(len(build) == 1, "one test named 'build' expected, "
-                    f"got names {[t.get(name_key) for t in tests][:8]}"):
+                    f"got names {[t.get('name') for t in tests][:8]}"):
             c.expect(not passed_of(build[0]), "the build test passed")
             c.expect(text in output_of(build[0]),
                      f"the build test's output lacks '{text}'")
@@ -116,34 +134,28 @@ def gradescope(path, lab, expect):
         return c
     if not c.expect(isinstance(data, dict), "not a JSON object"):
         return c
-    tests = data.get("tests")
     c.expect(is_number(data.get("score")), "top-level score is not a number")
     c.expect(data.get("output_format") == "text", "output_format is not \"text\"")
-    if not c.expect(isinstance(tests, list) and tests, "no tests[]"):
+    tests = check_tests(c, data.get("tests"), lab, ("score", "max_score"), ("output",),
+                        ("passed", "failed"), None)
+    if not tests:
         return c
-    stems = hidden_stems(lab)
+    hidden = kit().hidden_scenarios(lab)
     for t in tests:
-        name = t.get("name")
-        if not c.expect(isinstance(name, str) and name, f"a test without a name: {t}"):
-            continue
+        name = t["name"]
+        c.expect("status" in t, f"'{name}': no status")
         c.expect(not absolute_path_in(name), f"absolute path in test name '{name}'")
-        c.expect(is_number(t.get("score")) and is_number(t.get("max_score")),
-                 f"'{name}': score or max_score not a number")
         if is_number(t.get("score")) and is_number(t.get("max_score")):
             c.expect(0 <= t["score"] <= t["max_score"],
                      f"'{name}': score {t['score']} outside 0..{t['max_score']}")
-        c.expect(isinstance(t.get("output"), str), f"'{name}': output not a string")
-        c.expect(t.get("status") in ("passed", "failed"), f"'{name}': status {t.get('status')}")
-        c.expect(t.get("visibility") in GRADESCOPE_VISIBILITY,
-                 f"'{name}': visibility {t.get('visibility')}")
-        want = "after_published" if is_hidden_name(name, stems) else "visible"
+        want = "after_published" if is_hidden_name(name, hidden) else "visible"
         c.expect(t.get("visibility") == want, f"'{name}': visibility "
                  f"{t.get('visibility')}, {want} expected")
     score = sum(t.get("score", 0) for t in tests if is_number(t.get("score")))
     top = sum(t.get("max_score", 0) for t in tests if is_number(t.get("max_score")))
     c.expect(data.get("score") == score, f"score {data.get('score')} is not the "
              f"tests' sum {score}")
-    check_score(c, lab, expect, score, top, tests, "name",
+    check_score(c, lab, expect, score, top, tests,
                 lambda t: t.get("status") == "passed", lambda t: t.get("output", ""))
     return c
 
@@ -195,25 +207,16 @@ def classroom(workflow, output, lab, expect):
     c.expect(data.get("version") == 1, "version is not 1")
     c.expect(data.get("status") in ("pass", "fail", "error"), f"status {data.get('status')}")
     c.expect(is_number(data.get("max_score")), "max_score is not a number")
-    tests = data.get("tests")
-    if not c.expect(isinstance(tests, list) and tests, "no tests[]"):
+    tests = check_tests(c, data.get("tests"), lab, ("score",), ("message",),
+                        ("pass", "fail", "error"), "message")
+    if not tests:
         return c
-    stems = hidden_stems(lab)
-    for t in tests:
-        name = t.get("name")
-        if not c.expect(isinstance(name, str) and name, f"a test without a name: {t}"):
-            continue
-        c.expect(t.get("status") in ("pass", "fail", "error"), f"'{name}': status {t.get('status')}")
-        c.expect(is_number(t.get("score")), f"'{name}': score not a number")
-        c.expect(isinstance(t.get("message"), str), f"'{name}': message not a string")
-        if is_hidden_name(name, stems):
-            c.expect(t.get("message", "").startswith("hidden test"),
-                     f"'{name}': a hidden scenario's output is shown")
+    c.expect(all("status" in t for t in tests), "a test without a status")
     score = sum(t["score"] for t in tests if is_number(t.get("score")))
     top = data.get("max_score") if is_number(data.get("max_score")) else 0
     c.expect((data.get("status") == "pass") == all(t.get("status") == "pass" for t in tests),
              f"status {data.get('status')} does not match the tests'")
-    check_score(c, lab, expect, score, top, tests, "name",
+    check_score(c, lab, expect, score, top, tests,
                 lambda t: t.get("status") == "pass", lambda t: t.get("message", ""))
     return c
 
@@ -230,21 +233,11 @@ def prairielearn(path, lab, expect):
     c.expect(isinstance(data.get("gradable"), bool), "gradable is not a boolean")
     score = data.get("score")
     c.expect(is_number(score) and 0 <= score <= 1, f"score {score} not in [0, 1]")
-    tests = data.get("tests")
-    if not c.expect(isinstance(tests, list) and tests, "no tests[]"):
+    tests = check_tests(c, data.get("tests"), lab, ("points", "max_points"),
+                        ("output", "message"), (None,), "output")
+    if not tests:
         return c
-    stems = hidden_stems(lab)
-    for t in tests:
-        name = t.get("name")
-        if not c.expect(isinstance(name, str) and name, f"a test without a name: {t}"):
-            continue
-        for key in ("points", "max_points"):
-            c.expect(is_number(t.get(key)), f"'{name}': {key} not a number")
-        for key in ("output", "message"):
-            c.expect(isinstance(t.get(key), str), f"'{name}': {key} not a string")
-        if is_hidden_name(name, stems):
-            c.expect(t.get("output", "").startswith("hidden test"),
-                     f"'{name}': a hidden scenario's output is shown")
+    stems = kit().hidden_scenarios(lab)
     images = data.get("images")
     c.expect(isinstance(images, list), "images is not a list")
     for image in images if isinstance(images, list) else []:
@@ -277,17 +270,10 @@ def prairielearn(path, lab, expect):
     if expect == "full":
         c.expect(isinstance(images, list) and len(images) > 0,
                  "no timeline image (GRADE_REPORT)")
-    check_score(c, lab, expect, points, top, tests, "name",
+    check_score(c, lab, expect, points, top, tests,
                 lambda t: t.get("points") == t.get("max_points") and t.get("message") == "passed",
                 lambda t: t.get("output", ""))
     return c
-
-
-def handin(lab):
-    """What kit.py says a student hands in for lab."""
-    sys.path.insert(0, str(LABS / "kit"))
-    import kit
-    return kit.handin(lab)
 
 
 def layout_lab(c, out, lab, files):
@@ -358,7 +344,7 @@ def layout(out):
     labs = sorted(p.name for p in LABS.glob("[0-9]*-*") if p.is_dir())
     c.expect(labs, "no labs")
     for lab in labs:
-        layout_lab(c, out, lab, handin(lab))
+        layout_lab(c, out, lab, kit().handin(lab))
     return c
 
 
