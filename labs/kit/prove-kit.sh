@@ -13,8 +13,8 @@
 # on Gradescope and PrairieLearn (the files uploaded by name) and GitHub
 # Classroom (the student's whole repository). Default: every lab a
 # student hands something in for. Runs go two at a time; prints one row
-# per run (lab, kind, platform, OK or FAILED), then what each failed run
-# got wrong; exits 1 on any failure, 2 on bad usage.
+# per run (lab, kind, platform, its seconds, OK or FAILED), then what each
+# failed run got wrong; exits 1 on any failure, 2 on bad usage.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -40,6 +40,7 @@ if [ "${1:-}" = --run ]; then
     starter)   want=low ;;
     *)         want=nobuild:$KIT_BREAK_TEXT ;;
     esac
+    start=$(date +%s)
     {
         if [ -e "$sub.failed" ]; then
             echo "no submission:"; tail -n 20 "$sub.log"; false
@@ -60,6 +61,7 @@ if [ "${1:-}" = --run ]; then
             esac
         fi
     } >"$dir.out" 2>&1 && echo OK >"$dir.result" || echo FAILED >"$dir.result"
+    echo $(( $(date +%s) - start )) >"$dir.seconds"
     exit 0
 fi
 
@@ -92,10 +94,11 @@ done <"$work/submissions" >"$work/plan"
 xargs -P 2 -L 1 "$0" --run "$work" <"$work/plan"
 
 fail=0
-printf '%-16s %-10s %-13s %s\n' lab kind platform result
+printf '%-16s %-10s %-13s %-7s %s\n' lab kind platform seconds result
 while read -r lab kind platform; do
     result=$(cat "$work/run-$lab-$kind-$platform.result" 2>/dev/null || echo FAILED)
-    printf '%-16s %-10s %-13s %s\n' "$lab" "$kind" "$platform" "$result"
+    seconds=$(cat "$work/run-$lab-$kind-$platform.seconds" 2>/dev/null || echo -)
+    printf '%-16s %-10s %-13s %-7s %s\n' "$lab" "$kind" "$platform" "$seconds" "$result"
     [ "$result" = OK ] || fail=1
 done <"$work/plan"
 echo "($(( $(date +%s) - start )) s)"
