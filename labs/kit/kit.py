@@ -243,6 +243,7 @@ def gradescope(lab):
     output. Gradescope shows run_autograder's output to instructors only;
     it gets grade.sh's whole output.
     """
+    lab_dir(lab)
     root = Path(os.environ.get("AUTOGRADER_ROOT", "/autograder"))
     if not (root / "submission").is_dir():
         raise Usage(f"no submission folder {root / 'submission'}")
@@ -301,6 +302,7 @@ def classroom_result(lab, g):
 
 def classroom(lab, submission):
     """Appends result=BASE64 to $GITHUB_OUTPUT; prints the summary."""
+    lab_dir(lab)
     output = os.environ.get("GITHUB_OUTPUT")
     if not output:
         raise Usage("GITHUB_OUTPUT is not set (it is, in a GitHub Actions step)")
@@ -399,6 +401,7 @@ def prairielearn_result(g, hidden):
 
 def prairielearn(lab):
     """results/results.json under $GRADE_ROOT for $GRADE_ROOT/student."""
+    lab_dir(lab)
     root = Path(os.environ.get("GRADE_ROOT", "/grade"))
     if not (root / "student").is_dir():
         raise Usage(f"no submission folder {root / 'student'}")
