@@ -324,7 +324,7 @@ def layout_lab(c, out, lab, files):
              f"labs/kit/kit.py prairielearn {lab}", f"{lab}: entrypoint {options.get('entrypoint')}")
     c.expect(is_number(options.get("timeout")) and 0 < options["timeout"] <= 600,
              f"{lab}: timeout {options.get('timeout')} (PrairieLearn allows 600 s)")
-    names = " ".join(Path(f).name for f in files)
+    names = ", ".join(Path(f).name for f in files)
     c.expect(f'<pl-file-upload file-names="{names}">' in html,
              f"{lab}: question.html does not ask for {names}")
 

@@ -442,7 +442,7 @@ def question(lab, out, image):
             "timeout": 600,
         },
     }
-    names = " ".join(Path(f).name for f in files)
+    names = ", ".join(Path(f).name for f in files)
     page = next(iter(sorted((TREE / "docs" / "labs").glob(f"{name}*.md"))), None)
     where = f" (docs/labs/{page.name})" if page else ""
     html = (f"<pl-question-panel>\n  <p>Lab {name}{where}: upload "
