@@ -7,7 +7,9 @@
   check.py layout KIT            what make grader-kit wrote for every lab
 
 EXPECT says what the submission must score:
-  full          every point, and as many as labs/LAB/expected's reference
+  full          every point, and as many as labs/LAB/expected's reference;
+                on PrairieLearn, for a lab with grading scenarios (grade/),
+                their timelines
   low           at most a third of the points
   nobuild:TEXT  0 points, a failed test named "build" whose output holds
                 TEXT (the compiler's message); PrairieLearn: gradable false
@@ -267,7 +269,7 @@ def prairielearn(path, lab, expect):
         if top > 0 and is_number(score):
             c.expect(abs(score - points / top) < 1e-9,
                      f"score {score} is not {points} / {top}")
-    if expect == "full":
+    if expect == "full" and (LABS / lab / "grade").is_dir():
         c.expect(isinstance(images, list) and len(images) > 0,
                  "no timeline image (GRADE_REPORT)")
     check_score(c, lab, expect, points, top, tests,
