@@ -214,7 +214,8 @@ def fmt(x):
 
 
 def summary(lab, data):
-    """One line per test (hidden ones without their output), then the total."""
+    """One line per test (hidden ones marked), the total, and the grader's
+    note on the whole submission (its top-level output)."""
     lines = []
     for t in data["tests"]:
         mark = "ok  " if passed(t) else "FAIL"
@@ -223,6 +224,8 @@ def summary(lab, data):
                      f"{fmt(number(t.get('max_score')))}  {t.get('name', '')}{hidden}")
     score, top = totals(data)
     lines.append(f"{lab}: {fmt(score)} of {fmt(top)} points")
+    if isinstance(data.get("output"), str) and data["output"].strip():
+        lines += ["", data["output"].strip()]
     return "\n".join(lines)
 
 
