@@ -14,7 +14,8 @@
 # Classroom (the student's whole repository). Default: every lab a
 # student hands something in for. Runs go two at a time; prints one row
 # per run (lab, kind, platform, its seconds, OK or FAILED), then what each
-# failed run got wrong; exits 1 on any failure, 2 on bad usage.
+# failed run got wrong; exits 1 on any failure, 2 on bad usage. Every lab
+# takes about 9 minutes on 2 cores.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -80,7 +81,7 @@ start=$(date +%s)
 for lab in "$@"; do
     lab=${lab%/}; lab=${lab#labs/}
     handin=$(python3 "$here/kit.py" handin "$lab") || exit 2
-    [ -n "$handin" ] || { echo "($lab: nothing to hand in, no package)"; continue; }
+    [ -n "$handin" ] || { echo "($lab: nothing to hand in, no package)" >&2; continue; }
     echo "$lab reference"
     echo "$lab starter"
     case $handin in *.scn) ;; *) echo "$lab nobuild" ;; esac
