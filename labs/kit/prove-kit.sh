@@ -86,13 +86,13 @@ for lab in "$@"; do
     echo "$lab starter"
     case $handin in *.scn) ;; *) echo "$lab nobuild" ;; esac
 done >"$work/submissions"
-xargs -P 2 -L 1 "$0" --submission "$work" <"$work/submissions"
+xargs -r -P 2 -L 1 "$0" --submission "$work" <"$work/submissions"
 while read -r lab kind; do
     for platform in gradescope classroom prairielearn; do
         echo "$lab $kind $platform"
     done
 done <"$work/submissions" >"$work/plan"
-xargs -P 2 -L 1 "$0" --run "$work" <"$work/plan"
+xargs -r -P 2 -L 1 "$0" --run "$work" <"$work/plan"
 
 fail=0
 printf '%-16s %-10s %-13s %-7s %s\n' lab kind platform seconds result
