@@ -65,6 +65,7 @@ def reference_points(lab):
 def kit():
     """labs/kit/kit.py, for what it says of a lab."""
     sys.path.insert(0, str(LABS / "kit"))
+    sys.dont_write_bytecode = True      # no __pycache__ in the tree
     import kit as module
     return module
 
