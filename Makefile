@@ -7,6 +7,8 @@
 #                   (tests/mutants.sh; JOBS=, default 2)
 #   make fuzz       libFuzzer targets (clang) under build/fuzz, each run for
 #                   FUZZ_SECONDS (default 30); see fuzz/fuzz_support.h
+#   make grader-kit the labs' autograders for Gradescope, GitHub Classroom
+#                   and PrairieLearn in build/grader-kit (docs/autograders.md)
 #   make clean      remove build/ and the binaries
 #
 # Objects go under build/, one folder per source folder; every module of a
@@ -68,7 +70,7 @@ AUDIT_LIB = $(BIN)/thread_audit.so
 
 .PHONY: all test unit integration scenarios clean cunit python3 asan tsan \
         fuzz fuzz-clang coverage \
-        valgrind bench install labs-prove mutants
+        valgrind bench install labs-prove mutants grader-kit
 all: $(PROGRAMS) $(AUDIT_LIB)
 
 $(BIN)/proxy_server: $(PROXY_OBJ) $(COMMON_OBJ)
@@ -259,6 +261,13 @@ mutants: all
 # starter, and checks each score (docs/instructor.md; about 8 min).
 labs-prove: all
 	labs/prove.sh
+
+# The grading platforms' packages of the labs (Gradescope, GitHub
+# Classroom, PrairieLearn) in GRADER_KIT: labs/kit/build.sh,
+# docs/autograders.md.
+GRADER_KIT ?= build/grader-kit
+grader-kit: | python3
+	labs/kit/build.sh $(GRADER_KIT)
 
 # make install [PREFIX=/usr/local] [DESTDIR=] [BIN=.]: the programs
 # (built into BIN) and their manual pages.
