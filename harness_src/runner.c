@@ -237,6 +237,10 @@ static int start_backend(struct run *run, size_t index)
     args_add(&a, "--seed");
     args_add(&a, "%lu", run->seed * 31 + index + 1);
     args_options(&a, b->options, b->option_count);
+    if (scenario_wants_request_lines(run->sc)) {
+        args_add(&a, "--log-level");
+        args_add(&a, "debug");
+    }
     if (child_start(&proc->child, a.argv, proc->log_path, &run->group) == -1) {
         snprintf(run->err, run->errlen, "cannot start dummy_server: %s",
                  strerror(errno));

@@ -1,0 +1,188 @@
+/*
+ * check_retry: retried. See check_retry.h.
+ */
+#include "check_retry.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_cand.h"
+#include "check_join.h"
+#include "check_verdict.h"
+
+/* What the proxy's log says of one session's failed connects. */
+struct retry_story {
+    const struct trace_event *first_fail;
+    char failed[CHECK_REASON_MAX / 4];  /* " b1 b3 ": the backends failed */
+    bool retried;                       /* an ev=retry line */
+};
+
+/* Whether ev is a connect_fail that blames a backend. */
+static bool blames_backend(const struct trace_event *ev)
+{
+    return trace_is(ev, "connect_fail") &&
+           trace_get_int(ev, "local", 0) != 1 && trace_get(ev, "be") != NULL;
+}
+
+static void read_story(const struct trace *log, long long sid,
+                       struct retry_story *story)
+{
+    memset(story, 0, sizeof(*story));
+    snprintf(story->failed, sizeof(story->failed), " ");
+    for (size_t i = 0; i < log->count; i++) {
+        const struct trace_event *ev = &log->events[i];
+        size_t used = strlen(story->failed);
+
+        if (trace_get_int(ev, "sid", -1) != sid)
+            continue;
+        story->retried |= trace_is(ev, "retry");
+        if (!blames_backend(ev))
+            continue;
+        if (story->first_fail == NULL)
+            story->first_fail = ev;
+        snprintf(story->failed + used, sizeof(story->failed) - used, "%s ",
+                 trace_get(ev, "be"));
+    }
+}
+
+/* Whether backend name is in the story's failed list. */
+static bool failed_on(const struct retry_story *story, const char *name)
+{
+    char word[CHECK_CAND_NAME_MAX + 2];
+
+    snprintf(word, sizeof(word), " %s ", name);
+    return strstr(story->failed, word) != NULL;
+}
+
+/* A session refused at its retry while no backend was up. */
+static bool refused_with_none_up(const struct check_proxy *proxy,
+                                 const struct check_session *s)
+{
+    struct check_cand cands[CHECK_PROXY_MAX_NAMES];
+    int count = s->no_backend == NULL ? -1
+        : check_cand_parse(proxy, trace_get(s->no_backend, "cand"), cands,
+                           CHECK_PROXY_MAX_NAMES);
+
+    for (int i = 0; i < count; i++) {
+        if (cands[i].state == CHECK_CAND_UP)
+            return false;
+    }
+    return count >= 0;
+}
+
+/* The end of the sentence for a session that failed the check. */
+static void tell_failure(const struct check_proxy *proxy,
+                         const struct check_join *join, size_t index,
+                         const struct retry_story *story, char *buf,
+                         size_t size)
+{
+    const struct check_session *s = &proxy->sessions[index];
+    const struct check_join_conn *j = check_join_of(join, index);
+    const char *be = s->connected ? trace_get(s->connected, "be") : NULL;
+    const char *reason = s->close ? trace_get(s->close, "reason") : NULL;
+    const char *result = j ? trace_get(j->conn, "result") : NULL;
+
+    if (!story->retried)
+        snprintf(buf, size, "it was not retried (it closed with reason %s)",
+                 reason ? reason : "- (no close line)");
+    else if (be == NULL)
+        snprintf(buf, size, "it was retried but never connected (it closed "
+                 "with reason %s)", reason ? reason : "- (no close line)");
+    else if (failed_on(story, be))
+        snprintf(buf, size, "it was retried on %s, where its connect had "
+                 "failed", be);
+    else if (j == NULL)
+        snprintf(buf, size, "it was retried on %s, but no client's log names "
+                 "the session", be);
+    else
+        snprintf(buf, size, "it was retried on %s, but its client (burst %d) "
+                 "failed with %s", be, j->number, result ? result : "?");
+}
+
+/* Judges session index; returns 1 served, 0 excused, -1 failed (verdict
+ * set). */
+static int judge_session(const struct check_proxy *proxy,
+                         const struct check_join *join, size_t index,
+                         const struct retry_story *story,
+                         struct check_verdict *verdict)
+{
+    const struct check_session *s = &proxy->sessions[index];
+    const struct check_join_conn *j = check_join_of(join, index);
+    const char *be = s->connected ? trace_get(s->connected, "be") : NULL;
+    const char *result = j ? trace_get(j->conn, "result") : NULL;
+    char why[CHECK_REASON_MAX / 2];
+
+    if (story->retried && be != NULL && !failed_on(story, be) &&
+        result != NULL && strcmp(result, "ok") == 0)
+        return 1;
+    if (story->retried && be == NULL && refused_with_none_up(proxy, s))
+        return 0;
+    tell_failure(proxy, join, index, story, why, sizeof(why));
+    check_verdict_set(verdict, false, "session %lld: the connect to %s "
+                      "failed (%s, t=%.3fs), and %s", s->sid,
+                      trace_get(story->first_fail, "be"),
+                      trace_get(story->first_fail, "err")
+                          ? trace_get(story->first_fail, "err") : "?",
+                      check_verdict_time(proxy->outcome,
+                                         story->first_fail->ts), why);
+    return -1;
+}
+
+/* Walks the sessions with a failed connect, in the order of their first
+ * one; false once one failed the check. */
+static bool judge_all(const struct check_proxy *proxy,
+                      const struct check_join *join, long counts[2],
+                      struct check_verdict *verdict)
+{
+    const struct trace *log = &proxy->outcome->proxy;
+    bool *judged = calloc(proxy->session_count + 1, sizeof(*judged));
+    struct retry_story story;
+    int result = 0;
+
+    if (judged == NULL) {
+        check_verdict_set(verdict, false, "out of memory");
+        return false;
+    }
+    for (size_t i = 0; i < log->count && result >= 0; i++) {
+        size_t index;
+
+        if (!blames_backend(&log->events[i]))
+            continue;
+        index = check_proxy_session(proxy, trace_get_int(&log->events[i],
+                                                         "sid", -1));
+        if (index == CHECK_PROXY_NONE || judged[index])
+            continue;
+        judged[index] = true;
+        read_story(log, proxy->sessions[index].sid, &story);
+        result = judge_session(proxy, join, index, &story, verdict);
+        if (result >= 0)
+            counts[result]++;
+    }
+    free(judged);
+    return result >= 0;
+}
+
+void check_retry(const struct check_proxy *proxy,
+                 struct check_verdict *verdict)
+{
+    struct check_join join;
+    long counts[2] = { 0, 0 };      /* excused, served */
+
+    if (check_join_build(&join, proxy) == -1) {
+        check_verdict_set(verdict, false, "out of memory joining the clients "
+                          "to the sessions");
+        return;
+    }
+    if (judge_all(proxy, &join, counts, verdict) &&
+        counts[0] + counts[1] == 0)
+        check_verdict_set(verdict, false, "no connect to a backend failed, "
+                          "so no retry was shown");
+    else if (verdict->reason[0] == '\0')
+        check_verdict_set(verdict, true, "%ld session%s whose connect failed "
+                          "%s retried on another backend and served%s%ld "
+                          "refused with no backend up)", counts[1],
+                          counts[1] == 1 ? "" : "s",
+                          counts[1] == 1 ? "was" : "were", " (", counts[0]);
+    check_join_free(&join);
+}
