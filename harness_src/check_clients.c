@@ -242,15 +242,14 @@ static bool by_idle_timeout(const struct lost *l,
 {
     const char *reason = s && s->close ? trace_get(s->close, "reason") : NULL;
     long idle_ms = check_idle_timeout_ms(l->proxy->outcome->scenario);
-    bool pending = false;
-    double quiet;
+    struct check_idle_quiet quiet;
 
     (void)conn;
-    if (reason == NULL || strcmp(reason, "idle_timeout") != 0)
+    if (reason == NULL || strcmp(reason, "idle_timeout") != 0 ||
+        !check_idle_quiet(l->proxy, l->backends, s, &quiet))
         return false;
-    quiet = check_idle_quiet(l->proxy, l->backends, s, &pending);
-    return quiet >= (double)idle_ms / 1000.0 - CHECK_IDLE_SLACK_S &&
-           (pending || behaviour_ms(l, "idle") >= idle_ms ||
+    return quiet.since_reply >= (double)idle_ms / 1000.0 - CHECK_IDLE_SLACK_S &&
+           (quiet.reply_pending || behaviour_ms(l, "idle") >= idle_ms ||
             behaviour_ms(l, "trickle") >= idle_ms);
 }
 

@@ -25,14 +25,13 @@ long check_idle_timeout_ms(const struct scenario *scenario)
     return IDLE_DEFAULT_MS;
 }
 
-/* The latest activity of backend connection conn at or before until, from
- * its request lines and their replies' due times; *pending when a reply
- * was due after until. */
-static double backend_activity(const struct trace *log,
-                               const struct check_backend_conn *conn,
-                               double until, bool *pending)
+/* The latest request line and reply due of backend connection conn at or
+ * before until, into *quiet's bounds (as times); notes replies due later. */
+static void backend_activity(const struct trace *log,
+                             const struct check_backend_conn *conn,
+                             double until, double *reply, double *any,
+                             bool *pending)
 {
-    double last = conn->accept_ts;
     double end = conn->close ? conn->close->ts : INFINITY;
 
     for (size_t i = 0; i < log->count; i++) {
@@ -45,36 +44,38 @@ static double backend_activity(const struct trace *log,
             continue;
         due = ev->ts + (double)trace_get_int(ev, "delay_ms", 0) / 1000.0;
         *pending |= due > until;
-        last = fmax(last, due <= until ? due : ev->ts);
+        *any = fmax(*any, ev->ts);
+        if (due <= until) {
+            *reply = fmax(*reply, due);
+            *any = fmax(*any, due);
+        }
     }
-    return last;
 }
 
-double check_idle_quiet(const struct check_proxy *proxy,
-                        const struct check_backends *backends,
-                        const struct check_session *s, bool *pending)
+bool check_idle_quiet(const struct check_proxy *proxy,
+                      const struct check_backends *backends,
+                      const struct check_session *s,
+                      struct check_idle_quiet *quiet)
 {
-    const struct check_backend_conn *conn;
-    bool reply_due = false;
-    double last;
+    const struct check_backend_conn *conn = NULL;
+    double reply, any;
     int b;
 
     if (s->connected == NULL || s->close == NULL)
-        return -1;
-    last = s->connected->ts;
+        return false;
+    reply = any = s->connected->ts;
+    quiet->reply_pending = false;
     b = check_proxy_backend(proxy, trace_get(s->connected, "be"));
-    if (b >= 0 && (size_t)b < backends->count) {
+    if (b >= 0 && (size_t)b < backends->count)
         conn = check_backends_find(backends, (size_t)b,
                                    trace_get(s->connected, "local"),
                                    s->connected->ts);
-        if (conn != NULL)
-            last = fmax(last, backend_activity(
-                                  &proxy->outcome->backends[b], conn,
-                                  s->close->ts, &reply_due));
-    }
-    if (pending != NULL)
-        *pending = reply_due;
-    return s->close->ts - last;
+    if (conn != NULL)
+        backend_activity(&proxy->outcome->backends[b], conn, s->close->ts,
+                         &reply, &any, &quiet->reply_pending);
+    quiet->since_reply = s->close->ts - reply;
+    quiet->since_any = s->close->ts - any;
+    return true;
 }
 
 /* Judges one session; false (verdict set) when it breaks the check. */
@@ -87,26 +88,28 @@ static bool judge_session(const struct scenario_expect *e,
     double idle = (double)check_idle_timeout_ms(proxy->outcome->scenario) /
                   1000.0;
     double limit = idle + (double)e->within_ms / 1000.0;
-    double quiet = check_idle_quiet(proxy, backends, s, NULL);
-    const char *reason = quiet < 0 ? NULL : trace_get(s->close, "reason");
-    bool by_timeout = reason != NULL && strcmp(reason, "idle_timeout") == 0;
-    double at = quiet < 0 ? 0 : check_verdict_time(proxy->outcome,
-                                                   s->close->ts);
+    struct check_idle_quiet quiet;
+    const char *reason;
+    bool by_timeout;
+    double at;
 
-    if (quiet < 0)
+    if (!check_idle_quiet(proxy, backends, s, &quiet))
         return true;
+    reason = trace_get(s->close, "reason");
+    by_timeout = reason != NULL && strcmp(reason, "idle_timeout") == 0;
+    at = check_verdict_time(proxy->outcome, s->close->ts);
     *closed += by_timeout;
-    if (by_timeout && quiet < idle - CHECK_IDLE_SLACK_S)
+    if (by_timeout && quiet.since_reply < idle - CHECK_IDLE_SLACK_S)
         check_verdict_set(verdict, false, "session %lld was closed by the "
-                          "idle timeout at t=%.3fs after only %.0f ms "
-                          "without activity (the timeout is %.0f ms)",
-                          s->sid, at, quiet * 1000, idle * 1000);
-    else if (quiet > limit)
+                          "idle timeout at t=%.3fs, only %.0f ms after its "
+                          "last reply (the timeout is %.0f ms)", s->sid, at,
+                          quiet.since_reply * 1000, idle * 1000);
+    else if (quiet.since_any > limit)
         check_verdict_set(verdict, false, "session %lld was quiet for %.0f "
                           "ms before its close at t=%.3fs (reason %s), more "
                           "than the idle timeout %.0f ms + %ld ms",
-                          s->sid, quiet * 1000, at, reason ? reason : "-",
-                          idle * 1000, e->within_ms);
+                          s->sid, quiet.since_any * 1000, at,
+                          reason ? reason : "-", idle * 1000, e->within_ms);
     else
         return true;
     return false;

@@ -6,17 +6,21 @@
  *                          after its last activity, and let no session
  *                          stay quiet longer than T + D
  *
- * A session's last activity before its close is the latest of its
- * connected line and, in its backend's log, the request lines
- * (ev=line/data, one per request the backend read) and the moments their
- * replies were due (ts + delay_ms) that came before the close. A session
- * closed with reason=idle_timeout must have been quiet at least T (less 5
- * ms: the proxy's clock ticks in milliseconds) and at most T + D; any
- * other session must have been quiet at most T + D before its close (a
- * client that ends after a longer silence shows a session the timeout
- * missed). A run in which no session was closed by the timeout fails:
- * nothing was shown. With rate= backends a reply's later bytes are not
- * seen: its activity counts from its first.
+ * What a session did is read from its connected line and, in its
+ * backend's log, the request lines (ev=line/data, logged when the backend
+ * read a request) and the moments their replies were due (ts + delay_ms).
+ * A request line comes a little after the proxy wrote the request, a reply
+ * a little before the proxy relayed it, so each bound uses the side that
+ * cannot wrong the proxy:
+ *   - a session closed with reason=idle_timeout less than T (minus 5 ms
+ *     for the proxy's millisecond clock) after its last reply (or its
+ *     connect) was closed too early;
+ *   - a session, closed for any reason, quiet more than T + D since its
+ *     last request or reply was closed too late (a client that ends after
+ *     a longer silence shows a session the timeout missed).
+ * A run in which no session was closed by the timeout fails: nothing was
+ * shown. With rate= backends a reply's later bytes are not seen: its
+ * activity counts from its first.
  *
  * Pure functions over read-only data. Single-threaded.
  */
@@ -36,15 +40,26 @@
  * (its default when not given; 0: none). */
 long check_idle_timeout_ms(const struct scenario *scenario);
 
+/* How long a session had been quiet when it closed, in seconds. */
+struct check_idle_quiet {
+    double since_reply;         /* since its connected line or the last
+                                   reply due before the close: the proxy
+                                   moved those bytes at that time or later */
+    double since_any;           /* since any of those or a request line: the
+                                   proxy moved a request at that time or
+                                   sooner */
+    bool reply_pending;         /* a request read was answered only after
+                                   the close (a backend slower than that) */
+};
+
 /*
- * How long session s had been quiet when it closed, in seconds, as above;
- * -1 when it never connected or has no close line. *pending (may be NULL)
- * tells whether its backend had read a request whose reply was due only
- * after the close (a backend slower than the idle timeout).
+ * Measures session s as above into *quiet. Returns false when it never
+ * connected or has no close line.
  */
-double check_idle_quiet(const struct check_proxy *proxy,
-                        const struct check_backends *backends,
-                        const struct check_session *s, bool *pending);
+bool check_idle_quiet(const struct check_proxy *proxy,
+                      const struct check_backends *backends,
+                      const struct check_session *s,
+                      struct check_idle_quiet *quiet);
 
 /* "expect idle-closed within D". */
 void check_idle_closed(const struct scenario_expect *e,
