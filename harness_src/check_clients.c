@@ -248,7 +248,8 @@ static bool by_idle_timeout(const struct lost *l,
     if (reason == NULL || strcmp(reason, "idle_timeout") != 0 ||
         !check_idle_quiet(l->proxy, l->backends, s, &quiet))
         return false;
-    return quiet.since_reply >= (double)idle_ms / 1000.0 - CHECK_IDLE_SLACK_S &&
+    return quiet.since_reply >=
+               (double)idle_ms / 1000.0 - CHECK_IDLE_SLACK_S &&
            (quiet.reply_pending || behaviour_ms(l, "idle") >= idle_ms ||
             behaviour_ms(l, "trickle") >= idle_ms);
 }

@@ -209,11 +209,7 @@ static void test_no_lost_clients_explained_by_the_idle_timeout(void)
 {
     struct fixture *f = fixture_reset_client();
 
-    snprintf(f->scenario.proxy[0].key, sizeof(f->scenario.proxy[0].key),
-             "idle-timeout");
-    snprintf(f->scenario.proxy[0].value, sizeof(f->scenario.proxy[0].value),
-             "100ms");
-    f->scenario.proxy_count = 1;
+    set_proxy_option(f, "idle-timeout", "100ms");
     reload_edited(&f->outcome.proxy, base_proxy, "bytes_b2c=72 ms=100.000 "
                   "reason=done\nts=100.220000", "bytes_b2c=0 ms=100.000 "
                   "reason=idle_timeout\nts=100.220000");

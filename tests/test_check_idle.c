@@ -31,11 +31,7 @@ static struct fixture *fixture_idle(const char *proxy, const char *b1)
 
     load(&f->outcome.proxy, "proxy", proxy);
     load(&f->outcome.backends[0], "b1", b1);
-    snprintf(f->scenario.proxy[0].key, sizeof(f->scenario.proxy[0].key),
-             "idle-timeout");
-    snprintf(f->scenario.proxy[0].value, sizeof(f->scenario.proxy[0].value),
-             "300ms");
-    f->scenario.proxy_count = 1;
+    set_proxy_option(f, "idle-timeout", "300ms");
     return f;
 }
 
@@ -116,11 +112,7 @@ static void test_idle_closed_nothing_shown(void)
     struct fixture *f = fixture_base();
     struct check_verdict verdict;
 
-    snprintf(f->scenario.proxy[0].key, sizeof(f->scenario.proxy[0].key),
-             "idle-timeout");
-    snprintf(f->scenario.proxy[0].value, sizeof(f->scenario.proxy[0].value),
-             "300ms");
-    f->scenario.proxy_count = 1;
+    set_proxy_option(f, "idle-timeout", "300ms");
     verdict = judge_within(f, 100);
     ASSERT_VERDICT(verdict, false, "no session was closed by the idle "
                    "timeout (reason=idle_timeout): nothing was shown");
