@@ -1225,6 +1225,16 @@ static void test_checks_of_timing(void)
     CU_ASSERT_EQUAL(scenario_burst_number(&result->scenario, 1), 2);
     CU_ASSERT_EQUAL(scenario_burst_number(&result->scenario, 2), 0);
     parsed_free(result);
+    /* no-lost-clients reads the request lines only under an idle timeout. */
+    result = parse("backend b\nexpect no-lost-clients\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(result);
+    CU_ASSERT_FALSE(scenario_wants_request_lines(&result->scenario));
+    parsed_free(result);
+    result = parse("proxy idle-timeout=1s\nbackend b\n"
+                   "expect no-lost-clients\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(result);
+    CU_ASSERT_TRUE(scenario_wants_request_lines(&result->scenario));
+    parsed_free(result);
 }
 
 /* What the rest of the file makes impossible is refused at its line. */
