@@ -188,6 +188,9 @@ void check_clients_failed(const struct scenario_expect *e,
 
 /* --- no-lost-clients --------------------------------------------------- */
 
+/* Rows the table of causes (below) may have. */
+#define CAUSES_MAX 8
+
 /* The walk over every failed client connection. */
 struct lost {
     const struct check_proxy *proxy;
@@ -200,7 +203,7 @@ struct lost {
     long by_fault;
     long by_no_backend;
     long by_all_down;
-    long by_cause[4];           /* per row of causes[], below */
+    long by_cause[CAUSES_MAX];  /* per row of causes[], below */
 };
 
 /* The burst's ev=start line, or NULL. */
@@ -290,7 +293,8 @@ static const struct {
     { "the client's behaviour", by_behaviour },
 };
 
-_Static_assert(COUNT_OF(causes) <= 4, "struct lost counts 4 causes");
+_Static_assert(COUNT_OF(causes) <= CAUSES_MAX,
+               "struct lost counts CAUSES_MAX causes");
 
 /* A session connected to a backend: was that backend hit by a fault
  * while the session ran? */
