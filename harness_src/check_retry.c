@@ -16,6 +16,8 @@ struct retry_story {
     const struct trace_event *first_fail;
     char failed[CHECK_REASON_MAX / 4];  /* " b1 b3 ": the backends failed */
     bool retried;                       /* an ev=retry line */
+    const struct trace_event *repeat;   /* the first pick of a backend
+                                           that had already failed it */
 };
 
 /* Whether ev is a connect_fail that blames a backend. */
@@ -23,6 +25,15 @@ static bool blames_backend(const struct trace_event *ev)
 {
     return trace_is(ev, "connect_fail") &&
            trace_get_int(ev, "local", 0) != 1 && trace_get(ev, "be") != NULL;
+}
+
+/* Whether backend name is in the story's failed list. */
+static bool failed_on(const struct retry_story *story, const char *name)
+{
+    char word[CHECK_CAND_NAME_MAX + 2];
+
+    snprintf(word, sizeof(word), " %s ", name);
+    return strstr(story->failed, word) != NULL;
 }
 
 static void read_story(const struct trace *log, long long sid,
@@ -37,6 +48,10 @@ static void read_story(const struct trace *log, long long sid,
         if (trace_get_int(ev, "sid", -1) != sid)
             continue;
         story->retried |= trace_is(ev, "retry");
+        if (trace_is(ev, "pick") && story->repeat == NULL &&
+            trace_get(ev, "be") != NULL &&
+            failed_on(story, trace_get(ev, "be")))
+            story->repeat = ev;
         if (!blames_backend(ev))
             continue;
         if (story->first_fail == NULL)
@@ -44,15 +59,6 @@ static void read_story(const struct trace *log, long long sid,
         snprintf(story->failed + used, sizeof(story->failed) - used, "%s ",
                  trace_get(ev, "be"));
     }
-}
-
-/* Whether backend name is in the story's failed list. */
-static bool failed_on(const struct retry_story *story, const char *name)
-{
-    char word[CHECK_CAND_NAME_MAX + 2];
-
-    snprintf(word, sizeof(word), " %s ", name);
-    return strstr(story->failed, word) != NULL;
 }
 
 /* A session refused at its retry while no backend was up. */
@@ -83,7 +89,11 @@ static void tell_failure(const struct check_proxy *proxy,
     const char *reason = s->close ? trace_get(s->close, "reason") : NULL;
     const char *result = j ? trace_get(j->conn, "result") : NULL;
 
-    if (!story->retried)
+    if (story->repeat != NULL)
+        snprintf(buf, size, "its retry picked %s again (t=%.3fs), where its "
+                 "connect had failed", trace_get(story->repeat, "be"),
+                 check_verdict_time(proxy->outcome, story->repeat->ts));
+    else if (!story->retried)
         snprintf(buf, size, "it was not retried (it closed with reason %s)",
                  reason ? reason : "- (no close line)");
     else if (be == NULL)
@@ -113,10 +123,11 @@ static int judge_session(const struct check_proxy *proxy,
     const char *result = j ? trace_get(j->conn, "result") : NULL;
     char why[CHECK_REASON_MAX / 2];
 
-    if (story->retried && be != NULL && !failed_on(story, be) &&
-        result != NULL && strcmp(result, "ok") == 0)
+    if (story->retried && story->repeat == NULL && be != NULL &&
+        !failed_on(story, be) && result != NULL && strcmp(result, "ok") == 0)
         return 1;
-    if (story->retried && be == NULL && refused_with_none_up(proxy, s))
+    if (story->retried && story->repeat == NULL && be == NULL &&
+        refused_with_none_up(proxy, s))
         return 0;
     tell_failure(proxy, join, index, story, why, sizeof(why));
     check_verdict_set(verdict, false, "session %lld: the connect to %s "

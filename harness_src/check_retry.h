@@ -3,8 +3,8 @@
  *
  *   retried   every session whose connect to a backend failed or timed
  *             out (ev=connect_fail, not local=1) was retried (ev=retry),
- *             connected to a backend it had not failed on, and its client
- *             ended ok; excused: a session refused at its retry with no
+ *             never picked a backend it had failed on again, connected to
+ *             another one, and its client ended ok; excused: a session refused at its retry with no
  *             backend up (its no_backend line shows none). A run with no
  *             failed connect fails: nothing was shown
  *

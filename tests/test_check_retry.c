@@ -71,6 +71,21 @@ static void test_retried_on_the_same_backend(void)
     free(proxy);
 }
 
+/* The retry picks the backend that failed; its second try works. */
+static void test_retry_picked_the_failed_backend(void)
+{
+    char *proxy = edit(retry_proxy, "pick sid=1 seq=4 be=b2 cand=\"b1:0/down "
+                       "b2:0/up\"", "pick sid=1 seq=4 be=b1 cand=\"b1:0/up "
+                       "b2:0/up\"");
+    struct fixture *f = fixture_retry(proxy, served_client);
+
+    expect_result(f, SCENARIO_CHECK_RETRIED, false, "session 1: the connect "
+                  "to b1 failed (ECONNREFUSED, t=0.100s), and its retry "
+                  "picked b1 again (t=0.100s), where its connect had failed");
+    fixture_free(f);
+    free(proxy);
+}
+
 static void test_retry_refused(void)
 {
     static const char none_up[] =
@@ -109,6 +124,8 @@ static CU_TestInfo check_retry_tests[] = {
     { "retried, client failed", test_retried_client_failed },
     { "not retried", test_not_retried },
     { "retried on the same backend", test_retried_on_the_same_backend },
+    { "retry picked the failed backend",
+      test_retry_picked_the_failed_backend },
     { "retry refused with none up", test_retry_refused },
     { "retried: nothing shown", test_retried_nothing_shown },
     CU_TEST_INFO_NULL,
