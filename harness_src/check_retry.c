@@ -14,7 +14,7 @@
 /* What the proxy's log says of one session's failed connects. */
 struct retry_story {
     const struct trace_event *first_fail;
-    char failed[CHECK_REASON_MAX / 4];  /* " b1 b3 ": the backends failed */
+    bool failed[CHECK_PROXY_MAX_NAMES]; /* by index in the proxy's names */
     bool retried;                       /* an ev=retry line */
     const struct trace_event *repeat;   /* the first pick of a backend
                                            that had already failed it */
@@ -27,37 +27,39 @@ static bool blames_backend(const struct trace_event *ev)
            trace_get_int(ev, "local", 0) != 1 && trace_get(ev, "be") != NULL;
 }
 
-/* Whether backend name is in the story's failed list. */
-static bool failed_on(const struct retry_story *story, const char *name)
+/* Whether the story's session had failed to connect to backend name. */
+static bool failed_on(const struct check_proxy *proxy,
+                      const struct retry_story *story, const char *name)
 {
-    char word[CHECK_CAND_NAME_MAX + 2];
+    int b = check_proxy_backend(proxy, name);
 
-    snprintf(word, sizeof(word), " %s ", name);
-    return strstr(story->failed, word) != NULL;
+    return b >= 0 && story->failed[b];
 }
 
-static void read_story(const struct trace *log, long long sid,
+/* Reads session sid's lines of the proxy's log, in order, into *story. */
+static void read_story(const struct check_proxy *proxy, long long sid,
                        struct retry_story *story)
 {
+    const struct trace *log = &proxy->outcome->proxy;
+
     memset(story, 0, sizeof(*story));
-    snprintf(story->failed, sizeof(story->failed), " ");
     for (size_t i = 0; i < log->count; i++) {
         const struct trace_event *ev = &log->events[i];
-        size_t used = strlen(story->failed);
+        int b;
 
         if (trace_get_int(ev, "sid", -1) != sid)
             continue;
         story->retried |= trace_is(ev, "retry");
         if (trace_is(ev, "pick") && story->repeat == NULL &&
-            trace_get(ev, "be") != NULL &&
-            failed_on(story, trace_get(ev, "be")))
+            failed_on(proxy, story, trace_get(ev, "be")))
             story->repeat = ev;
         if (!blames_backend(ev))
             continue;
         if (story->first_fail == NULL)
             story->first_fail = ev;
-        snprintf(story->failed + used, sizeof(story->failed) - used, "%s ",
-                 trace_get(ev, "be"));
+        b = check_proxy_backend(proxy, trace_get(ev, "be"));
+        if (b >= 0)
+            story->failed[b] = true;
     }
 }
 
@@ -99,7 +101,7 @@ static void tell_failure(const struct check_proxy *proxy,
     else if (be == NULL)
         snprintf(buf, size, "it was retried but never connected (it closed "
                  "with reason %s)", reason ? reason : "- (no close line)");
-    else if (failed_on(story, be))
+    else if (failed_on(proxy, story, be))
         snprintf(buf, size, "it was retried on %s, where its connect had "
                  "failed", be);
     else if (j == NULL)
@@ -124,7 +126,8 @@ static int judge_session(const struct check_proxy *proxy,
     char why[CHECK_REASON_MAX / 2];
 
     if (story->retried && story->repeat == NULL && be != NULL &&
-        !failed_on(story, be) && result != NULL && strcmp(result, "ok") == 0)
+        !failed_on(proxy, story, be) && result != NULL &&
+        strcmp(result, "ok") == 0)
         return 1;
     if (story->retried && story->repeat == NULL && be == NULL &&
         refused_with_none_up(proxy, s))
@@ -165,7 +168,7 @@ static bool judge_all(const struct check_proxy *proxy,
         if (index == CHECK_PROXY_NONE || judged[index])
             continue;
         judged[index] = true;
-        read_story(log, proxy->sessions[index].sid, &story);
+        read_story(proxy, proxy->sessions[index].sid, &story);
         result = judge_session(proxy, join, index, &story, verdict);
         if (result >= 0)
             counts[result]++;
