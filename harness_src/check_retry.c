@@ -194,9 +194,9 @@ void check_retry(const struct check_proxy *proxy,
                           "so no retry was shown");
     else if (verdict->reason[0] == '\0')
         check_verdict_set(verdict, true, "%ld session%s whose connect failed "
-                          "%s retried on another backend and served%s%ld "
+                          "%s retried on another backend and served (%ld "
                           "refused with no backend up)", counts[1],
                           counts[1] == 1 ? "" : "s",
-                          counts[1] == 1 ? "was" : "were", " (", counts[0]);
+                          counts[1] == 1 ? "was" : "were", counts[0]);
     check_join_free(&join);
 }
