@@ -296,6 +296,27 @@ static const struct {
 _Static_assert(COUNT_OF(causes) <= CAUSES_MAX,
                "struct lost counts CAUSES_MAX causes");
 
+/* Adds to the verdict why an idle-timeout close was not excused. */
+static void tell_idle_close(const struct lost *l,
+                            const struct check_session *s)
+{
+    long idle_ms = check_idle_timeout_ms(l->proxy->outcome->scenario);
+    const char *reason = s->close ? trace_get(s->close, "reason") : NULL;
+    struct check_idle_quiet quiet;
+    char *why = l->verdict->reason;
+
+    if (reason == NULL || strcmp(reason, "idle_timeout") != 0 ||
+        !check_idle_quiet(l->proxy, l->backends, s, &quiet))
+        return;
+    if (quiet.since_reply < (double)idle_ms / 1000.0 - CHECK_IDLE_SLACK_S)
+        append(why, CHECK_REASON_MAX, ": only %.0f ms after its last "
+               "reply, less than the idle timeout (%ld ms)",
+               quiet.since_reply * 1000, idle_ms);
+    else
+        append(why, CHECK_REASON_MAX, ": no reply was still due, and no "
+               "behaviour of the client kept it quiet");
+}
+
 /* A session connected to a backend: was that backend hit by a fault
  * while the session ran? */
 static bool explain_connected(struct lost *l, const struct trace_event *conn,
@@ -320,6 +341,7 @@ static bool explain_connected(struct lost *l, const struct trace_event *conn,
                       be ? be : "-",
                       s->close && trace_get(s->close, "reason")
                           ? trace_get(s->close, "reason") : "-");
+    tell_idle_close(l, s);
     return false;
 }
 

@@ -215,7 +215,8 @@ static void test_no_lost_clients_explained_by_the_idle_timeout(void)
                   "reason=idle_timeout\nts=100.220000");
     expect_result(f, SCENARIO_CHECK_NO_LOST_CLIENTS, false,
                   "while b2 was up (the proxy closed the session with reason "
-                  "idle_timeout)");
+                  "idle_timeout): no reply was still due, and no behaviour "
+                  "of the client kept it quiet");
     reload_edited(&f->outcome.backends[1], base_b2, "ts=100.209000",
                   "ts=100.110400 lvl=debug thr=main ev=line cid=1 len=32 "
                   "delay_ms=500\nts=100.209000");
@@ -229,7 +230,8 @@ static void test_no_lost_clients_explained_by_the_idle_timeout(void)
                   "lvl=info thr=w1 ev=close sid=2 be=b2 seq=5 active=0 "
                   "reason=idle_timeout");
     expect_result(f, SCENARIO_CHECK_NO_LOST_CLIENTS, false,
-                  "reason idle_timeout");
+                  "reason idle_timeout): only 80 ms after its last reply, "
+                  "less than the idle timeout (100 ms)");
     fixture_free(f);
 }
 
