@@ -14,10 +14,12 @@
 /* What the proxy's log says of one session's failed connects. */
 struct retry_story {
     const struct trace_event *first_fail;
-    bool failed[CHECK_PROXY_MAX_NAMES]; /* by index in the proxy's names */
+    /* by index in the proxy's names: the session's failed connect to it */
+    const struct trace_event *failed[CHECK_PROXY_MAX_NAMES];
     bool retried;                       /* an ev=retry line */
     const struct trace_event *repeat;   /* the first pick of a backend
                                            that had already failed it */
+    const struct trace_event *repeat_fail;  /* that failure */
 };
 
 /* Whether ev is a connect_fail that blames a backend. */
@@ -33,7 +35,7 @@ static bool failed_on(const struct check_proxy *proxy,
 {
     int b = check_proxy_backend(proxy, name);
 
-    return b >= 0 && story->failed[b];
+    return b >= 0 && story->failed[b] != NULL;
 }
 
 /* Reads session sid's lines of the proxy's log, in order, into *story. */
@@ -50,16 +52,18 @@ static void read_story(const struct check_proxy *proxy, long long sid,
         if (trace_get_int(ev, "sid", -1) != sid)
             continue;
         story->retried |= trace_is(ev, "retry");
-        if (trace_is(ev, "pick") && story->repeat == NULL &&
-            failed_on(proxy, story, trace_get(ev, "be")))
+        b = check_proxy_backend(proxy, trace_get(ev, "be"));
+        if (trace_is(ev, "pick") && story->repeat == NULL && b >= 0 &&
+            story->failed[b] != NULL) {
             story->repeat = ev;
+            story->repeat_fail = story->failed[b];
+        }
         if (!blames_backend(ev))
             continue;
         if (story->first_fail == NULL)
             story->first_fail = ev;
-        b = check_proxy_backend(proxy, trace_get(ev, "be"));
-        if (b >= 0)
-            story->failed[b] = true;
+        if (b >= 0 && story->failed[b] == NULL)
+            story->failed[b] = ev;
     }
 }
 
@@ -92,8 +96,8 @@ static void tell_failure(const struct check_proxy *proxy,
     const char *result = j ? trace_get(j->conn, "result") : NULL;
 
     if (story->repeat != NULL)
-        snprintf(buf, size, "its retry picked %s again (t=%.3fs), where its "
-                 "connect had failed", trace_get(story->repeat, "be"),
+        snprintf(buf, size, "a retry picked %s again (t=%.3fs)",
+                 trace_get(story->repeat, "be"),
                  check_verdict_time(proxy->outcome, story->repeat->ts));
     else if (!story->retried)
         snprintf(buf, size, "it was not retried (it closed with reason %s)",
@@ -123,6 +127,7 @@ static int judge_session(const struct check_proxy *proxy,
     const struct check_join_conn *j = check_join_of(join, index);
     const char *be = s->connected ? trace_get(s->connected, "be") : NULL;
     const char *result = j ? trace_get(j->conn, "result") : NULL;
+    const struct trace_event *fail;
     char why[CHECK_REASON_MAX / 2];
 
     if (story->retried && story->repeat == NULL && be != NULL &&
@@ -132,14 +137,13 @@ static int judge_session(const struct check_proxy *proxy,
     if (story->retried && story->repeat == NULL && be == NULL &&
         refused_with_none_up(proxy, s))
         return 0;
+    fail = story->repeat ? story->repeat_fail : story->first_fail;
     tell_failure(proxy, join, index, story, why, sizeof(why));
     check_verdict_set(verdict, false, "session %lld: the connect to %s "
                       "failed (%s, t=%.3fs), and %s", s->sid,
-                      trace_get(story->first_fail, "be"),
-                      trace_get(story->first_fail, "err")
-                          ? trace_get(story->first_fail, "err") : "?",
-                      check_verdict_time(proxy->outcome,
-                                         story->first_fail->ts), why);
+                      trace_get(fail, "be"),
+                      trace_get(fail, "err") ? trace_get(fail, "err") : "?",
+                      check_verdict_time(proxy->outcome, fail->ts), why);
     return -1;
 }
 
