@@ -12,6 +12,10 @@
  *         ──► check_process    stop clean, workers used, sessions<=D,
  *                              fds stable
  *         ──► check_health     health exact
+ *         ──► check_latency    p50<=D, p90<=D, p99<=D
+ *         ──► check_hol        no-hol (via check_join)
+ *         ──► check_idle       idle-closed within D
+ *         ──► check_retry      retried (via check_join)
  *         ──► (here)           share, compare, the backend table
  *
  * Before any of them, main asks check_logs_whole whether a log of the run
@@ -29,10 +33,14 @@
 #include "check_balancer.h"
 #include "check_clients.h"
 #include "check_health.h"
+#include "check_hol.h"
+#include "check_idle.h"
+#include "check_latency.h"
 #include "check_process.h"
 #include "check_proxy.h"
 #include "check_relay.h"
 #include "check_replay.h"
+#include "check_retry.h"
 #include "check_timeline.h"
 #include "check_verdict.h"
 
@@ -95,6 +103,8 @@ static void run_with_backends(const struct scenario_expect *e,
         check_relay_exact(proxy, backends, verdict);
     else if (e->check == SCENARIO_CHECK_RESETS_PASSED)
         check_relay_resets(proxy, backends, verdict);
+    else if (e->check == SCENARIO_CHECK_IDLE_CLOSED)
+        check_idle_closed(e, proxy, backends, verdict);
     else
         check_clients_lost(proxy, backends, verdict);
     check_backends_free(backends);
@@ -117,6 +127,7 @@ static void dispatch(const struct scenario_expect *e,
     case SCENARIO_CHECK_RELAY_EXACT:
     case SCENARIO_CHECK_RESETS_PASSED:
     case SCENARIO_CHECK_NO_LOST_CLIENTS:
+    case SCENARIO_CHECK_IDLE_CLOSED:
         run_with_backends(e, proxy, verdict);
         break;
     case SCENARIO_CHECK_SHARE:
@@ -154,6 +165,15 @@ static void dispatch(const struct scenario_expect *e,
         break;
     case SCENARIO_CHECK_FDS_STABLE:
         check_process_fds(proxy, verdict);
+        break;
+    case SCENARIO_CHECK_LATENCY:
+        check_latency(e, outcome, verdict);
+        break;
+    case SCENARIO_CHECK_NO_HOL:
+        check_hol(e, proxy, verdict);
+        break;
+    case SCENARIO_CHECK_RETRIED:
+        check_retry(proxy, verdict);
         break;
     default:
         check_verdict_set(verdict, false, "unknown check %d", (int)e->check);

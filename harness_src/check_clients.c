@@ -9,10 +9,12 @@
 #include <string.h>
 
 #include "check_cand.h"
+#include "check_idle.h"
 #include "check_replay.h"
 #include "check_timeline.h"
 #include "check_verdict.h"
 #include "count_of.h"
+#include "parse.h"
 
 static const char *const failure_kinds[] = {
     "connect", "reset", "closed", "mismatch", "noname", "switched", "timeout",
@@ -186,18 +188,134 @@ void check_clients_failed(const struct scenario_expect *e,
 
 /* --- no-lost-clients --------------------------------------------------- */
 
+/* Rows the table of causes (below) may have. */
+#define CAUSES_MAX 8
+
 /* The walk over every failed client connection. */
 struct lost {
     const struct check_proxy *proxy;
     const struct check_backends *backends;
     struct check_verdict *verdict;
     size_t burst;               /* 1-based, for reasons */
+    const struct trace *log;    /* that burst's log */
     char who[CHECK_REASON_MAX / 2];     /* "client A (burst 2) failed ..." */
     long failed;
     long by_fault;
     long by_no_backend;
     long by_all_down;
+    long by_cause[CAUSES_MAX];  /* per row of causes[], below */
 };
+
+/* The burst's ev=start line, or NULL. */
+static const struct trace_event *start_line(const struct trace *log)
+{
+    for (size_t i = 0; i < log->count; i++) {
+        if (trace_is(&log->events[i], "start"))
+            return &log->events[i];
+    }
+    return NULL;
+}
+
+/* The D of the burst's behaviour "NAME D" when it is name, or -1. */
+static long behaviour_ms(const struct lost *l, const char *name)
+{
+    const struct trace_event *start = start_line(l->log);
+    const char *behaviour = start ? trace_get(start, "behaviour") : NULL;
+    size_t len = strlen(name);
+    long ms;
+
+    if (behaviour == NULL || strncmp(behaviour, name, len) != 0 ||
+        behaviour[len] != ' ' ||
+        parse_duration_ms(behaviour + len + 1, 1, 3600000L, &ms) == -1)
+        return -1;
+    return ms;
+}
+
+/*
+ * The proxy's idle timeout T closed the session (reason idle_timeout)
+ * after it had been quiet at least T, and the silence was the scenario's
+ * doing: its backend was still working on a reply due later, or the
+ * client's behaviour keeps it quiet for T or more (idle D, trickle D).
+ * The timing itself is judged by "expect idle-closed". A session closed
+ * while bytes the logs do not show were moving is not excused.
+ */
+static bool by_idle_timeout(const struct lost *l,
+                            const struct trace_event *conn,
+                            const struct check_session *s)
+{
+    const char *reason = s && s->close ? trace_get(s->close, "reason") : NULL;
+    long idle_ms = check_idle_timeout_ms(l->proxy->outcome->scenario);
+    struct check_idle_quiet quiet;
+
+    (void)conn;
+    if (reason == NULL || strcmp(reason, "idle_timeout") != 0 ||
+        !check_idle_quiet(l->proxy, l->backends, s, &quiet))
+        return false;
+    return quiet.since_reply >=
+               (double)idle_ms / 1000.0 - CHECK_IDLE_SLACK_S &&
+           (quiet.reply_pending || behaviour_ms(l, "idle") >= idle_ms ||
+            behaviour_ms(l, "trickle") >= idle_ms);
+}
+
+/* The client's own behaviour made the failure certain: a trickling client
+ * (behaviour="trickle D") whose request, one byte every D, takes longer
+ * than its request timeout fails with timeout whatever the proxy does.
+ * Ends a behaviour plans are not failures at all (result=ok). */
+static bool by_behaviour(const struct lost *l, const struct trace_event *conn,
+                         const struct check_session *s)
+{
+    const struct trace_event *start = start_line(l->log);
+    const char *result = trace_get(conn, "result");
+    long pace_ms = behaviour_ms(l, "trickle");
+
+    (void)s;
+    if (start == NULL || pace_ms < 0 || result == NULL ||
+        strcmp(result, "timeout") != 0)
+        return false;
+    return (trace_get_int(start, "size", 0) + 1) * pace_ms >
+           trace_get_int(start, "timeout_ms", 0);
+}
+
+/*
+ * Causes that explain a failure whatever became of its session, tried in
+ * order before the faults of the session's own story (below). Each takes
+ * the failed ev=conn line and its session (NULL: never accepted). A new
+ * kind of fault the harness injects (a fault on a link between two
+ * programs, say) adds its row here, with a function that finds the fault
+ * in the logs, and its count appears in the verdict.
+ */
+static const struct {
+    const char *what;           /* "N by WHAT" in the verdict */
+    bool (*explains)(const struct lost *l, const struct trace_event *conn,
+                     const struct check_session *s);
+} causes[] = {
+    { "the proxy's idle timeout", by_idle_timeout },
+    { "the client's behaviour", by_behaviour },
+};
+
+_Static_assert(COUNT_OF(causes) <= CAUSES_MAX,
+               "struct lost counts CAUSES_MAX causes");
+
+/* Adds to the verdict why an idle-timeout close was not excused. */
+static void tell_idle_close(const struct lost *l,
+                            const struct check_session *s)
+{
+    long idle_ms = check_idle_timeout_ms(l->proxy->outcome->scenario);
+    const char *reason = s->close ? trace_get(s->close, "reason") : NULL;
+    struct check_idle_quiet quiet;
+    char *why = l->verdict->reason;
+
+    if (reason == NULL || strcmp(reason, "idle_timeout") != 0 ||
+        !check_idle_quiet(l->proxy, l->backends, s, &quiet))
+        return;
+    if (quiet.since_reply < (double)idle_ms / 1000.0 - CHECK_IDLE_SLACK_S)
+        append(why, CHECK_REASON_MAX, ": only %.0f ms after its last "
+               "reply, less than the idle timeout (%ld ms)",
+               quiet.since_reply * 1000, idle_ms);
+    else
+        append(why, CHECK_REASON_MAX, ": no reply was still due, and no "
+               "behaviour of the client kept it quiet");
+}
 
 /* A session connected to a backend: was that backend hit by a fault
  * while the session ran? */
@@ -223,6 +341,7 @@ static bool explain_connected(struct lost *l, const struct trace_event *conn,
                       be ? be : "-",
                       s->close && trace_get(s->close, "reason")
                           ? trace_get(s->close, "reason") : "-");
+    tell_idle_close(l, s);
     return false;
 }
 
@@ -281,6 +400,12 @@ static bool explain(struct lost *l, const struct trace_event *conn)
              "%s at t=%.3fs", local ? local : "-", l->burst, session,
              trace_get(conn, "result") ? trace_get(conn, "result") : "?",
              check_verdict_time(l->proxy->outcome, conn->ts));
+    for (size_t i = 0; i < COUNT_OF(causes); i++) {
+        if (causes[i].explains(l, conn, s)) {
+            l->by_cause[i]++;
+            return true;
+        }
+    }
     if (s == NULL)
         return explain_unaccepted(l, conn);
     if (s->connected == NULL)
@@ -300,6 +425,7 @@ void check_clients_lost(const struct check_proxy *proxy,
         const struct trace *log = &outcome->bursts[k].log;
 
         l.burst = k + 1;
+        l.log = log;
         for (size_t i = 0; i < log->count; i++) {
             if (!conn_failed(&log->events[i]))
                 continue;
@@ -308,12 +434,17 @@ void check_clients_lost(const struct check_proxy *proxy,
                 return;
         }
     }
-    if (l.failed == 0)
+    if (l.failed == 0) {
         check_verdict_set(verdict, true, "no client connection failed");
-    else
-        check_verdict_set(verdict, true, "all %ld failed client connections "
-                          "are explained (%ld by a backend fault, %ld by no "
-                          "backend being up, %ld while every backend was "
-                          "down)", l.failed, l.by_fault, l.by_no_backend,
-                          l.by_all_down);
+        return;
+    }
+    check_verdict_set(verdict, true, "all %ld failed client connections "
+                      "are explained (%ld by a backend fault, %ld by no "
+                      "backend being up, %ld while every backend was "
+                      "down", l.failed, l.by_fault, l.by_no_backend,
+                      l.by_all_down);
+    for (size_t i = 0; i < COUNT_OF(causes); i++)
+        append(verdict->reason, sizeof(verdict->reason), ", %ld by %s",
+               l.by_cause[i], causes[i].what);
+    append(verdict->reason, sizeof(verdict->reason), ")");
 }

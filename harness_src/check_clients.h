@@ -3,14 +3,21 @@
  *
  *   clients ok        every burst not marked may-fail exited 0
  *   clients failed<=N at most N client connections failed, over all bursts
- *   no-lost-clients   every failed client connection is explained: its
- *                     session was refused with no backend up, or the
- *                     backend it was connected to had a fault while it
- *                     ran, or (never accepted) every backend was down
+ *   no-lost-clients   every failed client connection is explained: the
+ *                     proxy's idle timeout closed it while a reply was
+ *                     still due or its behaviour kept it quiet, its
+ *                     behaviour made the failure certain (a trickle
+ *                     slower than its timeout), its session was refused
+ *                     with no backend up, the backend it was connected to
+ *                     had a fault while it ran, or (never accepted) every
+ *                     backend was down. The causes that do not depend on
+ *                     the session's own story are a table in
+ *                     check_clients.c, where new kinds of fault add theirs
  *
  * A connection "failed" when its result is a failure kind (connect reset
  * closed mismatch noname switched timeout); "interrupted" connections are
- * neither ok nor failed (docs/simulate_client.md).
+ * neither ok nor failed, and one that ended as its behaviour planned is
+ * ok (docs/simulate_client.md).
  *
  * Pure functions over read-only data. Single-threaded.
  */

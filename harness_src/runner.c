@@ -254,6 +254,10 @@ static int start_backend(struct run *run, size_t index)
     args_options(&a, b->options, b->option_count);
     if (b->controlled)
         args_add(&a, "--control");
+    if (scenario_wants_request_lines(run->sc)) {
+        args_add(&a, "--log-level");
+        args_add(&a, "debug");
+    }
     if (proc->control_fd != -1)
         close(proc->control_fd);    /* the last run's: a new one per start */
     proc->control_fd = -1;

@@ -177,6 +177,12 @@ static const struct option_rule chaos_gap_rule =
       TARGET_NONE, NULL };
 static const struct option_rule chaos_targets_rule =
     { "targets", OPTIONS_WORD, 0, 0, "one|minority|all", TARGET_NONE, NULL };
+static const struct option_rule latency_rule =
+    { "latency", OPTIONS_DURATION, 1, TIMEOUT_MAX_MS, NULL, TARGET_NONE,
+      NULL };
+static const struct option_rule burst_number_rule =
+    { "burst", OPTIONS_COUNT, 1, SCENARIO_MAX_EVENTS, NULL, TARGET_NONE,
+      NULL };
 
 /* The checks written as fixed words. */
 static const struct {
@@ -194,6 +200,8 @@ static const struct {
     { "workers used", SCENARIO_CHECK_WORKERS_USED },
     { "health exact", SCENARIO_CHECK_HEALTH_EXACT },
     { "fds stable", SCENARIO_CHECK_FDS_STABLE },
+    { "no-hol", SCENARIO_CHECK_NO_HOL },
+    { "retried", SCENARIO_CHECK_RETRIED },
 };
 
 static const char *const action_names[] = {
@@ -227,6 +235,8 @@ struct survey {
     size_t count;
     bool timeout_seen;
     long timeout_ms;        /* the first timeout line's, or the default */
+    size_t bursts;          /* clients actions ("burst=N" names them) */
+    long idle_timeout_ms;   /* the proxy's idle-timeout=; -1 not given */
 };
 
 /* The second pass. */
@@ -491,10 +501,35 @@ static bool declares_backend(char **words, int count,
            survey->count < SCENARIO_MAX_BACKENDS;
 }
 
-/* The first pass: notes backends and the first timeout line. */
+/* What the expectations need to know of the whole file: the clients
+ * actions, and the proxy's idle timeout. */
+static void survey_for_expects(struct survey *survey, char **words,
+                               int count)
+{
+    static const char idle[] = "idle-timeout=";
+    long ms;
+
+    if ((count >= 3 && strcmp(words[0], "at") == 0 &&
+         strcmp(words[2], "clients") == 0) ||
+        (count >= 5 && strcmp(words[0], "when") == 0 &&
+         strcmp(words[4], "clients") == 0))
+        survey->bursts++;
+    for (int i = 1; count >= 2 && strcmp(words[0], "proxy") == 0 &&
+                    i < count; i++) {
+        if (strncmp(words[i], idle, strlen(idle)) == 0 &&
+            parse_duration_ms(words[i] + strlen(idle), 0, LONG_MAX,
+                              &ms) == 0)
+            survey->idle_timeout_ms = ms;
+    }
+}
+
+/* The first pass: notes backends, the first timeout line, and what
+ * survey_for_expects looks for. */
 static void survey_line(struct survey *survey, char **words, int count)
 {
     long timeout;
+
+    survey_for_expects(survey, words, count);
 
     if (declares_backend(words, count, survey)) {
         for (int i = 2; i < count; i++) {
@@ -1003,6 +1038,97 @@ static void join_words(char **words, int count, char *buf, size_t size)
                                  i > 0 ? " " : "", words[i]);
 }
 
+/* "burst=N": a burst of the file (its N-th clients action). Returns N,
+ * or 0 after reporting. */
+static int read_burst_number(struct parser *p, const char *word)
+{
+    static const char prefix[] = "burst=";
+    char shown[SHOWN_MAX];
+    long n;
+
+    if (strncmp(word, prefix, strlen(prefix)) != 0) {
+        report(p, p->line, "expected 'burst=N' after the check, not '%s'",
+               parse_escape(word, shown, sizeof(shown)));
+        return 0;
+    }
+    if (read_value(p, &burst_number_rule, word + strlen(prefix), &n) == -1)
+        return 0;
+    if ((size_t)n > p->survey.bursts) {
+        report(p, p->line, "burst=%ld: the file has %zu clients action%s "
+               "(bursts are numbered in file order, from 1)", n,
+               p->survey.bursts, p->survey.bursts == 1 ? "" : "s");
+        return 0;
+    }
+    return (int)n;
+}
+
+/* "pNN<=D [burst=N]" (NN: 50, 90 or 99). False when words[0] is not one
+ * (nothing reported then). */
+static bool parse_latency(struct parser *p, struct scenario_expect *e,
+                          char **words, int count)
+{
+    static const int percentiles[] = { 50, 90, 99 };
+    struct option_rule rule = latency_rule;
+    char prefix[8];
+
+    for (size_t i = 0; i < COUNT_OF(percentiles); i++) {
+        snprintf(prefix, sizeof(prefix), "p%d<=", percentiles[i]);
+        if (strncmp(words[0], prefix, strlen(prefix)) != 0)
+            continue;
+        e->check = SCENARIO_CHECK_LATENCY;
+        e->percentile = percentiles[i];
+        rule.key = prefix;
+        read_value(p, &rule, words[0] + strlen(prefix), &e->within_ms);
+        if (count > 2)
+            report(p, p->line, "expected '%sD [burst=N]', like '%s200ms "
+                   "burst=2'", prefix, prefix);
+        else if (count == 2)
+            e->burst = read_burst_number(p, words[1]);
+        return true;
+    }
+    return false;
+}
+
+/* "idle-closed within D". */
+static void parse_idle_closed(struct parser *p, struct scenario_expect *e,
+                              char **words, int count)
+{
+    e->check = SCENARIO_CHECK_IDLE_CLOSED;
+    if (count != 3 || strcmp(words[1], "within") != 0) {
+        report(p, p->line, "expected 'idle-closed within DURATION', like "
+               "'idle-closed within 100ms'");
+        return;
+    }
+    read_value(p, &within_rule, words[2], &e->within_ms);
+}
+
+/* Refuses an expectation that the rest of the file makes impossible. */
+static void check_expect_possible(struct parser *p,
+                                  const struct scenario_expect *e)
+{
+    const struct survey *survey = &p->survey;
+    char idle[24], limit[24];
+
+    if (e->check == SCENARIO_CHECK_NO_HOL && survey->bursts < 2)
+        report(p, p->line, "no-hol needs two clients actions or more (a "
+               "slow burst and a later one that must not wait for it); the "
+               "file has %zu", survey->bursts);
+    else if (e->check == SCENARIO_CHECK_RETRIED && survey->count < 2)
+        report(p, p->line, "retried needs two backends or more (a failed "
+               "connect is retried on another one)");
+    else if (e->check == SCENARIO_CHECK_IDLE_CLOSED &&
+             survey->idle_timeout_ms <= 0)
+        report(p, p->line, "idle-closed needs the proxy's idle timeout: add "
+               "'proxy idle-timeout=D' with D above 0");
+    else if (e->check == SCENARIO_CHECK_IDLE_CLOSED &&
+             survey->idle_timeout_ms >= survey->timeout_ms)
+        report(p, p->line, "idle-closed: the proxy's idle timeout (%s) is "
+               "not shorter than the run's timeout (%s), so no session can "
+               "be closed by it",
+               parse_format_ms(survey->idle_timeout_ms, idle, sizeof(idle)),
+               parse_format_ms(survey->timeout_ms, limit, sizeof(limit)));
+}
+
 /* Reports a check that has no known form. */
 static void report_unknown_check(struct parser *p, const char *text)
 {
@@ -1013,7 +1139,8 @@ static void report_unknown_check(struct parser *p, const char *text)
            "detect NAME within D, recover NAME within D, clients ok, "
            "clients failed<=N, no-lost-clients, threads stable, "
            "resets passed, stop clean, workers used, health exact, "
-           "sessions<=D, fds stable)",
+           "sessions<=D, fds stable, p50<=D, p90<=D, p99<=D, no-hol, "
+           "idle-closed within D, retried)",
            parse_escape(text, word, sizeof(word)));
 }
 
@@ -1029,10 +1156,20 @@ static void parse_check(struct parser *p, struct scenario_expect *e,
     for (size_t i = 0; i < COUNT_OF(fixed_checks); i++) {
         if (strcmp(joined, fixed_checks[i].text) == 0) {
             e->check = fixed_checks[i].check;
+            check_expect_possible(p, e);
             return;
         }
     }
-    if (count == 3 && (strcmp(words[1], ">") == 0 ||
+    if (parse_latency(p, e, words, count)) {
+        return;
+    } else if (count == 2 && strcmp(words[0], "no-hol") == 0) {
+        e->check = SCENARIO_CHECK_NO_HOL;
+        e->burst = read_burst_number(p, words[1]);
+        check_expect_possible(p, e);
+    } else if (strcmp(words[0], "idle-closed") == 0) {
+        parse_idle_closed(p, e, words, count);
+        check_expect_possible(p, e);
+    } else if (count == 3 && (strcmp(words[1], ">") == 0 ||
                        strcmp(words[1], "<") == 0)) {
         parse_compare(p, e, words);
     } else if (strcmp(words[0], "share") == 0) {
@@ -1680,6 +1817,7 @@ static int parse_buffer(const char *name, const char *data, size_t len,
     p.errors = errors;
     p.out = out;
     p.survey.timeout_ms = TIMEOUT_DEFAULT_MS;
+    p.survey.idle_timeout_ms = -1;
     survey_text(&p.survey, data, len);
     parse_text_lines(&p, data, len);
     return p.error_count;
@@ -1821,6 +1959,34 @@ int scenario_backend_index(const struct scenario *scenario, const char *name)
             return (int)i;
     }
     return -1;
+}
+
+int scenario_burst_number(const struct scenario *scenario, int event)
+{
+    int number = 0;
+
+    if (event < 0 || (size_t)event >= scenario->event_count ||
+        scenario->events[event].action != SCENARIO_CLIENTS)
+        return 0;
+    for (int i = 0; i <= event; i++)
+        number += scenario->events[i].action == SCENARIO_CLIENTS;
+    return number;
+}
+
+bool scenario_wants_request_lines(const struct scenario *scenario)
+{
+    bool idle_set = false;
+
+    for (size_t i = 0; i < scenario->proxy_count; i++)
+        idle_set |= strcmp(scenario->proxy[i].key, "idle-timeout") == 0;
+    for (size_t i = 0; i < scenario->expect_count; i++) {
+        enum scenario_check check = scenario->expects[i].check;
+
+        if (check == SCENARIO_CHECK_IDLE_CLOSED ||
+            (check == SCENARIO_CHECK_NO_LOST_CLIENTS && idle_set))
+            return true;
+    }
+    return false;
 }
 
 const char *scenario_action_name(enum scenario_action action)

@@ -149,7 +149,11 @@ enum scenario_check {
     SCENARIO_CHECK_WORKERS_USED,    /* workers used */
     SCENARIO_CHECK_HEALTH_EXACT,    /* health exact */
     SCENARIO_CHECK_SESSIONS_MAX,    /* sessions<=1s */
-    SCENARIO_CHECK_FDS_STABLE       /* fds stable */
+    SCENARIO_CHECK_FDS_STABLE,      /* fds stable */
+    SCENARIO_CHECK_LATENCY,         /* p50<=D, p90<=D, p99<=D [burst=N] */
+    SCENARIO_CHECK_NO_HOL,          /* no-hol [burst=N] */
+    SCENARIO_CHECK_IDLE_CLOSED,     /* idle-closed within D */
+    SCENARIO_CHECK_RETRIED          /* retried */
 };
 
 struct scenario_expect {
@@ -162,8 +166,12 @@ struct scenario_expect {
     char op;                        /* compare: '>' or '<' */
     double share_pct;               /* share: expected percentage */
     double tolerance_pct;           /* share: allowed deviation, points */
-    long within_ms;                 /* detect, recover, sessions<= */
+    long within_ms;                 /* detect, recover, sessions<=,
+                                       idle-closed; latency: the bound */
     long max_failed;                /* clients failed<=N */
+    int percentile;                 /* latency: 50, 90 or 99 */
+    int burst;                      /* latency, no-hol: burst=N (the N-th
+                                       clients action in the file), 0 all */
     char text[SCENARIO_TEXT_MAX];   /* as written, for reports */
 };
 
@@ -207,6 +215,21 @@ bool scenario_backends_echo(const struct scenario *scenario);
 
 /* The index of the backend called name, or -1. */
 int scenario_backend_index(const struct scenario *scenario, const char *name);
+
+/*
+ * The number of the burst that events[event] starts, as "burst=N" counts
+ * them: its place among the file's clients actions, from 1. 0 when event
+ * is not a clients action.
+ */
+int scenario_burst_number(const struct scenario *scenario, int event);
+
+/*
+ * True when an expectation reads the backends' request lines (ev=line,
+ * logged at debug): "idle-closed", and "no-lost-clients" under an idle
+ * timeout the scenario sets (it excuses clients closed while a reply was
+ * still due). The runner then starts the backends with --log-level debug.
+ */
+bool scenario_wants_request_lines(const struct scenario *scenario);
 
 /* The name of an action ("crash", "clients", ...). */
 const char *scenario_action_name(enum scenario_action action);

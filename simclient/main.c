@@ -77,7 +77,6 @@ static int report(struct simclient_stats *stats,
     char target_text[NET_ADDRS_STRLEN];
     int status = simclient_stats_passed(stats) ? PROCESS_EXIT_OK : PROCESS_EXIT_FAIL;
 
-    simclient_stats_finish(stats);
     if (!options->quiet)
         simclient_report_print(stdout, stats, options,
                                net_addrs_format(targets, target_text,

@@ -214,6 +214,14 @@ static void log_start(const struct loadgen *lg)
                                                sizeof(quoted)) : "-");
 }
 
+/* The pct-th percentile of the (sorted) latency samples, in ms. */
+static double latency_ms(const struct simclient_stats *s, double pct)
+{
+    return (double)simclient_stats_percentile(s->latency_ns, s->latency_count,
+                                              pct) / 1e6;
+}
+
+/* Needs the samples sorted (simclient_stats_finish). */
 static void log_done(const struct loadgen *lg, const struct simclient_stats *s)
 {
     double rps = s->duration_s > 0 ? (double)s->requests_ok / s->duration_s : 0;
@@ -221,10 +229,13 @@ static void log_done(const struct loadgen *lg, const struct simclient_stats *s)
     log_event(lg->config->log, LOG_INFO, "done",
               "connections=%lu failed=%lu interrupted=%lu requests_sent=%llu "
               "requests_ok=%llu requests_left=%llu as_planned=%lu "
-              "duration_s=%.3f rps=%.1f result=%s",
+              "duration_s=%.3f rps=%.1f samples=%zu p50_ms=%.3f p90_ms=%.3f "
+              "p99_ms=%.3f max_ms=%.3f result=%s",
               s->connections, s->connections_failed,
               s->connections_interrupted, s->requests_sent, s->requests_ok,
               s->requests_left, s->behaviour_planned, s->duration_s, rps,
+              s->latency_count, latency_ms(s, 50), latency_ms(s, 90),
+              latency_ms(s, 99), latency_ms(s, 100),
               simclient_stats_passed(s) ? "pass" : "fail");
 }
 
@@ -244,6 +255,7 @@ int simclient_loadgen_run(const struct simclient_loadgen_config *config,
         loadgen_interrupt(&lg);
         simclient_throttle_tick(&lg.throttle, config->log, UINT64_MAX);
         stats->duration_s = (double)(clock_now_ns() - lg.started_ns) / 1e9;
+        simclient_stats_finish(stats);
         log_done(&lg, stats);
     }
 out:

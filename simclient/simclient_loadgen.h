@@ -35,8 +35,8 @@ struct simclient_loadgen_config {
 
 /*
  * Runs the load described by config->options and adds everything it saw
- * to *stats (duration_s and interrupted included; the samples are not yet
- * sorted). The signals that set *stop must be blocked by the caller and
+ * to *stats (duration_s and interrupted included; the samples sorted by
+ * simclient_stats_finish, since ev=done gives their percentiles). The signals that set *stop must be blocked by the caller and
  * unblocked in *wait_mask, so that they can only arrive while the loop
  * waits (no lost wake-up). Logs ev=start and ev=done at info. Returns 0
  * when the run happened (even if connections failed or it was stopped),

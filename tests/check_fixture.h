@@ -193,6 +193,17 @@ static inline struct fixture *fixture_base(void)
     return f;
 }
 
+/* Gives the scenario the proxy option key=value (after any others). */
+static inline void set_proxy_option(struct fixture *f, const char *key,
+                                    const char *value)
+{
+    struct scenario_option *option =
+        &f->scenario.proxy[f->scenario.proxy_count++];
+
+    snprintf(option->key, sizeof(option->key), "%s", key);
+    snprintf(option->value, sizeof(option->value), "%s", value);
+}
+
 /* Replaces a trace's text (the old one is freed). */
 static inline void reload(struct trace *trace, const char *text)
 {

@@ -171,7 +171,8 @@ static void test_no_lost_clients_explained_by_no_backend(void)
     add_burst(f, refused_client, 1, false);
     expect_result(f, SCENARIO_CHECK_NO_LOST_CLIENTS, true,
                   "(0 by a backend fault, 1 by no backend being up, 0 while "
-                  "every backend was down)");
+                  "every backend was down, 0 by the proxy's idle timeout, 0 "
+                  "by the client's behaviour)");
     reload_edited(&f->outcome.proxy, refused_proxy,
                   "cand=\"b1:0/down b2:0/down\"", "cand=\"b1:0/down b2:0/up\"");
     expect_result(f, SCENARIO_CHECK_NO_LOST_CLIENTS, false,
@@ -202,6 +203,64 @@ static void test_no_lost_clients_judges_unaccepted_clients(void)
     fixture_free(f);
 }
 
+/* Session 2 closed by a 100 ms idle timeout while b2 still had a reply
+ * to give: the scenario's setting, not a lost client. */
+static void test_no_lost_clients_explained_by_the_idle_timeout(void)
+{
+    struct fixture *f = fixture_reset_client();
+
+    set_proxy_option(f, "idle-timeout", "100ms");
+    reload_edited(&f->outcome.proxy, base_proxy, "bytes_b2c=72 ms=100.000 "
+                  "reason=done\nts=100.220000", "bytes_b2c=0 ms=100.000 "
+                  "reason=idle_timeout\nts=100.220000");
+    expect_result(f, SCENARIO_CHECK_NO_LOST_CLIENTS, false,
+                  "while b2 was up (the proxy closed the session with reason "
+                  "idle_timeout): no reply was still due, and no behaviour "
+                  "of the client kept it quiet");
+    reload_edited(&f->outcome.backends[1], base_b2, "ts=100.209000",
+                  "ts=100.110400 lvl=debug thr=main ev=line cid=1 len=32 "
+                  "delay_ms=500\nts=100.209000");
+    expect_result(f, SCENARIO_CHECK_NO_LOST_CLIENTS, true,
+                  "1 by the proxy's idle timeout, 0 by the client's "
+                  "behaviour)");
+    /* The same close 20 ms sooner came before the timeout was over. */
+    reload_edited(&f->outcome.proxy, base_proxy, "ts=100.210000 lvl=info "
+                  "thr=w1 ev=close sid=2 be=b2 seq=5 active=0 bytes_c2b=66 "
+                  "bytes_b2c=72 ms=100.000 reason=done", "ts=100.190000 "
+                  "lvl=info thr=w1 ev=close sid=2 be=b2 seq=5 active=0 "
+                  "reason=idle_timeout");
+    expect_result(f, SCENARIO_CHECK_NO_LOST_CLIENTS, false,
+                  "reason idle_timeout): only 80 ms after its last reply, "
+                  "less than the idle timeout (100 ms)");
+    fixture_free(f);
+}
+
+/* A client that trickles its 33 bytes one every 50 ms cannot get its
+ * reply within 1 s. */
+static void test_no_lost_clients_explained_by_a_behaviour(void)
+{
+    struct fixture *f = fixture_reset_client();
+    char *clients = edit(base_clients, "size=32", "size=32 timeout_ms=1000 "
+                         "behaviour=\"trickle 50ms\"");
+    char *timed_out = edit(clients, ok_line, "local=127.0.0.1:50002 "
+                           "backend=- requests=1 ok=0 bytes_out=20 "
+                           "bytes_in=0 end=- result=timeout "
+                           "behaviour=trickle");
+
+    reload(&f->outcome.bursts[0].log, timed_out);
+    expect_result(f, SCENARIO_CHECK_NO_LOST_CLIENTS, true,
+                  "0 by the proxy's idle timeout, 1 by the client's "
+                  "behaviour)");
+    free(clients);
+    clients = edit(timed_out, "timeout_ms=1000", "timeout_ms=5000");
+    reload(&f->outcome.bursts[0].log, clients);
+    expect_result(f, SCENARIO_CHECK_NO_LOST_CLIENTS, false,
+                  "failed with timeout");
+    free(clients);
+    free(timed_out);
+    fixture_free(f);
+}
+
 static CU_TestInfo check_clients_tests[] = {
     { "clients ok", test_clients_ok },
     { "clients ok skips may-fail bursts",
@@ -219,6 +278,10 @@ static CU_TestInfo check_clients_tests[] = {
       test_no_lost_clients_explained_by_no_backend },
     { "no-lost-clients judges unaccepted clients",
       test_no_lost_clients_judges_unaccepted_clients },
+    { "no-lost-clients explained by the idle timeout",
+      test_no_lost_clients_explained_by_the_idle_timeout },
+    { "no-lost-clients explained by a behaviour",
+      test_no_lost_clients_explained_by_a_behaviour },
     CU_TEST_INFO_NULL,
 };
 

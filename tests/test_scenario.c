@@ -1487,7 +1487,98 @@ static void test_error_chaos(void)
                      "the window or lengthen the gaps");
 }
 
+/* The latency, no-hol, idle-closed and retried checks and their
+ * arguments. */
+static void test_checks_of_timing(void)
+{
+    struct parsed *result = parse(
+        "proxy idle-timeout=300ms\nbackend b\nbackend c\n"
+        "at 0s clients 1\nat 1s clients 2\n"
+        "expect p99<=200ms burst=2\nexpect p50<=1s\n"
+        "expect p90<=20\nexpect no-hol\nexpect no-hol burst=1\n"
+        "expect idle-closed within 100ms\nexpect retried\n");
+    const struct scenario_expect *e;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(result);
+    CU_ASSERT_EQUAL(result->errors, 0);
+    CU_ASSERT_EQUAL_FATAL(result->scenario.expect_count, 7);
+    e = result->scenario.expects;
+    CU_ASSERT(e[0].check == SCENARIO_CHECK_LATENCY && e[0].percentile == 99 &&
+              e[0].within_ms == 200 && e[0].burst == 2);
+    CU_ASSERT(e[1].check == SCENARIO_CHECK_LATENCY && e[1].percentile == 50 &&
+              e[1].within_ms == 1000 && e[1].burst == 0);
+    CU_ASSERT(e[2].percentile == 90 && e[2].within_ms == 20);
+    CU_ASSERT(e[3].check == SCENARIO_CHECK_NO_HOL && e[3].burst == 0);
+    CU_ASSERT(e[4].check == SCENARIO_CHECK_NO_HOL && e[4].burst == 1);
+    CU_ASSERT(e[5].check == SCENARIO_CHECK_IDLE_CLOSED &&
+              e[5].within_ms == 100);
+    CU_ASSERT(e[6].check == SCENARIO_CHECK_RETRIED);
+    CU_ASSERT_STRING_EQUAL(e[0].text, "p99<=200ms burst=2");
+    CU_ASSERT(scenario_wants_request_lines(&result->scenario));
+    CU_ASSERT_EQUAL(scenario_burst_number(&result->scenario, 1), 2);
+    CU_ASSERT_EQUAL(scenario_burst_number(&result->scenario, 2), 0);
+    parsed_free(result);
+    /* no-lost-clients reads the request lines only under an idle timeout. */
+    result = parse("backend b\nexpect no-lost-clients\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(result);
+    CU_ASSERT_FALSE(scenario_wants_request_lines(&result->scenario));
+    parsed_free(result);
+    result = parse("proxy idle-timeout=1s\nbackend b\n"
+                   "expect no-lost-clients\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(result);
+    CU_ASSERT_TRUE(scenario_wants_request_lines(&result->scenario));
+    parsed_free(result);
+}
+
+/* What the rest of the file makes impossible is refused at its line. */
+static void test_error_checks_of_timing(void)
+{
+    expect_one_error("backend b\nat 0s clients 1\nexpect p99<=0ms\nexpect relay exact\n",
+                     "t.scn:3: p99<= '0ms': must be a duration from 1ms to "
+                     "10m, like 500ms or 2s");
+    expect_one_error("backend b\nat 0s clients 1\nexpect p75<=1s\nexpect relay exact\n",
+                     "t.scn:3: unknown check 'p75<=1s' (checks: leastconn, "
+                     "counts zero, relay exact, share NAME=P%\xc2\xb1T%, "
+                     "NAME > NAME, NAME < NAME, detect NAME within D, "
+                     "recover NAME within D, clients ok, clients failed<=N, "
+                     "no-lost-clients, threads stable, resets passed, stop "
+                     "clean, workers used, health exact, sessions<=D, fds "
+                     "stable, p50<=D, p90<=D, p99<=D, no-hol, idle-closed "
+                     "within D, retried)");
+    expect_one_error("backend b\nat 0s clients 1\nexpect p99<=1s burst=2\nexpect relay exact\n",
+                     "t.scn:3: burst=2: the file has 1 clients action "
+                     "(bursts are numbered in file order, from 1)");
+    expect_error_with("backend b\nat 0s clients 1\nexpect p99<=1s b=1\n", 3,
+                      "expected 'burst=N' after the check, not 'b=1'");
+    expect_error_with("backend b\nat 0s clients 1\nexpect p99<=1s x y\n", 3,
+                      "expected 'p99<=D [burst=N]'");
+    expect_one_error("backend b\nbackend c\nat 0s clients 1\n"
+                     "expect no-hol\nexpect relay exact\n", "t.scn:4: no-hol needs two clients "
+                     "actions or more (a slow burst and a later one that "
+                     "must not wait for it); the file has 1");
+    expect_one_error("backend b\nexpect retried\nexpect relay exact\n", "t.scn:2: retried needs "
+                     "two backends or more (a failed connect is retried on "
+                     "another one)");
+    expect_one_error("backend b\nexpect idle-closed within 1s\n"
+                     "expect relay exact\n",
+                     "t.scn:2: idle-closed needs the proxy's idle timeout: "
+                     "add 'proxy idle-timeout=D' with D above 0");
+    expect_one_error("backend b\nexpect idle-closed within 1s\n"
+                     "proxy idle-timeout=0\nexpect relay exact\n", "t.scn:2: idle-closed needs "
+                     "the proxy's idle timeout: add 'proxy idle-timeout=D' "
+                     "with D above 0");
+    expect_error_with("timeout 5s\nproxy idle-timeout=5s\nbackend b\n"
+                      "expect idle-closed within 1s\n", 4,
+                      "idle-closed: the proxy's idle timeout (5s) is not "
+                      "shorter than the run's timeout (5s)");
+    expect_error_with("proxy idle-timeout=1s\nbackend b\n"
+                      "expect idle-closed in 1s\n", 3,
+                      "expected 'idle-closed within DURATION'");
+}
+
 static CU_TestInfo scenario_tests[] = {
+    { "checks of timing", test_checks_of_timing },
+    { "error: checks of timing", test_error_checks_of_timing },
     { "full scenario: header and proxy", test_full_header_and_proxy },
     { "full scenario: first backend", test_full_backends },
     { "full scenario: other backends", test_full_backends_more },

@@ -20,6 +20,20 @@ test_backend_takes_2m_lines() {
     expect '! grep -q line_too_long "$WORK/big.log"' "no line_too_long close"
 }
 
+test_client_logs_its_latency_in_done() {
+    local done json_p99 log_p99
+    start_dummy slow --latency 30ms
+    timeout 60 "$BIN_DIR/simulate_client" --port "$DUMMY_PORT" -q -c 2 -n 3 \
+        --log-level info --json "$WORK/lat.json" 2>"$WORK/lat.log"
+    done=$(grep 'ev=done' "$WORK/lat.log")
+    expect '[[ $done == *" samples=6 "* ]]' "6 samples in '$done'"
+    log_p99=$(sed -E 's/.* p99_ms=([0-9.]+) .*/\1/' <<<"$done")
+    json_p99=$(sed -E 's/.*"p99":([0-9.]+).*/\1/' "$WORK/lat.json")
+    expect '[ "$log_p99" = "$json_p99" ]' \
+        "done p99_ms=$log_p99 is the summary's p99 $json_p99"
+    expect '[ "${log_p99%%.*}" -ge 30 ]' "p99 $log_p99 ms includes the 30 ms"
+}
+
 test_scenario_with_2m_payloads_passes() {
     run_scenario big "timeout 60s
 proxy threads=2
