@@ -14,7 +14,9 @@
 #     that a labs/L/hidden names (and the repository paths that
 #     labs/LAB/hidden names), and the bug catalogue's patches
 #     (tests/bugs/) that change a blanked file or hold a line of a
-#     scenario lab's hidden bug.
+#     scenario lab's hidden bug;
+#   - for a lab with nothing to write (an empty blank.list), ships the
+#     complete programs, built from the course's tree, in OUTDIR/bin.
 # The result must build with make; it is left clean. docs/grading.md says
 # more; labs/prove.sh checks every starter with `labkit.py leaks`.
 #
@@ -39,6 +41,25 @@ if [ -e "$out" ] && [ -n "$(ls -A "$out" 2>/dev/null)" ]; then
 fi
 
 copy_tree "$repo" "$out" || exit 1
+# A lab with nothing to write (lab 1) runs the complete programs, which the
+# starter's own sources cannot make (every later lab's functions are
+# blanked there): they are built from the course's tree into OUTDIR/bin.
+if ! grep -qv '^[[:space:]]*\(#.*\)\{0,1\}$' "$repo/labs/$lab/blank.list"; then
+    full=$(mktemp -d)
+    if ! copy_tree "$repo" "$full" ||
+       ! course_make -s -C "$full" >"$full/.build.log" 2>&1; then
+        echo "starter.sh: the complete programs for $lab do not build:" >&2
+        tail -n 20 "$full/.build.log" >&2 2>/dev/null
+        rm -rf "$full"
+        exit 1
+    fi
+    mkdir -p "$out/bin"
+    for prog in proxy_server dummy_server simulate_client harness fault_link \
+                thread_audit.so; do
+        cp "$full/$prog" "$out/bin/"
+    done
+    rm -rf "$full"
+fi
 python3 "$out/labs/lib/labkit.py" starter "$out" "$lab" "$out" || {
     echo "starter.sh: no starter for $lab" >&2; exit 1; }
 
