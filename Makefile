@@ -258,7 +258,8 @@ mutants: all
 
 # Grades every lab on the reference, its deliberately broken build, its
 # cheats, the catalogue bugs that touch its functions and its blank
-# starter, and checks each score (docs/instructor.md; about 8 min).
+# starter, checks each score and every starter for leaks, then runs every
+# platform's package (docs/instructor.md; about 22 min).
 labs-prove: all
 	labs/prove.sh
 
