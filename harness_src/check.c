@@ -10,7 +10,8 @@
  *         ──► check_clients    clients ok, clients failed<=N, no-lost-clients
  *         ──► check_timeline   detect, recover, threads stable
  *         ──► check_process    stop clean, workers used, sessions<=D,
- *                              fds stable
+ *                              fds stable, proxy-rss<=B,
+ *                              proxy-rss-growth<=B
  *         ──► check_health     health exact
  *         ──► check_latency    p50<=D, p90<=D, p99<=D
  *         ──► check_hol        no-hol (via check_join)
@@ -174,6 +175,10 @@ static void dispatch(const struct scenario_expect *e,
         break;
     case SCENARIO_CHECK_RETRIED:
         check_retry(proxy, verdict);
+        break;
+    case SCENARIO_CHECK_PROXY_RSS:
+    case SCENARIO_CHECK_PROXY_RSS_GROWTH:
+        check_process_rss(e, outcome, verdict);
         break;
     default:
         check_verdict_set(verdict, false, "unknown check %d", (int)e->check);

@@ -1,5 +1,6 @@
 /*
- * check_process: stop clean, workers used. See check_process.h.
+ * check_process: stop clean, workers used, sessions<=D, fds stable,
+ * proxy-rss<=B, proxy-rss-growth<=B. See check_process.h.
  */
 #include "check_process.h"
 
@@ -225,4 +226,84 @@ void check_process_fds(const struct check_proxy *proxy,
                           "end, once its %zu sessions had closed (allowed: "
                           "%ld more: a health check per backend)", first,
                           last, proxy->session_count, slack);
+}
+
+/* The runner's samples of the proxy's resident memory (the rss_kb= of its
+ * thread samples, where it could read it): the first, the highest. */
+struct rss_samples {
+    const struct trace_event *first, *peak;
+    size_t count, peak_index;   /* peak_index counts from 1 */
+};
+
+static long long rss_kb(const struct trace_event *ev)
+{
+    return trace_is(ev, "threads") ? trace_get_int(ev, "rss_kb", -1) : -1;
+}
+
+static struct rss_samples rss_samples(const struct outcome *outcome)
+{
+    const struct trace *t = &outcome->timeline;
+    struct rss_samples s = { NULL, NULL, 0, 0 };
+
+    for (size_t i = 0; i < t->count; i++) {
+        const struct trace_event *ev = &t->events[i];
+
+        if (rss_kb(ev) < 0)
+            continue;
+        s.count++;
+        if (s.first == NULL)
+            s.first = ev;
+        if (s.peak == NULL || rss_kb(ev) > rss_kb(s.peak)) {
+            s.peak = ev;
+            s.peak_index = s.count;
+        }
+    }
+    return s;
+}
+
+static double kb_to_mib(long long kb)
+{
+    return (double)kb / 1024.0;
+}
+
+void check_process_rss(const struct scenario_expect *e,
+                       const struct outcome *outcome,
+                       struct check_verdict *verdict)
+{
+    struct rss_samples s = rss_samples(outcome);
+    bool growth = e->check == SCENARIO_CHECK_PROXY_RSS_GROWTH;
+    size_t needed = growth ? 2 : 1;
+    long long measured;
+    bool passed;
+    char bound[24];
+
+    parse_format_size(e->max_bytes, bound, sizeof(bound));
+    if (s.count < needed) {
+        check_verdict_set(verdict, false, "too few samples: the runner read "
+                          "the proxy's resident memory (VmRSS of "
+                          "/proc/PID/status) %zu time%s, at least %zu %s "
+                          "needed", s.count, s.count == 1 ? "" : "s", needed,
+                          needed == 1 ? "is" : "are");
+        return;
+    }
+    measured = growth ? rss_kb(s.peak) - rss_kb(s.first) : rss_kb(s.peak);
+    passed = measured * 1024 <= (long long)e->max_bytes;
+    if (growth)
+        check_verdict_set(verdict, passed, "the proxy's resident memory "
+                          "peaked at %.1f MiB at t=%.3fs (sample %zu of %zu), "
+                          "%.1f MiB above its first sample (%.1f MiB at "
+                          "t=%.3fs); %s %s", kb_to_mib(rss_kb(s.peak)),
+                          check_verdict_time(outcome, s.peak->ts),
+                          s.peak_index, s.count, kb_to_mib(measured),
+                          kb_to_mib(rss_kb(s.first)),
+                          check_verdict_time(outcome, s.first->ts),
+                          passed ? "allowed growth:" : "above the allowed "
+                          "growth of", bound);
+    else
+        check_verdict_set(verdict, passed, "the proxy's resident memory "
+                          "peaked at %.1f MiB at t=%.3fs (sample %zu of %zu); "
+                          "%s %s", kb_to_mib(measured),
+                          check_verdict_time(outcome, s.peak->ts),
+                          s.peak_index, s.count,
+                          passed ? "allowed:" : "above the bound of", bound);
 }

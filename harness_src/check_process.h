@@ -15,6 +15,10 @@
  *                  descriptors than just after its start (the runner's
  *                  first and last counts of /proc/PID/fd), give or take a
  *                  health check per backend
+ *   proxy-rss<=B   the proxy's resident memory (the runner's samples of
+ *                  VmRSS, /proc/PID/status, every 100 ms) never above B
+ *   proxy-rss-growth<=B   never more than B above its first sample,
+ *                  taken just after the proxy's start
  *
  * Pure functions over read-only data. Single-threaded.
  */
@@ -39,6 +43,11 @@ void check_process_sessions(const struct scenario_expect *e,
 
 /* "expect fds stable". */
 void check_process_fds(const struct check_proxy *proxy,
+                       struct check_verdict *verdict);
+
+/* "expect proxy-rss<=B" and "expect proxy-rss-growth<=B". */
+void check_process_rss(const struct scenario_expect *e,
+                       const struct outcome *outcome,
                        struct check_verdict *verdict);
 
 #endif

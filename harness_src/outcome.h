@@ -19,7 +19,10 @@
  *   ... chaos=1                                (either, planned by chaos)
  *   ev=burst_start burst=N clients=N line=N     (N: index into bursts[])
  *   ev=burst_end burst=N status=N
- *   ev=threads count=N                         (one per sample)
+ *   ev=threads count=N fds=N rss_kb=N          (one sample of the proxy
+ *                                              every 100 ms: threads,
+ *                                              descriptors, VmRSS in KiB;
+ *                                              -1: could not be read)
  *   ev=run_end reason=done|timeout|interrupted
  *
  * Filled by the runner, read-only for the checks and reports.

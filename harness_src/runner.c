@@ -662,6 +662,28 @@ static int count_entries(pid_t pid, const char *what)
     return count;
 }
 
+/* The resident memory of pid in KiB (VmRSS of /proc/PID/status), or -1. */
+static long resident_kb(pid_t pid)
+{
+    char path[64], line[128];
+    long kb = -1;
+    FILE *status;
+
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    status = fopen(path, "r");
+    if (status == NULL)
+        return -1;
+    while (fgets(line, sizeof(line), status) != NULL) {
+        if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+            break;
+    }
+    fclose(status);
+    return kb;
+}
+
+/* One sample of the proxy every RUNNER_SAMPLE_MS, into the timeline: its
+ * threads, descriptors and resident memory (threads stable, fds stable,
+ * proxy-rss<=). */
 static void sample_threads(struct run *run, uint64_t now_ms)
 {
     int count;
@@ -671,8 +693,10 @@ static void sample_threads(struct run *run, uint64_t now_ms)
     run->next_sample_ms = now_ms + RUNNER_SAMPLE_MS;
     count = count_entries(run->proxy.pid, "task");
     if (count > 0)
-        log_event(&run->timeline, LOG_INFO, "threads", "count=%d fds=%d",
-                  count, count_entries(run->proxy.pid, "fd"));
+        log_event(&run->timeline, LOG_INFO, "threads",
+                  "count=%d fds=%d rss_kb=%ld", count,
+                  count_entries(run->proxy.pid, "fd"),
+                  resident_kb(run->proxy.pid));
 }
 
 static void echo_line(char *line, void *arg)

@@ -168,6 +168,13 @@ static const struct option_rule within_rule =
 static const struct option_rule sessions_rule =
     { "sessions<=", OPTIONS_DURATION, 1, TIMEOUT_MAX_MS, NULL, TARGET_NONE,
       NULL };
+/* A bound on the proxy's resident memory: from a page to 1 GiB. */
+static const struct option_rule rss_rule =
+    { "proxy-rss<=", OPTIONS_SIZE, 4096, 1073741824L, NULL, TARGET_NONE,
+      NULL };
+static const struct option_rule rss_growth_rule =
+    { "proxy-rss-growth<=", OPTIONS_SIZE, 4096, 1073741824L, NULL,
+      TARGET_NONE, NULL };
 static const struct option_rule failed_rule =
     { "failed<=", OPTIONS_COUNT, 0, FAILED_MAX, NULL, TARGET_NONE, NULL };
 static const struct option_rule chaos_time_rule =
@@ -1089,6 +1096,26 @@ static bool parse_latency(struct parser *p, struct scenario_expect *e,
     return false;
 }
 
+/* "proxy-rss<=BYTES" and "proxy-rss-growth<=BYTES"; false when word is
+ * neither. */
+static bool parse_rss(struct parser *p, struct scenario_expect *e,
+                      const char *word)
+{
+    const struct option_rule *rule = NULL;
+
+    if (strncmp(word, rss_rule.key, strlen(rss_rule.key)) == 0) {
+        rule = &rss_rule;
+        e->check = SCENARIO_CHECK_PROXY_RSS;
+    } else if (strncmp(word, rss_growth_rule.key,
+                       strlen(rss_growth_rule.key)) == 0) {
+        rule = &rss_growth_rule;
+        e->check = SCENARIO_CHECK_PROXY_RSS_GROWTH;
+    }
+    if (rule != NULL)
+        read_value(p, rule, word + strlen(rule->key), &e->max_bytes);
+    return rule != NULL;
+}
+
 /* "idle-closed within D". */
 static void parse_idle_closed(struct parser *p, struct scenario_expect *e,
                               char **words, int count)
@@ -1140,7 +1167,8 @@ static void report_unknown_check(struct parser *p, const char *text)
            "clients failed<=N, no-lost-clients, threads stable, "
            "resets passed, stop clean, workers used, health exact, "
            "sessions<=D, fds stable, p50<=D, p90<=D, p99<=D, no-hol, "
-           "idle-closed within D, retried)",
+           "idle-closed within D, retried, proxy-rss<=BYTES, "
+           "proxy-rss-growth<=BYTES)",
            parse_escape(text, word, sizeof(word)));
 }
 
@@ -1188,6 +1216,8 @@ static void parse_check(struct parser *p, struct scenario_expect *e,
         e->check = SCENARIO_CHECK_SESSIONS_MAX;
         read_value(p, &sessions_rule, words[0] + strlen(sessions_rule.key),
                    &e->within_ms);
+    } else if (count == 1 && parse_rss(p, e, words[0])) {
+        return;
     } else {
         report_unknown_check(p, joined);
     }

@@ -153,7 +153,9 @@ enum scenario_check {
     SCENARIO_CHECK_LATENCY,         /* p50<=D, p90<=D, p99<=D [burst=N] */
     SCENARIO_CHECK_NO_HOL,          /* no-hol [burst=N] */
     SCENARIO_CHECK_IDLE_CLOSED,     /* idle-closed within D */
-    SCENARIO_CHECK_RETRIED          /* retried */
+    SCENARIO_CHECK_RETRIED,         /* retried */
+    SCENARIO_CHECK_PROXY_RSS,       /* proxy-rss<=64M */
+    SCENARIO_CHECK_PROXY_RSS_GROWTH /* proxy-rss-growth<=16M */
 };
 
 struct scenario_expect {
@@ -169,6 +171,7 @@ struct scenario_expect {
     long within_ms;                 /* detect, recover, sessions<=,
                                        idle-closed; latency: the bound */
     long max_failed;                /* clients failed<=N */
+    long max_bytes;                 /* proxy-rss<=, proxy-rss-growth<= */
     int percentile;                 /* latency: 50, 90 or 99 */
     int burst;                      /* latency, no-hol: burst=N (the N-th
                                        clients action in the file), 0 all */

@@ -465,6 +465,8 @@ static void test_check_forms(void)
         { "expect health exact", SCENARIO_CHECK_HEALTH_EXACT },
         { "expect sessions<=1s", SCENARIO_CHECK_SESSIONS_MAX },
         { "expect fds stable", SCENARIO_CHECK_FDS_STABLE },
+        { "expect proxy-rss<=64M", SCENARIO_CHECK_PROXY_RSS },
+        { "expect proxy-rss-growth<=1.5M", SCENARIO_CHECK_PROXY_RSS_GROWTH },
         { "expect points=1000 leastconn", SCENARIO_CHECK_LEASTCONN },
     };
     char text[256];
@@ -1544,7 +1546,8 @@ static void test_error_checks_of_timing(void)
                      "no-lost-clients, threads stable, resets passed, stop "
                      "clean, workers used, health exact, sessions<=D, fds "
                      "stable, p50<=D, p90<=D, p99<=D, no-hol, idle-closed "
-                     "within D, retried)");
+                     "within D, retried, proxy-rss<=BYTES, "
+                     "proxy-rss-growth<=BYTES)");
     expect_one_error("backend b\nat 0s clients 1\nexpect p99<=1s burst=2\nexpect relay exact\n",
                      "t.scn:3: burst=2: the file has 1 clients action "
                      "(bursts are numbered in file order, from 1)");
@@ -1576,9 +1579,38 @@ static void test_error_checks_of_timing(void)
                       "expected 'idle-closed within DURATION'");
 }
 
+/* proxy-rss<=B and proxy-rss-growth<=B: sizes as elsewhere, from a page
+ * to 1G; a bad one is refused at its line. */
+static void test_proxy_rss(void)
+{
+    struct parsed *result = parse("backend b\nexpect proxy-rss<=64M\n"
+                                  "expect proxy-rss-growth<=4k\n");
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(result);
+    CU_ASSERT_EQUAL_FATAL(result->errors, 0);
+    CU_ASSERT_EQUAL(result->scenario.expects[0].max_bytes, 64L << 20);
+    CU_ASSERT_EQUAL(result->scenario.expects[1].max_bytes, 4096);
+    CU_ASSERT_STRING_EQUAL(result->scenario.expects[1].text,
+                           "proxy-rss-growth<=4k");
+    parsed_free(result);
+    expect_one_error("backend b\nexpect relay exact\nexpect proxy-rss<=64X\n",
+                     "t.scn:3: proxy-rss<= '64X': must be a size from 4k to "
+                     "1G bytes, like 512, 4k or 1M");
+    expect_one_error("backend b\nexpect relay exact\n"
+                     "expect proxy-rss-growth<=2G\n",
+                     "t.scn:3: proxy-rss-growth<= '2G': must be a size from "
+                     "4k to 1G bytes, like 512, 4k or 1M");
+    expect_one_error("backend b\nexpect relay exact\nexpect proxy-rss<=\n",
+                     "t.scn:3: proxy-rss<= '': must be a size from 4k to 1G "
+                     "bytes, like 512, 4k or 1M");
+    expect_error_with("backend b\nexpect proxy-rss<=1M now\n", 2,
+                      "unknown check 'proxy-rss<=1M now'");
+}
+
 static CU_TestInfo scenario_tests[] = {
     { "checks of timing", test_checks_of_timing },
     { "error: checks of timing", test_error_checks_of_timing },
+    { "proxy-rss<=B, proxy-rss-growth<=B", test_proxy_rss },
     { "full scenario: header and proxy", test_full_header_and_proxy },
     { "full scenario: first backend", test_full_backends },
     { "full scenario: other backends", test_full_backends_more },
