@@ -167,7 +167,7 @@ valgrind:
 
 # Line, function and branch coverage of the whole test suite (lcov).
 COVERAGE_DIRS = '*/proxy/*' '*/backend/*' '*/simclient/*' '*/harness_src/*' \
-                '*/common/*'
+                '*/faultlink/*' '*/common/*'
 LCOV = lcov --quiet --rc lcov_branch_coverage=1
 coverage:
 	$(call require,lcov,command -v lcov,lcov)
