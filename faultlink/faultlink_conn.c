@@ -552,6 +552,20 @@ static int conn_watch(struct faultlink_conn *conn)
     return 0;
 }
 
+/* Names the address the connection comes from on the target's side: the
+ * target logs it as its peer, and the harness joins the two on it. The
+ * kernel binds it in connect(), before the handshake ends. */
+static void log_onward(const struct faultlink_conn *conn)
+{
+    struct net_addr local;
+    char addr[NET_ADDR_STRLEN];
+
+    if (net_local_addr(conn->side[FAULTLINK_TARGET].fd, &local) == 0)
+        log_event(conn->env->lg, LOG_INFO, "onward", "id=%" PRIu64
+                  " local=%s", conn->id,
+                  net_addr_format(&local, addr, sizeof(addr)));
+}
+
 void faultlink_conn_open(struct faultlink_env *env, int client_fd,
                          uint64_t id, uint64_t now_ms)
 {
@@ -585,6 +599,7 @@ void faultlink_conn_open(struct faultlink_env *env, int client_fd,
         conn_end(conn, (struct ending){ "connect_failed", true });
         return;
     }
+    log_onward(conn);
     /* The sockets first: a connection without pipes still relays. */
     for (int d = 0; d < FAULTLINK_DIRS; d++)
         give_pipe(&conn->way[d].relay);

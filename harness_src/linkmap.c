@@ -1,17 +1,18 @@
 /*
- * linkmap: pairs a link's connections with the far side's accepts. See
- * linkmap.h.
+ * linkmap: pairs a link's connections with the far side's accepts by the
+ * link's onward address. See linkmap.h.
  */
 #include "linkmap.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* One connection of the link: its number and its client's address. */
+/* One connection of the link that went onwards. */
 struct passed {
-    long long id;
-    const char *client;
-    bool arrived;           /* not refused, connected onwards */
+    const char *local;      /* its onward address, as the far side sees it */
+    const char *client;     /* the address it relays for */
+    size_t order;           /* its place in the link's log */
+    bool used;
 };
 
 /* A far-side event and the key it is ordered by. */
@@ -30,9 +31,32 @@ static int compare_ordered(const void *a, const void *b)
     return x->index < y->index ? -1 : x->index > y->index;
 }
 
-/* The link's connections, in id order, with the ones that never reached
- * the far side marked. Returns how many (*out is malloc'ed; NULL, 0 on
- * no memory or none). */
+/* By address, then in the link's order. */
+static int compare_passed(const void *a, const void *b)
+{
+    const struct passed *x = a, *y = b;
+    int by_local = strcmp(x->local, y->local);
+
+    if (by_local != 0)
+        return by_local;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* The client of connection id: its conn line, the latest one before. */
+static const char *client_of(const struct trace *link, size_t before,
+                             long long id)
+{
+    for (size_t i = before; i-- > 0;) {
+        const struct trace_event *ev = &link->events[i];
+
+        if (trace_is(ev, "conn") && trace_get_int(ev, "id", -1) == id)
+            return trace_get(ev, "client");
+    }
+    return NULL;
+}
+
+/* The link's onward connections, sorted by compare_passed. Returns how
+ * many (*out is malloc'ed; NULL, 0 on no memory or none). */
 static size_t collect_passed(const struct trace *link, struct passed **out)
 {
     struct passed *passed = calloc(link->count + 1, sizeof(*passed));
@@ -43,39 +67,50 @@ static size_t collect_passed(const struct trace *link, struct passed **out)
         return 0;
     for (size_t i = 0; i < link->count; i++) {
         const struct trace_event *ev = &link->events[i];
-        const char *reason = trace_get(ev, "reason");
-        long long id = trace_get_int(ev, "id", -1);
+        const char *local = trace_get(ev, "local");
+        const char *client;
 
-        if (trace_is(ev, "conn") && trace_get(ev, "client") != NULL) {
-            passed[count++] = (struct passed){ id, trace_get(ev, "client"),
-                                               true };
+        if (!trace_is(ev, "onward") || local == NULL)
             continue;
-        }
-        if (!trace_is(ev, "close") || reason == NULL ||
-            (strcmp(reason, "connect_failed") != 0 &&
-             strcmp(reason, "refused") != 0))
-            continue;
-        for (size_t j = count; j-- > 0;) {
-            if (passed[j].id == id) {
-                passed[j].arrived = false;
-                break;
-            }
-        }
+        client = client_of(link, i, trace_get_int(ev, "id", -1));
+        if (client != NULL)
+            passed[count++] = (struct passed){ local, client, i, false };
     }
+    qsort(passed, count, sizeof(*passed), compare_passed);
     return count;
 }
 
+/* The first connection from local not yet paired, or NULL. */
+static struct passed *take(struct passed *passed, size_t count,
+                           const char *local)
+{
+    size_t lo = 0, hi = count;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (strcmp(passed[mid].local, local) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < count && strcmp(passed[lo].local, local) == 0; lo++) {
+        if (!passed[lo].used) {
+            passed[lo].used = true;
+            return &passed[lo];
+        }
+    }
+    return NULL;
+}
+
 /* Points the value of key in ev to value. */
-static bool set_value(struct trace_event *ev, const char *key,
+static void set_value(struct trace_event *ev, const char *key,
                       const char *value)
 {
     for (int i = 0; i < ev->count; i++) {
-        if (strcmp(ev->pairs[i].key, key) == 0) {
+        if (strcmp(ev->pairs[i].key, key) == 0)
             ev->pairs[i].value = value;
-            return true;
-        }
     }
-    return false;
 }
 
 size_t linkmap_apply(struct trace *far, const char *ev, const char *key,
@@ -84,10 +119,11 @@ size_t linkmap_apply(struct trace *far, const char *ev, const char *key,
     struct ordered *order = calloc(far->count + 1, sizeof(*order));
     struct passed *passed;
     size_t passed_count = collect_passed(link, &passed);
-    size_t count = 0, next = 0, rewritten = 0;
+    size_t count = 0, rewritten = 0;
 
     for (size_t i = 0; order != NULL && i < far->count; i++) {
-        if (!trace_is(&far->events[i], ev))
+        if (!trace_is(&far->events[i], ev) ||
+            trace_get(&far->events[i], key) == NULL)
             continue;
         order[count++] = (struct ordered){
             &far->events[i],
@@ -97,11 +133,13 @@ size_t linkmap_apply(struct trace *far, const char *ev, const char *key,
     if (order != NULL)
         qsort(order, count, sizeof(*order), compare_ordered);
     for (size_t i = 0; order != NULL && i < count; i++) {
-        while (next < passed_count && !passed[next].arrived)
-            next++;
-        if (next == passed_count)
-            break;
-        rewritten += set_value(order[i].ev, key, passed[next++].client);
+        struct passed *p = take(passed, passed_count,
+                                trace_get(order[i].ev, key));
+
+        if (p != NULL) {
+            set_value(order[i].ev, key, p->client);
+            rewritten++;
+        }
     }
     free(order);
     free(passed);

@@ -61,6 +61,12 @@ test_link_relays_without_faults() {
     expect '[ "$(grep -c "ev=close .*bytes_up=20500 bytes_down=20560 reason=done" \
         "$WORK/link.log")" -eq 10 ]' "10 exact closes: $(grep ev=close "$WORK/link.log" | head -3)"
     expect '! grep -q fault_applied "$WORK/link.log"' "no fault applied"
+    # Each onward address is a peer the backend accepted.
+    local onward peers
+    onward=$(sed -n 's/.*ev=onward id=[0-9]* local=\([^ ]*\).*/\1/p' "$WORK/link.log" | sort)
+    peers=$(sed -n 's/.*ev=accept .*peer=\([^ ]*\).*/\1/p' "$WORK/b1.log" | sort)
+    expect '[ -n "$onward" ] && [ "$onward" = "$peers" ]' \
+        "onward addresses are the backend's peers: [$onward] [$peers]"
     exec 7>&-
     stop "$LINK_PID"
     grep -q 'ev=stop conns=10' "$WORK/link.log"
