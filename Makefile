@@ -68,7 +68,7 @@ PROGRAMS = $(BIN)/proxy_server $(BIN)/dummy_server $(BIN)/simulate_client \
 # Beside the harness, which preloads it into the proxy (harness_src/audit.h).
 AUDIT_LIB = $(BIN)/thread_audit.so
 
-.PHONY: all test unit integration scenarios clean cunit python3 asan tsan \
+.PHONY: all test unit integration scenarios clean cunit python3 chromium asan tsan \
         fuzz fuzz-clang coverage \
         valgrind bench install labs-prove mutants grader-kit
 all: $(PROGRAMS) $(AUDIT_LIB)
@@ -135,7 +135,11 @@ unit: $(BUILD)/test_runner
 python3:
 	$(call require,python3,command -v python3,python3)
 
-integration: $(PROGRAMS) $(AUDIT_LIB) | python3
+# One of them renders the harness' HTML report in headless Chromium.
+chromium:
+	$(call require,chromium,command -v chromium,chromium)
+
+integration: $(PROGRAMS) $(AUDIT_LIB) | python3 chromium
 	BIN_DIR=$(BIN) tests/integration/run.sh
 
 scenarios: $(PROGRAMS) $(AUDIT_LIB)

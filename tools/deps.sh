@@ -35,6 +35,7 @@ procps            # ps (integration tests)
 patch             # labs/prove.sh, lab 5's grader, make mutants
 git               # labs/starter.sh (git archive)
 netcat-openbsd    # nc: lab 1 and the README's walk through
+chromium          # the integration test that renders the HTML report
 EOF
 }
 

@@ -183,8 +183,11 @@ test_control_errors_help_and_eof() {
     direct -c 2 -n 2
     stop "$DUMMY_PID"
     # No stdin at all is a bad command line, not a server reading a socket.
+    # Under make valgrind the program is a wrapper script, and valgrind's
+    # own log file takes descriptor 0 before the program starts.
+    [ "$(head -c 2 "$BIN_DIR/dummy_server")" != "#!" ] || return 0
     status=0
-    "$BIN_DIR/dummy_server" 0 --control <&- 2>"$WORK/closed.err" || status=$?
+    timeout 10 "$BIN_DIR/dummy_server" 0 --control <&- 2>"$WORK/closed.err" || status=$?
     expect '[ "$status" -eq 2 ]' "--control with stdin closed exits 2, got $status"
     grep -q '^dummy_server: --control: standard input is not open$' "$WORK/closed.err"
 }
