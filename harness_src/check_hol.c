@@ -20,11 +20,18 @@ struct hol_session {
     double close;               /* its close line, or INFINITY */
 };
 
-/* The ts of outcome->bursts[k]'s burst_start line, or NAN. */
+/* When outcome->bursts[k]'s clients began: the client program's own start
+ * line (its ramp counts from there, however long it took to start), else
+ * the runner's burst_start line; NAN when neither is there. */
 static double burst_start(const struct outcome *outcome, size_t k)
 {
     const struct trace *timeline = &outcome->timeline;
+    const struct trace *log = &outcome->bursts[k].log;
 
+    for (size_t i = 0; i < log->count; i++) {
+        if (trace_is(&log->events[i], "start"))
+            return log->events[i].ts;
+    }
     for (size_t i = 0; i < timeline->count; i++) {
         if (trace_is(&timeline->events[i], "burst_start") &&
             trace_get_int(&timeline->events[i], "burst", -1) == (long long)k)

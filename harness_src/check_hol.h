@@ -10,8 +10,9 @@
  * S of an earlier burst (or of any other burst) that the same worker took
  * (the thr= of their accept lines), where S was accepted before F's client
  * started and closed after it. F's client start is its burst's start (the
- * timeline's burst_start) plus its place in the ramp, (cid - 1) x ramp /
- * clients: a client's start is not held up by the proxy, unlike its accept
+ * simulate_client's own ev=start line, or the timeline's burst_start when
+ * it has none) plus its place in the ramp, (cid - 1) x ramp / clients: a
+ * client's start is not held up by the proxy, unlike its accept
  * line, which a blocked worker logs late. F must close before S. A run
  * with no judged pair fails: nothing was shown.
  *

@@ -166,17 +166,18 @@ static void probe_line(char *line, void *arg)
 }
 
 /*
- * Follows log_path until the ready line shows up (returns its port), the
- * process exits, or the wait times out (returns -1, err filled).
+ * Follows log_path from byte from (where the process just started began to
+ * append) until the ready line shows up (returns its port), the process
+ * exits, or the wait times out (returns -1, err filled).
  */
 static int wait_ready(struct run *run, struct child *child,
-                      const char *log_path, struct ready_probe *probe,
-                      const char *what)
+                      const char *log_path, long long from,
+                      struct ready_probe *probe, const char *what)
 {
     uint64_t deadline = clock_now_ms() + RUNNER_START_WAIT_MS;
     struct tail tail;
 
-    tail_init(&tail, log_path);
+    tail_init_at(&tail, log_path, from);
     while (probe->port <= 0) {
         tail_poll(&tail, probe_line, probe);
         if (probe->port > 0)
@@ -244,6 +245,9 @@ static int start_backend(struct run *run, size_t index)
     struct ready_probe probe = { "listen", "addr", 0, 0 };
     struct args a = { .count = 0 };
     char what[64];
+    /* A restarted backend appends to its log: its ready line is the one
+     * after the last run's lines, not the last run's own. */
+    long long from = tail_size(proc->log_path);
 
     args_add(&a, "%s/dummy_server", run->opt->bin_dir);
     args_add(&a, "%d", proc->port);
@@ -271,7 +275,8 @@ static int start_backend(struct run *run, size_t index)
         return -1;
     }
     snprintf(what, sizeof(what), "backend %s", b->name);
-    if (wait_ready(run, &proc->child, proc->log_path, &probe, what) == -1)
+    if (wait_ready(run, &proc->child, proc->log_path, from, &probe,
+                   what) == -1)
         return -1;
     proc->port = probe.port;
     proc->running = true;
@@ -328,7 +333,7 @@ static int start_link(struct run *run, size_t index, int to_port)
         return -1;
     }
     snprintf(what, sizeof(what), "the link of %s", link_name(run, index));
-    if (wait_ready(run, &link->child, link->log_path, &probe, what) == -1)
+    if (wait_ready(run, &link->child, link->log_path, 0, &probe, what) == -1)
         return -1;
     link->port = probe.port;
     log_event(&run->timeline, LOG_INFO, "link_start", "be=%s pid=%d port=%d "
@@ -426,7 +431,7 @@ static int start_proxy(struct run *run)
                  strerror(errno));
         return -1;
     }
-    if (wait_ready(run, &run->proxy, run->proxy_log, &probe,
+    if (wait_ready(run, &run->proxy, run->proxy_log, 0, &probe,
                    "proxy_server") == -1)
         return -1;
     run->proxy_port = probe.port;

@@ -17,10 +17,19 @@ struct tail {
     char path[512];
     char partial[TAIL_LINE_MAX];
     size_t partial_len;
+    long long from;             /* the byte to start reading at */
 };
 
 /* Starts following path (which may not exist yet). */
 void tail_init(struct tail *tail, const char *path);
+
+/* The same, from byte offset from on: a file that a restarted process
+ * appends to, whose earlier lines are an earlier process'. */
+void tail_init_at(struct tail *tail, const char *path, long long from);
+
+/* The size of path now, or 0 when it does not exist: the offset a process
+ * started now will append after. */
+long long tail_size(const char *path);
 
 /*
  * Reads what was appended since the last call and calls on_line(line, arg)

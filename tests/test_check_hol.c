@@ -94,6 +94,29 @@ static void test_hol_start_not_accept(void)
     free(late);
 }
 
+/* A client program that was slow to start (valgrind, a loaded machine)
+ * starts its ramp at its own start line, not at the runner's
+ * burst_start. */
+static void test_hol_client_program_start(void)
+{
+    char *proxy = edit(hol_proxy, "ts=100.250000", "ts=101.100000");
+    struct fixture *f = fixture_empty(2);
+
+    load(&f->outcome.proxy, "proxy", proxy);
+    load(&f->outcome.timeline, "timeline", hol_timeline);
+    add_burst(f, "ts=101.001 ev=conn cid=1 local=127.0.0.1:50001 "
+              "result=ok\n", 0, false);
+    add_burst(f, "ts=100.190 ev=start clients=1\n"
+              "ts=101.101 ev=conn cid=1 local=127.0.0.1:50002 "
+              "result=ok\n", 0, false);
+    f->scenario.events[0].burst.clients = 1;
+    f->scenario.events[1].burst.clients = 1;
+    expect_result(f, SCENARIO_CHECK_NO_HOL, false, "session 2 (burst 2) "
+                  "started at t=0.190s on w0");
+    fixture_free(f);
+    free(proxy);
+}
+
 /* Sessions on two workers do not wait for each other. */
 static void test_hol_other_worker(void)
 {
@@ -129,6 +152,8 @@ static CU_TestInfo check_hol_tests[] = {
     { "no-hol: the fast client finished first", test_hol_fast_client_first },
     { "no-hol: the fast client waited", test_hol_fast_client_waited },
     { "no-hol: the start counts, not the accept", test_hol_start_not_accept },
+    { "no-hol: the client program's own start line",
+      test_hol_client_program_start },
     { "no-hol: another worker", test_hol_other_worker },
     { "no-hol: ramp", test_hol_ramp },
     CU_TEST_INFO_NULL,
