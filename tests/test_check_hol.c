@@ -27,7 +27,9 @@ static const char hol_timeline[] =
     "ts=100.000500 ev=burst_start burst=0 clients=1 line=10\n"
     "ts=100.200000 ev=burst_start burst=1 clients=1 line=11\n";
 
-static struct fixture *fixture_hol(const char *proxy)
+/* The fixture with burst 2's client log given. */
+static struct fixture *fixture_hol_burst2(const char *proxy,
+                                          const char *burst2_log)
 {
     struct fixture *f = fixture_empty(2);
 
@@ -35,11 +37,16 @@ static struct fixture *fixture_hol(const char *proxy)
     load(&f->outcome.timeline, "timeline", hol_timeline);
     add_burst(f, "ts=101.001 ev=conn cid=1 local=127.0.0.1:50001 "
               "result=ok\n", 0, false);
-    add_burst(f, "ts=100.251 ev=conn cid=1 local=127.0.0.1:50002 "
-              "result=ok\n", 0, false);
+    add_burst(f, burst2_log, 0, false);
     f->scenario.events[0].burst.clients = 1;
     f->scenario.events[1].burst.clients = 1;
     return f;
+}
+
+static struct fixture *fixture_hol(const char *proxy)
+{
+    return fixture_hol_burst2(proxy, "ts=100.251 ev=conn cid=1 "
+                              "local=127.0.0.1:50002 result=ok\n");
 }
 
 static void test_hol_fast_client_first(void)
@@ -100,17 +107,10 @@ static void test_hol_start_not_accept(void)
 static void test_hol_client_program_start(void)
 {
     char *proxy = edit(hol_proxy, "ts=100.250000", "ts=101.100000");
-    struct fixture *f = fixture_empty(2);
+    struct fixture *f = fixture_hol_burst2(proxy,
+        "ts=100.190 ev=start clients=1\n"
+        "ts=101.101 ev=conn cid=1 local=127.0.0.1:50002 result=ok\n");
 
-    load(&f->outcome.proxy, "proxy", proxy);
-    load(&f->outcome.timeline, "timeline", hol_timeline);
-    add_burst(f, "ts=101.001 ev=conn cid=1 local=127.0.0.1:50001 "
-              "result=ok\n", 0, false);
-    add_burst(f, "ts=100.190 ev=start clients=1\n"
-              "ts=101.101 ev=conn cid=1 local=127.0.0.1:50002 "
-              "result=ok\n", 0, false);
-    f->scenario.events[0].burst.clients = 1;
-    f->scenario.events[1].burst.clients = 1;
     expect_result(f, SCENARIO_CHECK_NO_HOL, false, "session 2 (burst 2) "
                   "started at t=0.190s on w0");
     fixture_free(f);
