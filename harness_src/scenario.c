@@ -1923,20 +1923,6 @@ static void check_bursts_against_expects(struct parser *p)
     }
 }
 
-/* The value of the proxy option key as a number (a duration in ms), or
- * 0 when it is not given. */
-static long proxy_number(const struct scenario *sc, const char *key)
-{
-    long number = 0;
-
-    for (size_t i = 0; i < sc->proxy_count; i++) {
-        if (strcmp(sc->proxy[i].key, key) == 0 &&
-            parse_duration_ms(sc->proxy[i].value, 0, LONG_MAX, &number) == -1)
-            number = 0;
-    }
-    return number;
-}
-
 /* A slow start of backend: the proxy's, or one its add gives it. */
 static bool slow_starts(const struct scenario *sc, int backend)
 {
@@ -1946,7 +1932,7 @@ static bool slow_starts(const struct scenario *sc, int backend)
             sc->events[i].add_slowstart_ms > 0)
             return true;
     }
-    return proxy_number(sc, "slowstart") > 0;
+    return scenario_proxy_number(sc, "slowstart", 0) > 0;
 }
 
 /* The expectations on operations need what the rest of the file sets. */
@@ -1970,13 +1956,13 @@ static void check_expect_operated(struct parser *p,
                name, name);
     else if ((e->check == SCENARIO_CHECK_EJECTED ||
               e->check == SCENARIO_CHECK_RESTORED) &&
-             proxy_number(sc, "eject-after") <= 0)
+             scenario_proxy_number(sc, "eject-after", 0) <= 0)
         report(p, e->line, "%s %s needs outlier ejection: add 'proxy "
                "eject-after=N' with N above 0", e->check ==
                SCENARIO_CHECK_EJECTED ? "ejected" : "restored", name);
     else if ((e->check == SCENARIO_CHECK_QUEUE_WAIT ||
               e->check == SCENARIO_CHECK_QUEUE_FIFO) &&
-             proxy_number(sc, "queue") <= 0)
+             scenario_proxy_number(sc, "queue", 0) <= 0)
         report(p, e->line, "%s needs the proxy's queue: add 'proxy queue=N' "
                "with N above 0", e->text);
 }
@@ -2373,6 +2359,20 @@ const char *scenario_action_name(enum scenario_action action)
     if ((unsigned)action >= COUNT_OF(action_names))
         return "?";
     return action_names[action];
+}
+
+long scenario_proxy_number(const struct scenario *scenario, const char *key,
+                           long fallback)
+{
+    long number;
+
+    for (size_t i = 0; i < scenario->proxy_count; i++) {
+        if (strcmp(scenario->proxy[i].key, key) == 0 &&
+            parse_duration_ms(scenario->proxy[i].value, 0, LONG_MAX,
+                              &number) == 0)
+            return number;
+    }
+    return fallback;
 }
 
 bool scenario_action_operates(enum scenario_action action)

@@ -278,6 +278,13 @@ bool scenario_wants_request_lines(const struct scenario *scenario);
 /* The name of an action ("crash", "clients", ...). */
 const char *scenario_action_name(enum scenario_action action);
 
+/*
+ * The proxy option key of the scenario as a number: a count, or a duration
+ * in milliseconds. fallback when it is not given (the proxy's default).
+ */
+long scenario_proxy_number(const struct scenario *scenario, const char *key,
+                           long fallback);
+
 /* True for the actions sent to the proxy's control socket (drain ...
  * reload). */
 bool scenario_action_operates(enum scenario_action action);
