@@ -477,6 +477,7 @@ static void fill_view(const struct balancer *balancer, uint64_t tried,
 {
     view->count = balancer->count;
     view->queue_depth = balancer->queue_len;
+    view->queue_full = false;
     for (size_t i = 0; i < view->count; i++) {
         view->cand[i].active = balancer->state[i].active;
         view->cand[i].state = cand_state(balancer, i, tried);
@@ -613,6 +614,8 @@ int balancer_pick_or_queue(struct balancer *balancer, uint64_t tried,
             balancer->queue_tail = waiter;
             balancer->queue_len++;
             chosen = BALANCER_QUEUED;
+        } else {
+            view->queue_full = true;
         }
         view->queue_depth = balancer->queue_len;
     }

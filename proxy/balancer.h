@@ -106,6 +106,7 @@ struct balancer_view {
     uint64_t seq;
     size_t count;
     size_t queue_depth;     /* sessions waiting after this decision */
+    bool queue_full;        /* refused because the queue was full */
     struct {
         int active;
         enum balancer_cand_state state;
