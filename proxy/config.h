@@ -12,7 +12,10 @@
  * control byte of the input it quotes shown as \xNN (parse_escape).
  *
  * A struct config is filled once in main() before any thread starts and is
- * read-only afterwards, so every thread may read it without a lock.
+ * read-only afterwards, so every thread may read it without a lock. The
+ * backends' weight and maxconn, and the backends themselves, may change
+ * while the proxy runs: struct config keeps what they were at start, the
+ * balancer what they are now (balancer.h).
  */
 #ifndef CONFIG_H
 #define CONFIG_H
@@ -53,6 +56,8 @@ struct config {
     bool stats_enabled;
     struct net_addr stats;
     unsigned long seed;         /* for --balance random */
+    /* --slowstart, --eject-*, --queue, --queue-timeout (balancer_tune) */
+    struct balancer_tuning tuning;
     /* Parsing state: where the backends and the value being applied come
      * from, so that a file replaces the defaults and the command line
      * replaces both. */
@@ -78,8 +83,9 @@ enum config_result config_parse(struct config *cfg, int argc, char **argv,
                                 FILE *out, char *err, size_t errlen);
 
 /*
- * Parses one backend, "[NAME=]HOST:PORT[,weight=W][,maxconn=M]" (each
- * setting at most once), and appends it to cfg. Without NAME the backend is called "bN", N being its
+ * Parses one backend,
+ * "[NAME=]HOST:PORT[,weight=W][,maxconn=M][,slowstart=MS]" (each setting
+ * at most once), and appends it to cfg. Without NAME the backend is called "bN", N being its
  * position (1-based). Returns 0, or -1 with a reason in err.
  */
 int config_add_backend(struct config *cfg, const char *text, char *err,
