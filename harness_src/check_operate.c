@@ -459,7 +459,8 @@ void check_operate_restored(const struct scenario_expect *e,
 /* Per session (check_proxy's index), how it went through the queue. */
 struct queued {
     const struct check_seq_event *in;       /* ev=queued, or NULL */
-    const struct check_seq_event *out;      /* the pick or queue_timeout */
+    const struct check_seq_event *out;      /* the pick, queue_timeout or
+                                               queue_abandoned */
 };
 
 /* Indexes the queued sessions; NULL when out of memory (verdict set). */
@@ -483,7 +484,8 @@ static struct queued *index_queue(const struct check_proxy *proxy,
             q[s].in = ev;
         else if (q[s].in != NULL && q[s].out == NULL &&
                  (ev->kind == CHECK_SEQ_PICK ||
-                  ev->kind == CHECK_SEQ_QUEUE_TIMEOUT))
+                  ev->kind == CHECK_SEQ_QUEUE_TIMEOUT ||
+                  ev->kind == CHECK_SEQ_QUEUE_ABANDONED))
             q[s].out = ev;
     }
     return q;
@@ -550,7 +552,7 @@ void check_operate_queue_wait(const struct scenario_expect *e,
                               q[s].in->seq, at(proxy, q[s].in->ev->ts));
             goto out;
         }
-        if (q[s].out == NULL)
+        if (q[s].out == NULL || q[s].out->kind == CHECK_SEQ_QUEUE_ABANDONED)
             continue;   /* its client left while it waited */
         if (!judge_wait(e, proxy, &q[s], &longest, verdict))
             goto out;

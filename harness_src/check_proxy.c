@@ -56,7 +56,7 @@ static bool is_seq_kind(const struct trace_event *ev, enum check_seq_kind *kind)
         { "restored", CHECK_SEQ_RESTORED },
         { "queued", CHECK_SEQ_QUEUED },
         { "queue_timeout", CHECK_SEQ_QUEUE_TIMEOUT },
-        { "queue_full", CHECK_SEQ_QUEUE_FULL },
+        { "queue_abandoned", CHECK_SEQ_QUEUE_ABANDONED },
     };
 
     for (size_t i = 0; i < COUNT_OF(kinds); i++) {

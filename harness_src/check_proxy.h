@@ -51,7 +51,9 @@ enum check_seq_kind {
     CHECK_SEQ_RESTORED,         /* ejection over */
     CHECK_SEQ_QUEUED,           /* sid waits: every eligible one full */
     CHECK_SEQ_QUEUE_TIMEOUT,    /* sid waited too long */
-    CHECK_SEQ_QUEUE_FULL        /* sid refused: the queue was full */
+    CHECK_SEQ_QUEUE_ABANDONED   /* sid's client left while it waited
+                                   (queue_full is not one: it shares its
+                                   no_backend's seq) */
 };
 
 /* One event that took a balancer sequence number. */

@@ -107,15 +107,10 @@ static const struct option_rule proxy_rules[] = {
     PROXY_RULE("connect-timeout"), PROXY_RULE("idle-timeout"),
     PROXY_RULE("health-interval"), PROXY_RULE("grace"), PROXY_RULE("rise"),
     PROXY_RULE("fall"), PROXY_RULE("maxconn"),
-    { "slowstart", OPTIONS_DURATION, 0, 600000, NULL, TARGET_STORE, NULL },
-    { "eject-after", OPTIONS_COUNT, 0, 1000, NULL, TARGET_STORE, NULL },
-    { "eject-time", OPTIONS_DURATION, 1, 3600000, NULL, TARGET_STORE, NULL },
-    { "eject-max-time", OPTIONS_DURATION, 1, 3600000, NULL, TARGET_STORE,
-      NULL },
-    { "eject-max-percent", OPTIONS_COUNT, 0, 100, NULL, TARGET_STORE, NULL },
-    { "queue", OPTIONS_COUNT, 0, 100000, NULL, TARGET_STORE, NULL },
-    { "queue-timeout", OPTIONS_DURATION, 1, 600000, NULL, TARGET_STORE,
-      NULL },
+    PROXY_RULE("slowstart"), PROXY_RULE("eject-after"),
+    PROXY_RULE("eject-time"), PROXY_RULE("eject-max-time"),
+    PROXY_RULE("eject-max-percent"), PROXY_RULE("queue"),
+    PROXY_RULE("queue-timeout"),
 };
 
 static const struct option_rule backend_rules[] = {
@@ -137,7 +132,8 @@ static const struct option_rule add_rules[] = {
     { "weight", .target = TARGET_WEIGHT, .source = &config_backend_options },
     { "maxconn", .target = TARGET_MAXCONN,
       .source = &config_backend_options },
-    { "slowstart", OPTIONS_DURATION, 0, 600000, NULL, TARGET_START, NULL },
+    { "slowstart", .target = TARGET_START,
+      .source = &config_backend_proxy_options },
 };
 
 static const struct option_rule burst_rules[] = {
