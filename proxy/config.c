@@ -157,6 +157,7 @@ static int add_backend(struct config *cfg, const char *text, char *err,
 
     memset(&spec, 0, sizeof(spec));
     options_defaults(&config_backend_options, &spec, NULL);
+    spec.slowstart_ms = -1;     /* --slowstart's */
     if (cfg->backend_count == BALANCER_MAX_BACKENDS) {
         snprintf(err, errlen, "too many backends (at most %d)",
                  BALANCER_MAX_BACKENDS);
