@@ -268,7 +268,7 @@ static int plan_backends(struct reload *r, const struct config *fresh,
     return 0;
 }
 
-/* Logs what one balancer change did, and empties events. */
+/* Logs what one balancer change did (each change clears events first). */
 static void log_events(struct reload *r, const struct logger *log,
                        struct balancer_events *events)
 {
@@ -305,15 +305,18 @@ static void apply_backends(struct reload *r, const struct config *fresh,
     for (size_t k = 0; k < plan->set_count; k++) {
         size_t index = plan->set[k].index;
         const char *name = balancer_spec(r->balancer, index)->name;
+        int rc = balancer_set_weight(r->balancer, index, plan->set[k].weight,
+                                     &events);
 
-        if (balancer_set_weight(r->balancer, index, plan->set[k].weight,
-                                &events) == -1 ||
-            balancer_set_maxconn(r->balancer, index, plan->set[k].maxconn,
-                                 &events) == -1)
+        log_events(r, log, &events);
+        if (rc == 0)
+            rc = balancer_set_maxconn(r->balancer, index,
+                                      plan->set[k].maxconn, &events);
+        log_events(r, log, &events);
+        if (rc == -1)
             log_refused(log, "set", name);
         else
             result->changed++;
-        log_events(r, log, &events);
     }
     for (size_t i = 0; i < BALANCER_MAX_BACKENDS; i++) {
         uint64_t bit = UINT64_C(1) << i;
