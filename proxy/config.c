@@ -35,8 +35,22 @@ static int apply_config_file(struct config *cfg, const char *path, char *err,
 {
     int rc = config_load_file(cfg, path, err, errlen);
 
+    cfg->config_file = path;
     cfg->applying = CONFIG_FROM_CLI;
     return rc;
+}
+
+/* --control PATH: a UNIX socket's path must fit in sun_path. */
+static int apply_control(struct config *cfg, const char *path, char *err,
+                         size_t errlen)
+{
+    if (path[0] == '\0' || strlen(path) >= sizeof(cfg->control_path)) {
+        snprintf(err, errlen, "'%s': must be a path of 1 to %zu bytes", path,
+                 sizeof(cfg->control_path) - 1);
+        return -1;
+    }
+    strcpy(cfg->control_path, path);
+    return 0;
 }
 
 int config_apply(void *store, const struct options_spec *spec,
@@ -48,6 +62,8 @@ int config_apply(void *store, const struct options_spec *spec,
         return apply_backend(cfg, value, err, errlen);
     if (strcmp(spec->name, "config") == 0)
         return apply_config_file(cfg, value, err, errlen);
+    if (strcmp(spec->name, "control") == 0)
+        return apply_control(cfg, value, err, errlen);
     if (strcmp(spec->name, "stats") == 0) {
         cfg->stats_enabled = true;
         return net_parse_hostport(value, "127.0.0.1", &cfg->stats, err,

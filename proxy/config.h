@@ -11,8 +11,12 @@
  * --help and --version: errors come back as one line of text, with every
  * control byte of the input it quotes shown as \xNN (parse_escape).
  *
- * A struct config is filled once in main() before any thread starts and is
- * read-only afterwards, so every thread may read it without a lock. The
+ * A struct config is filled once in main() before any thread starts. The
+ * settings a reload may change while the proxy runs (reload.h) are _Atomic:
+ * the reload stores them while workers and the health thread read them,
+ * one field at a time (a session started during a reload may see the old
+ * connect timeout and the new idle one). Every other field is read-only
+ * once threads run, so every thread may read it without a lock. The
  * backends' weight and maxconn, and the backends themselves, may change
  * while the proxy runs: struct config keeps what they were at start, the
  * balancer what they are now (balancer.h).
@@ -30,6 +34,8 @@
 #include "options.h"
 
 #define CONFIG_ERR_MAX 512
+/* The room of a UNIX socket's path (sun_path), its NUL included. */
+#define CONFIG_CONTROL_PATH_MAX 108
 
 enum config_origin {
     CONFIG_FROM_DEFAULTS,
@@ -44,11 +50,12 @@ struct config {
     int threads;
     bool cpu_affinity;          /* pin worker i to the i-th allowed CPU */
     enum balancer_policy balance;
-    long connect_timeout_ms;
-    long idle_timeout_ms;       /* 0: never */
-    long health_interval_ms;    /* 0: no active checks */
-    int rise;
-    int fall;
+    _Atomic long connect_timeout_ms;
+    _Atomic long idle_timeout_ms;       /* 0: never */
+    _Atomic long health_interval_ms;    /* 0: no active checks; a reload
+                                         * never turns checks on or off */
+    _Atomic int rise;
+    _Atomic int fall;
     long maxconn;               /* sessions in the whole proxy; 0: no limit */
     long grace_ms;              /* drain time on SIGINT/SIGTERM */
     enum log_level log_level;
@@ -58,6 +65,9 @@ struct config {
     unsigned long seed;         /* for --balance random */
     /* --slowstart, --eject-*, --queue, --queue-timeout (balancer_tune) */
     struct balancer_tuning tuning;
+    /* Operating the running proxy (admin.h, reload.h). */
+    char control_path[CONFIG_CONTROL_PATH_MAX]; /* --control; "": off */
+    const char *config_file;    /* -c FILE (points into argv); NULL: none */
     /* Parsing state: where the backends and the value being applied come
      * from, so that a file replaces the defaults and the command line
      * replaces both. */
