@@ -46,6 +46,34 @@ static void test_cand_states_and_weights(void)
     fixture_free(f);
 }
 
+/* --- shared ------------------------------------------------------------- */
+
+/* Loads base into f's proxy log, with its first from replaced by to
+ * (from NULL: as it is). */
+static void load_edited(struct fixture *f, const char *base, const char *from,
+                        const char *to)
+{
+    if (from == NULL)
+        load(&f->outcome.proxy, "proxy", base);
+    else
+        reload_edited(&f->outcome.proxy, base, from, to);
+}
+
+/* Judges check, about backend b1 with bound within_ms, on f, then frees
+ * f. */
+static void expect_on(struct fixture *f, enum scenario_check check,
+                      long within_ms, bool passed, const char *words)
+{
+    struct scenario_expect e = expect_of(check);
+    struct check_verdict v;
+
+    e.backend = 0;
+    e.within_ms = within_ms;
+    v = judge(f, &e);
+    ASSERT_VERDICT(v, passed, words);
+    fixture_free(f);
+}
+
 /* --- drain, remove, add ------------------------------------------------- */
 
 /* b1 drained (one session left, then none), removed, added back at
@@ -76,10 +104,7 @@ static struct fixture *drain_fixture(const char *from, const char *to)
     struct fixture *f = fixture_empty(2);
 
     f->outcome.end_ts = 101.0;
-    if (from == NULL)
-        load(&f->outcome.proxy, "proxy", drain_proxy);
-    else
-        reload_edited(&f->outcome.proxy, drain_proxy, from, to);
+    load_edited(f, drain_proxy, from, to);
     return f;
 }
 
@@ -87,10 +112,7 @@ static void expect_drain_edit(const char *from, const char *to,
                               enum scenario_check check, bool passed,
                               const char *words)
 {
-    struct fixture *f = drain_fixture(from, to);
-
-    expect_result(f, check, passed, words);
-    fixture_free(f);
+    expect_on(drain_fixture(from, to), check, 0, passed, words);
 }
 
 static void test_replay_through_drain_remove_add(void)
@@ -177,39 +199,27 @@ static void test_replay_standby(void)
 
 static void test_drained_within(void)
 {
-    struct fixture *f = drain_fixture(NULL, NULL);
-    struct scenario_expect e = expect_of(SCENARIO_CHECK_DRAINED);
-    struct check_verdict v;
+    char *text = edit(drain_proxy, "admin=draining", "admin=disabled");
+    struct fixture *f;
 
-    e.backend = 0;
-    e.within_ms = 200;
-    v = judge(f, &e);
-    ASSERT_VERDICT(v, true, "all 1 drains of b1 that ran their course ended "
-                   "with ev=drained at 0 active, the longest after 100 ms");
-    e.within_ms = 50;
-    v = judge(f, &e);
-    ASSERT_VERDICT(v, false, "b1 was drained at t=0.300s (seq 6), 100 ms "
-                   "after its drain (seq 3, t=0.200s): more than 50 ms");
-    fixture_free(f);
+    expect_on(drain_fixture(NULL, NULL), SCENARIO_CHECK_DRAINED, 200, true,
+              "all 1 drains of b1 that ran their course ended with "
+              "ev=drained at 0 active, the longest after 100 ms");
+    expect_on(drain_fixture(NULL, NULL), SCENARIO_CHECK_DRAINED, 50, false,
+              "b1 was drained at t=0.300s (seq 6), 100 ms after its drain "
+              "(seq 3, t=0.200s): more than 50 ms");
     /* A drain that never ends. */
-    f = drain_fixture("ts=100.300000 ev=drained be=b1 seq=6\n", "");
-    e.within_ms = 200;
-    v = judge(f, &e);
-    ASSERT_VERDICT(v, false, "b1 was still draining 200 ms after its drain "
-                   "(seq 3, t=0.200s) with 0 active, and no ev=drained came");
-    fixture_free(f);
+    expect_on(drain_fixture("ts=100.300000 ev=drained be=b1 seq=6\n", ""),
+              SCENARIO_CHECK_DRAINED, 200, false, "b1 was still draining 200 "
+              "ms after its drain (seq 3, t=0.200s) with 0 active, and no "
+              "ev=drained came");
     /* No drain at all: b1 disabled, then removed. */
-    f = drain_fixture("admin=draining", "admin=disabled");
-    {
-        char *text = edit(drain_proxy, "admin=draining", "admin=disabled");
-
-        reload_edited(&f->outcome.proxy, text,
-                      "ts=100.300000 ev=drained be=b1 seq=6\n", "");
-        free(text);
-    }
-    v = judge(f, &e);
-    ASSERT_VERDICT(v, false, "the proxy log has no drain of b1");
-    fixture_free(f);
+    f = drain_fixture(NULL, NULL);
+    reload_edited(&f->outcome.proxy, text,
+                  "ts=100.300000 ev=drained be=b1 seq=6\n", "");
+    expect_on(f, SCENARIO_CHECK_DRAINED, 200, false,
+              "the proxy log has no drain of b1");
+    free(text);
 }
 
 /* --- slow start --------------------------------------------------------- */
@@ -230,19 +240,11 @@ static void expect_ramp(const char *from, const char *to,
                         const char *words)
 {
     struct fixture *f = fixture_empty(2);
-    struct scenario_expect e = expect_of(check);
-    struct check_verdict v;
 
     f->scenario.backends[0].weight = 2;
     set_proxy_option(f, "slowstart", "1s");
-    if (from == NULL)
-        load(&f->outcome.proxy, "proxy", ramp_proxy);
-    else
-        reload_edited(&f->outcome.proxy, ramp_proxy, from, to);
-    e.backend = 0;
-    v = judge(f, &e);
-    ASSERT_VERDICT(v, passed, words);
-    fixture_free(f);
+    load_edited(f, ramp_proxy, from, to);
+    expect_on(f, check, 0, passed, words);
 }
 
 static void test_slowstart(void)
@@ -294,8 +296,6 @@ static void expect_eject(const char *from, const char *to,
                          bool passed, const char *words)
 {
     struct fixture *f = fixture_empty(2);
-    struct scenario_expect e = expect_of(check);
-    struct check_verdict v;
     char *text = edit(eject_proxy, from ? from : "", to ? to : "");
 
     set_proxy_option(f, "eject-after", "2");
@@ -309,11 +309,7 @@ static void expect_eject(const char *from, const char *to,
     }
     load(&f->outcome.proxy, "proxy", text);
     free(text);
-    e.backend = 0;
-    e.within_ms = within_ms;
-    v = judge(f, &e);
-    ASSERT_VERDICT(v, passed, words);
-    fixture_free(f);
+    expect_on(f, check, within_ms, passed, words);
 }
 
 static void test_ejection(void)
@@ -388,10 +384,7 @@ static struct fixture *queue_fixture(const char *from, const char *to)
     f->scenario.backends[0].maxconn = 1;
     set_proxy_option(f, "queue", "4");
     set_proxy_option(f, "queue-timeout", "300ms");
-    if (from == NULL)
-        load(&f->outcome.proxy, "proxy", queue_proxy);
-    else
-        reload_edited(&f->outcome.proxy, queue_proxy, from, to);
+    load_edited(f, queue_proxy, from, to);
     return f;
 }
 
@@ -399,14 +392,7 @@ static void expect_queue(const char *from, const char *to,
                          enum scenario_check check, long within_ms,
                          bool passed, const char *words)
 {
-    struct fixture *f = queue_fixture(from, to);
-    struct scenario_expect e = expect_of(check);
-    struct check_verdict v;
-
-    e.within_ms = within_ms;
-    v = judge(f, &e);
-    ASSERT_VERDICT(v, passed, words);
-    fixture_free(f);
+    expect_on(queue_fixture(from, to), check, within_ms, passed, words);
 }
 
 static void test_queue(void)
