@@ -9,8 +9,9 @@
  *                     behaviour made the failure certain (a trickle
  *                     slower than its timeout), the proxy's queue timed
  *                     it out, its session was refused with no backend
- *                     eligible (down, disabled, draining, ejected, full), the backend it was connected to
- *                     had a fault while it ran, or (never accepted) every
+ *                     eligible (down, disabled, draining, ejected or
+ *                     full), the backend it was connected to had a fault
+ *                     while it ran, or (never accepted) every
  *                     backend was down. The causes that do not depend on
  *                     the session's own story are a table in
  *                     check_clients.c, where new kinds of fault add theirs
