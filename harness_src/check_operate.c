@@ -373,7 +373,10 @@ static bool judge_restored(const struct check_proxy *proxy,
                            const struct check_seq_event *ev,
                            struct ejection *open, struct check_verdict *verdict)
 {
-    if (open->line != NULL && ev->ev->ts >= open->end_ts - 0.005) {
+    /* Its end is counted from the ejected line, written a little after
+     * the ejection itself. */
+    if (open->line != NULL &&
+        ev->ev->ts >= open->end_ts - CHECK_REPLAY_RAMP_SLACK_S) {
         open->line = NULL;
         return true;
     }

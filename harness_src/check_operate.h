@@ -14,7 +14,8 @@
  *   restored NAME          every ejection of NAME lasted what its number
  *                          says (min(k x eject-time, eject-max-time)) and
  *                          ended with ev=restored, neither early nor after
- *                          a later balancer decision
+ *                          a later balancer decision (one more than the
+ *                          slack after its end)
  *   queue-wait<=D          every session served from the queue waited at
  *                          most D, by its own queued_ms and by the log's
  *                          times; none timed out early
