@@ -73,7 +73,7 @@ static struct balancer *make(size_t count, const int *maxconn,
     struct balancer *b;
 
     for (size_t i = 0; i < count; i++) {
-        char name[8];
+        char name[24];
 
         snprintf(name, sizeof(name), "b%zu", i + 1);
         make_spec(&specs[i], name, 9000 + (int)i, 1, maxconn ? maxconn[i] : 0);
