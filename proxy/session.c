@@ -944,8 +944,7 @@ void session_expire(struct worker_ctx *ctx)
 }
 
 /* One row per session of a list, up to max in all. */
-static size_t list_rows(const struct worker_ctx *ctx,
-                        const struct session_list *list, uint64_t now_ns,
+static size_t list_rows(const struct session_list *list, uint64_t now_ns,
                         struct session_row *rows, size_t used, size_t max)
 {
     for (const struct session *s = list->head; s != NULL && used < max;
@@ -957,7 +956,6 @@ static size_t list_rows(const struct worker_ctx *ctx,
             .bytes_c2b = s->c2b.bytes, .bytes_b2c = s->b2c.bytes,
         };
     }
-    (void)ctx;
     return used;
 }
 
@@ -965,8 +963,8 @@ size_t session_rows(const struct worker_ctx *ctx, struct session_row *rows,
                     size_t max)
 {
     uint64_t now_ns = clock_now_ns();
-    size_t used = list_rows(ctx, &ctx->queued, now_ns, rows, 0, max);
+    size_t used = list_rows(&ctx->queued, now_ns, rows, 0, max);
 
-    used = list_rows(ctx, &ctx->connecting, now_ns, rows, used, max);
-    return list_rows(ctx, &ctx->relaying, now_ns, rows, used, max);
+    used = list_rows(&ctx->connecting, now_ns, rows, used, max);
+    return list_rows(&ctx->relaying, now_ns, rows, used, max);
 }

@@ -378,6 +378,14 @@ static void test_slowstart_ramp(void)
     fake_now = 5123;
     CU_ASSERT_EQUAL(ew_now(b, 0), 36);          /* 36.9 -> 36 */
     fake_now = 5500;
+    {
+        struct balancer_stats rows[BALANCER_MAX_BACKENDS];
+
+        balancer_snapshot(b, rows);
+        CU_ASSERT_EQUAL(rows[0].ew, 150);
+        CU_ASSERT_EQUAL(rows[0].weight, 3);
+        CU_ASSERT_EQUAL(rows[1].ew, 100);
+    }
     balancer_pick(b, ~(uint64_t)0, &view);
     CU_ASSERT_EQUAL(view.cand[0].ew, 150);
     CU_ASSERT_STRING_EQUAL(cand(b, &view), "b1:0/tried/w1.50 b2:0/tried");
@@ -512,6 +520,14 @@ static void test_eject_growth(void)
         CU_ASSERT_EQUAL(view.cand[0].state, BALANCER_CAND_EJECTED);
         CU_ASSERT_EQUAL(ev.count, 0);
         fake_now += 1;
+        /* A snapshot does not take the restore (nor its line) away. */
+        {
+            struct balancer_stats rows[BALANCER_MAX_BACKENDS];
+
+            balancer_snapshot(b, rows);
+            CU_ASSERT_TRUE(rows[0].ejected);
+            CU_ASSERT_EQUAL(rows[0].ejections, (uint64_t)k + 1);
+        }
         CU_ASSERT_EQUAL(balancer_pick_or_queue(b, 2, &view, NULL, &ev), 0);
         CU_ASSERT_EQUAL(ev.count, 1);
         CU_ASSERT_EQUAL(ev.ev[0].kind, BALANCER_EV_RESTORED);
