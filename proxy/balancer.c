@@ -659,6 +659,18 @@ size_t balancer_queue_depth(struct balancer *balancer)
 
 /* --- releases and checks ------------------------------------------------ */
 
+/* Drops the balancer's lock, first serving the waiters the change (or a
+ * restore it noticed) made room for, then hands them over. */
+static void unlock_and_serve(struct balancer *balancer)
+{
+    struct balancer_waiter *served = NULL;
+
+    if (balancer->queue_head != NULL)
+        serve_queue(balancer, &served);
+    pthread_mutex_unlock(&balancer->lock);
+    hand_over(served);
+}
+
 /* Sets up or down, resetting the streaks; caller holds the lock. */
 static void set_state(struct balancer *balancer, size_t index, bool up,
                       struct balancer_change *change)
@@ -679,7 +691,6 @@ void balancer_release_ev(struct balancer *balancer, size_t index,
                          struct balancer_events *events)
 {
     struct backend_state *st = &balancer->state[index];
-    struct balancer_waiter *served = NULL;
     uint64_t now;
 
     events_clear(events);
@@ -699,10 +710,7 @@ void balancer_release_ev(struct balancer *balancer, size_t index,
         count_failure(balancer, index, now, events);
     if (st->admin == BALANCER_DRAINING && st->active == 0)
         emit(balancer, events, BALANCER_EV_DRAINED, index, 0, 0, 0);
-    if (balancer->queue_head != NULL)
-        serve_queue(balancer, &served);
-    pthread_mutex_unlock(&balancer->lock);
-    hand_over(served);
+    unlock_and_serve(balancer);
 }
 
 void balancer_release(struct balancer *balancer, size_t index,
@@ -753,21 +761,14 @@ void balancer_check_result_ev(struct balancer *balancer, size_t index,
                               struct balancer_change *change,
                               struct balancer_events *events)
 {
-    struct balancer_waiter *served = NULL;
-
     events_clear(events);
     balancer_check_result(balancer, index, ok, rise, fall, change);
     if (!change->went_up)
         return;
     pthread_mutex_lock(&balancer->lock);
-    if (!balancer->state[index].removed) {
-        uint64_t now = notice(balancer, events);
-
-        start_ramp(balancer, index, now, events);
-        serve_queue(balancer, &served);
-    }
-    pthread_mutex_unlock(&balancer->lock);
-    hand_over(served);
+    if (!balancer->state[index].removed)
+        start_ramp(balancer, index, notice(balancer, events), events);
+    unlock_and_serve(balancer);
 }
 
 /* --- the operator's changes --------------------------------------------- */
@@ -781,17 +782,6 @@ static int lock_slot(struct balancer *balancer, size_t index)
     pthread_mutex_unlock(&balancer->lock);
     errno = ENOENT;
     return -1;
-}
-
-/* Drops the lock taken by lock_slot, then serves what it freed. */
-static void unlock_and_serve(struct balancer *balancer, bool serve)
-{
-    struct balancer_waiter *served = NULL;
-
-    if (serve && balancer->queue_head != NULL)
-        serve_queue(balancer, &served);
-    pthread_mutex_unlock(&balancer->lock);
-    hand_over(served);
 }
 
 int balancer_set_admin(struct balancer *balancer, size_t index,
@@ -821,7 +811,7 @@ int balancer_set_admin(struct balancer *balancer, size_t index,
         if (admin == BALANCER_READY)
             start_ramp(balancer, index, now, events);
     }
-    unlock_and_serve(balancer, admin == BALANCER_READY);
+    unlock_and_serve(balancer);
     return 0;
 }
 
@@ -847,7 +837,7 @@ int balancer_set_weight(struct balancer *balancer, size_t index, int weight,
         balancer->spec[index].weight = effective_weight(st, now);
         emit(balancer, events, BALANCER_EV_WEIGHT, index, weight, was, 0);
     }
-    unlock_and_serve(balancer, false);
+    unlock_and_serve(balancer);
     return 0;
 }
 
@@ -869,7 +859,7 @@ int balancer_set_maxconn(struct balancer *balancer, size_t index,
         balancer->spec[index].maxconn = maxconn;
         emit(balancer, events, BALANCER_EV_MAXCONN, index, maxconn, was, 0);
     }
-    unlock_and_serve(balancer, was != maxconn);
+    unlock_and_serve(balancer);
     return 0;
 }
 
@@ -912,7 +902,7 @@ int balancer_add(struct balancer *balancer,
     emit(balancer, events, BALANCER_EV_ADDED, index, spec->weight,
          spec->maxconn, 0);
     start_ramp(balancer, index, now, events);
-    unlock_and_serve(balancer, true);
+    unlock_and_serve(balancer);
     return (int)index;
 }
 
@@ -947,18 +937,25 @@ size_t balancer_snapshot(struct balancer *balancer,
                          struct balancer_stats *rows)
 {
     size_t count;
+    uint64_t now;
 
     pthread_mutex_lock(&balancer->lock);
-    notice(balancer, NULL);
+    /* The ramps as of now, without changing anything: restores and the
+     * end of ramps are left for the next decision to notice and log. */
+    now = balancer->ramping > 0 ? balancer->tuning.clock_ms() : 0;
     count = balancer->count;
     for (size_t i = 0; i < count; i++) {
         const struct backend_state *st = &balancer->state[i];
+        int ew = balancer->spec[i].weight;
 
+        if (st->ramp_ms != 0)
+            ew = now - st->ramp_start_ms >= (uint64_t)st->ramp_ms
+                 ? st->weight * 100 : effective_weight(st, now);
         rows[i] = (struct balancer_stats){
             .up = st->up, .active = st->active, .picks = st->picks,
             .failures = st->failures, .removed = st->removed,
             .admin = st->admin, .ejected = st->ejected, .weight = st->weight,
-            .ew = balancer->spec[i].weight,
+            .ew = ew,
             .maxconn = balancer->spec[i].maxconn, .ejections = st->ejections,
         };
     }
