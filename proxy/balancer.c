@@ -37,26 +37,18 @@ struct backend_state {
     uint64_t ejections;     /* since start */
 };
 
-/*
- * What a decision compares, per slot: the effective weight (in
- * hundredths: weight * 100, less during a slow-start ramp) and the current
- * maxconn. Kept apart from backend_state so that choose_leastconn and
- * base_state read them as spec[i].weight and spec[i].maxconn, as they did
- * when these were the configured values.
- */
-struct slot_params {
-    int weight;             /* effective weight in hundredths */
-    int maxconn;            /* 0: no limit */
-};
-
 struct balancer {
     pthread_mutex_t lock;
     enum balancer_policy policy;
     bool passive_down;
     struct balancer_tuning tuning;                              /* fixed */
     _Atomic size_t count;               /* slots used; grows under lock */
-    struct balancer_backend_spec conf[BALANCER_MAX_BACKENDS];  /* per slot */
-    struct slot_params spec[BALANCER_MAX_BACKENDS];             /* lock */
+    struct balancer_backend_spec conf[BALANCER_MAX_BACKENDS];  /* fixed */
+    /* What decisions compare, per slot: the same backend, but its weight
+     * is the effective weight in hundredths (weight * 100, less during a
+     * slow-start ramp) and its maxconn the current one. Name and address
+     * are those of conf. */
+    struct balancer_backend_spec spec[BALANCER_MAX_BACKENDS];  /* lock */
     struct backend_state state[BALANCER_MAX_BACKENDS];          /* lock */
     size_t last_pick;                                           /* lock */
     uint64_t seq;                                               /* lock */
@@ -83,6 +75,7 @@ static void init_slot(struct balancer *balancer, size_t i,
     struct backend_state *st = &balancer->state[i];
 
     balancer->conf[i] = *spec;
+    balancer->spec[i] = *spec;
     memset(st, 0, sizeof(*st));
     st->up = true;
     st->admin = BALANCER_READY;
@@ -484,6 +477,7 @@ static void fill_view(const struct balancer *balancer, uint64_t tried,
 {
     view->count = balancer->count;
     view->queue_depth = balancer->queue_len;
+    view->queue_full = false;
     for (size_t i = 0; i < view->count; i++) {
         view->cand[i].active = balancer->state[i].active;
         view->cand[i].state = cand_state(balancer, i, tried);
@@ -620,6 +614,8 @@ int balancer_pick_or_queue(struct balancer *balancer, uint64_t tried,
             balancer->queue_tail = waiter;
             balancer->queue_len++;
             chosen = BALANCER_QUEUED;
+        } else {
+            view->queue_full = true;
         }
         view->queue_depth = balancer->queue_len;
     }
@@ -686,14 +682,13 @@ void balancer_release_ev(struct balancer *balancer, size_t index,
     struct balancer_waiter *served = NULL;
     uint64_t now;
 
-    memset(change, 0, sizeof(*change));
     events_clear(events);
+    memset(change, 0, sizeof(*change));
     pthread_mutex_lock(&balancer->lock);
     change->seq = ++balancer->seq;
     st->active--;
     change->active = st->active;
-    if (kind == BALANCER_RELEASE_CONNECT_FAILED ||
-        kind == BALANCER_RELEASE_EARLY_CLOSE)
+    if (kind != BALANCER_RELEASE_OK)
         st->failures++;
     if (kind == BALANCER_RELEASE_CONNECT_FAILED && balancer->passive_down &&
         st->up)
@@ -730,44 +725,49 @@ void balancer_first_byte(struct balancer *balancer, size_t index)
     pthread_mutex_unlock(&balancer->lock);
 }
 
-void balancer_check_result_ev(struct balancer *balancer, size_t index,
-                              bool ok, int rise, int fall,
-                              struct balancer_change *change,
-                              struct balancer_events *events)
+void balancer_check_result(struct balancer *balancer, size_t index, bool ok,
+                           int rise, int fall, struct balancer_change *change)
 {
     struct backend_state *st = &balancer->state[index];
-    struct balancer_waiter *served = NULL;
 
     memset(change, 0, sizeof(*change));
-    events_clear(events);
     pthread_mutex_lock(&balancer->lock);
     change->active = st->active;
-    if (st->removed) {
-        pthread_mutex_unlock(&balancer->lock);
-        return;
-    }
     if (ok) {
         st->fail_streak = 0;
-        if (!st->up && ++st->ok_streak >= rise) {
-            uint64_t now = notice(balancer, events);
-
+        if (!st->up && ++st->ok_streak >= rise)
             set_state(balancer, index, true, change);
-            start_ramp(balancer, index, now, events);
-            serve_queue(balancer, &served);
-        }
     } else {
         st->ok_streak = 0;
         if (st->up && ++st->fail_streak >= fall)
             set_state(balancer, index, false, change);
     }
     pthread_mutex_unlock(&balancer->lock);
-    hand_over(served);
 }
 
-void balancer_check_result(struct balancer *balancer, size_t index, bool ok,
-                           int rise, int fall, struct balancer_change *change)
+/* The ramp and the waiters that follow a backend's coming up take a
+ * critical section of their own, right after the one that marked it up:
+ * a pick in between sees it up at its full weight, as its cand says. */
+void balancer_check_result_ev(struct balancer *balancer, size_t index,
+                              bool ok, int rise, int fall,
+                              struct balancer_change *change,
+                              struct balancer_events *events)
 {
-    balancer_check_result_ev(balancer, index, ok, rise, fall, change, NULL);
+    struct balancer_waiter *served = NULL;
+
+    events_clear(events);
+    balancer_check_result(balancer, index, ok, rise, fall, change);
+    if (!change->went_up)
+        return;
+    pthread_mutex_lock(&balancer->lock);
+    if (!balancer->state[index].removed) {
+        uint64_t now = notice(balancer, events);
+
+        start_ramp(balancer, index, now, events);
+        serve_queue(balancer, &served);
+    }
+    pthread_mutex_unlock(&balancer->lock);
+    hand_over(served);
 }
 
 /* --- the operator's changes --------------------------------------------- */
@@ -783,12 +783,13 @@ static int lock_slot(struct balancer *balancer, size_t index)
     return -1;
 }
 
-/* Drops the lock taken by lock_slot, then serves what it freed. */
-static void unlock_and_serve(struct balancer *balancer, bool serve)
+/* Drops the lock taken by lock_slot, first serving the waiters the change
+ * (or a restore it noticed) made room for. */
+static void unlock_and_serve(struct balancer *balancer)
 {
     struct balancer_waiter *served = NULL;
 
-    if (serve && balancer->queue_head != NULL)
+    if (balancer->queue_head != NULL)
         serve_queue(balancer, &served);
     pthread_mutex_unlock(&balancer->lock);
     hand_over(served);
@@ -821,7 +822,7 @@ int balancer_set_admin(struct balancer *balancer, size_t index,
         if (admin == BALANCER_READY)
             start_ramp(balancer, index, now, events);
     }
-    unlock_and_serve(balancer, admin == BALANCER_READY);
+    unlock_and_serve(balancer);
     return 0;
 }
 
@@ -847,7 +848,7 @@ int balancer_set_weight(struct balancer *balancer, size_t index, int weight,
         balancer->spec[index].weight = effective_weight(st, now);
         emit(balancer, events, BALANCER_EV_WEIGHT, index, weight, was, 0);
     }
-    unlock_and_serve(balancer, false);
+    unlock_and_serve(balancer);
     return 0;
 }
 
@@ -869,7 +870,7 @@ int balancer_set_maxconn(struct balancer *balancer, size_t index,
         balancer->spec[index].maxconn = maxconn;
         emit(balancer, events, BALANCER_EV_MAXCONN, index, maxconn, was, 0);
     }
-    unlock_and_serve(balancer, was != maxconn);
+    unlock_and_serve(balancer);
     return 0;
 }
 
@@ -912,7 +913,7 @@ int balancer_add(struct balancer *balancer,
     emit(balancer, events, BALANCER_EV_ADDED, index, spec->weight,
          spec->maxconn, 0);
     start_ramp(balancer, index, now, events);
-    unlock_and_serve(balancer, true);
+    unlock_and_serve(balancer);
     return (int)index;
 }
 
@@ -947,18 +948,25 @@ size_t balancer_snapshot(struct balancer *balancer,
                          struct balancer_stats *rows)
 {
     size_t count;
+    uint64_t now;
 
     pthread_mutex_lock(&balancer->lock);
-    notice(balancer, NULL);
+    /* The ramps as of now, without changing anything: restores and the
+     * end of ramps are left for the next decision to notice and log. */
+    now = balancer->ramping > 0 ? balancer->tuning.clock_ms() : 0;
     count = balancer->count;
     for (size_t i = 0; i < count; i++) {
         const struct backend_state *st = &balancer->state[i];
+        int ew = balancer->spec[i].weight;
 
+        if (st->ramp_ms != 0)
+            ew = now - st->ramp_start_ms >= (uint64_t)st->ramp_ms
+                 ? st->weight * 100 : effective_weight(st, now);
         rows[i] = (struct balancer_stats){
             .up = st->up, .active = st->active, .picks = st->picks,
             .failures = st->failures, .removed = st->removed,
             .admin = st->admin, .ejected = st->ejected, .weight = st->weight,
-            .ew = balancer->spec[i].weight,
+            .ew = ew,
             .maxconn = balancer->spec[i].maxconn, .ejections = st->ejections,
         };
     }
@@ -980,19 +988,20 @@ const char *balancer_view_format(const struct balancer *balancer,
                                  size_t size)
 {
     size_t used = 0;
-    bool first = true;
 
     buf[0] = '\0';
     for (size_t i = 0; i < view->count && used < size; i++) {
+        const struct balancer_backend_spec *spec = &balancer->spec[i];
+        int n = snprintf(buf + used, size - used, "%s%s:%d/%s",
+                         i ? " " : "", spec->name, view->cand[i].active,
+                         cand_names[view->cand[i].state]);
         char ew[16];
-        int n;
 
-        if (view->cand[i].state == BALANCER_CAND_REMOVED)
+        /* A removed slot is left out: its token is written over. */
+        if (view->cand[i].state == BALANCER_CAND_REMOVED) {
+            buf[used] = '\0';
             continue;
-        n = snprintf(buf + used, size - used, "%s%s:%d/%s", first ? "" : " ",
-                     balancer->conf[i].name, view->cand[i].active,
-                     cand_names[view->cand[i].state]);
-        first = false;
+        }
         if (n > 0)
             used += (size_t)n;
         if (view->cand[i].ew != 100 && used < size) {
@@ -1003,6 +1012,10 @@ const char *balancer_view_format(const struct balancer *balancer,
                 used += (size_t)n;
         }
     }
+    /* The separator before the first token shown, when slot 0 was left
+     * out. */
+    if (buf[0] == ' ')
+        memmove(buf, buf + 1, strlen(buf));
     return buf;
 }
 

@@ -106,6 +106,7 @@ struct balancer_view {
     uint64_t seq;
     size_t count;
     size_t queue_depth;     /* sessions waiting after this decision */
+    bool queue_full;        /* refused because the queue was full */
     struct {
         int active;
         enum balancer_cand_state state;
@@ -179,10 +180,9 @@ enum balancer_release_kind {
                                          * had sent some */
     BALANCER_RELEASE_SILENT_CLOSE,      /* the backend closed it before
                                          * sending a byte, the client having
-                                         * sent none: only ejection counts it */
-    BALANCER_RELEASE_BACKEND_RESET      /* the backend reset it (after its
-                                         * first byte): only ejection counts
-                                         * it */
+                                         * sent none */
+    BALANCER_RELEASE_BACKEND_RESET      /* the backend reset it after its
+                                         * first byte */
 };
 
 /* The outcome of a release or a health-check result. */
@@ -293,7 +293,7 @@ int balancer_cancel_wait(struct balancer *balancer,
 
 /*
  * Ends one pick of backend index: decrements its active count exactly once.
- * A failed connect or an early close also counts a failure of the backend;
+ * Every kind but OK also counts a failure of the backend;
  * a failed connect with passive_down marks it down too. An early close
  * never changes the up/down state: one such session does not prove the
  * backend dead; with --eject-after, consecutive failures eject it for a

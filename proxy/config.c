@@ -97,8 +97,8 @@ static bool valid_name(const char *name, size_t len)
 }
 
 /* Applies one ",key=value" setting of a backend. Bit i of *seen is set once
- * config_backend_options' row i was given: a second one would override it
- * unseen. */
+ * config_backend_options' row i was given (config_backend_proxy_options'
+ * rows follow), as a second one would override it unseen. */
 static int backend_setting(struct balancer_backend_spec *spec, char *item,
                            unsigned *seen, char *err, size_t errlen)
 {
@@ -106,22 +106,29 @@ static int backend_setting(struct balancer_backend_spec *spec, char *item,
     const struct options_spec *row;
     unsigned bit;
 
+    const struct options_table *table = &config_backend_options;
+
     if (eq != NULL)
         *eq = '\0';
-    row = options_find(&config_backend_options, item);
+    row = options_find(table, item);
+    if (row == NULL) {
+        table = &config_backend_proxy_options;
+        row = options_find(table, item);
+    }
     if (eq == NULL || row == NULL) {
-        snprintf(err, errlen, "setting '%s' must be weight=W or maxconn=M",
-                 item);
+        snprintf(err, errlen, "setting '%s' must be weight=W, maxconn=M or "
+                 "slowstart=MS", item);
         return -1;
     }
-    bit = 1u << (row - config_backend_options.specs);
+    bit = 1u << (row - table->specs);
+    if (table != &config_backend_options)
+        bit <<= config_backend_options.count;
     if (*seen & bit) {
         snprintf(err, errlen, "setting %s is given twice", item);
         return -1;
     }
     *seen |= bit;
-    return options_set(&config_backend_options, spec, NULL, item, eq + 1, err,
-                       errlen);
+    return options_set(table, spec, NULL, item, eq + 1, err, errlen);
 }
 
 /* Fills spec->name from "NAME=" at the start of text; returns what follows. */

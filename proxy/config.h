@@ -16,7 +16,10 @@
  * the reload stores them while workers and the health thread read them,
  * one field at a time (a session started during a reload may see the old
  * connect timeout and the new idle one). Every other field is read-only
- * once threads run, so every thread may read it without a lock.
+ * once threads run, so every thread may read it without a lock. The
+ * backends' weight and maxconn, and the backends themselves, may change
+ * while the proxy runs: struct config keeps what they were at start, the
+ * balancer what they are now (balancer.h).
  */
 #ifndef CONFIG_H
 #define CONFIG_H
@@ -60,6 +63,8 @@ struct config {
     bool stats_enabled;
     struct net_addr stats;
     unsigned long seed;         /* for --balance random */
+    /* --slowstart, --eject-*, --queue, --queue-timeout (balancer_tune) */
+    struct balancer_tuning tuning;
     /* Operating the running proxy (admin.h, reload.h). */
     char control_path[CONFIG_CONTROL_PATH_MAX]; /* --control; "": off */
     const char *config_file;    /* -c FILE (points into argv); NULL: none */
@@ -88,8 +93,9 @@ enum config_result config_parse(struct config *cfg, int argc, char **argv,
                                 FILE *out, char *err, size_t errlen);
 
 /*
- * Parses one backend, "[NAME=]HOST:PORT[,weight=W][,maxconn=M]" (each
- * setting at most once), and appends it to cfg. Without NAME the backend is called "bN", N being its
+ * Parses one backend,
+ * "[NAME=]HOST:PORT[,weight=W][,maxconn=M][,slowstart=MS]" (each setting
+ * at most once), and appends it to cfg. Without NAME the backend is called "bN", N being its
  * position (1-based). Returns 0, or -1 with a reason in err.
  */
 int config_add_backend(struct config *cfg, const char *text, char *err,

@@ -2,7 +2,10 @@
  * health: the checker thread. See health.h.
  *
  * The thread sleeps in poll() on an eventfd, so health_stop() wakes it at
- * once instead of waiting out the interval.
+ * once instead of waiting out the interval. Each round checks the slots
+ * the balancer has then: backends added while running from the next round
+ * on, removed ones no more. A backend that comes up may start a slow-start
+ * ramp, logged here with its own seq.
  */
 #include "health.h"
 
@@ -38,12 +41,13 @@ static bool wait_or_stop(struct health *h, int ms)
 static void report(struct health *h, size_t index, bool ok, int err)
 {
     struct balancer_change change;
+    struct balancer_events events;
     const char *name = balancer_spec(h->balancer, index)->name;
 
     log_event(&h->log, LOG_DEBUG, "check", "be=%s ok=%d err=%s", name, ok,
               ok ? "-" : strerrorname_np(err));
-    balancer_check_result(h->balancer, index, ok, h->cfg->rise, h->cfg->fall,
-                          &change);
+    balancer_check_result_ev(h->balancer, index, ok, h->cfg->rise,
+                             h->cfg->fall, &change, &events);
     if (change.went_up)
         log_event(&h->log, LOG_INFO, "backend_up",
                   "be=%s seq=%llu reason=check_ok", name,
@@ -52,6 +56,7 @@ static void report(struct health *h, size_t index, bool ok, int err)
         log_event(&h->log, LOG_WARN, "backend_down",
                   "be=%s seq=%llu reason=check_failed err=%s", name,
                   (unsigned long long)change.state_seq, strerrorname_np(err));
+    balancer_log_events(h->balancer, &h->log, &events, NULL);
 }
 
 /* A check that could not even start: when the cause is ours (out of
@@ -101,19 +106,24 @@ static bool collect(struct health *h, struct pollfd *fds, size_t count,
     return false;
 }
 
-/* One round: a connect to every backend at once. */
+/* One round: a connect to every backend at once (those added since the
+ * last round included; removed ones left out). */
 static bool check_all(struct health *h)
 {
-    size_t count = balancer_count(h->balancer);
+    struct balancer_stats rows[BALANCER_MAX_BACKENDS];
+    size_t count = balancer_snapshot(h->balancer, rows);
     struct pollfd fds[BALANCER_MAX_BACKENDS + 1];
     long wait_ms = h->cfg->connect_timeout_ms < h->cfg->health_interval_ms
                    ? h->cfg->connect_timeout_ms : h->cfg->health_interval_ms;
     bool stop;
 
     for (size_t i = 0; i < count; i++) {
-        fds[i].fd = net_connect(&balancer_spec(h->balancer, i)->addr);
+        fds[i].fd = -1;
         fds[i].events = POLLOUT;
         fds[i].revents = 0;
+        if (rows[i].removed)
+            continue;
+        fds[i].fd = net_connect(&balancer_spec(h->balancer, i)->addr);
         if (fds[i].fd == -1)
             skip_or_report(h, i, errno);
     }

@@ -215,6 +215,7 @@ static int proxy_setup(struct proxy *p, struct config *cfg,
                   log_errno_name(errno));
         return -1;
     }
+    balancer_tune(p->balancer, &cfg->tuning);
     p->shared.balancer = p->balancer;
     p->listen_fd = open_listener(&cfg->listen, log, "listen");
     if (cfg->stats_enabled)
