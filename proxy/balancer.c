@@ -659,6 +659,18 @@ size_t balancer_queue_depth(struct balancer *balancer)
 
 /* --- releases and checks ------------------------------------------------ */
 
+/* Drops the balancer's lock, first serving the waiters the change (or a
+ * restore it noticed) made room for, then hands them over. */
+static void unlock_and_serve(struct balancer *balancer)
+{
+    struct balancer_waiter *served = NULL;
+
+    if (balancer->queue_head != NULL)
+        serve_queue(balancer, &served);
+    pthread_mutex_unlock(&balancer->lock);
+    hand_over(served);
+}
+
 /* Sets up or down, resetting the streaks; caller holds the lock. */
 static void set_state(struct balancer *balancer, size_t index, bool up,
                       struct balancer_change *change)
@@ -679,7 +691,6 @@ void balancer_release_ev(struct balancer *balancer, size_t index,
                          struct balancer_events *events)
 {
     struct backend_state *st = &balancer->state[index];
-    struct balancer_waiter *served = NULL;
     uint64_t now;
 
     events_clear(events);
@@ -699,10 +710,7 @@ void balancer_release_ev(struct balancer *balancer, size_t index,
         count_failure(balancer, index, now, events);
     if (st->admin == BALANCER_DRAINING && st->active == 0)
         emit(balancer, events, BALANCER_EV_DRAINED, index, 0, 0, 0);
-    if (balancer->queue_head != NULL)
-        serve_queue(balancer, &served);
-    pthread_mutex_unlock(&balancer->lock);
-    hand_over(served);
+    unlock_and_serve(balancer);
 }
 
 void balancer_release(struct balancer *balancer, size_t index,
@@ -753,21 +761,14 @@ void balancer_check_result_ev(struct balancer *balancer, size_t index,
                               struct balancer_change *change,
                               struct balancer_events *events)
 {
-    struct balancer_waiter *served = NULL;
-
     events_clear(events);
     balancer_check_result(balancer, index, ok, rise, fall, change);
     if (!change->went_up)
         return;
     pthread_mutex_lock(&balancer->lock);
-    if (!balancer->state[index].removed) {
-        uint64_t now = notice(balancer, events);
-
-        start_ramp(balancer, index, now, events);
-        serve_queue(balancer, &served);
-    }
-    pthread_mutex_unlock(&balancer->lock);
-    hand_over(served);
+    if (!balancer->state[index].removed)
+        start_ramp(balancer, index, notice(balancer, events), events);
+    unlock_and_serve(balancer);
 }
 
 /* --- the operator's changes --------------------------------------------- */
@@ -781,18 +782,6 @@ static int lock_slot(struct balancer *balancer, size_t index)
     pthread_mutex_unlock(&balancer->lock);
     errno = ENOENT;
     return -1;
-}
-
-/* Drops the lock taken by lock_slot, first serving the waiters the change
- * (or a restore it noticed) made room for. */
-static void unlock_and_serve(struct balancer *balancer)
-{
-    struct balancer_waiter *served = NULL;
-
-    if (balancer->queue_head != NULL)
-        serve_queue(balancer, &served);
-    pthread_mutex_unlock(&balancer->lock);
-    hand_over(served);
 }
 
 int balancer_set_admin(struct balancer *balancer, size_t index,

@@ -316,8 +316,8 @@ void balancer_release_ev(struct balancer *balancer, size_t index,
 /*
  * The backend sent its first byte to a client: it works, so its streak of
  * consecutive failures (for ejection) starts again, and so does the count
- * of its ejections in a row. Takes the lock only when ejection is
- * configured and there is a streak to end.
+ * of its ejections in a row. Does nothing (and takes no lock) unless
+ * ejection is configured.
  */
 void balancer_first_byte(struct balancer *balancer, size_t index);
 

@@ -4,8 +4,8 @@
  * The thread sleeps in poll() on an eventfd, so health_stop() wakes it at
  * once instead of waiting out the interval. Each round checks the slots
  * the balancer has then: backends added while running from the next round
- * on, removed ones no more. A backend that comes up may start a slow-start
- * ramp, logged here with its own seq.
+ * on; the results for removed ones are ignored. A backend that comes up
+ * may start a slow-start ramp, logged here with its own seq.
  */
 #include "health.h"
 
@@ -28,6 +28,8 @@ struct health {
     struct balancer *balancer;
     const struct config *cfg;
     struct logger log;
+    /* The slots as this round found them (which are removed). */
+    struct balancer_stats rows[BALANCER_MAX_BACKENDS];
 };
 
 /* Sleeps up to ms; returns true when asked to stop. */
@@ -44,6 +46,8 @@ static void report(struct health *h, size_t index, bool ok, int err)
     struct balancer_events events;
     const char *name = balancer_spec(h->balancer, index)->name;
 
+    if (h->rows[index].removed)
+        return;
     log_event(&h->log, LOG_DEBUG, "check", "be=%s ok=%d err=%s", name, ok,
               ok ? "-" : strerrorname_np(err));
     balancer_check_result_ev(h->balancer, index, ok, h->cfg->rise,
@@ -107,23 +111,19 @@ static bool collect(struct health *h, struct pollfd *fds, size_t count,
 }
 
 /* One round: a connect to every backend at once (those added since the
- * last round included; removed ones left out). */
+ * last round included). */
 static bool check_all(struct health *h)
 {
-    struct balancer_stats rows[BALANCER_MAX_BACKENDS];
-    size_t count = balancer_snapshot(h->balancer, rows);
+    size_t count = balancer_snapshot(h->balancer, h->rows);
     struct pollfd fds[BALANCER_MAX_BACKENDS + 1];
     long wait_ms = h->cfg->connect_timeout_ms < h->cfg->health_interval_ms
                    ? h->cfg->connect_timeout_ms : h->cfg->health_interval_ms;
     bool stop;
 
     for (size_t i = 0; i < count; i++) {
-        fds[i].fd = -1;
+        fds[i].fd = net_connect(&balancer_spec(h->balancer, i)->addr);
         fds[i].events = POLLOUT;
         fds[i].revents = 0;
-        if (rows[i].removed)
-            continue;
-        fds[i].fd = net_connect(&balancer_spec(h->balancer, i)->addr);
         if (fds[i].fd == -1)
             skip_or_report(h, i, errno);
     }

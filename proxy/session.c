@@ -26,13 +26,11 @@
 
 #include <errno.h>
 #include <stdatomic.h>
-#include <sys/ioctl.h>
 #include <stdbool.h>
-#include <stddef.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "acceptor.h"
@@ -338,14 +336,15 @@ static bool leave_queue(struct worker_ctx *ctx, struct session *s,
 static void session_close(struct worker_ctx *ctx, struct session *s,
                           const char *reason)
 {
+    uint64_t seq;
+    size_t depth;
+
+    /* Still queued: it leaves the queue, or holds the pick that served it
+     * meanwhile (released below). */
+    if (s->waiter != NULL)
+        leave_queue(ctx, s, &seq, &depth);
     if (s->state == SESSION_CLOSED)
         return;
-    if (s->waiter != NULL) {
-        uint64_t seq;
-        size_t depth;
-
-        leave_queue(ctx, s, &seq, &depth);
-    }
     drop_end(&s->client, s->rst & SESSION_RST_CLIENT);
     drop_end(&s->backend, s->rst & SESSION_RST_BACKEND);
     if (s->backend_index >= 0)
@@ -779,25 +778,24 @@ static bool run_relay(struct worker_ctx *ctx, struct session *s, bool c2b)
     enum relay_status *status = c2b ? &s->c2b_status : &s->b2c_status;
     int src = c2b ? s->client.fd : s->backend.fd;
     int dst = c2b ? s->backend.fd : s->client.fd;
+    uint64_t had = relay->bytes_read;
 
     if (relay->done)
         return true;
     /* When the other direction is finished too, the session closes next,
      * and close() sends the FIN: no shutdown() needed. */
     relay->close_follows = (c2b ? s->b2c.done : s->c2b.done);
-    uint64_t had = relay->bytes_read;
-
     *status = relay_pump(relay, src, dst, ctx->scratch, ctx->scratch_size,
                          SESSION_MAX_READS);
-    /* The backend's first byte: it works (ends its failure streak). */
-    if (!c2b && had == 0 && relay->bytes_read > 0)
-        balancer_first_byte(ctx->shared->balancer, (size_t)s->backend_index);
     if (relay_failed(*status)) {
         session_fail(ctx, s, *status, c2b, errno);
         return false;
     }
     if (*status == RELAY_DONE && !c2b)
         note_backend_end(s);
+    /* The backend's first byte: it works (ends its failure streak). */
+    if (!c2b && had == 0 && relay->bytes_read > 0)
+        balancer_first_byte(ctx->shared->balancer, (size_t)s->backend_index);
     return true;
 }
 
@@ -816,6 +814,31 @@ static bool relay_wants(enum relay_status status, bool on_source,
     if (status == RELAY_WANT_WRITE)
         return !on_source && (events & EPOLLOUT);
     return on_source && (events & (EPOLLIN | EPOLLRDHUP));
+}
+
+/*
+ * The client of a queued session reported its end. A reset or hang-up, or
+ * a FIN with nothing sent before it, means it is gone: the session leaves
+ * the queue. A client that sent bytes and then its FIN may still want the
+ * answer (a half-close), so it waits on.
+ */
+static void on_queued_event(struct worker_ctx *ctx, struct session *s,
+                            uint32_t events)
+{
+    int pending = 0;
+    uint64_t seq;
+    size_t depth;
+    uint64_t waited = ctx->now_ms - s->waiter->queued_ms;
+
+    if (!(events & (EPOLLERR | EPOLLHUP)) &&
+        (!(events & EPOLLRDHUP) ||
+         (ioctl(s->client.fd, FIONREAD, &pending) == 0 && pending > 0)))
+        return;
+    if (leave_queue(ctx, s, &seq, &depth))
+        log_event(ctx->log, LOG_INFO, "queue_abandoned", "sid=%llu seq=%llu "
+                  "ms=%llu depth=%zu", (unsigned long long)s->id,
+                  (unsigned long long)seq, (unsigned long long)waited, depth);
+    session_close(ctx, s, "client_closed");
 }
 
 static void on_relay_event(struct worker_ctx *ctx, struct session *s,
@@ -850,31 +873,6 @@ static void on_relay_event(struct worker_ctx *ctx, struct session *s,
                     ctx->now_ms + (uint64_t)ctx->shared->config->idle_timeout_ms);
 }
 
-/*
- * The client of a queued session reported its end. A reset or hang-up, or
- * a FIN with nothing sent before it, means it is gone: the session leaves
- * the queue. A client that sent bytes and then its FIN may still want the
- * answer (a half-close), so it waits on.
- */
-static void on_queued_event(struct worker_ctx *ctx, struct session *s,
-                            uint32_t events)
-{
-    int pending = 0;
-    uint64_t seq;
-    size_t depth;
-    uint64_t waited = ctx->now_ms - s->waiter->queued_ms;
-
-    if (!(events & (EPOLLERR | EPOLLHUP)) &&
-        (!(events & EPOLLRDHUP) ||
-         (ioctl(s->client.fd, FIONREAD, &pending) == 0 && pending > 0)))
-        return;
-    if (leave_queue(ctx, s, &seq, &depth))
-        log_event(ctx->log, LOG_INFO, "queue_abandoned", "sid=%llu seq=%llu "
-                  "ms=%llu depth=%zu", (unsigned long long)s->id,
-                  (unsigned long long)seq, (unsigned long long)waited, depth);
-    session_close(ctx, s, "client_closed");
-}
-
 void session_handle_event(struct worker_ctx *ctx, void *endpoint,
                           uint32_t events)
 {
@@ -904,12 +902,22 @@ int session_next_timeout(const struct worker_ctx *ctx)
 
     if (ctx->connecting.head != NULL)
         next = ctx->connecting.head->deadline_ms;
-    if (ctx->queued.head != NULL && ctx->queued.head->deadline_ms < next)
-        next = ctx->queued.head->deadline_ms;
     if (ctx->relaying.head != NULL && ctx->relaying.head->deadline_ms < next)
         next = ctx->relaying.head->deadline_ms;
     if (next == UINT64_MAX)
         return -1;
+    if (next <= ctx->now_ms)
+        return 0;
+    return next - ctx->now_ms > 60000 ? 60000 : (int)(next - ctx->now_ms);
+}
+
+int session_queue_timeout(const struct worker_ctx *ctx)
+{
+    uint64_t next;
+
+    if (ctx->queued.head == NULL)
+        return -1;
+    next = ctx->queued.head->deadline_ms;
     if (next <= ctx->now_ms)
         return 0;
     return next - ctx->now_ms > 60000 ? 60000 : (int)(next - ctx->now_ms);

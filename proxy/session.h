@@ -110,8 +110,13 @@ void session_start(struct worker_ctx *ctx, int client_fd, uint64_t sid,
 void session_handle_event(struct worker_ctx *ctx, void *endpoint,
                           uint32_t events);
 
-/* Milliseconds until the next session deadline, or -1 when there is none. */
+/* Milliseconds until the next session deadline, or -1 when there is none
+ * (the queued sessions' aside: session_queue_timeout). */
 int session_next_timeout(const struct worker_ctx *ctx);
+
+/* Milliseconds until the first queued session's --queue-timeout, or -1
+ * when none waits. */
+int session_queue_timeout(const struct worker_ctx *ctx);
 
 /* Closes or retries the sessions whose deadline has passed. */
 void session_expire(struct worker_ctx *ctx);

@@ -322,6 +322,10 @@ static bool empty_mailbox(struct worker *w, uint64_t *deadline_ms)
     w->spare_cap = cap;
     for (size_t i = 0; i < count; i++)
         session_start(&w->ctx, taken[i].fd, taken[i].sid, &taken[i].addr);
+    if (stopping)
+        acceptor_close(&w->acceptor);
+    else if (listen_fd != -1)
+        acceptor_listen(&w->acceptor, listen_fd, dispatch, dispatch_arg);
     while (served != NULL) {
         struct balancer_waiter *next = served->mail_next;
 
@@ -330,23 +334,22 @@ static bool empty_mailbox(struct worker *w, uint64_t *deadline_ms)
     }
     if (rows_wanted)
         answer_rows(w, rows_asked);
-    if (stopping)
-        acceptor_close(&w->acceptor);
-    else if (listen_fd != -1)
-        acceptor_listen(&w->acceptor, listen_fd, dispatch, dispatch_arg);
     return stopping;
 }
 
-/* Milliseconds epoll may sleep: until the next session deadline, the end
- * of a pause in accepting (pause, -1: none) or the end of the drain,
- * whichever is first. */
+/* Milliseconds epoll may sleep: until the next session deadline (a queued
+ * session's included), the end of a pause in accepting (pause, -1: none)
+ * or the end of the drain, whichever is first. */
 static int loop_timeout(const struct worker *w, int pause, bool stopping,
                         uint64_t deadline_ms)
 {
     int timeout = session_next_timeout(&w->ctx);
+    int queued = session_queue_timeout(&w->ctx);
 
     if (pause >= 0 && (timeout < 0 || pause < timeout))
         timeout = pause;
+    if (queued >= 0 && (timeout < 0 || queued < timeout))
+        timeout = queued;
 
     if (stopping) {
         int left = deadline_ms > w->ctx.now_ms
