@@ -85,46 +85,50 @@ start_dummy() {
     PORT=$(wait_line "$TMP/$1.log" 'ev=listen' | sed -E 's/.* addr=[^ ]*:([0-9]+).*/\1/')
 }
 
-# ctl LINE...: each line's answer over the control socket.
-ctl() {
+# control MODE ARGS...: talks to the control socket. "answers LINE...":
+# prints each line's answer; "latency N": N "show backends" round trips,
+# then their p50, p99 and max in ms.
+control() {
     python3 - "$TMP/control.sock" "$@" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(30)
-s.connect(sys.argv[1])
-f = s.makefile('rb')
-for line in sys.argv[2:]:
-    s.sendall(line.encode() + b'\n')
-    while True:
-        got = f.readline()
-        if not got:
-            sys.exit(3)
-        sys.stdout.write(got.decode())
-        if got == b'\n':
-            break
-PY
-}
-
-# latency N: N "show backends" round trips; prints p50, p99 and max in ms.
-latency() {
-    python3 - "$TMP/control.sock" "$1" <<'PY'
 import socket, sys, time
 s = socket.socket(socket.AF_UNIX)
 s.settimeout(30)
 s.connect(sys.argv[1])
 f = s.makefile('rb')
+
+def answer(line, echo):
+    s.sendall(line + b'\n')
+    while True:
+        got = f.readline()
+        if not got:
+            sys.exit(3)
+        if echo:
+            sys.stdout.write(got.decode())
+        if got == b'\n':
+            return
+
+if sys.argv[2] == 'answers':
+    for line in sys.argv[3:]:
+        answer(line.encode(), True)
+    sys.exit(0)
 samples = []
-for _ in range(int(sys.argv[2])):
+for _ in range(int(sys.argv[3])):
     start = time.perf_counter_ns()
-    s.sendall(b'show backends\n')
-    while f.readline() != b'\n':
-        pass
+    answer(b'show backends', False)
     samples.append((time.perf_counter_ns() - start) / 1e6)
 samples.sort()
 pick = lambda q: samples[min(len(samples) - 1, int(q * len(samples)))]
 print("round trips=%d p50=%.3f ms p99=%.3f ms max=%.3f ms"
       % (len(samples), pick(0.5), pick(0.99), samples[-1]))
 PY
+}
+
+ctl() {
+    control answers "$@"
+}
+
+latency() {
+    control latency "$1"
 }
 
 # live: the proxy's live sessions (show info).
