@@ -86,8 +86,9 @@ start_dummy() {
 }
 
 # control MODE ARGS...: talks to the control socket. "answers LINE...":
-# prints each line's answer; "latency N": N "show backends" round trips,
-# then their p50, p99 and max in ms.
+# prints each line's answer; "timed LINE": its answer and round trip;
+# "latency N": N "show backends" round trips, then their p50, p99 and max
+# in ms.
 control() {
     python3 - "$TMP/control.sock" "$@" <<'PY'
 import socket, sys, time
@@ -110,6 +111,11 @@ def answer(line, echo):
 if sys.argv[2] == 'answers':
     for line in sys.argv[3:]:
         answer(line.encode(), True)
+    sys.exit(0)
+if sys.argv[2] == 'timed':
+    start = time.perf_counter_ns()
+    answer(sys.argv[3].encode(), True)
+    print("round trip %.3f ms" % ((time.perf_counter_ns() - start) / 1e6))
     sys.exit(0)
 samples = []
 for _ in range(int(sys.argv[3])):
@@ -169,8 +175,7 @@ echo "live before the reload: $(live)"
 DURING=$!
 sleep 1
 conf "$B1" "$B3"
-start_ns=$(date +%s%N)
-echo "reload (control): $(ctl reload | head -1) in $(( ($(date +%s%N) - start_ns) / 1000 )) us, live $(live)"
+echo "reload (control): $(control timed reload | grep -v '^$' | paste -sd,), live $(live)"
 sleep 2
 conf "$B1" "$B2"
 kill -HUP "$PROXY_PID"
