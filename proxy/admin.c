@@ -18,9 +18,11 @@
 #include "count_of.h"
 #include "logfmt.h"
 #include "parse.h"
+#include "pool.h"
 #include "reload.h"
 #include "session.h"
 #include "stats.h"
+#include "worker.h"
 
 /* Bytes of a command line that ev=control shows. */
 #define LOG_CMD_SHOWN 200
@@ -376,12 +378,82 @@ static void do_show_backends(const struct admin *admin,
     }
 }
 
-/* show sessions: one line per live session, from every worker. */
-static void do_show_sessions(const struct admin *admin,
+/* Rows asked of a worker at first; more when it has more. */
+#define SESSION_ROWS_FIRST 1024
+/* How long a worker has to answer: it does so between two passes of its
+ * loop, which never block for longer than a few milliseconds. */
+#define SESSION_WAIT_MS 1000
+
+/* One worker's sessions into *rows (grown as needed). Returns the count,
+ * or -1 when the worker did not answer or memory ran out. */
+static int worker_rows(struct worker *worker, struct session_row **rows,
+                       size_t *cap)
+{
+    for (int attempt = 0; attempt < 2; attempt++) {
+        size_t total = 0;
+        int n = worker_sessions(worker, *rows, *cap, &total,
+                                SESSION_WAIT_MS);
+        struct session_row *bigger;
+
+        if (n == -1 || total <= *cap || attempt == 1)
+            return n;
+        /* More came than there was room for: ask again with room for
+         * them and for those that arrive meanwhile. */
+        bigger = realloc(*rows, (total + total / 2) * sizeof(**rows));
+        if (bigger == NULL)
+            return n;
+        *rows = bigger;
+        *cap = total + total / 2;
+    }
+    return -1;
+}
+
+static void put_session_rows(const struct admin *admin, int worker,
+                             const struct session_row *rows, int count,
                              struct admin_answer *out)
 {
-    (void)admin;
-    (void)out;
+    for (int i = 0; i < count; i++) {
+        const struct session_row *r = &rows[i];
+
+        admin_answer_printf(out, "sid=%llu be=%s worker=%d state=%s "
+                            "age_ms=%llu bytes_c2b=%llu bytes_b2c=%llu\n",
+                            (unsigned long long)r->sid, r->backend < 0 ? "-"
+                            : balancer_spec(admin->balancer,
+                                            (size_t)r->backend)->name,
+                            worker, r->state, (unsigned long long)r->age_ms,
+                            (unsigned long long)r->bytes_c2b,
+                            (unsigned long long)r->bytes_b2c);
+    }
+}
+
+/* show sessions: one line per live session, asked of every worker. */
+static int do_show_sessions(const struct admin *admin,
+                            struct admin_answer *out, char *err,
+                            size_t errlen)
+{
+    size_t cap = SESSION_ROWS_FIRST;
+    struct session_row *rows = malloc(cap * sizeof(*rows));
+    int rc = 0;
+
+    if (rows == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    /* No pool: no worker runs yet (or in a test), so no session. */
+    for (size_t w = 0; admin->pool != NULL && w < pool_size(admin->pool) &&
+                       rc == 0; w++) {
+        struct worker *worker = pool_worker(admin->pool, w);
+        int count = worker_rows(worker, &rows, &cap);
+
+        if (count == -1) {
+            snprintf(err, errlen, "worker %d did not answer within %d ms",
+                     worker_id(worker), SESSION_WAIT_MS);
+            rc = -1;
+        } else
+            put_session_rows(admin, worker_id(worker), rows, count, out);
+    }
+    free(rows);
+    return rc;
 }
 
 /* "seq=N " of the event a change made; "" when nothing changed (the
@@ -538,8 +610,7 @@ static int run_command(const struct admin *admin, const struct logger *log,
         do_show_backends(admin, out);
         return 0;
     case ADMIN_SHOW_SESSIONS:
-        do_show_sessions(admin, out);
-        return 0;
+        return do_show_sessions(admin, out, err, errlen);
     case ADMIN_QUIT:
         return 0;
     default:

@@ -302,6 +302,14 @@ static nfds_t fill_pollfds(const struct admin_server *s, struct pollfd *fds,
     return count;
 }
 
+static void close_clients(struct admin_server *s)
+{
+    for (size_t i = 0; i < ADMIN_SERVER_CLIENTS; i++) {
+        if (s->clients[i].fd != -1)
+            client_close(&s->clients[i]);
+    }
+}
+
 static void *server_main(void *arg)
 {
     struct admin_server *s = arg;
@@ -339,10 +347,7 @@ static void *server_main(void *arg)
             accept_clients(s, now_ms);
         removals_pending = reload_poll(s->admin->reload, &s->log);
     }
-    for (size_t i = 0; i < ADMIN_SERVER_CLIENTS; i++) {
-        if (s->clients[i].fd != -1)
-            client_close(&s->clients[i]);
-    }
+    close_clients(s);
     return NULL;
 }
 

@@ -86,12 +86,12 @@ static const struct options_spec specs[] = {
       .help = "seed for --balance random", .initial = "1", AT(seed) },
     /* Operating the running proxy (admin.h, reload.h). */
     { "control", 0, OPTIONS_CUSTOM, .arg = "PATH",
-      .help = "serve the control protocol on a UNIX socket at PATH, mode "
-              "0600\n(docs/control.md; default off)" },
+      .help = "serve the control protocol (docs/control.md) on a UNIX "
+              "socket at PATH, mode 0600 (default off)" },
     { "config", 'c', OPTIONS_CUSTOM, .arg = "FILE",
       .flags = OPTIONS_FIRST | OPTIONS_CLI_ONLY | OPTIONS_OWN_WORDS,
-      .help = "read settings from FILE (command line wins); SIGHUP or the "
-              "control\ncommand reload reads it again" },
+      .help = "read settings from FILE (command line wins); SIGHUP and the "
+              "control command reload read it again" },
     OPTIONS_HELP_ROWS,
 };
 

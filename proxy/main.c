@@ -202,6 +202,19 @@ static int operations_setup(struct proxy *p, struct config *cfg,
     return 0;
 }
 
+/* Serves the control socket, if any, once the workers run (show sessions
+ * asks them). Returns 0, or -1 after logging why. */
+static int operations_start(struct proxy *p, const struct logger *log)
+{
+    p->admin.pool = p->pool;
+    if (p->admin_server == NULL ||
+        admin_server_start(p->admin_server, &p->admin, log) == 0)
+        return 0;
+    log_event(log, LOG_ERROR, "error", "op=thread what=control err=%s",
+              log_errno_name(errno));
+    return -1;
+}
+
 /* Opens sockets and starts threads. Returns 0, or -1 after logging why. */
 static int proxy_setup(struct proxy *p, struct config *cfg,
                        const struct reload_args *args,
@@ -234,54 +247,61 @@ static int proxy_setup(struct proxy *p, struct config *cfg,
                   log_errno_name(errno));
         return -1;
     }
-    p->admin.pool = p->pool;
-    if (p->admin_server != NULL &&
-        admin_server_start(p->admin_server, &p->admin, log) == -1) {
-        log_event(log, LOG_ERROR, "error", "op=thread what=control err=%s",
-                  log_errno_name(errno));
+    if (operations_start(p, log) == -1)
         return -1;
-    }
     pool_listen(p->pool, p->listen_fd);
     /* Logged once every thread runs: "start" means ready. */
     log_start(cfg, log, p->listen_fd, p->stats_fd);
     return 0;
 }
 
+/*
+ * Parses the command line into cfg, and into *started its copy as parsed
+ * (what a reload compares with), keeping in args a copy of argv as given:
+ * config_parse permutes argv, and a reload parses it again. Returns -1 to
+ * go on, else the exit status (after --help, or a usage error).
+ */
+static int parse_args(int argc, char **argv, struct config *cfg,
+                      struct config *started, struct reload_args *args)
+{
+    char err[CONFIG_ERR_MAX];
+    enum config_result rc;
+
+    *args = (struct reload_args){ .argc = argc, .started = started };
+    args->argv = calloc((size_t)argc + 1, sizeof(*args->argv));
+    if (args->argv == NULL)
+        return PROCESS_EXIT_FAIL;
+    memcpy(args->argv, argv, (size_t)argc * sizeof(*argv));
+    config_defaults(cfg);
+    rc = config_parse(cfg, argc, argv, stdout, err, sizeof(err));
+    if (rc == CONFIG_RUN) {
+        *started = *cfg;
+        return -1;
+    }
+    free(args->argv);
+    return rc == CONFIG_EXIT ? PROCESS_EXIT_OK
+                             : process_usage_error("proxy_server", err);
+}
+
 int main(int argc, char **argv)
 {
-    /* started: as parsed, before fit_fd_limit; what a reload compares. */
     static struct config cfg, started;
-    struct reload_args args = { .argc = argc, .started = &started };
-    char err[CONFIG_ERR_MAX];
+    struct reload_args args;
     struct logger log;
     struct proxy p = { .listen_fd = -1, .stats_fd = -1, .signal_fd = -1 };
     struct control control;
     struct log_sink *sink;
-    int signo;
+    int signo = parse_args(argc, argv, &cfg, &started, &args);
 
-    /* A copy of argv as given: config_parse permutes it, and a reload
-     * parses it again. */
-    args.argv = calloc((size_t)argc + 1, sizeof(*args.argv));
-    if (args.argv == NULL)
-        return PROCESS_EXIT_FAIL;
-    memcpy(args.argv, argv, (size_t)argc * sizeof(*argv));
-    config_defaults(&cfg);
-    switch (config_parse(&cfg, argc, argv, stdout, err, sizeof(err))) {
-    case CONFIG_EXIT:
-        free(args.argv);
-        return PROCESS_EXIT_OK;
-    case CONFIG_ERROR:
-        free(args.argv);
-        return process_usage_error("proxy_server", err);
-    case CONFIG_RUN:
-        break;
-    }
-    started = cfg;
+    if (signo != -1)
+        return signo;
     log_init(&log, STDERR_FILENO, cfg.log_level);
     /* From here on no thread waits for stderr's reader (log_sink.h). */
     sink = log_sink_start_for(&log, (size_t)cfg.log_buffer);
-    if (sink == NULL)
+    if (sink == NULL) {
+        free(args.argv);
         return PROCESS_EXIT_FAIL;
+    }
     fit_fd_limit(&cfg, &log);
     p.shared.config = &cfg;
     atomic_init(&p.shared.live_sessions, 0);

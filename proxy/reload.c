@@ -218,6 +218,37 @@ static void moved_error(const char *file, const struct balancer_backend_spec *ol
              net_addr_format(&new->addr, to, sizeof(to)));
 }
 
+/* Plans one backend of the file against the balancer's rows. Returns 0,
+ * or -1 with err when it cannot be done. Sets its slot's bit in *wanted. */
+static int plan_one(struct reload *r, const struct balancer_backend_spec *want,
+                    const struct balancer_stats *rows, size_t file_index,
+                    struct backend_plan *plan, uint64_t *wanted, char *err,
+                    size_t errlen)
+{
+    int index = balancer_find(r->balancer, want->name);
+    const struct balancer_backend_spec *have;
+
+    if (index == -1) {
+        plan->add[plan->add_count++] = file_index;
+        return 0;
+    }
+    have = balancer_spec(r->balancer, (size_t)index);
+    if (!same_addr(&have->addr, &want->addr)) {
+        moved_error(reload_file(r), have, want, err, errlen);
+        return -1;
+    }
+    *wanted |= UINT64_C(1) << index;
+    if (rows[index].weight != want->weight ||
+        rows[index].maxconn != want->maxconn) {
+        plan->set[plan->set_count].index = (size_t)index;
+        plan->set[plan->set_count].weight = want->weight;
+        plan->set[plan->set_count++].maxconn = want->maxconn;
+    }
+    if (r->pending & (UINT64_C(1) << index))
+        plan->keep |= UINT64_C(1) << index;
+    return 0;
+}
+
 /* Decides what to do with the backends, changing nothing. Returns 0, or
  * -1 with err when the file asks for what cannot be done. Under r->lock. */
 static int plan_backends(struct reload *r, const struct config *fresh,
@@ -229,28 +260,9 @@ static int plan_backends(struct reload *r, const struct config *fresh,
 
     memset(plan, 0, sizeof(*plan));
     for (size_t i = 0; i < fresh->backend_count; i++) {
-        const struct balancer_backend_spec *want = &fresh->backends[i];
-        int index = balancer_find(r->balancer, want->name);
-
-        if (index == -1) {
-            plan->add[plan->add_count++] = i;
-            continue;
-        }
-        if (!same_addr(&balancer_spec(r->balancer, (size_t)index)->addr,
-                       &want->addr)) {
-            moved_error(reload_file(r), balancer_spec(r->balancer,
-                        (size_t)index), want, err, errlen);
+        if (plan_one(r, &fresh->backends[i], rows, i, plan, &wanted, err,
+                     errlen) == -1)
             return -1;
-        }
-        wanted |= UINT64_C(1) << index;
-        if (rows[index].weight != want->weight ||
-            rows[index].maxconn != want->maxconn) {
-            plan->set[plan->set_count].index = (size_t)index;
-            plan->set[plan->set_count].weight = want->weight;
-            plan->set[plan->set_count++].maxconn = want->maxconn;
-        }
-        if (r->pending & (UINT64_C(1) << index))
-            plan->keep |= UINT64_C(1) << index;
     }
     for (size_t i = 0; i < slots; i++) {
         uint64_t bit = UINT64_C(1) << i;
@@ -285,39 +297,37 @@ static void log_refused(const struct logger *log, const char *op,
               log_errno_name(errno));
 }
 
-/* Applies the plan. Under r->lock. */
-static void apply_backends(struct reload *r, const struct config *fresh,
-                           const struct backend_plan *plan,
-                           const struct logger *log,
-                           struct reload_result *result)
+/* Sets the weight and maxconn of the backends the plan changes. */
+static void apply_sets(struct reload *r, const struct backend_plan *plan,
+                       const struct logger *log, struct reload_result *result)
 {
     struct balancer_events events = { .count = 0 };
 
-    for (size_t k = 0; k < plan->add_count; k++) {
-        const struct balancer_backend_spec *spec = &fresh->backends[plan->add[k]];
-
-        if (balancer_add(r->balancer, spec, &events) == -1)
-            log_refused(log, "add", spec->name);
-        else
-            result->added++;
-        log_events(r, log, &events);
-    }
     for (size_t k = 0; k < plan->set_count; k++) {
         size_t index = plan->set[k].index;
-        const char *name = balancer_spec(r->balancer, index)->name;
         int rc = balancer_set_weight(r->balancer, index, plan->set[k].weight,
                                      &events);
 
+        /* Each call clears events: log the weight's before the next. */
         log_events(r, log, &events);
         if (rc == 0)
             rc = balancer_set_maxconn(r->balancer, index,
                                       plan->set[k].maxconn, &events);
         log_events(r, log, &events);
         if (rc == -1)
-            log_refused(log, "set", name);
+            log_refused(log, "set", balancer_spec(r->balancer, index)->name);
         else
             result->changed++;
     }
+}
+
+/* Drains the backends the file dropped (they become pending removals) and
+ * makes ready again the pending ones it names again. */
+static void apply_admin(struct reload *r, const struct backend_plan *plan,
+                        const struct logger *log, struct reload_result *result)
+{
+    struct balancer_events events = { .count = 0 };
+
     for (size_t i = 0; i < BALANCER_MAX_BACKENDS; i++) {
         uint64_t bit = UINT64_C(1) << i;
         bool keep = plan->keep & bit, drain = plan->drain & bit;
@@ -333,6 +343,29 @@ static void apply_backends(struct reload *r, const struct config *fresh,
         log_events(r, log, &events);
         r->pending = keep ? r->pending & ~bit : r->pending | bit;
     }
+}
+
+/* Applies the plan: adds first, so that the backends drained next never
+ * leave the proxy with fewer than the file asks for. Under r->lock. */
+static void apply_backends(struct reload *r, const struct config *fresh,
+                           const struct backend_plan *plan,
+                           const struct logger *log,
+                           struct reload_result *result)
+{
+    struct balancer_events events = { .count = 0 };
+
+    for (size_t k = 0; k < plan->add_count; k++) {
+        const struct balancer_backend_spec *spec =
+            &fresh->backends[plan->add[k]];
+
+        if (balancer_add(r->balancer, spec, &events) == -1)
+            log_refused(log, "add", spec->name);
+        else
+            result->added++;
+        log_events(r, log, &events);
+    }
+    apply_sets(r, plan, log, result);
+    apply_admin(r, plan, log, result);
 }
 
 /* Removes the pending backends that have drained; forgets those that

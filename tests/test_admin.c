@@ -307,6 +307,8 @@ static void test_show(void)
            "name=b2 addr=127.0.0.1:9091 health=up admin=ready ejected=0 "
            "active=0 weight=1 eweight=1 maxconn=0 picks=0 failures=0 "
            "ejections=0\n\n");
+    /* No worker, no session. */
+    expect(&fx, "show sessions", "\n");
     info = run(&fx, "show info");
     CU_ASSERT_PTR_NOT_NULL(strstr(info, "pid="));
     CU_ASSERT_PTR_NOT_NULL(strstr(info, " uptime_ms="));

@@ -7,8 +7,8 @@
  *              ends, removed by reload_poll; the ev=reload line counts them
  *   live       connect-timeout, idle-timeout, rise, fall and the health
  *              interval reach the running config
- *   fixed      threads, balance and listen changed in the file are logged
- *              ev=reload_fixed and keep their values; turning health
+ *   fixed      threads, balance, listen and queue changed in the file are
+ *              logged ev=reload_fixed and keep their values; turning health
  *              checks off is fixed too
  *   refused    an invalid file answers "PATH:LINE: why"; a backend whose
  *              address changed answers why; either way nothing changed
@@ -195,10 +195,10 @@ static void test_live_and_fixed(void)
                  NULL);
     write_file(fx.path, "threads 3\nbalance random\nlisten 127.0.0.1:1\n"
                         "connect-timeout 250ms\nidle-timeout 7s\n"
-                        "health-interval 300ms\nrise 4\nfall 5\n");
+                        "health-interval 300ms\nrise 4\nfall 5\nqueue 9\n");
     CU_ASSERT_EQUAL(reload_run(fx.reload, RELOAD_SIGNAL, &fx.capture->log,
                                &result), 0);
-    CU_ASSERT_EQUAL(result.fixed, 3);
+    CU_ASSERT_EQUAL(result.fixed, 4);
     CU_ASSERT_EQUAL(atomic_load(&fx.live.connect_timeout_ms), 250);
     CU_ASSERT_EQUAL(atomic_load(&fx.live.idle_timeout_ms), 7000);
     CU_ASSERT_EQUAL(atomic_load(&fx.live.health_interval_ms), 300);
@@ -209,6 +209,8 @@ static void test_live_and_fixed(void)
     CU_ASSERT_TRUE(logged(&fx, "ev=reload_fixed option=threads\n"));
     CU_ASSERT_TRUE(logged(&fx, "ev=reload_fixed option=balance\n"));
     CU_ASSERT_TRUE(logged(&fx, "ev=reload_fixed option=listen\n"));
+    CU_ASSERT_TRUE(logged(&fx, "ev=reload_fixed option=queue\n"));
+    CU_ASSERT_EQUAL(fx.live.tuning.queue_max, 0);
     CU_ASSERT_TRUE(logged(&fx, "ev=reload status=ok source=signal file="));
     /* Checks cannot be turned off: the interval stays as it is. */
     write_file(fx.path, "threads 2\nhealth-interval 0\n");
