@@ -17,6 +17,8 @@
  *         ──► check_hol        no-hol (via check_join)
  *         ──► check_idle       idle-closed within D
  *         ──► check_retry      retried (via check_join)
+ *         ──► check_operate    drained, slowstart, ejected, restored,
+ *                              queue-wait<=D, queue fifo
  *         ──► (here)           share, compare, the backend table
  *
  * Before any of them, main asks check_logs_whole whether a log of the run
@@ -37,6 +39,7 @@
 #include "check_hol.h"
 #include "check_idle.h"
 #include "check_latency.h"
+#include "check_operate.h"
 #include "check_process.h"
 #include "check_proxy.h"
 #include "check_relay.h"
@@ -180,6 +183,24 @@ static void dispatch(const struct scenario_expect *e,
     case SCENARIO_CHECK_PROXY_RSS_GROWTH:
         check_process_rss(e, outcome, verdict);
         break;
+    case SCENARIO_CHECK_DRAINED:
+        check_operate_drained(e, proxy, verdict);
+        break;
+    case SCENARIO_CHECK_SLOWSTART:
+        check_operate_slowstart(e, proxy, verdict);
+        break;
+    case SCENARIO_CHECK_EJECTED:
+        check_operate_ejected(e, proxy, verdict);
+        break;
+    case SCENARIO_CHECK_RESTORED:
+        check_operate_restored(e, proxy, verdict);
+        break;
+    case SCENARIO_CHECK_QUEUE_WAIT:
+        check_operate_queue_wait(e, proxy, verdict);
+        break;
+    case SCENARIO_CHECK_QUEUE_FIFO:
+        check_operate_queue_fifo(proxy, verdict);
+        break;
     default:
         check_verdict_set(verdict, false, "unknown check %d", (int)e->check);
     }
@@ -192,7 +213,11 @@ static bool backends_valid(const struct scenario_expect *e,
     bool one = e->check == SCENARIO_CHECK_SHARE ||
                e->check == SCENARIO_CHECK_COMPARE ||
                e->check == SCENARIO_CHECK_DETECT ||
-               e->check == SCENARIO_CHECK_RECOVER;
+               e->check == SCENARIO_CHECK_RECOVER ||
+               e->check == SCENARIO_CHECK_DRAINED ||
+               e->check == SCENARIO_CHECK_SLOWSTART ||
+               e->check == SCENARIO_CHECK_EJECTED ||
+               e->check == SCENARIO_CHECK_RESTORED;
     bool two = e->check == SCENARIO_CHECK_COMPARE;
 
     return (!one || (e->backend >= 0 &&

@@ -69,10 +69,14 @@ static const struct check_cand *find_cand(const struct walk *walk, int backend)
 static void describe(struct walk *walk, const struct check_seq_event *e)
 {
     const char *label = e->kind == CHECK_SEQ_PICK ? "pick" : e->ev->ev;
+    double t = check_verdict_time(walk->proxy->outcome, e->ev->ts);
 
-    snprintf(walk->what, sizeof(walk->what), "%s %lld (sid %lld, t=%.3fs)",
-             label, e->seq, e->sid,
-             check_verdict_time(walk->proxy->outcome, e->ev->ts));
+    if (e->sid >= 0)
+        snprintf(walk->what, sizeof(walk->what), "%s %lld (sid %lld, "
+                 "t=%.3fs)", label, e->seq, e->sid, t);
+    else
+        snprintf(walk->what, sizeof(walk->what), "%s %lld (%s, t=%.3fs)",
+                 label, e->seq, backend_label(walk->proxy, e), t);
 }
 
 /* seq numbers must run 1, 2, 3... with no gap and no repeat. */
@@ -99,12 +103,92 @@ static bool seq_in_place(struct walk *walk, size_t index)
     return false;
 }
 
-/* Each candidate's count and state must be the replay's. */
-static bool cands_match_replay(struct walk *walk)
+/* "(ev=admin at seq 12, t=1.000s)": the event that left b in its state. */
+static const char *changed_by(const struct walk *walk, int b, char *buf,
+                              size_t size)
+{
+    const struct trace_event *ev = walk->replay.changed[b];
+
+    if (ev == NULL)
+        snprintf(buf, size, "(since the proxy's start)");
+    else
+        snprintf(buf, size, "(ev=%s at seq %lld, t=%.3fs)", ev->ev,
+                 trace_get_int(ev, "seq", -1),
+                 check_verdict_time(walk->proxy->outcome, ev->ts));
+    return buf;
+}
+
+/* The candidate's state must be the one the replay gives: disabled,
+ * draining, down or ejected by precedence, else one of up, full, tried. */
+static bool state_matches(struct walk *walk, const struct check_cand *c)
+{
+    int want = check_replay_state(&walk->replay, c->backend);
+    bool shown_special = c->state == CHECK_CAND_DOWN ||
+                         c->state >= CHECK_CAND_DISABLED;
+    char why[96];
+
+    if (want == -1 ? !shown_special : (int)c->state == want)
+        return true;
+    check_verdict_set(walk->verdict, false, "%s logged %s as %s, but the "
+                      "log's own events leave it %s %s", walk->what, c->name,
+                      check_cand_state_name(c->state),
+                      want == -1 ? "eligible (up, full or tried)"
+                                 : check_cand_state_name(
+                                       (enum check_cand_state)want),
+                      changed_by(walk, c->backend, why, sizeof(why)));
+    return false;
+}
+
+/* The effective weight must be the weight the log set, except during a
+ * slow start's ramp, where it is between 0.01 and the weight. */
+static bool weight_matches(struct walk *walk, const struct check_cand *c,
+                           double ts)
+{
+    long full = walk->replay.weight[c->backend] * 100;
+    bool ramping = check_replay_ramping(&walk->replay, c->backend, ts);
+    char shown[24], want[24], why[96];
+
+    if (c->ew == full || (ramping && c->ew >= 1 && c->ew <= full))
+        return true;
+    check_verdict_set(walk->verdict, false, "%s showed %s at weight %s, but "
+                      "its weight is %s %s%s", walk->what, c->name,
+                      check_cand_weight(c->ew, shown, sizeof(shown)),
+                      check_cand_weight(full, want, sizeof(want)),
+                      changed_by(walk, c->backend, why, sizeof(why)),
+                      ramping ? " and a slow start ramps it up to that, never "
+                                "above" : " and no slow start is under way");
+    return false;
+}
+
+/* Every backend in the proxy, and no other, must be a candidate. */
+static bool cands_complete(struct walk *walk)
+{
+    char why[96];
+
+    for (size_t b = 0; b < walk->proxy->name_count; b++) {
+        bool listed = find_cand(walk, (int)b) != NULL;
+        bool known = b < walk->proxy->scenario_backends ||
+                     walk->replay.changed[b] != NULL;
+
+        if (listed == !walk->replay.absent[b] || (!listed && !known))
+            continue;
+        check_verdict_set(walk->verdict, false, "%s %s %s, %s %s", walk->what,
+                          listed ? "lists" : "does not list",
+                          walk->proxy->names[b],
+                          listed ? "which is not in the proxy"
+                                 : "which is in the proxy",
+                          changed_by(walk, (int)b, why, sizeof(why)));
+        return false;
+    }
+    return true;
+}
+
+/* Each candidate's count, state and weight must be the replay's. */
+static bool cands_match_replay(struct walk *walk,
+                               const struct check_seq_event *e)
 {
     for (int i = 0; i < walk->cand_count; i++) {
         const struct check_cand *c = &walk->cands[i];
-        bool replay_down = c->backend >= 0 && walk->replay.down[c->backend];
 
         if (c->backend < 0) {
             check_verdict_set(walk->verdict, false, "%s lists %s, a backend "
@@ -118,44 +202,38 @@ static bool cands_match_replay(struct walk *walk)
                               walk->replay.active[c->backend]);
             return false;
         }
-        if ((c->state == CHECK_CAND_DOWN) != replay_down) {
-            check_verdict_set(walk->verdict, false, "%s logged %s as %s, but "
-                              "the log's backend_down/backend_up events leave "
-                              "it %s", walk->what, c->name,
-                              check_cand_state_name(c->state),
-                              replay_down ? "down" : "up");
+        if (!state_matches(walk, c) || !weight_matches(walk, c, e->ev->ts))
             return false;
-        }
     }
-    return true;
+    return cands_complete(walk);
 }
 
 static void fail_not_least(struct walk *walk, const struct check_cand *chosen,
                            const struct check_cand *other)
 {
-    if (chosen->weight == 1 && other->weight == 1)
+    char w1[24], w2[24];
+
+    if (chosen->ew == 100 && other->ew == 100)
         check_verdict_set(walk->verdict, false, "%s chose %s with %ld active "
                           "while %s had %ld", walk->what, chosen->name,
                           chosen->active, other->name, other->active);
     else
         check_verdict_set(walk->verdict, false, "%s chose %s with %ld active "
-                          "at weight %ld while %s had %ld at weight %ld",
+                          "at weight %s while %s had %ld at weight %s",
                           walk->what, chosen->name, chosen->active,
-                          chosen->weight, other->name, other->active,
-                          other->weight);
+                          check_cand_weight(chosen->ew, w1, sizeof(w1)),
+                          other->name, other->active,
+                          check_cand_weight(other->ew, w2, sizeof(w2)));
 }
 
-/* A candidate shown up at its maxconn (the scenario's, not the log's), or
- * shown full below it, misstates what the proxy could choose. */
+/* A candidate shown up at its maxconn (the scenario's, or the last the
+ * log set), or shown full below it, misstates what the proxy could
+ * choose. */
 static bool maxconn_respected(struct walk *walk)
 {
-    const struct scenario *sc = walk->proxy->outcome->scenario;
-
     for (int i = 0; i < walk->cand_count; i++) {
         const struct check_cand *c = &walk->cands[i];
-        long maxconn = c->backend >= 0 && (size_t)c->backend <
-                       sc->backend_count ? sc->backends[c->backend].maxconn
-                                         : 0;
+        long maxconn = c->backend >= 0 ? walk->replay.maxconn[c->backend] : 0;
         bool full = maxconn > 0 && c->active >= maxconn;
 
         if (maxconn == 0 || (c->state != CHECK_CAND_UP &&
@@ -184,7 +262,7 @@ static bool tie_rotates(struct walk *walk, const struct check_cand *chosen)
             &walk->cands[(walk->last_pick + k) % walk->cand_count];
 
         if (c->state == CHECK_CAND_UP &&
-            c->active * chosen->weight == chosen->active * c->weight)
+            c->active * chosen->ew == chosen->active * c->ew)
             next = c;
     }
     if (!walk->rotate || next == NULL || next == chosen)
@@ -220,7 +298,7 @@ static bool pick_is_least(struct walk *walk, const struct check_seq_event *e)
 
         if (other == chosen || other->state != CHECK_CAND_UP)
             continue;
-        if (chosen->active * other->weight > other->active * chosen->weight) {
+        if (chosen->active * other->ew > other->active * chosen->ew) {
             fail_not_least(walk, chosen, other);
             return false;
         }
@@ -290,7 +368,7 @@ static bool tried_not_offered(struct walk *walk,
 
         if (c->backend < 0 || c->backend >= 64 ||
             !(tried & ((uint64_t)1 << c->backend)) ||
-            c->state == CHECK_CAND_TRIED || c->state == CHECK_CAND_DOWN)
+            (c->state != CHECK_CAND_UP && c->state != CHECK_CAND_FULL))
             continue;
         check_verdict_set(walk->verdict, false, "%s showed %s as %s, but "
                           "session %lld had already failed to connect to "
@@ -302,6 +380,56 @@ static bool tried_not_offered(struct walk *walk,
     return true;
 }
 
+/* An operation's line must agree with the replay: the counts it shows, the
+ * value it replaces, and the state the balancer needs for it. */
+static bool change_is_possible(struct walk *walk,
+                               const struct check_seq_event *e)
+{
+    int b = e->backend;
+    long long shown;
+
+    if (b < 0)
+        return true;
+    if (e->kind == CHECK_SEQ_DRAINED &&
+        (walk->replay.active[b] != 0 ||
+         walk->replay.admin[b] != CHECK_REPLAY_DRAINING)) {
+        check_verdict_set(walk->verdict, false, "%s says %s was drained, but "
+                          "the log's own events leave it %s with %ld active",
+                          walk->what, walk->proxy->names[b],
+                          walk->replay.admin[b] == CHECK_REPLAY_DRAINING
+                              ? "draining" : "not draining",
+                          walk->replay.active[b]);
+        return false;
+    }
+    if (e->kind == CHECK_SEQ_REMOVED &&
+        (walk->replay.active[b] != 0 ||
+         walk->replay.admin[b] == CHECK_REPLAY_READY)) {
+        check_verdict_set(walk->verdict, false, "%s removed %s while it was "
+                          "%s with %ld active: only a disabled or draining "
+                          "backend with none active may be removed",
+                          walk->what, walk->proxy->names[b],
+                          walk->replay.admin[b] == CHECK_REPLAY_READY
+                              ? "ready" : "out of service",
+                          walk->replay.active[b]);
+        return false;
+    }
+    shown = e->kind == CHECK_SEQ_ADMIN ? trace_get_int(e->ev, "active", -1)
+          : e->kind == CHECK_SEQ_WEIGHT ? trace_get_int(e->ev, "was", -1)
+          : -1;
+    if (shown == -1 || shown == (e->kind == CHECK_SEQ_ADMIN
+                                     ? walk->replay.active[b]
+                                     : walk->replay.weight[b]))
+        return true;
+    check_verdict_set(walk->verdict, false, "%s logged %s with %s %lld, but "
+                      "the log's own events give %ld", walk->what,
+                      walk->proxy->names[b],
+                      e->kind == CHECK_SEQ_ADMIN ? "active" : "weight was",
+                      shown, e->kind == CHECK_SEQ_ADMIN
+                                 ? walk->replay.active[b]
+                                 : walk->replay.weight[b]);
+    return false;
+}
+
 static bool judge_event(struct walk *walk, size_t index)
 {
     const struct check_seq_event *e = &walk->proxy->seq[index];
@@ -311,13 +439,15 @@ static bool judge_event(struct walk *walk, size_t index)
     if (!seq_in_place(walk, index))
         return false;
     describe(walk, e);
-    if (choice && (!read_cands(walk, e) || !cands_match_replay(walk) ||
+    if (choice && (!read_cands(walk, e) || !cands_match_replay(walk, e) ||
                    !maxconn_respected(walk) || !tried_not_offered(walk, e)))
         return false;
     note_tried(walk, e);
     if (e->kind == CHECK_SEQ_PICK && !pick_is_least(walk, e))
         return false;
     if (e->kind == CHECK_SEQ_NO_BACKEND && !nothing_up(walk))
+        return false;
+    if (!change_is_possible(walk, e))
         return false;
     check_replay_apply(&walk->replay, e);
     return e->kind != CHECK_SEQ_RELEASE || release_matches(walk, e);
@@ -362,7 +492,7 @@ void check_balancer_leastconn(const struct check_proxy *proxy,
     /* The proxy's walk starts after the last backend: b1 comes first. */
     walk->last_pick = -1;
     walk->rotate = leastconn_policy(proxy->outcome->scenario);
-    check_replay_init(&walk->replay);
+    check_replay_start(&walk->replay, proxy);
     for (size_t i = 0; i < proxy->seq_count; i++) {
         if (!judge_event(walk, i))
             goto out;

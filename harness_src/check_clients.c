@@ -276,6 +276,20 @@ static bool by_behaviour(const struct lost *l, const struct trace_event *conn,
            trace_get_int(start, "timeout_ms", 0);
 }
 
+/* The proxy's queue gave up on the session: it waited --queue-timeout
+ * for a backend (close reason=queue_timeout). A session refused because
+ * the queue was full is a no_backend refusal, judged as one below. How
+ * long it waited is judged by "expect queue-wait<=D". */
+static bool by_queue(const struct lost *l, const struct trace_event *conn,
+                     const struct check_session *s)
+{
+    const char *reason = s && s->close ? trace_get(s->close, "reason") : NULL;
+
+    (void)l;
+    (void)conn;
+    return reason != NULL && strcmp(reason, "queue_timeout") == 0;
+}
+
 /*
  * Causes that explain a failure whatever became of its session, tried in
  * order before the faults of the session's own story (below). Each takes
@@ -291,6 +305,7 @@ static const struct {
 } causes[] = {
     { "the proxy's idle timeout", by_idle_timeout },
     { "the client's behaviour", by_behaviour },
+    { "the proxy's queue timeout", by_queue },
 };
 
 _Static_assert(COUNT_OF(causes) <= CAUSES_MAX,

@@ -7,9 +7,11 @@
  *                     proxy's idle timeout closed it while a reply was
  *                     still due or its behaviour kept it quiet, its
  *                     behaviour made the failure certain (a trickle
- *                     slower than its timeout), its session was refused
- *                     with no backend up, the backend it was connected to
- *                     had a fault while it ran, or (never accepted) every
+ *                     slower than its timeout), the proxy's queue timed
+ *                     it out, its session was refused with no backend
+ *                     eligible (down, disabled, draining, ejected or
+ *                     full), the backend it was connected to had a fault
+ *                     while it ran, or (never accepted) every
  *                     backend was down. The causes that do not depend on
  *                     the session's own story are a table in
  *                     check_clients.c, where new kinds of fault add theirs

@@ -44,6 +44,19 @@ static bool is_seq_kind(const struct trace_event *ev, enum check_seq_kind *kind)
         { "connect_fail", CHECK_SEQ_RELEASE },
         { "backend_down", CHECK_SEQ_DOWN },
         { "backend_up", CHECK_SEQ_UP },
+        { "admin", CHECK_SEQ_ADMIN },
+        { "drained", CHECK_SEQ_DRAINED },
+        { "weight", CHECK_SEQ_WEIGHT },
+        { "maxconn", CHECK_SEQ_MAXCONN },
+        { "backend_added", CHECK_SEQ_ADDED },
+        { "backend_removed", CHECK_SEQ_REMOVED },
+        { "slowstart", CHECK_SEQ_SLOWSTART },
+        { "ejected", CHECK_SEQ_EJECTED },
+        { "eject_skipped", CHECK_SEQ_EJECT_SKIPPED },
+        { "restored", CHECK_SEQ_RESTORED },
+        { "queued", CHECK_SEQ_QUEUED },
+        { "queue_timeout", CHECK_SEQ_QUEUE_TIMEOUT },
+        { "queue_abandoned", CHECK_SEQ_QUEUE_ABANDONED },
     };
 
     for (size_t i = 0; i < COUNT_OF(kinds); i++) {
@@ -55,8 +68,9 @@ static bool is_seq_kind(const struct trace_event *ev, enum check_seq_kind *kind)
     return false;
 }
 
-/* Adds ev to the seq events when it is one; a release without seq is a
- * plain close, anything else without one is noted as unnumbered. */
+/* Adds ev to the seq events when it is one; a release without seq, or of
+ * no backend (a queued session's), is a plain close; anything else
+ * without one is noted as unnumbered. */
 static void collect_seq(struct check_proxy *proxy, const struct trace_event *ev)
 {
     enum check_seq_kind kind;
@@ -66,7 +80,9 @@ static void collect_seq(struct check_proxy *proxy, const struct trace_event *ev)
     if (!is_seq_kind(ev, &kind))
         return;
     seq = trace_get_int(ev, "seq", -1);
-    if (trace_get(ev, "seq") == NULL && kind == CHECK_SEQ_RELEASE)
+    if (kind == CHECK_SEQ_RELEASE &&
+        (trace_get(ev, "seq") == NULL || trace_get(ev, "be") == NULL ||
+         strcmp(trace_get(ev, "be"), "-") == 0))
         return;
     if (seq < 0) {
         if (proxy->unnumbered == NULL)

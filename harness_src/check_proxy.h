@@ -4,8 +4,10 @@
  * Built once per check from outcome->proxy, it holds
  *   - the backend names: the scenario's backends first, at their scenario
  *     index, then any other name the proxy logged;
- *   - the balancer events (pick, no_backend, releases, backend_down/up)
- *     sorted by seq, ready to be replayed;
+ *   - the balancer events (pick, no_backend, releases, backend_down/up,
+ *     and those of a balancer operated while it runs: admin, weight,
+ *     backend_added, slowstart, ejected, queued, ...) sorted by seq, ready
+ *     to be replayed;
  *   - one record per session (sorted by sid) with its accept, connected,
  *     close and no_backend lines;
  *   - the sessions sorted by client address, to join the clients' logs;
@@ -35,7 +37,23 @@ enum check_seq_kind {
     CHECK_SEQ_NO_BACKEND,       /* no effect; its cand is checked */
     CHECK_SEQ_RELEASE,          /* close or connect_fail with a seq: - 1 */
     CHECK_SEQ_DOWN,             /* backend_down */
-    CHECK_SEQ_UP                /* backend_up */
+    CHECK_SEQ_UP,               /* backend_up */
+    /* The operated balancer (docs/log-format.md): */
+    CHECK_SEQ_ADMIN,            /* admin=disabled|draining|ready */
+    CHECK_SEQ_DRAINED,          /* a draining backend reached 0 active */
+    CHECK_SEQ_WEIGHT,           /* weight=W was=W0 */
+    CHECK_SEQ_MAXCONN,          /* maxconn=M was=M0 */
+    CHECK_SEQ_ADDED,            /* backend_added */
+    CHECK_SEQ_REMOVED,          /* backend_removed */
+    CHECK_SEQ_SLOWSTART,        /* a ramp starts: ms=RAMP weight=W */
+    CHECK_SEQ_EJECTED,          /* outlier ejection: ms= ejections= */
+    CHECK_SEQ_EJECT_SKIPPED,    /* would eject, but max share ejected */
+    CHECK_SEQ_RESTORED,         /* ejection over */
+    CHECK_SEQ_QUEUED,           /* sid waits: every eligible one full */
+    CHECK_SEQ_QUEUE_TIMEOUT,    /* sid waited too long */
+    CHECK_SEQ_QUEUE_ABANDONED   /* sid's client left while it waited
+                                   (queue_full is not one: it shares its
+                                   no_backend's seq) */
 };
 
 /* One event that took a balancer sequence number. */
@@ -43,7 +61,7 @@ struct check_seq_event {
     long long seq;
     enum check_seq_kind kind;
     int backend;                /* index into names; -1 none or unknown */
-    long long sid;              /* -1 for backend_down/up */
+    long long sid;              /* -1 for the backends' own events */
     const struct trace_event *ev;
 };
 

@@ -191,25 +191,75 @@ static void mark_label(struct report_timeline_mark *mark,
              detail[0] != '\0' ? " " : "", detail);
 }
 
+/* "weight b2 5" for an operation: the action, its backend, and the value
+ * of a weight or maxconn ("set weight b2 5"). */
+static void operation_label(struct report_timeline_mark *mark,
+                            const struct trace_event *event,
+                            const char *action, const char *backend)
+{
+    const char *cmd = trace_get(event, "cmd");
+    const char *value = cmd != NULL ? strrchr(cmd, ' ') : NULL;
+    bool numbered = action != NULL && (strcmp(action, "weight") == 0 ||
+                                       strcmp(action, "maxconn") == 0);
+
+    snprintf(mark->label, sizeof(mark->label), "%s%s%s%s",
+             action != NULL ? action : "operate",
+             backend != NULL && strcmp(backend, "-") != 0 ? " " : "",
+             backend != NULL && strcmp(backend, "-") != 0 ? backend : "",
+             numbered && value != NULL ? value : "");
+}
+
+/* The marks of the proxy's own log: its ejections and their ends. */
+static bool proxy_mark(const struct trace_event *event)
+{
+    return trace_is(event, "ejected") || trace_is(event, "restored");
+}
+
+static struct report_timeline_mark *new_mark(struct report_timeline *timeline,
+                                             size_t *cap, double t)
+{
+    struct report_timeline_mark *mark;
+
+    if (grow((void **)&timeline->marks, timeline->mark_count, cap,
+             sizeof(*timeline->marks)) == -1)
+        return NULL;
+    mark = &timeline->marks[timeline->mark_count++];
+    mark->t = t < 0 ? 0 : t;
+    return mark;
+}
+
+/* The runner's faults and operations (timeline.log), and the proxy's
+ * ejections (proxy.log), as marks. */
 static int add_marks(struct report_timeline *timeline,
                      const struct outcome *outcome, double origin)
 {
     size_t cap = 0;
+    struct report_timeline_mark *mark;
 
     for (size_t i = 0; i < outcome->timeline.count; i++) {
         const struct trace_event *event = &outcome->timeline.events[i];
         const char *action = trace_get(event, "action");
         const char *backend = trace_get(event, "be");
-        struct report_timeline_mark *mark;
 
-        if (!trace_is(event, "fault"))
+        if (!trace_is(event, "fault") && !trace_is(event, "operate"))
             continue;
-        if (grow((void **)&timeline->marks, timeline->mark_count, &cap,
-                 sizeof(*timeline->marks)) == -1)
+        if ((mark = new_mark(timeline, &cap, event->ts - origin)) == NULL)
             return -1;
-        mark = &timeline->marks[timeline->mark_count++];
-        mark->t = event->ts - origin < 0 ? 0 : event->ts - origin;
-        mark_label(mark, event, action, backend);
+        if (trace_is(event, "operate"))
+            operation_label(mark, event, action, backend);
+        else
+            mark_label(mark, event, action, backend);
+    }
+    for (size_t i = 0; i < outcome->proxy.count; i++) {
+        const struct trace_event *event = &outcome->proxy.events[i];
+        const char *backend = trace_get(event, "be");
+
+        if (!proxy_mark(event))
+            continue;
+        if ((mark = new_mark(timeline, &cap, event->ts - origin)) == NULL)
+            return -1;
+        snprintf(mark->label, sizeof(mark->label), "%s %s", event->ev,
+                 backend != NULL ? backend : "?");
     }
     return 0;
 }

@@ -18,6 +18,7 @@
 
 #include "audit.h"
 #include "child.h"
+#include "ctlclient.h"
 #include "linkmap.h"
 #include "clock.h"
 #include "log.h"
@@ -31,6 +32,7 @@
 #define RUNNER_SAMPLE_MS 100
 #define RUNNER_SETTLE_MS 2000
 #define RUNNER_KEEP_TRIES 100    /* names tried under --keep DIR */
+#define RUNNER_CONTROL_MS 2000   /* one command to the proxy's socket */
 
 struct backend_proc {
     struct child child;
@@ -83,6 +85,14 @@ struct run {
     size_t burst_count;
     bool fired[SCENARIO_MAX_EVENTS];
     bool proxy_stopped;         /* by a "stop proxy" event: it may exit */
+    char control_path[600];     /* the proxy's control socket ("": none) */
+    char config_path[600];      /* its settings file (-c, "": none) */
+    /* The proxy's backends as the operations left them: the config file
+     * written for a reload says this. */
+    bool in_proxy[SCENARIO_MAX_BACKENDS];
+    int weight[SCENARIO_MAX_BACKENDS];
+    int maxconn[SCENARIO_MAX_BACKENDS];
+    long slowstart_ms[SCENARIO_MAX_BACKENDS];   /* an add's; -1 none */
     long picks[SCENARIO_MAX_BACKENDS];
     long accepts, closes;       /* sessions the proxy logged */
     uint64_t next_sample_ms;
@@ -381,15 +391,62 @@ static int backend_port(const struct run *run, size_t index)
                                       : run->backends[index].port;
 }
 
+/* "NAME=127.0.0.1:PORT,weight=W,maxconn=M[,slowstart=MS]" as the proxy
+ * knows backend index now, into buf. */
+static const char *backend_spec(const struct run *run, size_t index,
+                                char *buf, size_t size)
+{
+    int len = snprintf(buf, size, "%s=127.0.0.1:%d,weight=%d,maxconn=%d",
+                       run->sc->backends[index].name, backend_port(run, index),
+                       run->weight[index], run->maxconn[index]);
+
+    if (run->slowstart_ms[index] >= 0 && len > 0 && (size_t)len < size)
+        snprintf(buf + len, size - (size_t)len, ",slowstart=%ld",
+                 run->slowstart_ms[index]);
+    return buf;
+}
+
 static void proxy_backend_args(struct run *run, struct args *a)
 {
-    for (size_t i = 0; i < run->sc->backend_count; i++) {
-        const struct scenario_backend *b = &run->sc->backends[i];
+    char spec[160];
 
+    for (size_t i = 0; i < run->sc->backend_count; i++) {
+        if (!run->in_proxy[i])
+            continue;
         args_add(a, "-b");
-        args_add(a, "%s=127.0.0.1:%d,weight=%d,maxconn=%d", b->name,
-                 backend_port(run, i), b->weight, b->maxconn);
+        args_add(a, "%s", backend_spec(run, i, spec, sizeof(spec)));
     }
+}
+
+/* Writes the proxy's settings file (the scenario's proxy options and the
+ * backends it has now), whole or not at all: a reload never reads half a
+ * file. Returns 0, or -1 with run->err set. */
+static int write_config(struct run *run)
+{
+    char tmp[620], spec[160];
+    FILE *out;
+    int failed;
+
+    snprintf(tmp, sizeof(tmp), "%s.tmp", run->config_path);
+    out = fopen(tmp, "w");
+    if (out == NULL)
+        goto fail;
+    for (size_t i = 0; i < run->sc->proxy_count; i++)
+        fprintf(out, "%s %s\n", run->sc->proxy[i].key,
+                run->sc->proxy[i].value);
+    for (size_t i = 0; i < run->sc->backend_count; i++) {
+        if (run->in_proxy[i])
+            fprintf(out, "backend %s\n",
+                    backend_spec(run, i, spec, sizeof(spec)));
+    }
+    failed = ferror(out);
+    if (fclose(out) != 0 || failed || rename(tmp, run->config_path) == -1)
+        goto fail;
+    return 0;
+fail:
+    snprintf(run->err, run->errlen, "cannot write %s: %s", run->config_path,
+             strerror(errno));
+    return -1;
 }
 
 /* Thread creations are audited for "expect threads stable" only: the
@@ -419,8 +476,21 @@ static int start_proxy(struct run *run)
     /* debug: the health checks' results, for "expect health exact". */
     args_add(&a, "--log-level");
     args_add(&a, "debug");
-    proxy_backend_args(run, &a);
-    args_options(&a, run->sc->proxy, run->sc->proxy_count);
+    if (run->sc->operated) {
+        args_add(&a, "--control");
+        args_add(&a, "%s", run->control_path);
+    }
+    if (run->sc->reloaded) {
+        /* Every backend and option in the file: -b on the command line
+         * would replace the file's backends at every reload. */
+        if (write_config(run) == -1)
+            return -1;
+        args_add(&a, "-c");
+        args_add(&a, "%s", run->config_path);
+    } else {
+        proxy_backend_args(run, &a);
+        args_options(&a, run->sc->proxy, run->sc->proxy_count);
+    }
     snprintf(timeline, sizeof(timeline), "%s/timeline.log", run->dir);
     if (wants_audit(run->sc))
         audit_begin(&audit, timeline);
@@ -541,9 +611,92 @@ static int apply_fault(struct run *run, const struct scenario_event *ev)
     case SCENARIO_SET:
     case SCENARIO_CLIENTS:
     case SCENARIO_STOP_PROXY:
+    case SCENARIO_DRAIN:
+    case SCENARIO_DISABLE:
+    case SCENARIO_ENABLE:
+    case SCENARIO_WEIGHT:
+    case SCENARIO_MAXCONN:
+    case SCENARIO_ADD:
+    case SCENARIO_REMOVE:
+    case SCENARIO_RELOAD:
         break;
     }
     return 0;
+}
+
+/* --- operations: the proxy's control socket ----------------------------- */
+
+/* The control command of ev; updates the model of the proxy's backends
+ * that a reload's file is written from. */
+static void operation_command(struct run *run, const struct scenario_event *ev,
+                              char *command, size_t size)
+{
+    const struct scenario_backend *b =
+        ev->backend >= 0 ? &run->sc->backends[ev->backend] : NULL;
+    int len;
+
+    snprintf(command, size, "%s", ev->command);
+    switch (ev->action) {
+    case SCENARIO_WEIGHT: run->weight[ev->backend] = (int)ev->value; break;
+    case SCENARIO_MAXCONN: run->maxconn[ev->backend] = (int)ev->value; break;
+    case SCENARIO_REMOVE: run->in_proxy[ev->backend] = false; break;
+    case SCENARIO_ADD:
+        run->in_proxy[ev->backend] = true;
+        run->weight[ev->backend] = ev->add_weight >= 0 ? ev->add_weight
+                                                       : b->weight;
+        run->maxconn[ev->backend] = ev->add_maxconn >= 0 ? ev->add_maxconn
+                                                         : b->maxconn;
+        run->slowstart_ms[ev->backend] = ev->add_slowstart_ms;
+        len = snprintf(command, size, "add backend %s 127.0.0.1:%d weight=%d "
+                       "maxconn=%d", b->name, backend_port(run, ev->backend),
+                       run->weight[ev->backend], run->maxconn[ev->backend]);
+        if (ev->add_slowstart_ms >= 0 && len > 0 && (size_t)len < size)
+            snprintf(command + len, size - (size_t)len, " slowstart=%ld",
+                     ev->add_slowstart_ms);
+        break;
+    case SCENARIO_RELOAD:
+        for (size_t i = 0; i < run->sc->backend_count; i++) {
+            if (ev->reload.backends_given)
+                run->in_proxy[i] = ev->reload.in[i];
+            if (ev->reload.weight[i] >= 0)
+                run->weight[i] = ev->reload.weight[i];
+            if (ev->reload.maxconn[i] >= 0)
+                run->maxconn[i] = ev->reload.maxconn[i];
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+/* Sends ev to the proxy's control socket, logged with the answer. An
+ * error answer, or none, stops the run with the answer quoted. */
+static int apply_operation(struct run *run, const struct scenario_event *ev)
+{
+    char command[SCENARIO_TEXT_MAX * 2], answer[1024];
+    char quoted_cmd[SCENARIO_TEXT_MAX * 4], quoted[2100];
+    int rc, saved;
+
+    operation_command(run, ev, command, sizeof(command));
+    if (ev->action == SCENARIO_RELOAD && write_config(run) == -1)
+        return -1;
+    rc = ctlclient_command(run->control_path, command, RUNNER_CONTROL_MS,
+                           answer, sizeof(answer));
+    saved = errno;
+    log_event(&run->timeline, LOG_INFO, "operate", "action=%s be=%s cmd=%s "
+              "answer=%s line=%d", scenario_action_name(ev->action),
+              ev->backend >= 0 ? run->sc->backends[ev->backend].name : "-",
+              logfmt_quote(command, quoted_cmd, sizeof(quoted_cmd)),
+              logfmt_quote(rc == 0 ? answer : "-", quoted, sizeof(quoted)),
+              ev->line);
+    if (rc == -1)
+        snprintf(run->err, run->errlen, "line %d: '%s' got no answer from "
+                 "the proxy's control socket %s: %s", ev->line, command,
+                 run->control_path, strerror(saved));
+    else if (ctlclient_is_error(answer))
+        snprintf(run->err, run->errlen, "line %d: the proxy refused '%s': "
+                 "'%s'", ev->line, command, answer);
+    return rc == -1 || ctlclient_is_error(answer) ? -1 : 0;
 }
 
 static void log_fault(struct run *run, const struct scenario_event *ev)
@@ -570,6 +723,8 @@ static int fire(struct run *run, size_t index)
         apply_live(run, ev);
         return 0;
     }
+    if (scenario_action_operates(ev->action))
+        return apply_operation(run, ev);
     if (ev->action == SCENARIO_STOP_PROXY) {
         log_event(&run->timeline, LOG_INFO, "proxy_stop", "line=%d", ev->line);
         child_signal(&run->proxy, SIGTERM);
@@ -1015,6 +1170,18 @@ static int prepare(struct run *run)
     log_init(&run->timeline, run->timeline_fd, LOG_INFO);
     log_fork(&run->timeline, &run->timeline, "harness");
     snprintf(run->proxy_log, sizeof(run->proxy_log), "%s/proxy.log", run->dir);
+    if (run->sc->operated)
+        snprintf(run->control_path, sizeof(run->control_path),
+                 "%s/control.sock", run->dir);
+    if (run->sc->reloaded)
+        snprintf(run->config_path, sizeof(run->config_path), "%s/proxy.conf",
+                 run->dir);
+    for (size_t i = 0; i < run->sc->backend_count; i++) {
+        run->in_proxy[i] = !run->sc->backends[i].standby;
+        run->weight[i] = run->sc->backends[i].weight;
+        run->maxconn[i] = run->sc->backends[i].maxconn;
+        run->slowstart_ms[i] = -1;
+    }
     tail_init(&run->proxy_tail, run->proxy_log);
     for (size_t i = 0; i < run->sc->backend_count; i++) {
         struct backend_proc *proc = &run->backends[i];

@@ -69,7 +69,7 @@
 enum option_target {
     TARGET_STORE,           /* kept as key=value in an options array */
     TARGET_WEIGHT, TARGET_MAXCONN, TARGET_START, TARGET_DOWN,
-    TARGET_BLACKHOLE,
+    TARGET_BLACKHOLE, TARGET_STANDBY,
     TARGET_REQUESTS, TARGET_SIZE, TARGET_HOLD, TARGET_RAMP, TARGET_TIMEOUT,
     TARGET_HALF_CLOSE, TARGET_MAY_FAIL, TARGET_READ_RATE, TARGET_WRITE_RATE,
     TARGET_BEHAVIOUR,       /* a simulate_client behaviour */
@@ -107,6 +107,10 @@ static const struct option_rule proxy_rules[] = {
     PROXY_RULE("connect-timeout"), PROXY_RULE("idle-timeout"),
     PROXY_RULE("health-interval"), PROXY_RULE("grace"), PROXY_RULE("rise"),
     PROXY_RULE("fall"), PROXY_RULE("maxconn"),
+    PROXY_RULE("slowstart"), PROXY_RULE("eject-after"),
+    PROXY_RULE("eject-time"), PROXY_RULE("eject-max-time"),
+    PROXY_RULE("eject-max-percent"), PROXY_RULE("queue"),
+    PROXY_RULE("queue-timeout"),
 };
 
 static const struct option_rule backend_rules[] = {
@@ -120,6 +124,16 @@ static const struct option_rule backend_rules[] = {
     { "start", OPTIONS_DURATION, 0, TIMEOUT_MAX_MS, NULL, TARGET_START, NULL },
     { "down", OPTIONS_FLAG, 0, 0, NULL, TARGET_DOWN, NULL },
     { "blackhole", OPTIONS_FLAG, 0, 0, NULL, TARGET_BLACKHOLE, NULL },
+    { "standby", OPTIONS_FLAG, 0, 0, NULL, TARGET_STANDBY, NULL },
+};
+
+/* "add NAME ...": the proxy's own backend settings. */
+static const struct option_rule add_rules[] = {
+    { "weight", .target = TARGET_WEIGHT, .source = &config_backend_options },
+    { "maxconn", .target = TARGET_MAXCONN,
+      .source = &config_backend_options },
+    { "slowstart", .target = TARGET_START,
+      .source = &config_backend_proxy_options },
 };
 
 static const struct option_rule burst_rules[] = {
@@ -148,6 +162,7 @@ static const struct option_set proxy_set = { "proxy", RULES(proxy_rules) };
 static const struct option_set backend_set = { "backend",
                                                RULES(backend_rules) };
 static const struct option_set burst_set = { "clients", RULES(burst_rules) };
+static const struct option_set add_set = { "add", RULES(add_rules) };
 
 /* Lone values. */
 static const struct option_rule seed_rule =
@@ -175,6 +190,9 @@ static const struct option_rule rss_rule =
 static const struct option_rule rss_growth_rule =
     { "proxy-rss-growth<=", OPTIONS_SIZE, 4096, 1073741824L, NULL,
       TARGET_NONE, NULL };
+static const struct option_rule queue_wait_rule =
+    { "queue-wait<=", OPTIONS_DURATION, 1, TIMEOUT_MAX_MS, NULL, TARGET_NONE,
+      NULL };
 static const struct option_rule failed_rule =
     { "failed<=", OPTIONS_COUNT, 0, FAILED_MAX, NULL, TARGET_NONE, NULL };
 static const struct option_rule chaos_time_rule =
@@ -209,6 +227,7 @@ static const struct {
     { "fds stable", SCENARIO_CHECK_FDS_STABLE },
     { "no-hol", SCENARIO_CHECK_NO_HOL },
     { "retried", SCENARIO_CHECK_RETRIED },
+    { "queue fifo", SCENARIO_CHECK_QUEUE_FIFO },
 };
 
 static const char *const action_names[] = {
@@ -217,6 +236,10 @@ static const char *const action_names[] = {
     [SCENARIO_RESUME] = "resume", [SCENARIO_RESTART] = "restart",
     [SCENARIO_START] = "start", [SCENARIO_LINK] = "link",
     [SCENARIO_HEAL] = "heal", [SCENARIO_SET] = "set",
+    [SCENARIO_DRAIN] = "drain", [SCENARIO_DISABLE] = "disable",
+    [SCENARIO_ENABLE] = "enable", [SCENARIO_WEIGHT] = "weight",
+    [SCENARIO_MAXCONN] = "maxconn", [SCENARIO_ADD] = "add",
+    [SCENARIO_REMOVE] = "remove", [SCENARIO_RELOAD] = "reload",
 };
 
 static const char *const chaos_kind_names[SCENARIO_CHAOS_KINDS] = {
@@ -267,6 +290,8 @@ static void parse_heal(struct parser *p, struct scenario_event *event,
                        char **words, int count);
 static void parse_set(struct parser *p, struct scenario_event *event,
                       char **words, int count);
+static void parse_operation(struct parser *p, struct scenario_event *event,
+                            char **words, int count);
 static void check_burst(struct parser *p, const struct scenario_burst *burst);
 
 /* Walks a text line by line. */
@@ -635,6 +660,7 @@ static void apply_backend_option(struct scenario_backend *backend,
     case TARGET_START: backend->start_ms = number; break;
     case TARGET_DOWN: backend->down = true; break;
     case TARGET_BLACKHOLE: backend->blackhole = true; break;
+    case TARGET_STANDBY: backend->standby = true; break;
     default:
         store_option(backend->options, &backend->option_count, rule->key,
                      value);
@@ -875,12 +901,15 @@ static void parse_action(struct parser *p, struct scenario_event *event,
             parse_heal(p, event, words, count);
         else if (event->action == SCENARIO_SET)
             parse_set(p, event, words, count);
+        else if (scenario_action_operates(event->action))
+            parse_operation(p, event, words, count);
         else
             parse_fault(p, event, words, count);
         return;
     }
     report(p, p->line, "unknown action '%s' (expected clients, crash, stop, "
-           "pause, resume, restart, start, link, heal or set)",
+           "pause, resume, restart, start, link, heal, set, drain, disable, "
+           "enable, weight, maxconn, add, remove or reload)",
            parse_escape(words[0], word, sizeof(word)));
 }
 
@@ -1017,13 +1046,25 @@ static void parse_compare(struct parser *p, struct scenario_expect *e,
                words[0], e->op, words[2]);
 }
 
-/* "detect NAME within D" and "recover NAME within D". */
+/* "detect NAME within D", "recover NAME within D", "drained NAME within
+ * D" and "ejected NAME within D". */
 static void parse_within(struct parser *p, struct scenario_expect *e,
                          char **words, int count)
 {
-    bool detect = strcmp(words[0], "detect") == 0;
+    static const struct {
+        const char *word;
+        enum scenario_check check;
+    } forms[] = {
+        { "detect", SCENARIO_CHECK_DETECT },
+        { "recover", SCENARIO_CHECK_RECOVER },
+        { "drained", SCENARIO_CHECK_DRAINED },
+        { "ejected", SCENARIO_CHECK_EJECTED },
+    };
 
-    e->check = detect ? SCENARIO_CHECK_DETECT : SCENARIO_CHECK_RECOVER;
+    for (size_t i = 0; i < COUNT_OF(forms); i++) {
+        if (strcmp(words[0], forms[i].word) == 0)
+            e->check = forms[i].check;
+    }
     if (count != 4 || strcmp(words[2], "within") != 0) {
         report(p, p->line, "expected '%s NAME within DURATION', like '%s b1 "
                "within 2s'", words[0], words[0]);
@@ -1031,6 +1072,20 @@ static void parse_within(struct parser *p, struct scenario_expect *e,
     }
     e->backend = resolve_backend(p, words[1]);
     read_value(p, &within_rule, words[3], &e->within_ms);
+}
+
+/* "slowstart NAME" and "restored NAME". */
+static void parse_named(struct parser *p, struct scenario_expect *e,
+                        char **words, int count)
+{
+    e->check = strcmp(words[0], "slowstart") == 0 ? SCENARIO_CHECK_SLOWSTART
+                                                   : SCENARIO_CHECK_RESTORED;
+    if (count != 2) {
+        report(p, p->line, "expected '%s NAME', like '%s b1'", words[0],
+               words[0]);
+        return;
+    }
+    e->backend = resolve_backend(p, words[1]);
 }
 
 /* Joins words[0..count) with single spaces into buf (big enough: the
@@ -1168,7 +1223,9 @@ static void report_unknown_check(struct parser *p, const char *text)
            "resets passed, stop clean, workers used, health exact, "
            "sessions<=D, fds stable, p50<=D, p90<=D, p99<=D, no-hol, "
            "idle-closed within D, retried, proxy-rss<=BYTES, "
-           "proxy-rss-growth<=BYTES)",
+           "proxy-rss-growth<=BYTES, drained NAME within D, slowstart NAME, "
+           "ejected NAME within D, restored NAME, queue-wait<=D, "
+           "queue fifo)",
            parse_escape(text, word, sizeof(word)));
 }
 
@@ -1204,8 +1261,18 @@ static void parse_check(struct parser *p, struct scenario_expect *e,
         e->check = SCENARIO_CHECK_SHARE;
         parse_share(p, e, words, count);
     } else if (strcmp(words[0], "detect") == 0 ||
-               strcmp(words[0], "recover") == 0) {
+               strcmp(words[0], "recover") == 0 ||
+               strcmp(words[0], "drained") == 0 ||
+               strcmp(words[0], "ejected") == 0) {
         parse_within(p, e, words, count);
+    } else if (strcmp(words[0], "slowstart") == 0 ||
+               strcmp(words[0], "restored") == 0) {
+        parse_named(p, e, words, count);
+    } else if (count == 1 && strncmp(words[0], queue_wait_rule.key,
+                                     strlen(queue_wait_rule.key)) == 0) {
+        e->check = SCENARIO_CHECK_QUEUE_WAIT;
+        read_value(p, &queue_wait_rule,
+                   words[0] + strlen(queue_wait_rule.key), &e->within_ms);
     } else if (count == 2 && strcmp(words[0], "clients") == 0 &&
                strncmp(words[1], failed, strlen(failed)) == 0) {
         e->check = SCENARIO_CHECK_CLIENTS_FAILED;
@@ -1423,6 +1490,219 @@ static void parse_set(struct parser *p, struct scenario_event *event,
                strncmp(reply, "error: ", 7) == 0 ? reply + 7 : reply);
 }
 
+/* --- operations on the running proxy: drain ... reload ------------------ */
+
+/* "weight NAME N" and "maxconn NAME N": the proxy's own backend rows. */
+static void parse_set_number(struct parser *p, struct scenario_event *event,
+                             char **words, int count)
+{
+    const struct option_rule *rule = find_rule(&add_set, words[0]);
+
+    if (count != 3) {
+        report(p, p->line, "%s needs a backend and a number, like '%s b1 %s'",
+               words[0], words[0],
+               event->action == SCENARIO_WEIGHT ? "3" : "100");
+        return;
+    }
+    event->backend = resolve_backend(p, words[1]);
+    if (read_value(p, rule, words[2], &event->value) == 0)
+        snprintf(event->command, sizeof(event->command), "set %s %s %ld",
+                 words[0], words[1], event->value);
+}
+
+/* "add NAME [weight=N] [maxconn=N] [slowstart=D]"; the command is made
+ * by the runner, which knows the backend's port. */
+static void parse_add(struct parser *p, struct scenario_event *event,
+                      char **words, int count)
+{
+    const struct option_rule *rule;
+    unsigned seen = 0;
+    const char *value;
+    long number;
+
+    event->add_weight = -1;
+    event->add_maxconn = -1;
+    event->add_slowstart_ms = -1;
+    event->backend = resolve_backend(p, words[1]);
+    for (int i = 2; i < count; i++) {
+        rule = read_option(p, &add_set, words[i], &seen, &value, &number);
+        if (rule != NULL && rule->target == TARGET_WEIGHT)
+            event->add_weight = (int)number;
+        else if (rule != NULL && rule->target == TARGET_MAXCONN)
+            event->add_maxconn = (int)number;
+        else if (rule != NULL)
+            event->add_slowstart_ms = number;
+    }
+}
+
+/* One "weight.NAME=N" or "maxconn.NAME=N" of a reload. */
+static void parse_reload_setting(struct parser *p, struct scenario_reload *r,
+                                 char *word)
+{
+    char *dot = strchr(word, '.'), *equals = strchr(word, '=');
+    const struct option_rule *rule;
+    char shown[SHOWN_MAX];
+    long number;
+    int b;
+
+    if (dot == NULL || equals == NULL || dot > equals) {
+        report(p, p->line, "reload: '%s' must be backends=NAME,NAME..., "
+               "weight.NAME=N or maxconn.NAME=N",
+               parse_escape(word, shown, sizeof(shown)));
+        return;
+    }
+    *dot = *equals = '\0';
+    rule = find_rule(&add_set, word);
+    if (rule == NULL || rule->target == TARGET_START) {
+        report(p, p->line, "reload: unknown setting '%s' (weight.NAME=N or "
+               "maxconn.NAME=N)", parse_escape(word, shown, sizeof(shown)));
+        return;
+    }
+    b = resolve_backend(p, dot + 1);
+    if (b == -1 || read_value(p, rule, equals + 1, &number) == -1)
+        return;
+    if (rule->target == TARGET_WEIGHT)
+        r->weight[b] = (int)number;
+    else
+        r->maxconn[b] = (int)number;
+}
+
+/* "reload [backends=NAME,NAME...] [weight.NAME=N] [maxconn.NAME=N]". */
+static void parse_reload(struct parser *p, struct scenario_event *event,
+                         char **words, int count)
+{
+    static const char prefix[] = "backends=";
+    struct scenario_reload *r = &event->reload;
+    char *name, *rest;
+    int b;
+
+    for (size_t i = 0; i < SCENARIO_MAX_BACKENDS; i++)
+        r->weight[i] = r->maxconn[i] = -1;
+    snprintf(event->command, sizeof(event->command), "reload");
+    for (int i = 1; i < count; i++) {
+        if (strncmp(words[i], prefix, strlen(prefix)) != 0) {
+            parse_reload_setting(p, r, words[i]);
+            continue;
+        }
+        if (r->backends_given)
+            report(p, p->line, "reload: backends= is given twice");
+        r->backends_given = true;
+        for (name = strtok_r(words[i] + strlen(prefix), ",", &rest);
+             name != NULL; name = strtok_r(NULL, ",", &rest)) {
+            if ((b = resolve_backend(p, name)) >= 0)
+                r->in[b] = true;
+        }
+    }
+    for (size_t i = 0; r->backends_given && i < SCENARIO_MAX_BACKENDS; i++) {
+        if (!r->in[i] && (r->weight[i] != -1 || r->maxconn[i] != -1))
+            report(p, p->line, "reload: %s is given a setting but is not in "
+                   "backends=", p->survey.names[i]);
+    }
+}
+
+/* An action for the proxy's control socket. */
+static void parse_operation(struct parser *p, struct scenario_event *event,
+                            char **words, int count)
+{
+    static const char *const commands[] = {
+        [SCENARIO_DRAIN] = "drain", [SCENARIO_DISABLE] = "disable",
+        [SCENARIO_ENABLE] = "enable", [SCENARIO_REMOVE] = "remove backend",
+    };
+
+    if (event->action == SCENARIO_RELOAD) {
+        parse_reload(p, event, words, count);
+    } else if (event->action == SCENARIO_WEIGHT ||
+               event->action == SCENARIO_MAXCONN) {
+        parse_set_number(p, event, words, count);
+    } else if (count < 2 || (count > 2 && event->action != SCENARIO_ADD)) {
+        report(p, p->line, "%s needs one backend name, like '%s b1'%s",
+               words[0], words[0], event->action == SCENARIO_ADD
+               ? " (then weight=N, maxconn=N, slowstart=D)" : "");
+    } else if (event->action == SCENARIO_ADD) {
+        parse_add(p, event, words, count);
+    } else {
+        event->backend = resolve_backend(p, words[1]);
+        snprintf(event->command, sizeof(event->command), "%s %s",
+                 commands[event->action], words[1]);
+    }
+}
+
+/* True when event a may happen before event b: a "when" trigger may fire
+ * at any time; at one time, events run in file order. */
+static bool may_precede(const struct scenario_event *a,
+                        const struct scenario_event *b)
+{
+    if (a->trigger == SCENARIO_AT_PICKS || b->trigger == SCENARIO_AT_PICKS)
+        return true;
+    return a->at_ms < b->at_ms || (a->at_ms == b->at_ms && a->line < b->line);
+}
+
+/* True when an action that brings backend into the proxy, or (wanted:
+ * drain, disable) takes it out of service, may come before ev. */
+static bool preceded_by(const struct scenario *sc,
+                        const struct scenario_event *ev, int backend,
+                        bool (*wanted)(const struct scenario_event *, int))
+{
+    for (size_t i = 0; i < sc->event_count; i++) {
+        if (&sc->events[i] != ev && wanted(&sc->events[i], backend) &&
+            may_precede(&sc->events[i], ev))
+            return true;
+    }
+    return false;
+}
+
+static bool stops_new_sessions(const struct scenario_event *ev, int backend)
+{
+    return ev->backend == backend && (ev->action == SCENARIO_DRAIN ||
+                                      ev->action == SCENARIO_DISABLE);
+}
+
+static bool brings_in(const struct scenario_event *ev, int backend)
+{
+    return (ev->action == SCENARIO_ADD && ev->backend == backend) ||
+           (ev->action == SCENARIO_RELOAD && ev->reload.in[backend]);
+}
+
+static bool takes_out(const struct scenario_event *ev, int backend)
+{
+    return (ev->action == SCENARIO_REMOVE && ev->backend == backend) ||
+           (ev->action == SCENARIO_RELOAD && ev->reload.backends_given &&
+            !ev->reload.in[backend]);
+}
+
+/* The order of the operations: a backend must be in the proxy to be
+ * operated on, out of it to be added, out of service to be removed. */
+static void check_operation(struct parser *p, const struct scenario_event *ev)
+{
+    const struct scenario *sc = p->out;
+    const char *name, *action = scenario_action_name(ev->action);
+
+    if (ev->backend < 0 || !scenario_action_operates(ev->action))
+        return;
+    name = sc->backends[ev->backend].name;
+    if (ev->action == SCENARIO_ADD) {
+        if (!sc->backends[ev->backend].standby &&
+            !preceded_by(sc, ev, ev->backend, takes_out))
+            report(p, ev->line, "add %s: %s is given to the proxy at its "
+                   "start; declare it 'backend %s standby' to add it later, "
+                   "or remove it before", name, name, name);
+        return;
+    }
+    if (sc->backends[ev->backend].standby &&
+        !preceded_by(sc, ev, ev->backend, brings_in))
+        report(p, ev->line, "%s %s: %s is standby and no add or reload "
+               "brings it into the proxy before", action, name, name);
+    else if ((ev->action == SCENARIO_REMOVE ||
+              ev->action == SCENARIO_ENABLE) &&
+             !preceded_by(sc, ev, ev->backend, stops_new_sessions))
+        report(p, ev->line, "%s %s: no drain or disable of %s comes before "
+               "it (%s)", action, name, name,
+               ev->action == SCENARIO_REMOVE
+                   ? "the proxy removes only a backend that takes no new "
+                     "sessions and has none left"
+                   : "enable ends a drain or a disable");
+}
+
 /* Reads "kinds=K,K..." into a mask. Reports and returns -1 on an error. */
 static int read_chaos_kinds(struct parser *p, char *list, unsigned *mask)
 {
@@ -1560,6 +1840,8 @@ static void mark_live_targets(struct scenario *sc)
             sc->backends[ev->backend].linked = true;
         else if (ev->action == SCENARIO_SET && ev->backend >= 0)
             sc->backends[ev->backend].controlled = true;
+        sc->operated |= scenario_action_operates(ev->action);
+        sc->reloaded |= ev->action == SCENARIO_RELOAD;
     }
 }
 
@@ -1637,6 +1919,50 @@ static void check_bursts_against_expects(struct parser *p)
     }
 }
 
+/* A slow start of backend: the proxy's, or one its add gives it. */
+static bool slow_starts(const struct scenario *sc, int backend)
+{
+    for (size_t i = 0; i < sc->event_count; i++) {
+        if (sc->events[i].action == SCENARIO_ADD &&
+            sc->events[i].backend == backend &&
+            sc->events[i].add_slowstart_ms > 0)
+            return true;
+    }
+    return scenario_proxy_number(sc, "slowstart", 0) > 0;
+}
+
+/* The expectations on operations need what the rest of the file sets. */
+static void check_expect_operated(struct parser *p,
+                                  const struct scenario_expect *e)
+{
+    const struct scenario *sc = p->out;
+    const char *name = e->backend >= 0 ? sc->backends[e->backend].name : "";
+    bool drained = false;
+
+    for (size_t i = 0; i < sc->event_count; i++)
+        drained |= sc->events[i].action == SCENARIO_DRAIN &&
+                   sc->events[i].backend == e->backend;
+    if (e->check == SCENARIO_CHECK_DRAINED && !drained)
+        report(p, e->line, "drained %s needs an action 'drain %s'", name,
+               name);
+    else if (e->check == SCENARIO_CHECK_SLOWSTART &&
+             !slow_starts(sc, e->backend))
+        report(p, e->line, "slowstart %s needs a slow start: add 'proxy "
+               "slowstart=D', or 'add %s slowstart=D', with D above 0",
+               name, name);
+    else if ((e->check == SCENARIO_CHECK_EJECTED ||
+              e->check == SCENARIO_CHECK_RESTORED) &&
+             scenario_proxy_number(sc, "eject-after", 0) <= 0)
+        report(p, e->line, "%s %s needs outlier ejection: add 'proxy "
+               "eject-after=N' with N above 0", e->check ==
+               SCENARIO_CHECK_EJECTED ? "ejected" : "restored", name);
+    else if ((e->check == SCENARIO_CHECK_QUEUE_WAIT ||
+              e->check == SCENARIO_CHECK_QUEUE_FIFO) &&
+             scenario_proxy_number(sc, "queue", 0) <= 0)
+        report(p, e->line, "%s needs the proxy's queue: add 'proxy queue=N' "
+               "with N above 0", e->text);
+}
+
 /* The checks of the live faults that need the whole file. */
 static void check_live_faults(struct parser *p)
 {
@@ -1644,10 +1970,13 @@ static void check_live_faults(struct parser *p)
 
     for (size_t i = 0; i < sc->event_count; i++) {
         check_target_runs(p, &sc->events[i]);
+        check_operation(p, &sc->events[i]);
         if (sc->events[i].action == SCENARIO_HEAL)
             check_heal(p, &sc->events[i]);
     }
     check_bursts_against_expects(p);
+    for (size_t e = 0; e < sc->expect_count; e++)
+        check_expect_operated(p, &sc->expects[e]);
     mark_live_targets(sc);
     sc->chaos_first = sc->event_count;
     if (sc->chaos.line != 0 && scenario_plan_chaos(sc, sc->seed) == -1)
@@ -2026,6 +2355,25 @@ const char *scenario_action_name(enum scenario_action action)
     if ((unsigned)action >= COUNT_OF(action_names))
         return "?";
     return action_names[action];
+}
+
+long scenario_proxy_number(const struct scenario *scenario, const char *key,
+                           long fallback)
+{
+    long number;
+
+    for (size_t i = 0; i < scenario->proxy_count; i++) {
+        if (strcmp(scenario->proxy[i].key, key) == 0 &&
+            parse_duration_ms(scenario->proxy[i].value, 0, LONG_MAX,
+                              &number) == 0)
+            return number;
+    }
+    return fallback;
+}
+
+bool scenario_action_operates(enum scenario_action action)
+{
+    return action >= SCENARIO_DRAIN && action <= SCENARIO_RELOAD;
 }
 
 const char *scenario_chaos_kind_name(enum scenario_chaos_kind kind)

@@ -48,6 +48,9 @@ struct scenario_backend {
                                        (a link, heal or chaos link fault
                                        names it) */
     bool controlled;                /* started with --control ("set") */
+    bool standby;                   /* "standby": started, but not given to
+                                       the proxy at its start (for "add" or
+                                       a reload that lists it) */
 };
 
 /* A client burst: one simulate_client run. */
@@ -78,7 +81,27 @@ enum scenario_action {
     SCENARIO_STOP_PROXY,            /* "stop proxy": SIGTERM the proxy */
     SCENARIO_LINK,                  /* "link NAME KIND ...": add a fault */
     SCENARIO_HEAL,                  /* "heal NAME [KIND]": remove faults */
-    SCENARIO_SET                    /* "set NAME KEY=VALUE...": live change */
+    SCENARIO_SET,                   /* "set NAME KEY=VALUE...": live change */
+    /* Operations on the running proxy, sent to its control socket: */
+    SCENARIO_DRAIN,                 /* "drain NAME" */
+    SCENARIO_DISABLE,               /* "disable NAME" */
+    SCENARIO_ENABLE,                /* "enable NAME" */
+    SCENARIO_WEIGHT,                /* "weight NAME N" */
+    SCENARIO_MAXCONN,               /* "maxconn NAME N" */
+    SCENARIO_ADD,                   /* "add NAME [weight=N] [maxconn=N]
+                                       [slowstart=D]" */
+    SCENARIO_REMOVE,                /* "remove NAME" */
+    SCENARIO_RELOAD                 /* "reload [backends=..] [weight.NAME=N]
+                                       [maxconn.NAME=N]": a new config file */
+};
+
+/* What a reload sets: the proxy's backends from then on, and their
+ * weights and maxconns (-1: as before). */
+struct scenario_reload {
+    bool backends_given;            /* backends= was written */
+    bool in[SCENARIO_MAX_BACKENDS]; /* backends=: in the new file */
+    int weight[SCENARIO_MAX_BACKENDS];
+    int maxconn[SCENARIO_MAX_BACKENDS];
 };
 
 /* The target of link and heal that is the clients' side of the proxy. */
@@ -106,6 +129,11 @@ struct scenario_event {
                                            SET: dummy_server's ("set ...") */
     char kind[SCENARIO_NAME_MAX];   /* LINK, HEAL: the fault's kind ("" for
                                        a heal of every kind) */
+    long value;                     /* WEIGHT, MAXCONN: the new value */
+    int add_weight;                 /* ADD: weight=, maxconn=, slowstart=; */
+    int add_maxconn;                /* -1 when not given (the backend's */
+    long add_slowstart_ms;          /* declared ones, the proxy's default) */
+    struct scenario_reload reload;  /* RELOAD */
     bool chaos;                     /* planned by the chaos line */
 };
 
@@ -155,7 +183,13 @@ enum scenario_check {
     SCENARIO_CHECK_IDLE_CLOSED,     /* idle-closed within D */
     SCENARIO_CHECK_RETRIED,         /* retried */
     SCENARIO_CHECK_PROXY_RSS,       /* proxy-rss<=64M */
-    SCENARIO_CHECK_PROXY_RSS_GROWTH /* proxy-rss-growth<=16M */
+    SCENARIO_CHECK_PROXY_RSS_GROWTH, /* proxy-rss-growth<=16M */
+    SCENARIO_CHECK_DRAINED,         /* drained NAME within D */
+    SCENARIO_CHECK_SLOWSTART,       /* slowstart NAME */
+    SCENARIO_CHECK_EJECTED,         /* ejected NAME within D */
+    SCENARIO_CHECK_RESTORED,        /* restored NAME */
+    SCENARIO_CHECK_QUEUE_WAIT,      /* queue-wait<=D */
+    SCENARIO_CHECK_QUEUE_FIFO       /* queue fifo */
 };
 
 struct scenario_expect {
@@ -163,13 +197,16 @@ struct scenario_expect {
     enum scenario_check check;
     bool expect_fail;               /* "expect-fail": the check must fail */
     int points;                     /* points=N, default 1 */
-    int backend;                    /* share, compare, detect, recover */
+    int backend;                    /* share, compare, detect, recover,
+                                       drained, slowstart, ejected,
+                                       restored */
     int other;                      /* compare: right-hand backend */
     char op;                        /* compare: '>' or '<' */
     double share_pct;               /* share: expected percentage */
     double tolerance_pct;           /* share: allowed deviation, points */
     long within_ms;                 /* detect, recover, sessions<=,
-                                       idle-closed; latency: the bound */
+                                       idle-closed, drained, ejected,
+                                       queue-wait<=; latency: the bound */
     long max_failed;                /* clients failed<=N */
     long max_bytes;                 /* proxy-rss<=, proxy-rss-growth<= */
     int percentile;                 /* latency: 50, 90 or 99 */
@@ -195,6 +232,10 @@ struct scenario {
     struct scenario_chaos chaos;
     size_t chaos_first;             /* events[chaos_first..] are the chaos
                                        plan's (event_count when none) */
+    bool operated;                  /* an action uses the proxy's control
+                                       socket: it runs with --control */
+    bool reloaded;                  /* a reload action: the proxy reads its
+                                       settings from a file (-c) */
 };
 
 /*
@@ -236,6 +277,17 @@ bool scenario_wants_request_lines(const struct scenario *scenario);
 
 /* The name of an action ("crash", "clients", ...). */
 const char *scenario_action_name(enum scenario_action action);
+
+/*
+ * The proxy option key of the scenario as a number: a count, or a duration
+ * in milliseconds. fallback when it is not given (the proxy's default).
+ */
+long scenario_proxy_number(const struct scenario *scenario, const char *key,
+                           long fallback);
+
+/* True for the actions sent to the proxy's control socket (drain ...
+ * reload). */
+bool scenario_action_operates(enum scenario_action action);
 
 /* The name of a chaos kind ("crash", "link-latency", ...). */
 const char *scenario_chaos_kind_name(enum scenario_chaos_kind kind);

@@ -35,8 +35,22 @@ static int apply_config_file(struct config *cfg, const char *path, char *err,
 {
     int rc = config_load_file(cfg, path, err, errlen);
 
+    cfg->config_file = path;
     cfg->applying = CONFIG_FROM_CLI;
     return rc;
+}
+
+/* --control PATH: a UNIX socket's path must fit in sun_path. */
+static int apply_control(struct config *cfg, const char *path, char *err,
+                         size_t errlen)
+{
+    if (path[0] == '\0' || strlen(path) >= sizeof(cfg->control_path)) {
+        snprintf(err, errlen, "'%s': must be a path of 1 to %zu bytes", path,
+                 sizeof(cfg->control_path) - 1);
+        return -1;
+    }
+    strcpy(cfg->control_path, path);
+    return 0;
 }
 
 int config_apply(void *store, const struct options_spec *spec,
@@ -48,6 +62,8 @@ int config_apply(void *store, const struct options_spec *spec,
         return apply_backend(cfg, value, err, errlen);
     if (strcmp(spec->name, "config") == 0)
         return apply_config_file(cfg, value, err, errlen);
+    if (strcmp(spec->name, "control") == 0)
+        return apply_control(cfg, value, err, errlen);
     if (strcmp(spec->name, "stats") == 0) {
         cfg->stats_enabled = true;
         return net_parse_hostport(value, "127.0.0.1", &cfg->stats, err,
@@ -81,8 +97,8 @@ static bool valid_name(const char *name, size_t len)
 }
 
 /* Applies one ",key=value" setting of a backend. Bit i of *seen is set once
- * config_backend_options' row i was given: a second one would override it
- * unseen. */
+ * config_backend_options' row i was given (config_backend_proxy_options'
+ * rows follow), as a second one would override it unseen. */
 static int backend_setting(struct balancer_backend_spec *spec, char *item,
                            unsigned *seen, char *err, size_t errlen)
 {
@@ -90,22 +106,29 @@ static int backend_setting(struct balancer_backend_spec *spec, char *item,
     const struct options_spec *row;
     unsigned bit;
 
+    const struct options_table *table = &config_backend_options;
+
     if (eq != NULL)
         *eq = '\0';
-    row = options_find(&config_backend_options, item);
+    row = options_find(table, item);
+    if (row == NULL) {
+        table = &config_backend_proxy_options;
+        row = options_find(table, item);
+    }
     if (eq == NULL || row == NULL) {
-        snprintf(err, errlen, "setting '%s' must be weight=W or maxconn=M",
-                 item);
+        snprintf(err, errlen, "setting '%s' must be weight=W, maxconn=M or "
+                 "slowstart=MS", item);
         return -1;
     }
-    bit = 1u << (row - config_backend_options.specs);
+    bit = 1u << (row - table->specs);
+    if (table != &config_backend_options)
+        bit <<= config_backend_options.count;
     if (*seen & bit) {
         snprintf(err, errlen, "setting %s is given twice", item);
         return -1;
     }
     *seen |= bit;
-    return options_set(&config_backend_options, spec, NULL, item, eq + 1, err,
-                       errlen);
+    return options_set(table, spec, NULL, item, eq + 1, err, errlen);
 }
 
 /* Fills spec->name from "NAME=" at the start of text; returns what follows. */
@@ -141,6 +164,7 @@ static int add_backend(struct config *cfg, const char *text, char *err,
 
     memset(&spec, 0, sizeof(spec));
     options_defaults(&config_backend_options, &spec, NULL);
+    spec.slowstart_ms = -1;     /* --slowstart's */
     if (cfg->backend_count == BALANCER_MAX_BACKENDS) {
         snprintf(err, errlen, "too many backends (at most %d)",
                  BALANCER_MAX_BACKENDS);

@@ -11,8 +11,15 @@
  * --help and --version: errors come back as one line of text, with every
  * control byte of the input it quotes shown as \xNN (parse_escape).
  *
- * A struct config is filled once in main() before any thread starts and is
- * read-only afterwards, so every thread may read it without a lock.
+ * A struct config is filled once in main() before any thread starts. The
+ * settings a reload may change while the proxy runs (reload.h) are _Atomic:
+ * the reload stores them while workers and the health thread read them,
+ * one field at a time (a session started during a reload may see the old
+ * connect timeout and the new idle one). Every other field is read-only
+ * once threads run, so every thread may read it without a lock. The
+ * backends' weight and maxconn, and the backends themselves, may change
+ * while the proxy runs: struct config keeps what they were at start, the
+ * balancer what they are now (balancer.h).
  */
 #ifndef CONFIG_H
 #define CONFIG_H
@@ -27,6 +34,8 @@
 #include "options.h"
 
 #define CONFIG_ERR_MAX 512
+/* The room of a UNIX socket's path (sun_path), its NUL included. */
+#define CONFIG_CONTROL_PATH_MAX 108
 
 enum config_origin {
     CONFIG_FROM_DEFAULTS,
@@ -41,11 +50,12 @@ struct config {
     int threads;
     bool cpu_affinity;          /* pin worker i to the i-th allowed CPU */
     enum balancer_policy balance;
-    long connect_timeout_ms;
-    long idle_timeout_ms;       /* 0: never */
-    long health_interval_ms;    /* 0: no active checks */
-    int rise;
-    int fall;
+    _Atomic long connect_timeout_ms;
+    _Atomic long idle_timeout_ms;       /* 0: never */
+    _Atomic long health_interval_ms;    /* 0: no active checks; a reload
+                                         * never turns checks on or off */
+    _Atomic int rise;
+    _Atomic int fall;
     long maxconn;               /* sessions in the whole proxy; 0: no limit */
     long grace_ms;              /* drain time on SIGINT/SIGTERM */
     enum log_level log_level;
@@ -53,6 +63,11 @@ struct config {
     bool stats_enabled;
     struct net_addr stats;
     unsigned long seed;         /* for --balance random */
+    /* --slowstart, --eject-*, --queue, --queue-timeout (balancer_tune) */
+    struct balancer_tuning tuning;
+    /* Operating the running proxy (admin.h, reload.h). */
+    char control_path[CONFIG_CONTROL_PATH_MAX]; /* --control; "": off */
+    const char *config_file;    /* -c FILE (points into argv); NULL: none */
     /* Parsing state: where the backends and the value being applied come
      * from, so that a file replaces the defaults and the command line
      * replaces both. */
@@ -78,8 +93,9 @@ enum config_result config_parse(struct config *cfg, int argc, char **argv,
                                 FILE *out, char *err, size_t errlen);
 
 /*
- * Parses one backend, "[NAME=]HOST:PORT[,weight=W][,maxconn=M]" (each
- * setting at most once), and appends it to cfg. Without NAME the backend is called "bN", N being its
+ * Parses one backend,
+ * "[NAME=]HOST:PORT[,weight=W][,maxconn=M][,slowstart=MS]" (each setting
+ * at most once), and appends it to cfg. Without NAME the backend is called "bN", N being its
  * position (1-based). Returns 0, or -1 with a reason in err.
  */
 int config_add_backend(struct config *cfg, const char *text, char *err,

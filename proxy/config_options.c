@@ -16,7 +16,7 @@ static const struct options_spec specs[] = {
       .help = "listen address; port 0: any free port",
       .initial = "127.0.0.1:8080" },
     { "backend", 'b', OPTIONS_CUSTOM, .flags = OPTIONS_REPEATS,
-      .arg = "[NAME=][HOST:]PORT[,weight=W][,maxconn=M]",
+      .arg = "[NAME=][HOST:]PORT[,weight=W][,maxconn=M][,slowstart=MS]",
       .help = "a backend; repeat for more (default b1=127.0.0.1:9090 "
               "b2=127.0.0.1:9091)" },
     { "threads", 't', OPTIONS_COUNT, 1, 256, .help = "worker threads, 1..256 "
@@ -58,11 +58,40 @@ static const struct options_spec specs[] = {
       .help = "bytes of log lines held for a reader that does not keep "
               "up; more are dropped and counted", .initial = "1M",
       AT(log_buffer) },
+    { "slowstart", 0, OPTIONS_DURATION, 0, 3600000,
+      .help = "ramp a backend's weight up over MS when it comes back (up "
+              "again, enabled, added, restored), 0: off", .initial = "0",
+      AT(tuning.slowstart_ms) },
+    { "eject-after", 0, OPTIONS_COUNT, 0, 1000, .arg = "N",
+      .help = "eject a backend for a while after N failures in a row "
+              "(connect failed, reset, closed before its first byte), 0: "
+              "off", .initial = "0", AT(tuning.eject_after) },
+    { "eject-time", 0, OPTIONS_DURATION, 1, 86400000,
+      .help = "the k-th ejection in a row lasts k times this",
+      .initial = "10s", AT(tuning.eject_time_ms) },
+    { "eject-max-time", 0, OPTIONS_DURATION, 1, 86400000,
+      .help = "the longest an ejection lasts", .initial = "5m",
+      AT(tuning.eject_max_time_ms) },
+    { "eject-max-percent", 0, OPTIONS_COUNT, 0, 100, .arg = "P",
+      .help = "at most P% of the backends ejected at once (one always may "
+              "be)", .initial = "50", AT(tuning.eject_max_percent) },
+    { "queue", 0, OPTIONS_COUNT, 0, 1000000, .arg = "N",
+      .help = "sessions that may wait for a slot when every eligible "
+              "backend is at its maxconn, 0: none", .initial = "0",
+      AT(tuning.queue_max) },
+    { "queue-timeout", 0, OPTIONS_DURATION, 1, 3600000,
+      .help = "how long a session may wait in the queue", .initial = "5s",
+      AT(tuning.queue_timeout_ms) },
     { "seed", 0, OPTIONS_COUNT, 0, 2147483647L,
       .help = "seed for --balance random", .initial = "1", AT(seed) },
+    /* Operating the running proxy (admin.h, reload.h). */
+    { "control", 0, OPTIONS_CUSTOM, .arg = "PATH",
+      .help = "serve the control protocol (docs/control.md) on a UNIX "
+              "socket at PATH, mode 0600 (default off)" },
     { "config", 'c', OPTIONS_CUSTOM, .arg = "FILE",
       .flags = OPTIONS_FIRST | OPTIONS_CLI_ONLY | OPTIONS_OWN_WORDS,
-      .help = "read settings from FILE (command line wins)" },
+      .help = "read settings from FILE (command line wins); SIGHUP and the "
+              "control command reload read it again" },
     OPTIONS_HELP_ROWS,
 };
 
@@ -95,6 +124,21 @@ static const struct options_spec backend_specs[] = {
 const struct options_table config_backend_options = {
     .program = "proxy_server",
     OPTIONS_ROWS(backend_specs),
+    .repeat = OPTIONS_ONCE,
+    .operands_max = 0,
+};
+
+/* Backend settings the proxy reads but a scenario's backend line does not
+ * take (the harness gives scenarios config_backend_options' rows). */
+static const struct options_spec backend_proxy_specs[] = {
+    { "slowstart", 0, OPTIONS_DURATION, 0, 3600000,
+      .help = "this backend's ramp (default --slowstart)",
+      OPTIONS_FIELD(struct balancer_backend_spec, slowstart_ms) },
+};
+
+const struct options_table config_backend_proxy_options = {
+    .program = "proxy_server",
+    OPTIONS_ROWS(backend_proxy_specs),
     .repeat = OPTIONS_ONCE,
     .operands_max = 0,
 };

@@ -56,6 +56,7 @@ struct control_loop {
     const struct control *control;
     struct stats_client clients[STATS_MAX_CLIENTS];
     uint64_t accept_paused_until_ms;    /* out of descriptors until then */
+    bool removals_pending;              /* a reload's backends draining */
 };
 
 static void client_close(struct stats_client *sc)
@@ -262,9 +263,16 @@ static int take_signal(const struct control *c)
     if (signo == SIGINT || signo == SIGTERM)
         return signo;
     log_event(c->log, LOG_INFO, "signal", "sig=%s action=%s",
-              sigabbrev_np(signo), signo == SIGUSR1 ? "stats" : "ignored");
+              sigabbrev_np(signo), signo == SIGUSR1 ? "stats"
+              : signo == SIGHUP ? "reload" : "ignored");
     if (signo == SIGUSR1)
         stats_log(c->balancer, c->log);
+    if (signo == SIGHUP) {
+        struct reload_result result;
+
+        /* Its outcome is logged (ev=reload); nobody waits for an answer. */
+        reload_run(c->reload, RELOAD_SIGNAL, c->log, &result);
+    }
     return 0;
 }
 
@@ -300,6 +308,8 @@ static nfds_t fill_pollfds(const struct control_loop *loop,
         if (*timeout < 0 || left < *timeout)
             *timeout = left;
     }
+    if (loop->removals_pending && (*timeout < 0 || *timeout > RELOAD_POLL_MS))
+        *timeout = RELOAD_POLL_MS;
     fds[0] = (struct pollfd){ .fd = now_ms < loop->accept_paused_until_ms
                                         ? -1 : loop->control->stats_fd,
                               .events = POLLIN };
@@ -347,6 +357,8 @@ int control_run(const struct control *c)
             stats_accept(&loop, now_ms);
         if (fds[1].revents & POLLIN)
             signo = take_signal(c);
+        loop.removals_pending = c->reload != NULL &&
+                                reload_poll(c->reload, c->log);
     }
     close_clients(&loop);
     return signo;

@@ -9,10 +9,11 @@
  * file so that closing never resets it. Every step is non-blocking and
  * bounded by a deadline, so a slow or silent client holds only its own
  * slot. Signals: SIGINT/SIGTERM end the loop; SIGUSR1 logs the
- * backend table; SIGHUP, SIGUSR2 and SIGALRM, whose default action would
- * kill the proxy with its sessions, are logged and ignored (there is no
- * reload). Clients are accepted by the workers themselves (acceptor.h),
- * not here.
+ * backend table; SIGHUP reloads the config file (reload.h); SIGUSR2 and
+ * SIGALRM, whose default action would kill the proxy with its sessions,
+ * are logged and ignored. While a reload's removed backends drain, the
+ * loop wakes every RELOAD_POLL_MS to remove those that have (reload_poll).
+ * Clients are accepted by the workers themselves (acceptor.h), not here.
  *
  * Runs on the main thread only.
  */
@@ -23,6 +24,7 @@
 
 #include "balancer.h"
 #include "log.h"
+#include "reload.h"
 #include "session.h"
 
 struct control {
@@ -30,6 +32,7 @@ struct control {
     int signal_fd;              /* the control_signals() set, blocked */
     struct balancer *balancer;
     const struct proxy_shared *shared;      /* counters for the stats */
+    struct reload *reload;                  /* SIGHUP */
     const struct logger *log;
 };
 

@@ -2,7 +2,10 @@
  * health: the checker thread. See health.h.
  *
  * The thread sleeps in poll() on an eventfd, so health_stop() wakes it at
- * once instead of waiting out the interval.
+ * once instead of waiting out the interval. Each round checks the slots
+ * the balancer has then: backends added while running from the next round
+ * on; the results for removed ones are ignored. A backend that comes up
+ * may start a slow-start ramp, logged here with its own seq.
  */
 #include "health.h"
 
@@ -25,6 +28,8 @@ struct health {
     struct balancer *balancer;
     const struct config *cfg;
     struct logger log;
+    /* The slots as this round found them (which are removed). */
+    struct balancer_stats rows[BALANCER_MAX_BACKENDS];
 };
 
 /* Sleeps up to ms; returns true when asked to stop. */
@@ -38,12 +43,15 @@ static bool wait_or_stop(struct health *h, int ms)
 static void report(struct health *h, size_t index, bool ok, int err)
 {
     struct balancer_change change;
+    struct balancer_events events;
     const char *name = balancer_spec(h->balancer, index)->name;
 
+    if (h->rows[index].removed)
+        return;
     log_event(&h->log, LOG_DEBUG, "check", "be=%s ok=%d err=%s", name, ok,
               ok ? "-" : strerrorname_np(err));
-    balancer_check_result(h->balancer, index, ok, h->cfg->rise, h->cfg->fall,
-                          &change);
+    balancer_check_result_ev(h->balancer, index, ok, h->cfg->rise,
+                             h->cfg->fall, &change, &events);
     if (change.went_up)
         log_event(&h->log, LOG_INFO, "backend_up",
                   "be=%s seq=%llu reason=check_ok", name,
@@ -52,6 +60,7 @@ static void report(struct health *h, size_t index, bool ok, int err)
         log_event(&h->log, LOG_WARN, "backend_down",
                   "be=%s seq=%llu reason=check_failed err=%s", name,
                   (unsigned long long)change.state_seq, strerrorname_np(err));
+    balancer_log_events(h->balancer, &h->log, &events, NULL);
 }
 
 /* A check that could not even start: when the cause is ours (out of
@@ -101,10 +110,11 @@ static bool collect(struct health *h, struct pollfd *fds, size_t count,
     return false;
 }
 
-/* One round: a connect to every backend at once. */
+/* One round: a connect to every backend at once (those added since the
+ * last round included). */
 static bool check_all(struct health *h)
 {
-    size_t count = balancer_count(h->balancer);
+    size_t count = balancer_snapshot(h->balancer, h->rows);
     struct pollfd fds[BALANCER_MAX_BACKENDS + 1];
     long wait_ms = h->cfg->connect_timeout_ms < h->cfg->health_interval_ms
                    ? h->cfg->connect_timeout_ms : h->cfg->health_interval_ms;

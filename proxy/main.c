@@ -7,6 +7,8 @@
  *        │                      ▲
  *        ├── pool ── worker 0..N-1 (epoll loops; accept; sessions)
  *        ├── health (checker thread, optional)
+ *        ├── admin_server ("ctl" thread, --control; commands: admin)
+ *        ├── reload (SIGHUP in control_run, or the reload command)
  *        └── control_run()  until SIGINT/SIGTERM, then stop in reverse
  *
  * Exit status: 0 after a clean stop, 1 when the proxy cannot start (for
@@ -16,19 +18,24 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "acceptor.h"
+#include "admin_server.h"
 #include "balancer.h"
+#include "clock.h"
 #include "config.h"
 #include "control.h"
 #include "health.h"
 #include "log.h"
 #include "log_sink.h"
+#include "logfmt.h"
 #include "net.h"
 #include "pool.h"
 #include "process.h"
+#include "reload.h"
 #include "session.h"
 
 #define LISTEN_BACKLOG 4096
@@ -96,6 +103,7 @@ static int open_listener(const struct net_addr *addr, const struct logger *log,
 static void log_start(const struct config *cfg, const struct logger *log,
                       int listen_fd, int stats_fd)
 {
+    char control[2 * CONFIG_CONTROL_PATH_MAX];
     char text[NET_ADDR_STRLEN], stats[NET_ADDR_STRLEN] = "off";
     struct net_addr actual;
 
@@ -107,9 +115,11 @@ static void log_start(const struct config *cfg, const struct logger *log,
         net_addr_format(&stats_addr, stats, sizeof(stats));
     }
     log_event(log, LOG_INFO, "start", "listen=%s threads=%d balance=%s "
-              "backends=%zu stats=%s pid=%d",
+              "backends=%zu stats=%s control=%s pid=%d",
               net_addr_format(&actual, text, sizeof(text)), cfg->threads,
               balancer_policy_name(cfg->balance), cfg->backend_count, stats,
+              cfg->control_path[0] == '\0' ? "off"
+              : logfmt_quote(cfg->control_path, control, sizeof(control)),
               (int)getpid());
     for (size_t i = 0; i < cfg->backend_count; i++) {
         const struct balancer_backend_spec *b = &cfg->backends[i];
@@ -121,12 +131,22 @@ static void log_start(const struct config *cfg, const struct logger *log,
     }
 }
 
+/* The command line as given, for reload_create. */
+struct reload_args {
+    int argc;
+    char **argv;
+    const struct config *started;
+};
+
 /* Everything main() starts, so that one function can stop it all. */
 struct proxy {
     struct proxy_shared shared;
     struct balancer *balancer;
     struct pool *pool;
     struct health *health;
+    struct reload *reload;
+    struct admin admin;                 /* what the control commands use */
+    struct admin_server *admin_server;  /* NULL: no --control */
     int listen_fd;
     int stats_fd;
     int signal_fd;
@@ -136,6 +156,7 @@ static void proxy_teardown(struct proxy *p)
 {
     if (p->stats_fd != -1)
         close(p->stats_fd);
+    admin_server_stop(p->admin_server);
     health_stop(p->health);
     if (p->pool != NULL)
         pool_stop(p->pool, p->shared.config->grace_ms);
@@ -143,13 +164,60 @@ static void proxy_teardown(struct proxy *p)
     if (p->listen_fd != -1)
         close(p->listen_fd);
     acceptor_spend_reserve(&p->shared);
+    reload_destroy(p->reload);
     balancer_destroy(p->balancer);
     if (p->signal_fd != -1)
         close(p->signal_fd);
 }
 
+/* The reload state and the control socket (not yet served). Returns 0,
+ * or -1 after logging why. */
+static int operations_setup(struct proxy *p, struct config *cfg,
+                            const struct reload_args *args,
+                            const struct logger *log)
+{
+    p->reload = reload_create(args->argc, args->argv, args->started, cfg,
+                              p->balancer);
+    if (p->reload == NULL) {
+        log_event(log, LOG_ERROR, "error", "op=reload err=%s",
+                  log_errno_name(errno));
+        return -1;
+    }
+    p->admin = (struct admin){
+        .balancer = p->balancer, .shared = &p->shared, .reload = p->reload,
+        .pool = NULL, .control_path = cfg->control_path,
+        .start_ms = clock_now_ms() };
+    if (cfg->control_path[0] == '\0')
+        return 0;
+    p->admin_server = admin_server_open(cfg->control_path);
+    if (p->admin_server == NULL) {
+        char path[2 * CONFIG_CONTROL_PATH_MAX];
+
+        log_event(log, LOG_ERROR, "error", "op=listen what=control addr=%s "
+                  "err=%s", logfmt_quote(cfg->control_path, path,
+                                         sizeof(path)),
+                  log_errno_name(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Serves the control socket, if any, once the workers run (show sessions
+ * asks them). Returns 0, or -1 after logging why. */
+static int operations_start(struct proxy *p, const struct logger *log)
+{
+    p->admin.pool = p->pool;
+    if (p->admin_server == NULL ||
+        admin_server_start(p->admin_server, &p->admin, log) == 0)
+        return 0;
+    log_event(log, LOG_ERROR, "error", "op=thread what=control err=%s",
+              log_errno_name(errno));
+    return -1;
+}
+
 /* Opens sockets and starts threads. Returns 0, or -1 after logging why. */
-static int proxy_setup(struct proxy *p, const struct config *cfg,
+static int proxy_setup(struct proxy *p, struct config *cfg,
+                       const struct reload_args *args,
                        const struct logger *log)
 {
     p->balancer = balancer_create(cfg->backends, cfg->backend_count,
@@ -160,11 +228,13 @@ static int proxy_setup(struct proxy *p, const struct config *cfg,
                   log_errno_name(errno));
         return -1;
     }
+    balancer_tune(p->balancer, &cfg->tuning);
     p->shared.balancer = p->balancer;
     p->listen_fd = open_listener(&cfg->listen, log, "listen");
     if (cfg->stats_enabled)
         p->stats_fd = open_listener(&cfg->stats, log, "stats");
-    if (p->listen_fd == -1 || (cfg->stats_enabled && p->stats_fd == -1))
+    if (p->listen_fd == -1 || (cfg->stats_enabled && p->stats_fd == -1) ||
+        operations_setup(p, cfg, args, log) == -1)
         return -1;
     p->pool = pool_start((size_t)cfg->threads, &p->shared, log);
     if (p->pool == NULL) {
@@ -177,36 +247,61 @@ static int proxy_setup(struct proxy *p, const struct config *cfg,
                   log_errno_name(errno));
         return -1;
     }
+    if (operations_start(p, log) == -1)
+        return -1;
     pool_listen(p->pool, p->listen_fd);
     /* Logged once every thread runs: "start" means ready. */
     log_start(cfg, log, p->listen_fd, p->stats_fd);
     return 0;
 }
 
+/*
+ * Parses the command line into cfg, and into *started its copy as parsed
+ * (what a reload compares with), keeping in args a copy of argv as given:
+ * config_parse permutes argv, and a reload parses it again. Returns -1 to
+ * go on, else the exit status (after --help, or a usage error).
+ */
+static int parse_args(int argc, char **argv, struct config *cfg,
+                      struct config *started, struct reload_args *args)
+{
+    char err[CONFIG_ERR_MAX];
+    enum config_result rc;
+
+    *args = (struct reload_args){ .argc = argc, .started = started };
+    args->argv = calloc((size_t)argc + 1, sizeof(*args->argv));
+    if (args->argv == NULL)
+        return PROCESS_EXIT_FAIL;
+    memcpy(args->argv, argv, (size_t)argc * sizeof(*argv));
+    config_defaults(cfg);
+    rc = config_parse(cfg, argc, argv, stdout, err, sizeof(err));
+    if (rc == CONFIG_RUN) {
+        *started = *cfg;
+        return -1;
+    }
+    free(args->argv);
+    return rc == CONFIG_EXIT ? PROCESS_EXIT_OK
+                             : process_usage_error("proxy_server", err);
+}
+
 int main(int argc, char **argv)
 {
-    static struct config cfg;
-    char err[CONFIG_ERR_MAX];
+    static struct config cfg, started;
+    struct reload_args args;
     struct logger log;
     struct proxy p = { .listen_fd = -1, .stats_fd = -1, .signal_fd = -1 };
     struct control control;
     struct log_sink *sink;
-    int signo;
+    int signo = parse_args(argc, argv, &cfg, &started, &args);
 
-    config_defaults(&cfg);
-    switch (config_parse(&cfg, argc, argv, stdout, err, sizeof(err))) {
-    case CONFIG_EXIT:
-        return PROCESS_EXIT_OK;
-    case CONFIG_ERROR:
-        return process_usage_error("proxy_server", err);
-    case CONFIG_RUN:
-        break;
-    }
+    if (signo != -1)
+        return signo;
     log_init(&log, STDERR_FILENO, cfg.log_level);
     /* From here on no thread waits for stderr's reader (log_sink.h). */
     sink = log_sink_start_for(&log, (size_t)cfg.log_buffer);
-    if (sink == NULL)
+    if (sink == NULL) {
+        free(args.argv);
         return PROCESS_EXIT_FAIL;
+    }
     fit_fd_limit(&cfg, &log);
     p.shared.config = &cfg;
     atomic_init(&p.shared.live_sessions, 0);
@@ -216,14 +311,16 @@ int main(int argc, char **argv)
     if (p.signal_fd == -1)
         log_event(&log, LOG_ERROR, "error", "op=signalfd err=%s",
                   log_errno_name(errno));
-    if (p.signal_fd == -1 || proxy_setup(&p, &cfg, &log) == -1) {
+    if (p.signal_fd == -1 || proxy_setup(&p, &cfg, &args, &log) == -1) {
         proxy_teardown(&p);
         log_sink_stop(sink, LOG_SINK_STOP_MS);
+        free(args.argv);
         return PROCESS_EXIT_FAIL;
     }
     control = (struct control){
         .stats_fd = p.stats_fd, .signal_fd = p.signal_fd,
-        .balancer = p.balancer, .shared = &p.shared, .log = &log,
+        .balancer = p.balancer, .shared = &p.shared, .reload = p.reload,
+        .log = &log,
     };
     signo = control_run(&control);
     log_event(&log, LOG_INFO, "stopping", "signal=%s grace_ms=%ld",
@@ -235,5 +332,6 @@ int main(int argc, char **argv)
     proxy_teardown(&p);
     log_event(&log, LOG_INFO, "stop", "status=%s", signo > 0 ? "clean" : "error");
     log_sink_stop(sink, LOG_SINK_STOP_MS);
+    free(args.argv);
     return signo > 0 ? PROCESS_EXIT_OK : PROCESS_EXIT_FAIL;
 }

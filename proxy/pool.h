@@ -23,6 +23,7 @@
 #include "session.h"
 
 struct pool;
+struct worker;
 
 /*
  * Creates and starts count workers sharing *shared. On failure nothing is
@@ -49,6 +50,9 @@ void pool_listen(struct pool *pool, int listen_fd);
 
 /* The number of worker threads. */
 size_t pool_size(const struct pool *pool);
+
+/* Worker index (0..pool_size - 1), e.g. to ask it for its sessions. */
+struct worker *pool_worker(struct pool *pool, size_t index);
 
 /*
  * Stops every worker: sessions may drain for grace_ms, then the rest are

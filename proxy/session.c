@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "acceptor.h"
@@ -64,8 +65,12 @@ struct session_end {
 enum session_state {
     SESSION_CONNECTING,
     SESSION_RELAYING,
-    SESSION_CLOSED
+    SESSION_CLOSED,
+    SESSION_QUEUED              /* waiting in the balancer's queue */
 };
+
+static const char *const state_names[] = { "connecting", "relaying",
+                                           "closed", "queued" };
 
 /* Fields ordered so that no padding is left: one is allocated per
  * connection, and its size is most of the proxy's memory per idle one. */
@@ -80,16 +85,18 @@ struct session {
     enum relay_status c2b_status;
     enum relay_status b2c_status;
     int backend_index;          /* -1: no backend held */
-    unsigned rst;               /* SESSION_RST_*: how session_close ends */
+    uint8_t rst;                /* SESSION_RST_*: how session_close ends */
+    bool backend_ended_silent;  /* the backend's FIN or error came before
+                                 * any byte from it, while the client's
+                                 * stream was still open */
     uint64_t tried;             /* backends that failed for this session */
     uint64_t started_ns;
     uint64_t deadline_ms;       /* of the list it is on */
     struct session_list *list;
     struct session *prev;
     struct session *next;
-    bool backend_ended_silent;  /* the backend's FIN or error came before
-                                 * any byte from it, while the client's
-                                 * stream was still open */
+    struct balancer_waiter *waiter;     /* while queued (or served and on
+                                         * its way through the mailbox) */
 };
 /* On 64-bit Linux: 232 bytes, a 240-byte malloc chunk. */
 _Static_assert(sizeof(void *) != 8 || sizeof(struct session) <= 232,
@@ -249,8 +256,27 @@ static bool backend_closed_early(const struct session *s)
     return s->backend_ended_silent && s->c2b.bytes_read > 0;
 }
 
-/* Releases the backend, counting an early close as its failure, and logs
- * the close line (after the early close's own line). */
+/*
+ * How the session's end counts for its backend: a close before the
+ * backend's first byte is its failure (an early close when the client had
+ * sent bytes, a silent one when not), and so is a reset by the backend.
+ * Only the early close has a line of its own (backend_early_close).
+ */
+static enum balancer_release_kind release_kind(const struct session *s,
+                                               const char *reason)
+{
+    if (backend_closed_early(s))
+        return BALANCER_RELEASE_EARLY_CLOSE;
+    if (s->backend_ended_silent)
+        return BALANCER_RELEASE_SILENT_CLOSE;
+    if (strcmp(reason, "backend_reset") == 0)
+        return BALANCER_RELEASE_BACKEND_RESET;
+    return BALANCER_RELEASE_OK;
+}
+
+/* Releases the backend, counting a failure as release_kind says, and logs
+ * the close line (after the early close's own line), then what the
+ * release changed in the balancer (a drain, an ejection...). */
 static void release_and_log(struct worker_ctx *ctx, struct session *s,
                             const char *reason)
 {
@@ -258,11 +284,11 @@ static void release_and_log(struct worker_ctx *ctx, struct session *s,
                                              "both" };
     bool early = backend_closed_early(s);
     struct balancer_change change;
+    struct balancer_events events;
     const char *be = backend_name(ctx, s->backend_index);
 
-    balancer_release(ctx->shared->balancer, (size_t)s->backend_index,
-                     early ? BALANCER_RELEASE_EARLY_CLOSE : BALANCER_RELEASE_OK,
-                     &change);
+    balancer_release_ev(ctx->shared->balancer, (size_t)s->backend_index,
+                        release_kind(s, reason), &change, &events);
     if (early)
         log_event(ctx->log, LOG_WARN, "backend_early_close",
                   "sid=%llu be=%s failures=%llu client_bytes=%llu",
@@ -276,6 +302,33 @@ static void release_and_log(struct worker_ctx *ctx, struct session *s,
               change.active, (unsigned long long)s->c2b.bytes,
               (unsigned long long)s->b2c.bytes, elapsed_ms(s), reason,
               rst_names[s->rst]);
+    balancer_log_events(ctx->shared->balancer, ctx->log, &events, NULL);
+}
+
+static void take_served(struct worker_ctx *ctx, struct session *s,
+                        struct balancer_waiter *w);
+
+/*
+ * Takes a queued session out of the balancer's queue. Returns true when
+ * it left it (*seq and *depth say when, and the queue's depth after);
+ * false when a release had served it meanwhile: the session then holds
+ * that pick (logged here), and the waiter, on its way to the mailbox, is
+ * left for session_waiter_ready to free.
+ */
+static bool leave_queue(struct worker_ctx *ctx, struct session *s,
+                        uint64_t *seq, size_t *depth)
+{
+    struct balancer_waiter *w = s->waiter;
+
+    list_remove(s);
+    s->waiter = NULL;
+    if (balancer_cancel_wait(ctx->shared->balancer, w, seq, depth) == 1) {
+        free(w);
+        return true;
+    }
+    w->session = NULL;
+    take_served(ctx, s, w);
+    return false;
 }
 
 /* Ends the session: sockets closed (or reset, as s->rst says), backend
@@ -283,6 +336,13 @@ static void release_and_log(struct worker_ctx *ctx, struct session *s,
 static void session_close(struct worker_ctx *ctx, struct session *s,
                           const char *reason)
 {
+    uint64_t seq;
+    size_t depth;
+
+    /* Still queued: it leaves the queue, or holds the pick that served it
+     * meanwhile (released below). */
+    if (s->waiter != NULL)
+        leave_queue(ctx, s, &seq, &depth);
     if (s->state == SESSION_CLOSED)
         return;
     drop_end(&s->client, s->rst & SESSION_RST_CLIENT);
@@ -313,6 +373,8 @@ void session_reap(struct worker_ctx *ctx)
 
 void session_close_all(struct worker_ctx *ctx, const char *reason)
 {
+    while (ctx->queued.head != NULL)
+        session_close(ctx, ctx->queued.head, reason);
     while (ctx->connecting.head != NULL)
         session_close(ctx, ctx->connecting.head, reason);
     while (ctx->relaying.head != NULL)
@@ -322,20 +384,106 @@ void session_close_all(struct worker_ctx *ctx, const char *reason)
 
 /* --- choosing and connecting ------------------------------------------- */
 
-/* Picks a backend and logs the decision with the counts it was made from. */
+/* Logs a pick with the counts it was made from; queued_ms >= 0 for a
+ * session that waited in the queue. */
+static void log_pick(struct worker_ctx *ctx, const struct session *s,
+                     int index, const struct balancer_view *view,
+                     long long queued_ms)
+{
+    char cand[LOG_LINE_MAX / 2], waited[32] = "";
+
+    if (!log_enabled(ctx->log, LOG_INFO))
+        return;
+    if (queued_ms >= 0)
+        snprintf(waited, sizeof(waited), " queued_ms=%lld", queued_ms);
+    log_event(ctx->log, LOG_INFO, "pick", "sid=%llu seq=%llu be=%s "
+              "cand=\"%s\"%s", (unsigned long long)s->id,
+              (unsigned long long)view->seq, backend_name(ctx, index),
+              balancer_view_format(ctx->shared->balancer, view, cand,
+                                   sizeof(cand)), waited);
+}
+
+/* The waiter a pick may queue, when there is a queue (NULL otherwise, or
+ * without memory: the session is then refused as without a queue). One
+ * is kept ready per worker, and taken by the session that queues. */
+static struct balancer_waiter *spare_waiter(struct worker_ctx *ctx,
+                                            const struct session *s)
+{
+    struct balancer_waiter *w = ctx->spare_waiter;
+
+    if (ctx->shared->config->tuning.queue_max == 0)
+        return NULL;
+    if (w == NULL) {
+        w = malloc(sizeof(*w));
+        if (w == NULL)
+            return NULL;
+        ctx->spare_waiter = w;
+    }
+    memset(w, 0, offsetof(struct balancer_waiter, view));
+    w->sid = s->id;
+    w->ready = ctx->waiter_ready;
+    w->owner = ctx->waiter_owner;
+    return w;
+}
+
+/* Registers the client for its end only (a reset or FIN): a client that
+ * goes away while its session waits leaves the queue. Its bytes wait in
+ * the socket; watch_client asks for them once connected. */
+static int watch_client_end(struct worker_ctx *ctx, struct session *s)
+{
+    struct epoll_event ev = { .events = EPOLLRDHUP | EPOLLET,
+                              .data.ptr = &s->client };
+
+    if (s->client.events != 0)
+        return 0;
+    s->client.events = ev.events;
+    return epoll_ctl(ctx->epoll_fd, EPOLL_CTL_ADD, s->client.fd, &ev);
+}
+
+/* The session waits in the queue: the waiter is its own now. */
+static void queue_session(struct worker_ctx *ctx, struct session *s,
+                          const struct balancer_view *view)
+{
+    struct balancer_waiter *w = ctx->spare_waiter;
+
+    ctx->spare_waiter = NULL;
+    w->session = s;
+    w->queued_ms = ctx->now_ms;
+    s->waiter = w;
+    s->state = SESSION_QUEUED;
+    log_event(ctx->log, LOG_INFO, "queued", "sid=%llu seq=%llu depth=%zu",
+              (unsigned long long)s->id, (unsigned long long)view->seq,
+              view->queue_depth);
+    list_append(&ctx->queued, s, ctx->now_ms +
+                (uint64_t)ctx->shared->config->tuning.queue_timeout_ms);
+    if (watch_client_end(ctx, s) == -1)
+        session_close(ctx, s, "error");
+}
+
+/*
+ * Picks a backend and logs the decision with the counts it was made from.
+ * Returns its index, BALANCER_QUEUED when the session now waits in the
+ * queue (it is then no longer the caller's to drive), or -1.
+ */
 static int pick_backend(struct worker_ctx *ctx, struct session *s)
 {
     struct balancer_view view;
+    struct balancer_events events;
     char cand[LOG_LINE_MAX / 2];
     struct balancer *balancer = ctx->shared->balancer;
-    int index = balancer_pick(balancer, s->tried, &view);
+    int index = balancer_pick_or_queue(balancer, s->tried, &view,
+                                       spare_waiter(ctx, s), &events);
 
-    if (index >= 0 && log_enabled(ctx->log, LOG_INFO)) {
-        log_event(ctx->log, LOG_INFO, "pick", "sid=%llu seq=%llu be=%s "
-                  "cand=\"%s\"", (unsigned long long)s->id,
-                  (unsigned long long)view.seq, backend_name(ctx, index),
-                  balancer_view_format(balancer, &view, cand, sizeof(cand)));
-    } else if (index < 0) {
+    balancer_log_events(balancer, ctx->log, &events, NULL);
+    if (index >= 0) {
+        log_pick(ctx, s, index, &view, -1);
+    } else if (index == BALANCER_QUEUED) {
+        queue_session(ctx, s, &view);
+    } else {
+        if (view.queue_full)
+            log_event(ctx->log, LOG_WARN, "queue_full", "sid=%llu seq=%llu "
+                      "depth=%zu", (unsigned long long)s->id,
+                      (unsigned long long)view.seq, view.queue_depth);
         log_event(ctx->log, LOG_WARN, "no_backend", "sid=%llu seq=%llu "
                   "cand=\"%s\"", (unsigned long long)s->id,
                   (unsigned long long)view.seq,
@@ -390,37 +538,80 @@ static int start_connect(struct worker_ctx *ctx, struct session *s)
     return 0;
 }
 
-/* Picks backends until a connect is under way, or closes the session when
- * none is left. Every failed backend is skipped for the rest of this
- * session, so the loop ends after at most one attempt per backend. */
+/* Starts connecting to the backend the session holds. Returns true when
+ * that is under way or the session was closed, false when the backend
+ * failed (released, and marked tried): another must be picked. */
+static bool connect_picked(struct worker_ctx *ctx, struct session *s)
+{
+    int err;
+
+    s->attempts++;
+    if (start_connect(ctx, s) == 0)
+        return true;
+    err = errno;
+    if (net_local_failure(err)) {
+        log_event(ctx->log, LOG_ERROR, "connect_fail",
+                  "sid=%llu be=%s err=%s attempt=%d local=1",
+                  (unsigned long long)s->id,
+                  backend_name(ctx, s->backend_index),
+                  strerrorname_np(err), s->attempts);
+        session_close(ctx, s, "no_resources");
+        return true;
+    }
+    connect_failed(ctx, s, err);
+    return false;
+}
+
+/* Picks backends until a connect is under way, or the session waits in
+ * the queue, or closes the session when none is left. Every failed backend
+ * is skipped for the rest of this session, so the loop ends after at most
+ * one attempt per backend. */
 static void connect_backend(struct worker_ctx *ctx, struct session *s)
 {
     for (;;) {
-        int err;
+        int index;
 
         if (s->attempts > 0)
             log_event(ctx->log, LOG_INFO, "retry", "sid=%llu attempt=%d",
                       (unsigned long long)s->id, s->attempts + 1);
-        s->backend_index = pick_backend(ctx, s);
+        index = pick_backend(ctx, s);
+        if (index == BALANCER_QUEUED)
+            return;
+        s->backend_index = index;
         if (s->backend_index < 0) {
             session_close(ctx, s, "no_backend");
             return;
         }
-        s->attempts++;
-        if (start_connect(ctx, s) == 0)
+        if (connect_picked(ctx, s))
             return;
-        err = errno;
-        if (net_local_failure(err)) {
-            log_event(ctx->log, LOG_ERROR, "connect_fail",
-                      "sid=%llu be=%s err=%s attempt=%d local=1",
-                      (unsigned long long)s->id,
-                      backend_name(ctx, s->backend_index),
-                      strerrorname_np(err), s->attempts);
-            session_close(ctx, s, "no_resources");
-            return;
-        }
-        connect_failed(ctx, s, err);
     }
+}
+
+/* A queued session was served: it holds the pick the release made for
+ * it, logged with how long it waited. */
+static void take_served(struct worker_ctx *ctx, struct session *s,
+                        struct balancer_waiter *w)
+{
+    uint64_t waited = ctx->now_ms > w->queued_ms ? ctx->now_ms - w->queued_ms
+                                                 : 0;
+
+    s->backend_index = w->index;
+    s->state = SESSION_CONNECTING;
+    log_pick(ctx, s, w->index, &w->view, (long long)waited);
+}
+
+void session_waiter_ready(struct worker_ctx *ctx, struct balancer_waiter *w)
+{
+    struct session *s = w->session;
+
+    if (s != NULL) {
+        s->waiter = NULL;
+        list_remove(s);
+        take_served(ctx, s, w);
+    }
+    free(w);
+    if (s != NULL && !connect_picked(ctx, s))
+        connect_backend(ctx, s);
 }
 
 void session_start(struct worker_ctx *ctx, int client_fd, uint64_t sid,
@@ -469,6 +660,22 @@ static void log_connected(struct worker_ctx *ctx, const struct session *s)
 static void on_relay_event(struct worker_ctx *ctx, struct session *s,
                            bool is_client, uint32_t events);
 
+/* Adds the client to the epoll set for relaying. A client registered for
+ * its end only while queued is modified instead, which also reports what
+ * it sent meanwhile (a modification checks the socket's readiness again). */
+static int watch_client(struct worker_ctx *ctx, struct session *s)
+{
+    struct epoll_event ev = { .events = SESSION_EVENTS,
+                              .data.ptr = &s->client };
+
+    if (s->client.events == 0)
+        return watch(ctx, &s->client);
+    if (epoll_ctl(ctx->epoll_fd, EPOLL_CTL_MOD, s->client.fd, &ev) == -1)
+        return -1;
+    s->client.events = SESSION_EVENTS;
+    return 0;
+}
+
 /* The connect finished one way or the other. */
 static void on_connect_result(struct worker_ctx *ctx, struct session *s,
                               uint32_t events)
@@ -491,7 +698,7 @@ static void on_connect_result(struct worker_ctx *ctx, struct session *s,
     s->c2b_status = RELAY_WANT_READ;
     s->b2c_status = RELAY_WANT_READ;
     /* What the client sent meanwhile is reported as soon as it is added. */
-    if (watch(ctx, &s->client) == -1) {
+    if (watch_client(ctx, s) == -1) {
         session_close(ctx, s, "error");
         return;
     }
@@ -571,6 +778,7 @@ static bool run_relay(struct worker_ctx *ctx, struct session *s, bool c2b)
     enum relay_status *status = c2b ? &s->c2b_status : &s->b2c_status;
     int src = c2b ? s->client.fd : s->backend.fd;
     int dst = c2b ? s->backend.fd : s->client.fd;
+    uint64_t had = relay->bytes_read;
 
     if (relay->done)
         return true;
@@ -585,6 +793,9 @@ static bool run_relay(struct worker_ctx *ctx, struct session *s, bool c2b)
     }
     if (*status == RELAY_DONE && !c2b)
         note_backend_end(s);
+    /* The backend's first byte: it works (ends its failure streak). */
+    if (!c2b && had == 0 && relay->bytes_read > 0)
+        balancer_first_byte(ctx->shared->balancer, (size_t)s->backend_index);
     return true;
 }
 
@@ -603,6 +814,31 @@ static bool relay_wants(enum relay_status status, bool on_source,
     if (status == RELAY_WANT_WRITE)
         return !on_source && (events & EPOLLOUT);
     return on_source && (events & (EPOLLIN | EPOLLRDHUP));
+}
+
+/*
+ * The client of a queued session reported its end. A reset or hang-up, or
+ * a FIN with nothing sent before it, means it is gone: the session leaves
+ * the queue. A client that sent bytes and then its FIN may still want the
+ * answer (a half-close), so it waits on.
+ */
+static void on_queued_event(struct worker_ctx *ctx, struct session *s,
+                            uint32_t events)
+{
+    int pending = 0;
+    uint64_t seq;
+    size_t depth;
+    uint64_t waited = ctx->now_ms - s->waiter->queued_ms;
+
+    if (!(events & (EPOLLERR | EPOLLHUP)) &&
+        (!(events & EPOLLRDHUP) ||
+         (ioctl(s->client.fd, FIONREAD, &pending) == 0 && pending > 0)))
+        return;
+    if (leave_queue(ctx, s, &seq, &depth))
+        log_event(ctx->log, LOG_INFO, "queue_abandoned", "sid=%llu seq=%llu "
+                  "ms=%llu depth=%zu", (unsigned long long)s->id,
+                  (unsigned long long)seq, (unsigned long long)waited, depth);
+    session_close(ctx, s, "client_closed");
 }
 
 static void on_relay_event(struct worker_ctx *ctx, struct session *s,
@@ -645,6 +881,11 @@ void session_handle_event(struct worker_ctx *ctx, void *endpoint,
 
     if (s->state == SESSION_CLOSED)
         return;     /* closed earlier in this batch */
+    if (s->state == SESSION_QUEUED) {
+        if (end == &s->client)
+            on_queued_event(ctx, s, events);
+        return;
+    }
     if (s->state == SESSION_CONNECTING) {
         if (end == &s->backend)
             on_connect_result(ctx, s, events);
@@ -670,6 +911,18 @@ int session_next_timeout(const struct worker_ctx *ctx)
     return next - ctx->now_ms > 60000 ? 60000 : (int)(next - ctx->now_ms);
 }
 
+int session_queue_timeout(const struct worker_ctx *ctx)
+{
+    uint64_t next;
+
+    if (ctx->queued.head == NULL)
+        return -1;
+    next = ctx->queued.head->deadline_ms;
+    if (next <= ctx->now_ms)
+        return 0;
+    return next - ctx->now_ms > 60000 ? 60000 : (int)(next - ctx->now_ms);
+}
+
 void session_expire(struct worker_ctx *ctx)
 {
     struct session *s;
@@ -681,4 +934,45 @@ void session_expire(struct worker_ctx *ctx)
     }
     while ((s = ctx->relaying.head) != NULL && s->deadline_ms <= ctx->now_ms)
         session_close(ctx, s, "idle_timeout");
+    while ((s = ctx->queued.head) != NULL && s->deadline_ms <= ctx->now_ms) {
+        uint64_t waited = ctx->now_ms - s->waiter->queued_ms, seq;
+        size_t depth;
+
+        if (leave_queue(ctx, s, &seq, &depth)) {
+            log_event(ctx->log, LOG_WARN, "queue_timeout", "sid=%llu "
+                      "seq=%llu ms=%llu depth=%zu", (unsigned long long)s->id,
+                      (unsigned long long)seq, (unsigned long long)waited,
+                      depth);
+            session_close(ctx, s, "queue_timeout");
+        } else if (!connect_picked(ctx, s)) {
+            /* Served just in time: it goes on with that pick. */
+            connect_backend(ctx, s);
+        }
+    }
+}
+
+/* One row per session of a list, up to max in all. */
+static size_t list_rows(const struct session_list *list, uint64_t now_ns,
+                        struct session_row *rows, size_t used, size_t max)
+{
+    for (const struct session *s = list->head; s != NULL && used < max;
+         s = s->next) {
+        rows[used++] = (struct session_row){
+            .sid = s->id, .backend = s->backend_index,
+            .state = state_names[s->state],
+            .age_ms = (now_ns - s->started_ns) / 1000000,
+            .bytes_c2b = s->c2b.bytes, .bytes_b2c = s->b2c.bytes,
+        };
+    }
+    return used;
+}
+
+size_t session_rows(const struct worker_ctx *ctx, struct session_row *rows,
+                    size_t max)
+{
+    uint64_t now_ns = clock_now_ns();
+    size_t used = list_rows(&ctx->queued, now_ns, rows, 0, max);
+
+    used = list_rows(&ctx->connecting, now_ns, rows, used, max);
+    return list_rows(&ctx->relaying, now_ns, rows, used, max);
 }

@@ -77,7 +77,24 @@ struct worker_ctx {
     _Atomic long load;
     struct session_list connecting;    /* by connect deadline */
     struct session_list relaying;      /* by idle deadline */
+    struct session_list queued;        /* by --queue-timeout deadline */
     struct session_list closed;        /* freed after each event batch */
+    /* For sessions that wait in the balancer's queue: the waiter the next
+     * one takes (allocated ahead, so the pick that queues cannot fail for
+     * memory), and how a release hands it back to this worker. */
+    struct balancer_waiter *spare_waiter;
+    void (*waiter_ready)(struct balancer_waiter *waiter);
+    void *waiter_owner;
+};
+
+/* One live session, as "show sessions" lists it. */
+struct session_row {
+    uint64_t sid;
+    int backend;                /* -1: none (queued, or between picks) */
+    const char *state;          /* "queued", "connecting", "relaying" */
+    uint64_t age_ms;
+    uint64_t bytes_c2b;
+    uint64_t bytes_b2c;
 };
 
 /*
@@ -93,11 +110,29 @@ void session_start(struct worker_ctx *ctx, int client_fd, uint64_t sid,
 void session_handle_event(struct worker_ctx *ctx, void *endpoint,
                           uint32_t events);
 
-/* Milliseconds until the next session deadline, or -1 when there is none. */
+/* Milliseconds until the next session deadline, or -1 when there is none
+ * (the queued sessions' aside: session_queue_timeout). */
 int session_next_timeout(const struct worker_ctx *ctx);
+
+/* Milliseconds until the first queued session's --queue-timeout, or -1
+ * when none waits. */
+int session_queue_timeout(const struct worker_ctx *ctx);
 
 /* Closes or retries the sessions whose deadline has passed. */
 void session_expire(struct worker_ctx *ctx);
+
+/*
+ * A waiter of one of this worker's sessions was served by a release (on
+ * any thread) and came back through the mailbox: the session goes on with
+ * the pick made for it, or, when it was closed meanwhile, the waiter is
+ * freed. Worker thread only.
+ */
+void session_waiter_ready(struct worker_ctx *ctx, struct balancer_waiter *w);
+
+/* Fills rows with up to max of the worker's live sessions (queued, then
+ * connecting, then relaying). Worker thread only. Returns the count. */
+size_t session_rows(const struct worker_ctx *ctx, struct session_row *rows,
+                    size_t max);
 
 /* Frees the sessions closed since the last call (call after each batch). */
 void session_reap(struct worker_ctx *ctx);

@@ -1,5 +1,20 @@
 /*
  * worker: a thread with an epoll loop and a mailbox. See worker.h.
+ *
+ * The mailbox carries three kinds of news, all under the worker's mutex
+ * and announced by its eventfd: clients to start, waiters of its queued
+ * sessions that a release on some thread served, and requests for its
+ * list of sessions. A sender appends, unlocks, then writes the eventfd
+ * when the list was empty; the worker reads the eventfd before it takes
+ * the lists under the mutex. So news that comes after the worker took the
+ * lists finds them empty and writes the eventfd again: none is left
+ * unannounced.
+ *
+ * Listing sessions (worker_sessions) goes through the mailbox too: only
+ * the worker thread may walk its sessions, and asking it costs the hot
+ * path nothing (no lock per byte or per session). The asker waits, with a
+ * bound, for the answer the worker leaves in a buffer of its own under
+ * the mutex.
  */
 #include "worker.h"
 
@@ -13,6 +28,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "acceptor.h"
@@ -42,10 +58,21 @@ struct worker {
     size_t spare_cap;           /* the queue to empty it outside the lock */
     struct acceptor acceptor;   /* the worker thread's alone */
 
+    struct session_row *rows;   /* the worker thread's: the next answer */
+    size_t rows_cap;
+
     pthread_mutex_t lock;       /* guards the fields below */
+    pthread_cond_t answered;    /* rows_done moved */
     struct handoff *queue;
     size_t queue_len;
     size_t queue_cap;
+    struct balancer_waiter *served_head;    /* served waiters, in order */
+    struct balancer_waiter *served_tail;
+    uint64_t rows_asked;        /* requests for the session list */
+    uint64_t rows_done;         /* the last request answered */
+    struct session_row *answer; /* its answer */
+    size_t answer_len;
+    size_t answer_cap;
     bool stopping;
     uint64_t stop_deadline_ms;
     int listen_fd;              /* set by worker_listen, -1 once taken */
@@ -55,6 +82,28 @@ struct worker {
 
 /* The worker whose thread this is; NULL on other threads. */
 static _Thread_local struct worker *current;
+
+static void wake(struct worker *w);
+
+/* The ready() of the waiters of this worker's sessions (balancer.h): any
+ * thread, after the balancer's lock was dropped. */
+static void waiter_ready(struct balancer_waiter *waiter)
+{
+    struct worker *w = waiter->owner;
+    bool was_empty;
+
+    waiter->mail_next = NULL;
+    pthread_mutex_lock(&w->lock);
+    was_empty = w->served_head == NULL;
+    if (was_empty)
+        w->served_head = waiter;
+    else
+        w->served_tail->mail_next = waiter;
+    w->served_tail = waiter;
+    pthread_mutex_unlock(&w->lock);
+    if (was_empty)
+        wake(w);
+}
 
 struct worker *worker_create(int id, struct proxy_shared *shared,
                              const struct logger *parent)
@@ -75,12 +124,15 @@ struct worker *worker_create(int id, struct proxy_shared *shared,
     log_buffer_attach(&w->log, &w->log_buffer);
     w->ctx.log = &w->log;
     w->ctx.shared = shared;
+    w->ctx.waiter_ready = waiter_ready;
+    w->ctx.waiter_owner = w;
     w->ctx.scratch_size = WORKER_SCRATCH;
     w->ctx.scratch = malloc(WORKER_SCRATCH);
     w->ctx.epoll_fd = epoll_create1(EPOLL_CLOEXEC);
     acceptor_init(&w->acceptor, w->ctx.epoll_fd, shared, &w->log);
     w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->answered, NULL);
     if (w->ctx.scratch == NULL || w->ctx.epoll_fd == -1 || w->wake_fd == -1 ||
         epoll_ctl(w->ctx.epoll_fd, EPOLL_CTL_ADD, w->wake_fd, &ev) == -1) {
         int saved = errno;
@@ -98,14 +150,26 @@ void worker_destroy(struct worker *w)
         return;
     for (size_t i = 0; i < w->queue_len; i++)
         close(w->queue[i].fd);
+    /* Waiters served after the thread ended: their sessions were closed,
+     * so they belong to no one else. */
+    while (w->served_head != NULL) {
+        struct balancer_waiter *next = w->served_head->mail_next;
+
+        free(w->served_head);
+        w->served_head = next;
+    }
     acceptor_close(&w->acceptor);
     free(w->queue);
     free(w->spare);
+    free(w->ctx.spare_waiter);
+    free(w->rows);
+    free(w->answer);
     free(w->ctx.scratch);
     if (w->ctx.epoll_fd != -1)
         close(w->ctx.epoll_fd);
     if (w->wake_fd != -1)
         close(w->wake_fd);
+    pthread_cond_destroy(&w->answered);
     pthread_mutex_destroy(&w->lock);
     free(w);
 }
@@ -186,6 +250,35 @@ void worker_stop(struct worker *w, uint64_t deadline_ms)
     wake(w);
 }
 
+/* Answers a request for the session list: the rows are built on this
+ * thread into its own buffer, then swapped with the answer under the
+ * mutex. */
+static void answer_rows(struct worker *w, uint64_t asked)
+{
+    size_t want = w->ctx.sessions, len;
+    struct session_row *rows = w->rows;
+
+    if (want > w->rows_cap) {
+        rows = realloc(w->rows, want * sizeof(*rows));
+        if (rows != NULL) {
+            w->rows = rows;
+            w->rows_cap = want;
+        }
+    }
+    len = session_rows(&w->ctx, w->rows, w->rows_cap);
+    pthread_mutex_lock(&w->lock);
+    rows = w->answer;
+    want = w->answer_cap;
+    w->answer = w->rows;
+    w->answer_cap = w->rows_cap;
+    w->answer_len = len;
+    w->rows = rows;
+    w->rows_cap = want;
+    w->rows_done = asked;
+    pthread_cond_broadcast(&w->answered);
+    pthread_mutex_unlock(&w->lock);
+}
+
 /*
  * Takes everything in the mailbox and starts a session per client (even
  * when stopping: those clients were accepted before the stop, and get the
@@ -195,8 +288,10 @@ void worker_stop(struct worker *w, uint64_t deadline_ms)
 static bool empty_mailbox(struct worker *w, uint64_t *deadline_ms)
 {
     struct handoff *taken;
+    struct balancer_waiter *served;
     size_t count, cap;
-    uint64_t counter;
+    uint64_t counter, rows_asked;
+    bool rows_wanted;
     bool stopping;
     int listen_fd;
     acceptor_dispatch_fn dispatch;
@@ -212,6 +307,10 @@ static bool empty_mailbox(struct worker *w, uint64_t *deadline_ms)
     w->queue = w->spare;
     w->queue_cap = w->spare_cap;
     w->queue_len = 0;
+    served = w->served_head;
+    w->served_head = w->served_tail = NULL;
+    rows_asked = w->rows_asked;
+    rows_wanted = w->rows_asked != w->rows_done;
     stopping = w->stopping;
     *deadline_ms = w->stop_deadline_ms;
     listen_fd = w->listen_fd;
@@ -227,19 +326,30 @@ static bool empty_mailbox(struct worker *w, uint64_t *deadline_ms)
         acceptor_close(&w->acceptor);
     else if (listen_fd != -1)
         acceptor_listen(&w->acceptor, listen_fd, dispatch, dispatch_arg);
+    while (served != NULL) {
+        struct balancer_waiter *next = served->mail_next;
+
+        session_waiter_ready(&w->ctx, served);
+        served = next;
+    }
+    if (rows_wanted)
+        answer_rows(w, rows_asked);
     return stopping;
 }
 
-/* Milliseconds epoll may sleep: until the next session deadline, the end
- * of a pause in accepting (pause, -1: none) or the end of the drain,
- * whichever is first. */
+/* Milliseconds epoll may sleep: until the next session deadline (a queued
+ * session's included), the end of a pause in accepting (pause, -1: none)
+ * or the end of the drain, whichever is first. */
 static int loop_timeout(const struct worker *w, int pause, bool stopping,
                         uint64_t deadline_ms)
 {
     int timeout = session_next_timeout(&w->ctx);
+    int queued = session_queue_timeout(&w->ctx);
 
     if (pause >= 0 && (timeout < 0 || pause < timeout))
         timeout = pause;
+    if (queued >= 0 && (timeout < 0 || queued < timeout))
+        timeout = queued;
 
     if (stopping) {
         int left = deadline_ms > w->ctx.now_ms
@@ -389,6 +499,46 @@ int worker_start(struct worker *w)
     }
     w->started = true;
     return 0;
+}
+
+int worker_sessions(struct worker *w, struct session_row *rows, size_t max,
+                    size_t *total, int timeout_ms)
+{
+    struct timespec until;
+    uint64_t asked;
+    int rc = 0;
+
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += timeout_ms / 1000;
+    until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&w->lock);
+    asked = ++w->rows_asked;
+    pthread_mutex_unlock(&w->lock);
+    wake(w);
+    pthread_mutex_lock(&w->lock);
+    /* Answers come in order: a later request's answer also holds. */
+    while (w->rows_done < asked && rc == 0)
+        rc = pthread_cond_timedwait(&w->answered, &w->lock, &until);
+    if (w->rows_done >= asked) {
+        size_t n = w->answer_len < max ? w->answer_len : max;
+
+        memcpy(rows, w->answer, n * sizeof(*rows));
+        *total = w->answer_len;
+        pthread_mutex_unlock(&w->lock);
+        return (int)n;
+    }
+    pthread_mutex_unlock(&w->lock);
+    errno = ETIMEDOUT;
+    return -1;
+}
+
+int worker_id(const struct worker *w)
+{
+    return w->id;
 }
 
 void worker_join(struct worker *w)

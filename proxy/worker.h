@@ -9,7 +9,8 @@
  *                                 ─► socket events: session_handle_event()
  *                                 ─► timers: session_expire()
  *
- * Only the mailbox (queue, listen and stop requests) is shared with other
+ * Only the mailbox (queue, served waiters of its queued sessions, requests
+ * for its session list, listen and stop requests) is shared with other
  * threads, under the worker's mutex; the eventfd wakes the loop. A client
  * dealt to the worker by its own acceptor skips the mailbox. Everything
  * else in a worker, its sessions included, belongs to its thread alone.
@@ -65,6 +66,20 @@ void worker_listen(struct worker *worker, int listen_fd,
  * the rest and its thread returns.
  */
 void worker_stop(struct worker *worker, uint64_t deadline_ms);
+
+/*
+ * Copies up to max of the worker's live sessions into rows (any thread but
+ * the worker's own), and their number into *total. The worker is asked
+ * through its mailbox and answers from its loop, so its sessions need no
+ * lock; the caller waits up to timeout_ms for it. Returns the rows copied,
+ * or -1 with ETIMEDOUT (a worker that stopped never answers). The rows'
+ * state strings are static.
+ */
+int worker_sessions(struct worker *worker, struct session_row *rows,
+                    size_t max, size_t *total, int timeout_ms);
+
+/* The id the worker was created with (its "wN" name). */
+int worker_id(const struct worker *worker);
 
 /* Waits for a started worker's thread to return. */
 void worker_join(struct worker *worker);

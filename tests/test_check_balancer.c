@@ -68,6 +68,7 @@ static void test_leastconn_honours_weights(void)
 {
     struct fixture *f = fixture_empty(2);
 
+    f->scenario.backends[0].weight = 3;
     load(&f->outcome.proxy, "proxy", weighted_proxy);
     expect_result(f, SCENARIO_CHECK_LEASTCONN, true, "all 4 picks");
     reload_edited(&f->outcome.proxy, weighted_proxy,
@@ -148,7 +149,7 @@ static void test_leastconn_replays_backend_states(void)
                   "seq=3 be=b2 cand=\"b1:0/full");
     expect_result(f, SCENARIO_CHECK_LEASTCONN, false,
                   "pick 3 (sid 2, t=0.110s) logged b1 as full, but the log's "
-                  "backend_down/backend_up events leave it down");
+                  "own events leave it down (ev=backend_down at seq 1");
     reload_edited(&f->outcome.proxy, down_proxy,
                   "seq=2 be=b2 cand=\"b1:0/down b2:0/up\"",
                   "seq=2 be=b1 cand=\"b1:0/down b2:0/up\"");
@@ -168,8 +169,8 @@ static void test_leastconn_judges_no_backend(void)
                   "ts=100.020000 ev=backend_down be=b2 seq=2",
                   "ts=100.020000 ev=backend_up be=b2 seq=2");
     expect_result(f, SCENARIO_CHECK_LEASTCONN, false,
-                  "logged b2 as down, but the log's backend_down/backend_up "
-                  "events leave it up");
+                  "logged b2 as down, but the log's own events leave it "
+                  "eligible (up, full or tried) (ev=backend_up at seq 2");
     reload_edited(&f->outcome.proxy, refused_proxy,
                   "cand=\"b1:0/down b2:0/down\"", "cand=\"b1:0/down b2:0/up\"");
     expect_result(f, SCENARIO_CHECK_LEASTCONN, false, "up");

@@ -172,7 +172,7 @@ static void test_no_lost_clients_explained_by_no_backend(void)
     expect_result(f, SCENARIO_CHECK_NO_LOST_CLIENTS, true,
                   "(0 by a backend fault, 1 by no backend being up, 0 while "
                   "every backend was down, 0 by the proxy's idle timeout, 0 "
-                  "by the client's behaviour)");
+                  "by the client's behaviour, 0 by the proxy's queue timeout)");
     reload_edited(&f->outcome.proxy, refused_proxy,
                   "cand=\"b1:0/down b2:0/down\"", "cand=\"b1:0/down b2:0/up\"");
     expect_result(f, SCENARIO_CHECK_NO_LOST_CLIENTS, false,
@@ -222,7 +222,7 @@ static void test_no_lost_clients_explained_by_the_idle_timeout(void)
                   "delay_ms=500\nts=100.209000");
     expect_result(f, SCENARIO_CHECK_NO_LOST_CLIENTS, true,
                   "1 by the proxy's idle timeout, 0 by the client's "
-                  "behaviour)");
+                  "behaviour, 0 by the proxy's queue timeout)");
     /* The same close 20 ms sooner came before the timeout was over. */
     reload_edited(&f->outcome.proxy, base_proxy, "ts=100.210000 lvl=info "
                   "thr=w1 ev=close sid=2 be=b2 seq=5 active=0 bytes_c2b=66 "
@@ -250,7 +250,7 @@ static void test_no_lost_clients_explained_by_a_behaviour(void)
     reload(&f->outcome.bursts[0].log, timed_out);
     expect_result(f, SCENARIO_CHECK_NO_LOST_CLIENTS, true,
                   "0 by the proxy's idle timeout, 1 by the client's "
-                  "behaviour)");
+                  "behaviour, 0 by the proxy's queue timeout)");
     free(clients);
     clients = edit(timed_out, "timeout_ms=1000", "timeout_ms=5000");
     reload(&f->outcome.bursts[0].log, clients);

@@ -23,9 +23,11 @@
 #include <unistd.h>
 
 #include "balancer.h"
+#include "config.h"
 #include "control.h"
 #include "log_capture.h"
 #include "net.h"
+#include "reload.h"
 #include "testlib.h"
 
 #define WAIT_MS 5000
@@ -37,6 +39,7 @@ struct control_fixture {
     struct log_capture *capture;
     pthread_t thread;
     int result;                 /* control_run's return, once it ended */
+    struct config config;       /* the reload's */
 };
 
 static void *run_loop(void *arg)
@@ -85,6 +88,12 @@ static void fixture_start(struct control_fixture *fx, struct net_addr *stats)
     open_parts(fx, stats);
     fx->control.balancer = fx->balancer;
     fx->control.log = &fx->capture->log;
+    /* Started without -c: a SIGHUP's reload has no file to read. */
+    config_defaults(&fx->config);
+    fx->control.reload = reload_create(1, (char *[]){ "proxy_server", NULL },
+                                       &fx->config, &fx->config,
+                                       fx->balancer);
+    CU_ASSERT_FATAL(fx->control.reload != NULL);
     fx->control.shared = calloc(1, sizeof(*fx->control.shared));
     CU_ASSERT_FATAL(fx->control.shared != NULL);
     sigemptyset(&set);
@@ -117,6 +126,7 @@ static void fixture_close(struct control_fixture *fx)
 {
     close(fx->control.signal_fd);
     close(fx->control.stats_fd);
+    reload_destroy(fx->control.reload);
     free((void *)fx->control.shared);
     log_capture_close(fx->capture);
     free(fx->capture);
@@ -173,9 +183,9 @@ static ssize_t ask_stats(const struct net_addr *stats, const char *request,
 }
 
 /*
- * SIGUSR1 logs the table, one line per backend; SIGHUP is logged and
- * ignored (the loop answers SIGUSR1 after it); SIGTERM ends the loop,
- * which returns it.
+ * SIGUSR1 logs the table, one line per backend; SIGHUP reloads (here
+ * without a config file, so the reload fails and says why; the loop
+ * answers SIGUSR1 after it); SIGTERM ends the loop, which returns it.
  */
 static void test_signals(void)
 {
@@ -193,8 +203,11 @@ static void test_signals(void)
                                       "state=up active=0 picks=0 "
                                       "failures=0\n", 0, 0), 1);
     pthread_kill(fx.thread, SIGHUP);
-    CU_ASSERT_TRUE(log_capture_wait(lc, "ev=signal sig=HUP action=ignored\n",
+    CU_ASSERT_TRUE(log_capture_wait(lc, "ev=signal sig=HUP action=reload\n",
                                     1, WAIT_MS));
+    CU_ASSERT_TRUE(log_capture_wait(lc, "ev=reload status=failed "
+                                    "source=signal err=\"no config file to "
+                                    "reload\"\n", 1, WAIT_MS));
     pthread_kill(fx.thread, SIGUSR1);
     CU_ASSERT_TRUE(log_capture_wait(lc, "ev=stats name=b2 ", 2, WAIT_MS));
     CU_ASSERT_TRUE(stop_with(&fx, SIGTERM));
@@ -310,7 +323,7 @@ static void test_stats_port_out_of_descriptors(void)
 }
 
 static CU_TestInfo control_tests[] = {
-    { "signals: USR1 logs stats, HUP ignored, TERM returns", test_signals },
+    { "signals: USR1 logs stats, HUP reloads, TERM returns", test_signals },
     { "SIGINT ends the loop", test_sigint_ends_the_loop },
     { "the stats port answers, HTTP and plain", test_stats_port_answers },
     { "stop closes waiting stats clients", test_stop_closes_stats_clients },

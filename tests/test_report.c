@@ -792,6 +792,42 @@ static void test_timeline_replay(void)
     fixture_free(&f);
 }
 
+/* Operations and ejections are marked like faults, in time order per log. */
+static void test_timeline_operations(void)
+{
+    static const char timeline[] =
+        "ts=100.000000 ev=proxy_start pid=1 port=1\n"
+        "ts=100.500000 ev=operate action=drain be=b1 cmd=\"drain b1\" "
+        "answer=\"ok seq=4\" line=7\n"
+        "ts=100.600000 ev=operate action=weight be=b2 cmd=\"set weight b2 5\" "
+        "answer=\"ok seq=5\" line=8\n"
+        "ts=100.700000 ev=operate action=reload be=- cmd=reload "
+        "answer=\"ok seq=6\" line=9\n"
+        "ts=102.000000 ev=run_end reason=done\n";
+    static const char proxy[] =
+        "ts=100.300000 ev=ejected be=b2 seq=1 failures=3 ms=200 "
+        "ejections=1\n"
+        "ts=100.800000 ev=restored be=b2 seq=2 ejections=1\n";
+    struct fixture f;
+    struct outcome o;
+    struct report_timeline t;
+
+    fixture_make(&f, "scenarios/two.scn");
+    outcome_load(&o, f.scenario, proxy, timeline);
+    CU_ASSERT_EQUAL_FATAL(report_timeline_build(&t, f.scenario, &o, 2000), 0);
+    CU_ASSERT_EQUAL_FATAL(t.mark_count, 5);
+    CU_ASSERT_STRING_EQUAL(t.marks[0].label, "drain b1");
+    CU_ASSERT_DOUBLE_EQUAL(t.marks[0].t, 0.5, 1e-9);
+    CU_ASSERT_STRING_EQUAL(t.marks[1].label, "weight b2 5");
+    CU_ASSERT_STRING_EQUAL(t.marks[2].label, "reload");
+    CU_ASSERT_STRING_EQUAL(t.marks[3].label, "ejected b2");
+    CU_ASSERT_DOUBLE_EQUAL(t.marks[3].t, 0.3, 1e-9);
+    CU_ASSERT_STRING_EQUAL(t.marks[4].label, "restored b2");
+    report_timeline_free(&t);
+    outcome_free(&o);
+    fixture_free(&f);
+}
+
 /* A long run: b1 goes 0-1-0 10,000 times, with one spike to 50 in the
  * middle; b2 is never picked but goes down for good at t = 3 s. */
 static char *long_log(void)
@@ -1003,6 +1039,7 @@ static CU_TestInfo report_tests[] = {
     { "gradescope empty", test_gradescope_empty },
     { "timeline replay in seq order", test_timeline_replay },
     { "timeline thinned keeps the peak", test_timeline_thinned },
+    { "timeline marks operations and ejections", test_timeline_operations },
     { "html page", test_html_page },
     { "html empty outcome and no outcome", test_html_empty },
     { "html big run bounded", test_html_big_run_is_bounded },

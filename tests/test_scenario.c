@@ -97,6 +97,18 @@ static void expect_one_error(const char *text, const char *expected)
     parsed_free(result);
 }
 
+/* Asserts that text parses without an error. */
+static void expect_no_error(const char *text)
+{
+    struct parsed *result = parse(text);
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(result);
+    CU_ASSERT_EQUAL(result->errors, 0);
+    if (result->errors != 0)
+        fprintf(stderr, "\n    unexpected: %s", result->messages);
+    parsed_free(result);
+}
+
 /* Asserts that text gives one error at least, at the given line, whose
  * text contains part. */
 static void expect_error_with(const char *text, int line, const char *part)
@@ -1547,7 +1559,9 @@ static void test_error_checks_of_timing(void)
                      "clean, workers used, health exact, sessions<=D, fds "
                      "stable, p50<=D, p90<=D, p99<=D, no-hol, idle-closed "
                      "within D, retried, proxy-rss<=BYTES, "
-                     "proxy-rss-growth<=BYTES)");
+                     "proxy-rss-growth<=BYTES, drained NAME within D, "
+                     "slowstart NAME, ejected NAME within D, restored NAME, "
+                     "queue-wait<=D, queue fifo)");
     expect_one_error("backend b\nat 0s clients 1\nexpect p99<=1s burst=2\nexpect relay exact\n",
                      "t.scn:3: burst=2: the file has 1 clients action "
                      "(bursts are numbered in file order, from 1)");
@@ -1607,6 +1621,140 @@ static void test_proxy_rss(void)
                       "unknown check 'proxy-rss<=1M now'");
 }
 
+
+/* Operations on the running proxy: standby backends, the actions, the
+ * commands they become, and the checks that go with them. */
+static void test_operations(void)
+{
+    struct parsed *result = parse(
+        "proxy slowstart=1s eject-after=3 eject-time=2s queue=8 "
+        "queue-timeout=300ms\n"
+        "backend b1\nbackend b2 weight=2\nbackend b3 standby maxconn=7\n"
+        "at 0s clients 10\n"
+        "at 1s drain b1\n"
+        "at 1s disable b2\n"
+        "at 2s remove b1\n"
+        "at 2s enable b2\n"
+        "at 3s add b3 weight=4 slowstart=500ms\n"
+        "at 3s add b1\n"
+        "at 4s weight b2 5\n"
+        "at 4s maxconn b3 0\n"
+        "at 5s reload backends=b2,b3 weight.b3=2 maxconn.b2=9\n"
+        "expect drained b1 within 1s\nexpect slowstart b3\n"
+        "expect ejected b2 within 2s\nexpect restored b2\n"
+        "expect queue-wait<=250ms\nexpect queue fifo\n");
+    const struct scenario *sc = &result->scenario;
+    const struct scenario_event *ev = sc->events;
+
+    CU_ASSERT_EQUAL_FATAL(result->errors, 0);
+    if (result->errors != 0)
+        fprintf(stderr, "\n%s", result->messages);
+    CU_ASSERT_TRUE(sc->backends[2].standby);
+    CU_ASSERT_FALSE(sc->backends[0].standby);
+    CU_ASSERT_TRUE(sc->operated);
+    CU_ASSERT_TRUE(sc->reloaded);
+    CU_ASSERT_EQUAL(ev[1].action, SCENARIO_DRAIN);
+    CU_ASSERT_STRING_EQUAL(ev[1].command, "drain b1");
+    CU_ASSERT_STRING_EQUAL(ev[2].command, "disable b2");
+    CU_ASSERT_STRING_EQUAL(ev[3].command, "remove backend b1");
+    CU_ASSERT_STRING_EQUAL(ev[4].command, "enable b2");
+    CU_ASSERT_EQUAL(ev[5].action, SCENARIO_ADD);
+    CU_ASSERT_EQUAL(ev[5].backend, 2);
+    CU_ASSERT_EQUAL(ev[5].add_weight, 4);
+    CU_ASSERT_EQUAL(ev[5].add_maxconn, -1);
+    CU_ASSERT_EQUAL(ev[5].add_slowstart_ms, 500);
+    CU_ASSERT_EQUAL(ev[6].add_weight, -1);
+    CU_ASSERT_STRING_EQUAL(ev[7].command, "set weight b2 5");
+    CU_ASSERT_EQUAL(ev[7].value, 5);
+    CU_ASSERT_STRING_EQUAL(ev[8].command, "set maxconn b3 0");
+    CU_ASSERT_EQUAL(ev[9].action, SCENARIO_RELOAD);
+    CU_ASSERT_STRING_EQUAL(ev[9].command, "reload");
+    CU_ASSERT_TRUE(ev[9].reload.backends_given);
+    CU_ASSERT_FALSE(ev[9].reload.in[0]);
+    CU_ASSERT_TRUE(ev[9].reload.in[1] && ev[9].reload.in[2]);
+    CU_ASSERT_EQUAL(ev[9].reload.weight[2], 2);
+    CU_ASSERT_EQUAL(ev[9].reload.weight[1], -1);
+    CU_ASSERT_EQUAL(ev[9].reload.maxconn[1], 9);
+    CU_ASSERT_EQUAL(sc->expects[0].check, SCENARIO_CHECK_DRAINED);
+    CU_ASSERT_EQUAL(sc->expects[0].within_ms, 1000);
+    CU_ASSERT_EQUAL(sc->expects[1].check, SCENARIO_CHECK_SLOWSTART);
+    CU_ASSERT_EQUAL(sc->expects[1].backend, 2);
+    CU_ASSERT_EQUAL(sc->expects[2].check, SCENARIO_CHECK_EJECTED);
+    CU_ASSERT_EQUAL(sc->expects[3].check, SCENARIO_CHECK_RESTORED);
+    CU_ASSERT_EQUAL(sc->expects[4].check, SCENARIO_CHECK_QUEUE_WAIT);
+    CU_ASSERT_EQUAL(sc->expects[4].within_ms, 250);
+    CU_ASSERT_EQUAL(sc->expects[5].check, SCENARIO_CHECK_QUEUE_FIFO);
+    CU_ASSERT_STRING_EQUAL(scenario_action_name(SCENARIO_RELOAD), "reload");
+    CU_ASSERT_TRUE(scenario_action_operates(SCENARIO_DRAIN));
+    CU_ASSERT_FALSE(scenario_action_operates(SCENARIO_SET));
+    parsed_free(result);
+    /* Without an operation the proxy runs as before. */
+    result = parse("backend b1 standby\nbackend b2\nexpect relay exact\n");
+    CU_ASSERT_EQUAL_FATAL(result->errors, 0);
+    CU_ASSERT_FALSE(result->scenario.operated);
+    CU_ASSERT_FALSE(result->scenario.reloaded);
+    parsed_free(result);
+}
+
+#define OPS "backend b1\nbackend b2\nbackend b3 standby\nexpect relay exact\n"
+
+static void test_error_operations(void)
+{
+    expect_one_error(OPS "at 1s drain b9\n", "t.scn:5: backend 'b9' is not "
+                     "declared (declared: b1, b2, b3)");
+    expect_one_error(OPS "at 1s drain b1 b2\n", "t.scn:5: drain needs one "
+                     "backend name, like 'drain b1'");
+    expect_one_error(OPS "at 1s weight b1 0\n", "t.scn:5: weight '0': must "
+                     "be a whole number from 1 to 256");
+    expect_one_error(OPS "at 1s maxconn b1\n", "t.scn:5: maxconn needs a "
+                     "backend and a number, like 'maxconn b1 100'");
+    expect_one_error(OPS "at 1s add b3 speed=2\n", "t.scn:5: unknown add "
+                     "option 'speed' (allowed: weight=N, maxconn=N, "
+                     "slowstart=DURATION)");
+    expect_one_error(OPS "at 1s add b1\n", "t.scn:5: add b1: b1 is given to "
+                     "the proxy at its start; declare it 'backend b1 "
+                     "standby' to add it later, or remove it before");
+    expect_one_error(OPS "at 1s remove b1\n", "t.scn:5: remove b1: no drain "
+                     "or disable of b1 comes before it (the proxy removes "
+                     "only a backend that takes no new sessions and has "
+                     "none left)");
+    /* At one time, file order decides. */
+    expect_one_error(OPS "at 1s remove b1\nat 1s drain b1\n", "t.scn:5: "
+                     "remove b1: no drain or disable of b1 comes before it "
+                     "(the proxy removes only a backend that takes no new "
+                     "sessions and has none left)");
+    expect_one_error(OPS "at 1s enable b2\n", "t.scn:5: enable b2: no drain "
+                     "or disable of b2 comes before it (enable ends a drain "
+                     "or a disable)");
+    expect_one_error(OPS "at 1s drain b3\nat 2s add b3\n", "t.scn:5: drain "
+                     "b3: b3 is standby and no add or reload brings it into "
+                     "the proxy before");
+    expect_one_error(OPS "at 1s reload backends=b1 weight.b2=3\n", "t.scn:5: "
+                     "reload: b2 is given a setting but is not in backends=");
+    expect_one_error(OPS "at 1s reload speed.b1=3\n", "t.scn:5: reload: "
+                     "unknown setting 'speed' (weight.NAME=N or "
+                     "maxconn.NAME=N)");
+    expect_one_error(OPS "at 1s reload weight=3\n", "t.scn:5: reload: "
+                     "'weight=3' must be backends=NAME,NAME..., weight.NAME=N "
+                     "or maxconn.NAME=N");
+    expect_one_error(OPS "expect drained b1 within 1s\n", "t.scn:5: drained "
+                     "b1 needs an action 'drain b1'");
+    expect_one_error(OPS "expect slowstart b1\n", "t.scn:5: slowstart b1 "
+                     "needs a slow start: add 'proxy slowstart=D', or 'add b1 "
+                     "slowstart=D', with D above 0");
+    expect_one_error(OPS "proxy eject-after=0\nexpect ejected b1 within 1s\n",
+                     "t.scn:6: ejected b1 needs outlier ejection: add 'proxy "
+                     "eject-after=N' with N above 0");
+    expect_one_error(OPS "expect queue fifo\n", "t.scn:5: queue fifo needs "
+                     "the proxy's queue: add 'proxy queue=N' with N above 0");
+    expect_one_error(OPS "expect restored\n", "t.scn:5: expected 'restored "
+                     "NAME', like 'restored b1'");
+    /* Allowed: a "when" may come at any time; a removed backend comes back. */
+    expect_no_error(OPS "when b2 picks 3 drain b1\nat 1s remove b1\n"
+                    "at 2s add b1\nat 3s add b3\nat 4s disable b3\n"
+                    "at 5s enable b3\n");
+}
+
 static CU_TestInfo scenario_tests[] = {
     { "checks of timing", test_checks_of_timing },
     { "error: checks of timing", test_error_checks_of_timing },
@@ -1660,6 +1808,8 @@ static CU_TestInfo scenario_tests[] = {
     { "chaos plan: the same seed gives the same plan", test_chaos_determinism },
     { "error: chaos", test_error_chaos },
     { "fuzz: mutated scenarios", test_fuzz_mutations },
+    { "operations on the running proxy", test_operations },
+    { "error: operations", test_error_operations },
     CU_TEST_INFO_NULL,
 };
 
