@@ -201,9 +201,7 @@ static void test_state_precedence(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(b);
     CU_ASSERT_EQUAL(balancer_pick(b, 0, NULL), 0);
     CU_ASSERT_EQUAL(balancer_pick(b, 0, NULL), 1);
-    CU_ASSERT_EQUAL(balancer_pick(b, 0, NULL), 1 - 2);   /* both full */
-    CU_ASSERT_EQUAL(balancer_pick(b, 0, NULL), -1);
-    CU_ASSERT_EQUAL(balancer_pick(b, 0, &view), -1);
+    CU_ASSERT_EQUAL(balancer_pick(b, 0, &view), -1);   /* both full */
     CU_ASSERT_STRING_EQUAL(cand(b, &view), "b1:1/full b2:1/full");
     balancer_pick(b, 1, &view);
     CU_ASSERT_STRING_EQUAL(cand(b, &view), "b1:1/tried b2:1/full");
@@ -391,7 +389,6 @@ static void test_slowstart_ramp(void)
     CU_ASSERT_STRING_EQUAL(cand(b, &view), "b1:0/tried/w1.50 b2:0/tried");
     /* The weight changed mid-ramp: the ramp goes on towards it. */
     balancer_set_weight(b, 0, 1, &ev);
-    fake_now = 5370;
     fake_now = 5870;
     CU_ASSERT_EQUAL(ew_now(b, 0), 87);
     balancer_pick(b, ~(uint64_t)0, &view);
@@ -417,7 +414,7 @@ static void test_slowstart_share(void)
     fake_now += 250;                            /* ew 25 against 100 */
     for (int k = 0; k < 50; k++)
         hits[balancer_pick(b, 0, NULL)]++;
-    /* held: b2 gets a1*25 >= a0*100 ... about a fifth */
+    /* Held picks: b2 takes one whenever a2 * 100 < a1 * 25, a fifth. */
     CU_ASSERT_EQUAL(hits[0], 40);
     CU_ASSERT_EQUAL(hits[1], 10);
     balancer_destroy(b);
