@@ -19,7 +19,7 @@
  *
  *     main thread (SIGHUP) ──reload_run──┐
  *     admin thread (reload) ─reload_run──┼──► [ mutex | pending removals ]
- *     main thread (poll)  ──reload_poll──┘
+ *     main, ctl (poll)    ──reload_poll──┘
  *
  * One mutex makes reloads one at a time (getopt, which config_parse uses,
  * has global state) and guards the set of backends waiting to be removed.

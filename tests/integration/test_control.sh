@@ -222,3 +222,15 @@ test_control_path_in_use() {
     "$BIN_DIR/proxy_server" --control "" 2>"$WORK/err3" || status=$?
     expect '[ "$status" -eq 2 ]' "an empty path: exit 2, got $status"
 }
+
+# A reloaded idle timeout holds for the sessions that start after it.
+test_control_reload_idle_timeout() {
+    control_proxy
+    printf 'backend b1=127.0.0.1:%s\nbackend b2=127.0.0.1:%s\nidle-timeout 300ms\n' \
+        "$B1_PORT" "$B2_PORT" >"$WORK/proxy.conf"
+    ctl reload | grep -qx 'ok added=0 removed=0 changed=0 fixed=0'
+    exec 3<>"/dev/tcp/127.0.0.1/$PROXY_PORT"
+    wait_for_line "$WORK/proxy.log" \
+        'ev=close sid=1 .*reason=idle_timeout' 3 >/dev/null
+    exec 3<&-
+}
