@@ -88,8 +88,9 @@ struct balancer_backend_spec {
 struct balancer_tuning {
     long slowstart_ms;          /* default ramp length; 0: no slow start */
     int eject_after;            /* consecutive failures that eject; 0: off */
-    long eject_time_ms;         /* the k-th ejection in a row lasts k times */
-    long eject_max_time_ms;     /* this, capped at this */
+    long eject_time_ms;         /* the k-th ejection in a row lasts k times
+                                 * this... */
+    long eject_max_time_ms;     /* ...but never longer than this */
     int eject_max_percent;      /* of the backends that may be ejected at
                                  * once (at least one may always be) */
     int queue_max;              /* sessions that may wait; 0: no queue */

@@ -288,10 +288,8 @@ static void answer_rows(struct worker *w, uint64_t asked)
 static bool empty_mailbox(struct worker *w, uint64_t *deadline_ms)
 {
     struct handoff *taken;
-    struct balancer_waiter *served;
     size_t count, cap;
-    uint64_t counter, rows_asked;
-    bool rows_wanted;
+    uint64_t counter;
     bool stopping;
     int listen_fd;
     acceptor_dispatch_fn dispatch;
@@ -307,10 +305,6 @@ static bool empty_mailbox(struct worker *w, uint64_t *deadline_ms)
     w->queue = w->spare;
     w->queue_cap = w->spare_cap;
     w->queue_len = 0;
-    served = w->served_head;
-    w->served_head = w->served_tail = NULL;
-    rows_asked = w->rows_asked;
-    rows_wanted = w->rows_asked != w->rows_done;
     stopping = w->stopping;
     *deadline_ms = w->stop_deadline_ms;
     listen_fd = w->listen_fd;
@@ -326,6 +320,27 @@ static bool empty_mailbox(struct worker *w, uint64_t *deadline_ms)
         acceptor_close(&w->acceptor);
     else if (listen_fd != -1)
         acceptor_listen(&w->acceptor, listen_fd, dispatch, dispatch_arg);
+    return stopping;
+}
+
+/*
+ * Takes the rest of the mailbox's news (after empty_mailbox, on the same
+ * wake-up): the waiters of queued sessions that releases served, handed
+ * to their sessions in the order they were served, and a request for the
+ * session list.
+ */
+static void take_news(struct worker *w)
+{
+    struct balancer_waiter *served;
+    uint64_t rows_asked;
+    bool rows_wanted;
+
+    pthread_mutex_lock(&w->lock);
+    served = w->served_head;
+    w->served_head = w->served_tail = NULL;
+    rows_asked = w->rows_asked;
+    rows_wanted = w->rows_asked != w->rows_done;
+    pthread_mutex_unlock(&w->lock);
     while (served != NULL) {
         struct balancer_waiter *next = served->mail_next;
 
@@ -334,7 +349,6 @@ static bool empty_mailbox(struct worker *w, uint64_t *deadline_ms)
     }
     if (rows_wanted)
         answer_rows(w, rows_asked);
-    return stopping;
 }
 
 /* Milliseconds epoll may sleep: until the next session deadline (a queued
@@ -417,9 +431,10 @@ static void *worker_main(void *arg)
         }
         w->ctx.now_ms = clock_now_ms();
         for (int i = 0; i < n; i++) {
-            if (events[i].data.ptr == NULL)
+            if (events[i].data.ptr == NULL) {
                 stopping |= empty_mailbox(w, &deadline_ms);
-            else if (events[i].data.ptr == &w->acceptor)
+                take_news(w);
+            } else if (events[i].data.ptr == &w->acceptor)
                 acceptor_take(&w->acceptor, w->ctx.now_ms);
             else
                 session_handle_event(&w->ctx, events[i].data.ptr,
