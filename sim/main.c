@@ -57,24 +57,55 @@ static int run_load(double load, struct sim_stats *random,
     return 0;
 }
 
+/* M/M/1 at 0.5 and 0.8, as the tests run it, on standard error. */
+static int theory_mm1(void)
+{
+    static const double lambdas[] = { 0.5, 0.8 };
+    char err[256];
+
+    for (size_t k = 0; k < 2; k++) {
+        struct sim_stats st;
+
+        if (sim_theory_mm1(lambdas[k], 1, 200000, SIM_THEORY_SEED, &st, err,
+                           sizeof(err)) == -1) {
+            fprintf(stderr, "sim_tool: %s\n", err);
+            return -1;
+        }
+        fprintf(stderr, "M/M/1 at %.1f: mean response %.3f s (theory "
+                "1/(1-lambda) = %.3f)\n", lambdas[k], st.mean,
+                1 / (1 - lambdas[k]));
+        sim_stats_free(&st);
+    }
+    return 0;
+}
+
 static int theory(bool csv)
 {
+    if (!csv && theory_mm1() == -1)
+        return 1;
     if (csv)
         printf("load,i,random_theory,random_sim,p2c_theory,p2c_sim\n");
     else
         printf("| load | i | random: load^i | random: sim | p2c: "
-               "load^(2^i-1) | p2c: sim |\n|---|---|---|---|---|---|\n");
+               "load^(2^i-1) | p2c: sim | p2c: s1^(2^i-1) |\n"
+               "|---|---|---|---|---|---|---|\n");
     for (size_t k = 0; k < sizeof(loads) / sizeof(loads[0]); k++) {
         struct sim_stats r, p, j;
         double l = loads[k];
 
         if (run_load(l, &r, &p, &j) == -1)
             return 1;
-        for (int i = 1; i <= 4; i++)
+        for (int i = 1; i <= 4; i++) {
+            /* The last column: the formula at the load the p2c run
+             * measured (its fraction of busy backends). */
+            double busy = sim_stats_at_least(&p, 1);
+
             printf(csv ? "%.2f,%d,%.4f,%.4f,%.4f,%.4f\n"
-                       : "| %.2f | %d | %.4f | %.4f | %.4f | %.4f |\n",
+                       : "| %.2f | %d | %.4f | %.4f | %.4f | %.4f | %.4f |\n",
                    l, i, pow(l, i), sim_stats_at_least(&r, i),
-                   pow(l, pow(2, i) - 1), sim_stats_at_least(&p, i));
+                   pow(l, pow(2, i) - 1), sim_stats_at_least(&p, i),
+                   pow(busy, pow(2, i) - 1));
+        }
         if (!csv)
             fprintf(stderr, "load %.2f: mean response random %.3f s "
                     "(theory 1/(1-load) = %.3f), p2c %.3f, leastconn "
