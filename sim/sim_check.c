@@ -18,15 +18,23 @@ static const char *const service_names[] = { "fixed", "exponential",
 static const char *const fault_names[] = { "crash", "restart", "pause",
                                            "resume", "down", "up" };
 
-int sim_service_parse(const char *text, enum sim_service_kind *out)
+/* The index of text in names, or -1. */
+static int find_name(const char *const *names, size_t count, const char *text)
 {
-    for (size_t i = 0; i < COUNT_OF(service_names); i++) {
-        if (strcmp(text, service_names[i]) == 0) {
-            *out = (enum sim_service_kind)i;
-            return 0;
-        }
+    for (size_t i = 0; i < count; i++) {
+        if (strcmp(text, names[i]) == 0)
+            return (int)i;
     }
     return -1;
+}
+
+int sim_service_parse(const char *text, enum sim_service_kind *out)
+{
+    int i = find_name(service_names, COUNT_OF(service_names), text);
+
+    if (i >= 0)
+        *out = (enum sim_service_kind)i;
+    return i >= 0 ? 0 : -1;
 }
 
 const char *sim_service_name(enum sim_service_kind kind)
@@ -36,13 +44,11 @@ const char *sim_service_name(enum sim_service_kind kind)
 
 int sim_fault_parse(const char *text, enum sim_fault_kind *out)
 {
-    for (size_t i = 0; i < COUNT_OF(fault_names); i++) {
-        if (strcmp(text, fault_names[i]) == 0) {
-            *out = (enum sim_fault_kind)i;
-            return 0;
-        }
-    }
-    return -1;
+    int i = find_name(fault_names, COUNT_OF(fault_names), text);
+
+    if (i >= 0)
+        *out = (enum sim_fault_kind)i;
+    return i >= 0 ? 0 : -1;
 }
 
 const char *sim_fault_name(enum sim_fault_kind kind)
