@@ -429,8 +429,8 @@ static void conn_arrive(struct sim *sim, int client, bool quiet)
     c->client = client;
     c->quiet = quiet;
     sim->stats->connections++;
-    if (!quiet)
-        sim->started++;
+    if (!quiet && sim->started++ == 0)
+        sim_log_burst_start(&sim->log);
     if (++sim->live > sim->stats->peak_live)
         sim->stats->peak_live = sim->live;
     if (!quiet && sim->now >= sim->warmup_ns) {
@@ -510,6 +510,8 @@ static void backend_health(struct sim *sim, size_t index, bool ok)
 static void fault_apply(struct sim *sim, const struct sim_fault *f)
 {
     struct backend_run *b = &sim->backends[f->backend];
+
+    sim_log_fault(&sim->log, f);
 
     switch (f->kind) {
     case SIM_FAULT_CRASH:

@@ -54,7 +54,12 @@
  * peer= equal to the proxy's connected local=, close); and the clients'
  * log as simulate_client writes it (docs/simulate_client.md: start, one
  * conn per connection with local= equal to the proxy's accept client=,
- * done). Addresses are made up but consistent: client i of the proxy log
+ * done); and the harness' own timeline (harness_src/outcome.h:
+ * proxy_start, backend_start (also after a restart), fault action=crash,
+ * restart, pause, resume, down or up with be= and line=, burst_start
+ * burst=0 at the first arrival, burst_end status=0 (1: a connection
+ * failed) and run_end reason=done at the end). Addresses are made up but
+ * consistent: client i of the proxy log
  * is 10.x.y.z:p in both logs, backend k listens on 127.0.0.1:(20000+k).
  * So the harness can load them as traces (harness_src/trace.h) and run
  * the same checks as on a real run: the replay of every pick (seq order
@@ -145,6 +150,7 @@ struct sim_fault {
     double at;                  /* seconds */
     enum sim_fault_kind kind;
     int backend;                /* index into backends */
+    int line;                   /* its scenario line, for the timeline */
 };
 
 /* A whole run. Zeroed fields take the defaults said. */
@@ -171,6 +177,7 @@ struct sim_config {
     FILE **backend_logs;        /* NULL, or backend_count entries (NULL:
                                  * that one not written) */
     FILE *client_log;           /* NULL: not written */
+    FILE *timeline_log;         /* NULL: not written */
 };
 
 /* One backend's share of a run (the whole run, warmup included). */

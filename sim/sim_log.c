@@ -23,7 +23,8 @@ static void line(const struct sim_log *log, FILE *f, const char *lvl,
     fprintf(f, "ts=%llu.%06llu lvl=%s thr=%s ev=%s ",
             (unsigned long long)(ns / 1000000000u),
             (unsigned long long)(ns % 1000000000u / 1000u), lvl,
-            f == log->proxy ? "w0" : "main", ev);
+            f == log->proxy ? "w0" : f == log->timeline ? "harness" : "main",
+            ev);
     va_start(ap, fmt);
     vfprintf(f, fmt, ap);
     va_end(ap);
@@ -59,6 +60,7 @@ int sim_log_init(struct sim_log *log, const struct sim_config *cfg,
     log->proxy = cfg->proxy_log;
     log->backends = cfg->backend_logs;
     log->clients = cfg->client_log;
+    log->timeline = cfg->timeline_log;
     log->cfg = cfg;
     log->balancer = balancer;
     log->now = now;
@@ -111,6 +113,12 @@ void sim_log_start(struct sim_log *log, int requests, int size)
 
     log->requests = requests;
     log->size = size;
+    if (log->timeline != NULL) {
+        line(log, log->timeline, "info", "proxy_start", "pid=0 port=8080");
+        for (size_t i = 0; i < log->count; i++)
+            line(log, log->timeline, "info", "backend_start", "be=%s pid=0 "
+                 "port=%zu", log->names[i], BACKEND_PORT + i);
+    }
     if (log->proxy != NULL) {
         line(log, log->proxy, "info", "start", "listen=127.0.0.1:8080 "
              "threads=1 balance=%s backends=%zu stats=off pid=0",
@@ -156,12 +164,40 @@ void sim_log_end(struct sim_log *log, const struct sim_stats *stats,
              log->client_failed == 0 ? "pass" : "fail");
         fflush(log->clients);
     }
+    if (log->timeline != NULL) {
+        line(log, log->timeline, "info", "burst_end", "burst=0 status=%d",
+             log->client_failed == 0 ? 0 : 1);
+        line(log, log->timeline, "info", "run_end", "reason=done");
+        fflush(log->timeline);
+    }
     if (log->proxy != NULL)
         fflush(log->proxy);
     for (size_t i = 0; log->backends != NULL && i < log->count; i++) {
         if (log->backends[i] != NULL)
             fflush(log->backends[i]);
     }
+}
+
+void sim_log_fault(struct sim_log *log, const struct sim_fault *fault)
+{
+    if (log->timeline == NULL)
+        return;
+    line(log, log->timeline, "info", "fault", "action=%s be=%s line=%d",
+         sim_fault_name(fault->kind), log->names[fault->backend],
+         fault->line);
+    if (fault->kind == SIM_FAULT_RESTART)
+        line(log, log->timeline, "info", "backend_start", "be=%s pid=0 "
+             "port=%d", log->names[fault->backend],
+             BACKEND_PORT + fault->backend);
+}
+
+void sim_log_burst_start(struct sim_log *log)
+{
+    const struct sim_arrivals *a = &log->cfg->arrivals;
+
+    if (log->timeline != NULL)
+        line(log, log->timeline, "info", "burst_start", "burst=0 clients=%d "
+             "line=0", a->kind == SIM_ARRIVAL_CLOSED ? a->clients : 0);
 }
 
 void sim_log_accept(struct sim_log *log, uint64_t sid, bool quiet)

@@ -22,6 +22,7 @@ struct sim_log {
     FILE *proxy;
     FILE **backends;            /* NULL, or one per backend */
     FILE *clients;
+    FILE *timeline;
     const struct sim_config *cfg;
     const struct balancer *balancer;
     const uint64_t *now;        /* the run's virtual time, ns */
@@ -71,5 +72,9 @@ void sim_log_crashed(struct sim_log *log, uint64_t sid, int index,
 void sim_log_health(struct sim_log *log, int index,
                     const struct balancer_change *change);
 void sim_log_backend_listen(struct sim_log *log, int index);
+/* The timeline's line for a fault (and backend_start after a restart). */
+void sim_log_fault(struct sim_log *log, const struct sim_fault *fault);
+/* The timeline's burst_start, at the first arrival. */
+void sim_log_burst_start(struct sim_log *log);
 
 #endif

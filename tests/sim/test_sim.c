@@ -116,7 +116,7 @@ static void test_ps(void)
 static void crash_run(bool passive_down, struct sim_stats *st)
 {
     struct sim_backend b[2];
-    struct sim_fault crash = { 0.15, SIM_FAULT_CRASH, 0 };
+    struct sim_fault crash = { 0.15, SIM_FAULT_CRASH, 0, 0 };
     struct sim_config cfg = {
         .backends = b, .backend_count = 2,
         .arrivals = { .kind = SIM_ARRIVAL_INTERVAL, .interval = 0.1,
@@ -155,9 +155,9 @@ static void test_restart_pause_down_up(void)
 {
     struct sim_backend b[2];
     struct sim_fault faults[] = {
-        { 3.0, SIM_FAULT_RESUME, 1 }, { 0.0, SIM_FAULT_DOWN, 0 },
-        { 0.6, SIM_FAULT_PAUSE, 1 }, { 5.0, SIM_FAULT_UP, 0 },
-        { 1.0, SIM_FAULT_CRASH, 0 }, { 2.0, SIM_FAULT_RESTART, 0 },
+        { 3.0, SIM_FAULT_RESUME, 1, 0 }, { 0.0, SIM_FAULT_DOWN, 0, 0 },
+        { 0.6, SIM_FAULT_PAUSE, 1, 0 }, { 5.0, SIM_FAULT_UP, 0, 0 },
+        { 1.0, SIM_FAULT_CRASH, 0, 0 }, { 2.0, SIM_FAULT_RESTART, 0, 0 },
     };
     struct sim_config cfg = {
         .backends = b, .backend_count = 2,
@@ -203,10 +203,11 @@ static void test_closed_loop(void)
     sim_stats_free(&st);
 }
 
-/* The logs of one run: proxy, backends, clients, as one string each. */
+/* The logs of one run: proxy, backends, clients, timeline, as one
+ * string each. */
 struct run_logs {
-    char *text[3];
-    size_t len[3];
+    char *text[4];
+    size_t len[4];
     struct sim_stats st;
 };
 
@@ -215,11 +216,11 @@ static void rich_run(uint64_t seed, struct run_logs *out)
 {
     struct sim_backend b[4];
     struct sim_fault faults[] = {
-        { 0.3, SIM_FAULT_CRASH, 1 }, { 0.6, SIM_FAULT_RESTART, 1 },
-        { 0.2, SIM_FAULT_PAUSE, 2 }, { 0.4, SIM_FAULT_RESUME, 2 },
-        { 0.5, SIM_FAULT_DOWN, 3 }, { 0.7, SIM_FAULT_UP, 3 },
+        { 0.3, SIM_FAULT_CRASH, 1, 0 }, { 0.6, SIM_FAULT_RESTART, 1, 0 },
+        { 0.2, SIM_FAULT_PAUSE, 2, 0 }, { 0.4, SIM_FAULT_RESUME, 2, 0 },
+        { 0.5, SIM_FAULT_DOWN, 3, 0 }, { 0.7, SIM_FAULT_UP, 3, 0 },
     };
-    FILE *files[3], *backend_files[4];
+    FILE *files[4], *backend_files[4];
     char *backend_text[4];
     size_t backend_len[4];
     struct sim_config cfg = {
@@ -237,25 +238,27 @@ static void rich_run(uint64_t seed, struct run_logs *out)
     b[2].service = (struct sim_service){ SIM_SERVICE_LOGNORMAL, 0.01, 1.0 };
     b[3].discipline = SIM_PS;
     b[3].weight = 2;
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 4; i++)
         files[i] = open_memstream(&out->text[i], &out->len[i]);
     for (int i = 0; i < 4; i++)
         backend_files[i] = open_memstream(&backend_text[i], &backend_len[i]);
     cfg.proxy_log = files[0];
     cfg.client_log = files[2];
+    cfg.timeline_log = files[3];
+    faults[0].line = 12;
     CU_ASSERT_EQUAL(sim_run(&cfg, &out->st, err, sizeof(err)), 0);
     for (int i = 0; i < 4; i++) {
         fclose(backend_files[i]);
         fputs(backend_text[i], files[1]);
         free(backend_text[i]);
     }
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 4; i++)
         fclose(files[i]);
 }
 
 static void free_logs(struct run_logs *logs)
 {
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 4; i++)
         free(logs->text[i]);
     sim_stats_free(&logs->st);
 }
@@ -267,8 +270,8 @@ static void test_seed(void)
     rich_run(5, &a);
     rich_run(5, &b);
     rich_run(6, &c);
-    for (int i = 0; i < 3; i++) {
-        CU_ASSERT_TRUE(a.len[i] > 1000);
+    for (int i = 0; i < 4; i++) {
+        CU_ASSERT_TRUE(a.len[i] > (i < 3 ? 1000 : 300));
         CU_ASSERT_EQUAL(a.len[i], b.len[i]);
         CU_ASSERT_EQUAL(memcmp(a.text[i], b.text[i], a.len[i]), 0);
         CU_ASSERT_TRUE(a.len[i] != c.len[i] ||
@@ -407,6 +410,12 @@ static void test_logs(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(logs.text[0], " ev=connect_fail "));
     CU_ASSERT_PTR_NOT_NULL(strstr(logs.text[0], " ev=backend_early_close "));
     CU_ASSERT_PTR_NOT_NULL(strstr(logs.text[2], " ev=done connections=300 "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(logs.text[3], "ts=0.300000 lvl=info "
+                                  "thr=harness ev=fault action=crash be=b2 "
+                                  "line=12\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(logs.text[3], " ev=fault action=restart "
+                                  "be=b2 line=0\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(logs.text[3], " ev=run_end reason=done\n"));
     CU_ASSERT_TRUE(replay(logs.text[0]) > 300);
     /* The replay itself fails on a count that is off. */
     strstr(logs.text[0], "b1:0/up")[3] = '7';
@@ -452,7 +461,7 @@ static void refuses(const struct sim_config *cfg, const char *want)
 static void test_errors(void)
 {
     struct sim_backend b[2];
-    struct sim_fault fault = { 1.0, SIM_FAULT_CRASH, 2 };
+    struct sim_fault fault = { 1.0, SIM_FAULT_CRASH, 2, 0 };
     struct sim_config good = {
         .backends = b, .backend_count = 2,
         .arrivals = { .kind = SIM_ARRIVAL_POISSON, .rate = 10,
