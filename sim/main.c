@@ -122,8 +122,10 @@ static int scale(int backends, long connections, const char *policy)
     struct sim_backend *b = calloc((size_t)backends, sizeof(*b));
     struct sim_config cfg = {
         .backends = b, .backend_count = (size_t)backends,
-        .arrivals = { .kind = SIM_ARRIVAL_POISSON, .rate = 0.9 * backends,
-                      .connections = connections },
+        .bursts = &(struct sim_arrivals){ .kind = SIM_ARRIVAL_POISSON,
+                                          .rate = 0.9 * backends,
+                                          .connections = connections },
+        .burst_count = 1,
         .policy = policy, .seed = 1,
     };
     struct sim_stats st;

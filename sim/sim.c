@@ -12,7 +12,8 @@
  *        │                          ──► backend_run (PS: EV_PS)
  *        ├─ backends[]: members (every conn at it), FIFO wait queue,
  *        │              PS heap of conns by finish tag
- *        ├─ clients[] (closed loop: EV_CLIENT)
+ *        ├─ bursts[]: next arrival (EV_ARRIVAL), or clients[] (closed
+ *        │            loop: EV_CLIENT)
  *        └─ the balancer (the proxy's, sim_balancer.h)
  *
  * Single-threaded; the balancer's clock reads a thread-local copy of the
@@ -54,7 +55,9 @@ struct conn {
     uint64_t tried;
     int attempts;
     int backend;
+    int burst;                  /* its burst; -1: an initial job */
     int client;                 /* closed loop: its client; else -1 */
+    int requests;
     uint64_t cid;               /* the backend's number for it */
     bool serving;
     bool quiet;                 /* an initial job: not logged */
@@ -84,6 +87,17 @@ struct backend_run {
 /* A closed-loop client. */
 struct client {
     struct event ev;            /* EV_CLIENT: its next connection */
+    int burst;
+};
+
+/* A burst of clients as the run has it. */
+struct burst_run {
+    struct event ev;            /* EV_ARRIVAL: the next open-loop one */
+    const struct sim_arrivals *conf;
+    int requests;
+    long started;               /* connections so far */
+    long live;                  /* open now */
+    struct client *clients;     /* closed loop */
 };
 
 struct sim {
@@ -97,15 +111,15 @@ struct sim {
     struct rng rng;
     struct backend_run *backends;
     size_t count;
-    struct client *clients;
-    struct event arrival_ev, fault_ev;
+    struct burst_run *bursts;
+    size_t burst_count;
+    struct event fault_ev;
     struct sim_fault *faults;   /* sorted by time */
     size_t next_fault;
-    long started;
     size_t live;
     uint64_t sid;
     struct conn *free;
-    int requests, size, max_attempts;
+    int max_attempts;
     uint64_t levels[SIM_LEVELS];    /* backends holding k connections */
     struct sim_hist *hist;
     struct sim_log log;
@@ -140,7 +154,7 @@ static void schedule(struct sim *sim, struct event *ev, uint64_t at)
         sim->out_of_memory = true;
 }
 
-/* --- draws -------------------------------------------------------------- */
+/* --- draws ------------------------------------------------------------- */
 
 /* Uniform in (0, 1]. */
 static double uniform(struct rng *rng)
@@ -171,19 +185,18 @@ static double draw_service(const struct sim_service *service, struct rng *rng)
 /* A connection's whole work at backend b: its requests' service times,
  * drawn from its own seed, so the same connection brings the same work
  * whichever policy places it. */
-static double draw_work(const struct sim *sim, const struct conn *c,
-                        const struct backend_run *b)
+static double draw_work(const struct conn *c, const struct backend_run *b)
 {
     struct rng rng;
     double work = 0;
 
     rng_seed(&rng, c->work_seed);
-    for (int r = 0; r < sim->requests; r++)
+    for (int r = 0; r < c->requests; r++)
         work += draw_service(&b->conf->service, &rng);
     return work;
 }
 
-/* --- connections ---------------------------------------------------------- */
+/* --- connections --------------------------------------------------------- */
 
 static struct conn *conn_new(struct sim *sim)
 {
@@ -237,15 +250,20 @@ static void member_remove(struct sim *sim, struct backend_run *b,
 }
 
 /* The connection is over (its backend left already): free it, and let
- * its client go on. */
+ * its client go on; the last of a burst ends the burst. */
 static void conn_end(struct sim *sim, struct conn *c, bool ok)
 {
-    if (c->client >= 0) {
-        long limit = sim->cfg->arrivals.connections;
+    if (c->burst >= 0) {
+        struct burst_run *br = &sim->bursts[c->burst];
+        long limit = br->conf->connections;
+        bool more = limit == 0 || br->started < limit;
 
-        if (limit == 0 || sim->started < limit)
-            schedule(sim, &sim->clients[c->client].ev,
+        br->live--;
+        if (c->client >= 0 && more)
+            schedule(sim, &br->clients[c->client].ev,
                      sim->now + (ok ? 0 : RETRY_AFTER_NS));
+        else if (!more && br->live == 0)
+            sim_log_burst_end(&sim->log, c->burst);
     }
     c->next = sim->free;
     sim->free = c;
@@ -257,11 +275,18 @@ static void conn_refused(struct sim *sim, struct conn *c)
 {
     sim->stats->failed++;
     sim->stats->no_backend++;
-    sim_log_refused(&sim->log, c->sid, c->quiet, sim->now - c->arrival_ns);
+    sim_log_refused(&sim->log, c->sid, c->burst, sim->now - c->arrival_ns);
     conn_end(sim, c, false);
 }
 
-/* --- service -------------------------------------------------------------- */
+/* --- service ------------------------------------------------------------- */
+
+/* The connection of a PS heap node. */
+static struct conn *ps_conn(struct heap_node *node)
+{
+    return (struct conn *)(void *)((char *)node -
+                                   offsetof(struct conn, ps_node));
+}
 
 /* PS: brings the work done per connection up to now. */
 static void ps_advance(struct sim *sim, struct backend_run *b)
@@ -283,8 +308,8 @@ static void ps_reschedule(struct sim *sim, struct backend_run *b)
         heap_remove(&sim->events, &b->ps_ev.node);
         return;
     }
-    c = (struct conn *)(void *)((char *)top - offsetof(struct conn, ps_node));
-    left = (c->work_ns + 0.0) - b->ps_work;
+    c = ps_conn(top);
+    left = c->work_ns - b->ps_work;
     if (left < 0)
         left = 0;
     schedule(sim, &b->ps_ev,
@@ -319,7 +344,7 @@ static void fifo_fill(struct sim *sim, struct backend_run *b)
 static void backend_join(struct sim *sim, struct backend_run *b,
                          struct conn *c)
 {
-    double work = draw_work(sim, c, b);
+    double work = draw_work(c, b);
 
     c->cid = ++b->accepted;
     sim_log_backend_accept(&sim->log, c->backend, c->cid, c->sid, c->quiet);
@@ -354,7 +379,7 @@ static void conn_done(struct sim *sim, struct conn *c)
     balancer_release(sim->balancer, (size_t)c->backend, BALANCER_RELEASE_OK,
                      &change);
     sim_log_done(&sim->log, c->sid, c->backend, c->cid, change.seq,
-                 change.active, took, c->quiet);
+                 change.active, took, c->burst);
     sim->stats->ok++;
     sim->stats->backends[c->backend].connections++;
     if (c->arrival_ns >= sim->warmup_ns && !c->quiet)
@@ -362,7 +387,7 @@ static void conn_done(struct sim *sim, struct conn *c)
     conn_end(sim, c, true);
 }
 
-/* --- picking -------------------------------------------------------------- */
+/* --- picking ------------------------------------------------------------- */
 
 /* A pick landed on a crashed backend: the connect fails. Returns whether
  * the connection may try again. */
@@ -414,10 +439,12 @@ static void conn_pick(struct sim *sim, struct conn *c)
     }
 }
 
-/* A new connection arrives now (client: its closed-loop client or -1). */
-static void conn_arrive(struct sim *sim, int client, bool quiet)
+/* A new connection of burst arrives now (client: its closed-loop client
+ * or -1); burst -1: an initial job, not logged. */
+static void conn_arrive(struct sim *sim, int burst, int client)
 {
     struct conn *c = conn_new(sim);
+    bool quiet = burst < 0;
 
     if (c == NULL) {
         sim->out_of_memory = true;
@@ -426,11 +453,19 @@ static void conn_arrive(struct sim *sim, int client, bool quiet)
     c->sid = ++sim->sid;
     c->arrival_ns = sim->now;
     c->work_seed = rng_next(&sim->rng);
+    c->burst = burst;
     c->client = client;
     c->quiet = quiet;
+    c->requests = 1;
     sim->stats->connections++;
-    if (!quiet && sim->started++ == 0)
-        sim_log_burst_start(&sim->log);
+    if (!quiet) {
+        struct burst_run *br = &sim->bursts[burst];
+
+        c->requests = br->requests;
+        br->live++;
+        if (br->started++ == 0)
+            sim_log_burst_start(&sim->log, burst);
+    }
     if (++sim->live > sim->stats->peak_live)
         sim->stats->peak_live = sim->live;
     if (!quiet && sim->now >= sim->warmup_ns) {
@@ -442,7 +477,7 @@ static void conn_arrive(struct sim *sim, int client, bool quiet)
     conn_pick(sim, c);
 }
 
-/* --- faults --------------------------------------------------------------- */
+/* --- faults -------------------------------------------------------------- */
 
 /* Every connection at b ends failed: the backend is gone. */
 static void backend_crash(struct sim *sim, size_t index)
@@ -466,7 +501,7 @@ static void backend_crash(struct sim *sim, size_t index)
         balancer_release(sim->balancer, index, BALANCER_RELEASE_EARLY_CLOSE,
                          &change);
         sim_log_crashed(&sim->log, c->sid, (int)index, &change,
-                        sim->now - c->arrival_ns, c->quiet);
+                        sim->now - c->arrival_ns, c->burst);
         sim->stats->failed++;
         sim->stats->backends[index].failed++;
         conn_end(sim, c, false);
@@ -536,13 +571,11 @@ static void fault_apply(struct sim *sim, const struct sim_fault *f)
     }
 }
 
-/* --- the loop ------------------------------------------------------------- */
+/* --- the loop ------------------------------------------------------------ */
 
-/* The gap before the next open-loop arrival. */
-static uint64_t next_gap(struct sim *sim)
+/* The gap before the next open-loop arrival of a. */
+static uint64_t next_gap(struct sim *sim, const struct sim_arrivals *a)
 {
-    const struct sim_arrivals *a = &sim->cfg->arrivals;
-
     if (a->kind == SIM_ARRIVAL_POISSON)
         return (uint64_t)llround(-log(uniform(&sim->rng)) / a->rate *
                                  NS_PER_S);
@@ -551,18 +584,23 @@ static uint64_t next_gap(struct sim *sim)
 
 static void on_event(struct sim *sim, struct event *ev)
 {
-    long limit = sim->cfg->arrivals.connections;
-
     switch (ev->kind) {
-    case EV_ARRIVAL:
-        conn_arrive(sim, -1, false);
-        if (limit == 0 || sim->started < limit)
-            schedule(sim, ev, sim->now + next_gap(sim));
+    case EV_ARRIVAL: {
+        struct burst_run *br = (struct burst_run *)(void *)ev;
+        long limit = br->conf->connections;
+
+        conn_arrive(sim, (int)(br - sim->bursts), -1);
+        if (limit == 0 || br->started < limit)
+            schedule(sim, ev, sim->now + next_gap(sim, br->conf));
         break;
-    case EV_CLIENT:
-        conn_arrive(sim, (int)((struct client *)(void *)ev - sim->clients),
-                    false);
+    }
+    case EV_CLIENT: {
+        struct client *cl = (struct client *)(void *)ev;
+
+        conn_arrive(sim, cl->burst,
+                    (int)(cl - sim->bursts[cl->burst].clients));
         break;
+    }
     case EV_DONE: {
         struct conn *c = (struct conn *)(void *)ev;
         struct backend_run *b = &sim->backends[c->backend];
@@ -579,8 +617,7 @@ static void on_event(struct sim *sim, struct event *ev)
         ps_advance(sim, b);
         top = heap_top(&b->ps);
         heap_remove(&b->ps, top);
-        conn_done(sim, (struct conn *)(void *)((char *)top -
-                                               offsetof(struct conn, ps_node)));
+        conn_done(sim, ps_conn(top));
         ps_reschedule(sim, b);
         break;
     }
@@ -626,14 +663,14 @@ static void prefill(struct sim *sim)
     for (size_t i = 0; i < sim->count; i++) {
         balancer_set_admin(sim->balancer, i, BALANCER_READY, NULL);
         for (int k = 0; k < sim->backends[i].conf->initial_jobs; k++)
-            conn_arrive(sim, -1, true);
+            conn_arrive(sim, -1, -1);
         balancer_set_admin(sim->balancer, i, BALANCER_DISABLED, NULL);
     }
     for (size_t i = 0; i < sim->count; i++)
         balancer_set_admin(sim->balancer, i, BALANCER_READY, NULL);
 }
 
-/* --- setting up ----------------------------------------------------------- */
+/* --- setting up ---------------------------------------------------------- */
 
 static int by_time(const void *a, const void *b)
 {
@@ -683,13 +720,10 @@ static struct balancer *make_balancer(struct sim *sim)
 static int sim_setup(struct sim *sim, const struct sim_config *cfg,
                      struct sim_stats *stats)
 {
-    const struct sim_arrivals *a = &cfg->arrivals;
-
     sim->cfg = cfg;
     sim->stats = stats;
     sim->count = cfg->backend_count;
-    sim->requests = a->requests > 0 ? a->requests : 1;
-    sim->size = a->size > 0 ? a->size : 32;
+    sim->burst_count = cfg->burst_count;
     sim->max_attempts = sim->count < 64 ? (int)sim->count : 64;
     sim->warmup_ns = to_ns(cfg->warmup);
     sim->duration_ns = to_ns(cfg->duration);
@@ -702,7 +736,9 @@ static int sim_setup(struct sim *sim, const struct sim_config *cfg,
     sim->view = malloc(sizeof(*sim->view));
     sim->hist = calloc(1, sizeof(*sim->hist));
     sim->faults = malloc((cfg->fault_count + 1) * sizeof(*sim->faults));
+    sim->bursts = calloc(sim->burst_count, sizeof(*sim->bursts));
     if (stats->backends == NULL || sim->backends == NULL ||
+        sim->bursts == NULL ||
         sim->view == NULL || sim->hist == NULL || sim->faults == NULL)
         return -1;
     if (cfg->fault_count > 0)
@@ -721,33 +757,51 @@ static int sim_setup(struct sim *sim, const struct sim_config *cfg,
         else
             snprintf(b->name, sizeof(b->name), "b%zu", i + 1);
     }
+    for (size_t i = 0; i < sim->burst_count; i++) {
+        struct burst_run *br = &sim->bursts[i];
+
+        br->conf = &cfg->bursts[i];
+        br->requests = br->conf->requests > 0 ? br->conf->requests : 1;
+        br->ev.kind = EV_ARRIVAL;
+        heap_node_init(&br->ev.node);
+    }
     sim->levels[0] = sim->count;
     sim->balancer = make_balancer(sim);
     return sim->balancer != NULL ? 0 : -1;
 }
 
-/* Queues the first arrival(s) and the first fault. Returns 0 or -1. */
-static int sim_start(struct sim *sim)
+/* Queues a burst's first arrival(s). Returns 0 or -1. */
+static int burst_start(struct sim *sim, size_t index)
 {
-    const struct sim_arrivals *a = &sim->cfg->arrivals;
+    struct burst_run *br = &sim->bursts[index];
+    const struct sim_arrivals *a = br->conf;
     uint64_t start = to_ns(a->start);
 
-    sim->arrival_ev.kind = EV_ARRIVAL;
+    if (a->kind != SIM_ARRIVAL_CLOSED) {
+        schedule(sim, &br->ev, start);
+        return 0;
+    }
+    br->clients = calloc((size_t)a->clients, sizeof(*br->clients));
+    if (br->clients == NULL)
+        return -1;
+    for (int i = 0; i < a->clients; i++) {
+        br->clients[i].ev.kind = EV_CLIENT;
+        br->clients[i].burst = (int)index;
+        heap_node_init(&br->clients[i].ev.node);
+        if (a->connections == 0 || i < a->connections)
+            schedule(sim, &br->clients[i].ev, start);
+    }
+    return 0;
+}
+
+/* Queues the first arrivals and the first fault. Returns 0 or -1. */
+static int sim_start(struct sim *sim)
+{
     sim->fault_ev.kind = EV_FAULT;
-    heap_node_init(&sim->arrival_ev.node);
     heap_node_init(&sim->fault_ev.node);
-    if (a->kind == SIM_ARRIVAL_CLOSED) {
-        sim->clients = calloc((size_t)a->clients, sizeof(*sim->clients));
-        if (sim->clients == NULL)
+    for (size_t i = 0; i < sim->burst_count; i++) {
+        if (burst_start(sim, i) == -1)
             return -1;
-        for (int i = 0; i < a->clients; i++) {
-            sim->clients[i].ev.kind = EV_CLIENT;
-            heap_node_init(&sim->clients[i].ev.node);
-            if (a->connections == 0 || i < a->connections)
-                schedule(sim, &sim->clients[i].ev, start);
-        }
-    } else {
-        schedule(sim, &sim->arrival_ev, start);
     }
     if (sim->cfg->fault_count > 0)
         schedule(sim, &sim->fault_ev, to_ns(sim->faults[0].at));
@@ -774,7 +828,9 @@ static void sim_teardown(struct sim *sim)
     heap_free(&sim->events);
     balancer_destroy(sim->balancer);
     free(sim->backends);
-    free(sim->clients);
+    for (size_t i = 0; sim->bursts != NULL && i < sim->burst_count; i++)
+        free(sim->bursts[i].clients);
+    free(sim->bursts);
     free(sim->view);
     free(sim->hist);
     free(sim->faults);
@@ -812,7 +868,7 @@ int sim_run(const struct sim_config *config, struct sim_stats *stats,
         goto out;
     for (size_t i = 0; i < sim.count; i++)
         sim_log_set_name(&sim.log, i, sim.backends[i].name);
-    sim_log_start(&sim.log, sim.requests, sim.size);
+    sim_log_start(&sim.log);
     prefill(&sim);
     if (sim_start(&sim) == -1)
         goto out;

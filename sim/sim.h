@@ -51,14 +51,15 @@
  * connected, connect_fail, retry, backend_down/up, backend_early_close,
  * close), with ts= in virtual seconds from 0, thr=w0; each backend's log
  * as dummy_server writes it (docs/dummy_server.md: listen, accept with
- * peer= equal to the proxy's connected local=, close); and the clients'
- * log as simulate_client writes it (docs/simulate_client.md: start, one
- * conn per connection with local= equal to the proxy's accept client=,
- * done); and the harness' own timeline (harness_src/outcome.h:
+ * peer= equal to the proxy's connected local=, close); each burst's
+ * clients' log as simulate_client writes it (docs/simulate_client.md:
+ * start at its first arrival, one conn per connection with local= equal
+ * to the proxy's accept client=, done when its last connection ended,
+ * with the latency of whole connections); and the harness' own timeline (harness_src/outcome.h:
  * proxy_start, backend_start (also after a restart), fault action=crash,
  * restart, pause, resume, down or up with be= and line=, burst_start
- * burst=0 at the first arrival, burst_end status=0 (1: a connection
- * failed) and run_end reason=done at the end). Addresses are made up but
+ * burst=N at a burst's first arrival, burst_end status=0 (1: one of its
+ * connections failed) after its last, and run_end reason=done). Addresses are made up but
  * consistent: client i of the proxy log
  * is 10.x.y.z:p in both logs, backend k listens on 127.0.0.1:(20000+k).
  * So the harness can load them as traces (harness_src/trace.h) and run
@@ -84,6 +85,7 @@
 #define SIM_NAME_MAX 32
 #define SIM_BACKENDS_MAX 1024   /* the balancer's slots in the sim build */
 #define SIM_LEVELS 64           /* jobs at a backend: 0..62, and 63 or more */
+#define SIM_BURSTS_MAX 64
 
 /* A service time (per request), in seconds. */
 enum sim_service_kind {
@@ -126,6 +128,7 @@ enum sim_arrival_kind {
                                  * simulate_client */
 };
 
+/* One burst of clients (a harness burst: one simulate_client run). */
 struct sim_arrivals {
     enum sim_arrival_kind kind;
     double rate;                /* POISSON: connections per second */
@@ -157,7 +160,8 @@ struct sim_fault {
 struct sim_config {
     const struct sim_backend *backends;
     size_t backend_count;       /* 1..SIM_BACKENDS_MAX */
-    struct sim_arrivals arrivals;
+    const struct sim_arrivals *bursts;  /* each its own clients, */
+    size_t burst_count;                 /* 1..SIM_BURSTS_MAX */
     const struct sim_fault *faults;     /* any order: applied by time, */
     size_t fault_count;                 /* then by order given */
     const char *policy;         /* "leastconn" (NULL), "roundrobin",
@@ -176,7 +180,8 @@ struct sim_config {
     FILE *proxy_log;            /* NULL: not written */
     FILE **backend_logs;        /* NULL, or backend_count entries (NULL:
                                  * that one not written) */
-    FILE *client_log;           /* NULL: not written */
+    FILE **client_logs;         /* NULL, or burst_count entries (NULL:
+                                 * that one not written) */
     FILE *timeline_log;         /* NULL: not written */
 };
 

@@ -114,31 +114,30 @@ static int check_backend(const struct sim_backend *b, size_t i, char *err,
     return check_service(&b->service, i, err, errlen);
 }
 
-static int check_arrivals(const struct sim_config *c, char *err,
-                          size_t errlen)
+static int check_burst(const struct sim_config *c,
+                       const struct sim_arrivals *a, size_t i, char *err,
+                       size_t errlen)
 {
-    const struct sim_arrivals *a = &c->arrivals;
-
     if ((a->kind == SIM_ARRIVAL_POISSON && !(a->rate > 0 && a->rate < 1e9)) ||
         (a->kind == SIM_ARRIVAL_INTERVAL &&
          !(a->interval >= 1e-9 && a->interval <= MAX_SECONDS)) ||
         (a->kind == SIM_ARRIVAL_CLOSED &&
          !(a->clients >= 1 && a->clients <= 10000000)) ||
         (unsigned)a->kind > SIM_ARRIVAL_CLOSED) {
-        snprintf(err, errlen, "arrivals: poisson needs a rate > 0, interval "
+        snprintf(err, errlen, "burst %zu: poisson needs a rate > 0, interval "
                  "an interval of at least 1e-9 s, closed 1..10000000 "
-                 "clients");
+                 "clients", i + 1);
         return -1;
     }
     if (a->connections < 0 || a->requests < 0 || a->size < 0 ||
         bad_time(a->start)) {
-        snprintf(err, errlen, "arrivals: connections, requests, size and "
-                 "start must be >= 0");
+        snprintf(err, errlen, "burst %zu: connections, requests, size and "
+                 "start must be >= 0", i + 1);
         return -1;
     }
     if (a->connections == 0 && c->duration <= 0) {
-        snprintf(err, errlen, "arrivals never end: give a number of "
-                 "connections or a duration");
+        snprintf(err, errlen, "burst %zu: arrivals never end: give a "
+                 "number of connections or a duration", i + 1);
         return -1;
     }
     return 0;
@@ -188,7 +187,15 @@ int sim_check_config(const struct sim_config *c, char *err, size_t errlen)
         snprintf(err, errlen, "faults: %zu without an array", c->fault_count);
         return -1;
     }
-    if (check_arrivals(c, err, errlen) == -1)
+    if (c->burst_count < 1 || c->burst_count > SIM_BURSTS_MAX ||
+        c->bursts == NULL) {
+        snprintf(err, errlen, "bursts: 1 to %d, not %zu", SIM_BURSTS_MAX,
+                 c->burst_count);
         return -1;
+    }
+    for (size_t i = 0; i < c->burst_count; i++) {
+        if (check_burst(c, &c->bursts[i], i, err, errlen) == -1)
+            return -1;
+    }
     return check_faults(c, err, errlen);
 }

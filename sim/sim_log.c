@@ -20,11 +20,11 @@ static void line(const struct sim_log *log, FILE *f, const char *lvl,
     uint64_t ns = *log->now;
     va_list ap;
 
-    fprintf(f, "ts=%llu.%06llu lvl=%s thr=%s ev=%s ",
+    fprintf(f, "ts=%llu.%06llu lvl=%s thr=%s ev=%s%s",
             (unsigned long long)(ns / 1000000000u),
             (unsigned long long)(ns % 1000000000u / 1000u), lvl,
             f == log->proxy ? "w0" : f == log->timeline ? "harness" : "main",
-            ev);
+            ev, fmt[0] != '\0' ? " " : "");
     va_start(ap, fmt);
     vfprintf(f, fmt, ap);
     va_end(ap);
@@ -59,8 +59,21 @@ int sim_log_init(struct sim_log *log, const struct sim_config *cfg,
     memset(log, 0, sizeof(*log));
     log->proxy = cfg->proxy_log;
     log->backends = cfg->backend_logs;
-    log->clients = cfg->client_log;
     log->timeline = cfg->timeline_log;
+    log->burst_count = cfg->burst_count;
+    log->bursts = calloc(cfg->burst_count, sizeof(*log->bursts));
+    if (log->bursts == NULL)
+        return -1;
+    for (size_t i = 0; i < cfg->burst_count; i++) {
+        struct sim_log_burst *b = &log->bursts[i];
+        const struct sim_arrivals *a = &cfg->bursts[i];
+
+        b->requests = a->requests > 0 ? a->requests : 1;
+        b->size = a->size > 0 ? a->size : 32;
+        b->file = cfg->client_logs != NULL ? cfg->client_logs[i] : NULL;
+        if (b->file != NULL && (b->hist = calloc(1, sizeof(*b->hist))) == NULL)
+            return -1;
+    }
     log->cfg = cfg;
     log->balancer = balancer;
     log->now = now;
@@ -74,6 +87,10 @@ int sim_log_init(struct sim_log *log, const struct sim_config *cfg,
 
 void sim_log_free(struct sim_log *log)
 {
+    for (size_t i = 0; log->bursts != NULL && i < log->burst_count; i++)
+        free(log->bursts[i].hist);
+    free(log->bursts);
+    log->bursts = NULL;
     free(log->names);
     free(log->cand);
     log->names = NULL;
@@ -107,12 +124,10 @@ void sim_log_backend_listen(struct sim_log *log, int index)
              log->cfg->backends[index].service.mean * 1000);
 }
 
-void sim_log_start(struct sim_log *log, int requests, int size)
+void sim_log_start(struct sim_log *log)
 {
     const struct sim_config *cfg = log->cfg;
 
-    log->requests = requests;
-    log->size = size;
     if (log->timeline != NULL) {
         line(log, log->timeline, "info", "proxy_start", "pid=0 port=8080");
         for (size_t i = 0; i < log->count; i++)
@@ -132,41 +147,71 @@ void sim_log_start(struct sim_log *log, int requests, int size)
     }
     for (size_t i = 0; i < log->count; i++)
         sim_log_backend_listen(log, (int)i);
-    if (log->clients != NULL)
-        line(log, log->clients, "info", "start", "target=127.0.0.1:8080 "
+}
+
+void sim_log_burst_start(struct sim_log *log, int burst)
+{
+    struct sim_log_burst *b = &log->bursts[burst];
+    const struct sim_arrivals *a = &log->cfg->bursts[burst];
+    int clients = a->kind == SIM_ARRIVAL_CLOSED ? a->clients : 0;
+
+    b->start_ns = *log->now;
+    b->started = true;
+    if (b->file != NULL)
+        line(log, b->file, "info", "start", "target=127.0.0.1:8080 "
              "clients=%d requests=%d size=%d half_close=0 hold_ms=0 "
-             "ramp_ms=0 duration_ms=%.0f timeout_ms=0 seed=%llu read_rate=0 "
-             "write_rate=0 behaviour=-",
-             cfg->arrivals.kind == SIM_ARRIVAL_CLOSED ? cfg->arrivals.clients
-                                                      : 0,
-             requests, size, cfg->duration * 1000,
-             (unsigned long long)cfg->seed);
+             "ramp_ms=0 duration_ms=0 timeout_ms=0 seed=%llu read_rate=0 "
+             "write_rate=0 behaviour=-", clients, b->requests, b->size,
+             (unsigned long long)log->cfg->seed);
+    if (log->timeline != NULL)
+        line(log, log->timeline, "info", "burst_start", "burst=%d "
+             "clients=%d line=0", burst, clients);
+}
+
+/* "p50_ms=... max_ms=..." of a burst's connections. */
+static double quantile_ms(const struct sim_hist *hist, double q)
+{
+    return hist != NULL ? (double)sim_hist_quantile(hist, q) / 1e6 : 0;
+}
+
+void sim_log_burst_end(struct sim_log *log, int burst)
+{
+    struct sim_log_burst *b = &log->bursts[burst];
+    double seconds = (double)(*log->now - b->start_ns) / 1e9;
+
+    if (b->ended)
+        return;
+    b->ended = true;
+    if (b->file != NULL)
+        line(log, b->file, "info", "done", "connections=%llu failed=%llu "
+             "interrupted=0 requests_sent=%llu requests_ok=%llu "
+             "requests_left=0 as_planned=0 duration_s=%.3f rps=%.1f "
+             "samples=%llu p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f max_ms=%.3f "
+             "result=%s", (unsigned long long)b->conns,
+             (unsigned long long)b->failed,
+             (unsigned long long)(b->ok_requests + b->failed),
+             (unsigned long long)b->ok_requests, seconds,
+             seconds > 0 ? (double)b->ok_requests / seconds : 0.0,
+             (unsigned long long)b->hist->count, quantile_ms(b->hist, 0.5),
+             quantile_ms(b->hist, 0.9), quantile_ms(b->hist, 0.99),
+             (double)b->hist->max / 1e6, b->failed == 0 ? "pass" : "fail");
+    if (log->timeline != NULL)
+        line(log, log->timeline, "info", "burst_end", "burst=%d status=%d",
+             burst, b->failed == 0 ? 0 : 1);
 }
 
 void sim_log_end(struct sim_log *log, const struct sim_stats *stats,
                  uint64_t now)
 {
-    double seconds = (double)now / 1e9;
-
-    if (log->clients != NULL) {
-        line(log, log->clients, "info", "done", "connections=%llu "
-             "failed=%llu interrupted=0 requests_sent=%llu requests_ok=%llu "
-             "requests_left=0 as_planned=0 duration_s=%.3f rps=%.1f "
-             "samples=%llu p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f max_ms=%.3f "
-             "result=%s", (unsigned long long)log->client_conns,
-             (unsigned long long)log->client_failed,
-             (unsigned long long)(log->client_ok_requests +
-                                  log->client_failed),
-             (unsigned long long)log->client_ok_requests, seconds,
-             seconds > 0 ? (double)log->client_ok_requests / seconds : 0.0,
-             (unsigned long long)stats->samples, stats->p50 * 1000,
-             stats->p90 * 1000, stats->p99 * 1000, stats->max * 1000,
-             log->client_failed == 0 ? "pass" : "fail");
-        fflush(log->clients);
+    (void)stats;
+    (void)now;
+    for (size_t i = 0; i < log->burst_count; i++) {
+        if (log->bursts[i].started)
+            sim_log_burst_end(log, (int)i);
+        if (log->bursts[i].file != NULL)
+            fflush(log->bursts[i].file);
     }
     if (log->timeline != NULL) {
-        line(log, log->timeline, "info", "burst_end", "burst=0 status=%d",
-             log->client_failed == 0 ? 0 : 1);
         line(log, log->timeline, "info", "run_end", "reason=done");
         fflush(log->timeline);
     }
@@ -189,15 +234,6 @@ void sim_log_fault(struct sim_log *log, const struct sim_fault *fault)
         line(log, log->timeline, "info", "backend_start", "be=%s pid=0 "
              "port=%d", log->names[fault->backend],
              BACKEND_PORT + fault->backend);
-}
-
-void sim_log_burst_start(struct sim_log *log)
-{
-    const struct sim_arrivals *a = &log->cfg->arrivals;
-
-    if (log->timeline != NULL)
-        line(log, log->timeline, "info", "burst_start", "burst=0 clients=%d "
-             "line=0", a->kind == SIM_ARRIVAL_CLOSED ? a->clients : 0);
 }
 
 void sim_log_accept(struct sim_log *log, uint64_t sid, bool quiet)
@@ -235,30 +271,31 @@ void sim_log_no_backend(struct sim_log *log, const struct balancer_view *view,
 }
 
 /* The client's line for a connection that got no reply. */
-static void client_failed(struct sim_log *log, uint64_t sid)
+static void client_failed(struct sim_log *log, uint64_t sid, int burst)
 {
+    struct sim_log_burst *b = &log->bursts[burst];
     char addr[32];
 
-    log->client_conns++;
-    log->client_failed++;
-    if (log->clients != NULL)
-        line(log, log->clients, "warn", "conn", "cid=%llu local=%s "
+    b->conns++;
+    b->failed++;
+    if (b->file != NULL)
+        line(log, b->file, "warn", "conn", "cid=%llu local=%s "
              "backend=- requests=1 ok=0 bytes_out=%d bytes_in=0 end=eof "
              "result=closed detail=\"end of file after 0 of %d replies\"",
              (unsigned long long)sid, conn_addr(10, sid, addr, sizeof(addr)),
-             log->size, log->requests);
+             b->size, b->requests);
 }
 
-void sim_log_refused(struct sim_log *log, uint64_t sid, bool quiet,
+void sim_log_refused(struct sim_log *log, uint64_t sid, int burst,
                      uint64_t took_ns)
 {
-    if (quiet)
+    if (burst < 0)
         return;
     if (log->proxy != NULL)
         line(log, log->proxy, "info", "close", "sid=%llu be=- bytes_c2b=0 "
              "bytes_b2c=0 ms=%.3f reason=no_backend rst=none",
              (unsigned long long)sid, ms(took_ns));
-    client_failed(log, sid);
+    client_failed(log, sid, burst);
 }
 
 void sim_log_connected(struct sim_log *log, uint64_t sid, int index,
@@ -307,16 +344,19 @@ void sim_log_backend_accept(struct sim_log *log, int index, uint64_t cid,
 }
 
 void sim_log_done(struct sim_log *log, uint64_t sid, int index, uint64_t cid,
-                  uint64_t seq, int active, uint64_t took_ns, bool quiet)
+                  uint64_t seq, int active, uint64_t took_ns, int burst)
 {
-    unsigned long long out = (unsigned long long)log->requests * log->size;
-    unsigned long long in = (unsigned long long)log->requests *
-                            (log->size + strlen(log->names[index]) + 1);
+    struct sim_log_burst *b;
+    unsigned long long out, in;
     FILE *f = backend_file(log, index);
     char addr[32];
 
-    if (quiet)
+    if (burst < 0)
         return;
+    b = &log->bursts[burst];
+    out = (unsigned long long)b->requests * (unsigned)b->size;
+    in = (unsigned long long)b->requests *
+         (b->size + strlen(log->names[index]) + 1);
     if (log->proxy != NULL)
         line(log, log->proxy, "info", "close", "sid=%llu be=%s seq=%llu "
              "active=%d bytes_c2b=%llu bytes_b2c=%llu ms=%.3f reason=done "
@@ -325,35 +365,36 @@ void sim_log_done(struct sim_log *log, uint64_t sid, int index, uint64_t cid,
     if (f != NULL)
         line(log, f, "info", "close", "cid=%llu lines=%d bytes_in=%llu "
              "bytes_out=%llu reason=eof", (unsigned long long)cid,
-             log->requests, out, in);
-    log->client_conns++;
-    log->client_ok_requests += (uint64_t)log->requests;
-    if (log->clients != NULL)
-        line(log, log->clients, "info", "conn", "cid=%llu local=%s "
-             "backend=%s requests=%d ok=%d bytes_out=%llu bytes_in=%llu "
-             "end=- result=ok", (unsigned long long)sid,
-             conn_addr(10, sid, addr, sizeof(addr)), log->names[index],
-             log->requests, log->requests, out, in);
+             b->requests, out, in);
+    b->conns++;
+    b->ok_requests += (uint64_t)b->requests;
+    if (b->file == NULL)
+        return;
+    sim_hist_add(b->hist, took_ns);
+    line(log, b->file, "info", "conn", "cid=%llu local=%s backend=%s "
+         "requests=%d ok=%d bytes_out=%llu bytes_in=%llu end=- result=ok",
+         (unsigned long long)sid, conn_addr(10, sid, addr, sizeof(addr)),
+         log->names[index], b->requests, b->requests, out, in);
 }
 
 void sim_log_crashed(struct sim_log *log, uint64_t sid, int index,
                      const struct balancer_change *change, uint64_t took_ns,
-                     bool quiet)
+                     int burst)
 {
-    if (quiet)
+    if (burst < 0)
         return;
     if (log->proxy != NULL) {
         line(log, log->proxy, "warn", "backend_early_close", "sid=%llu be=%s "
              "failures=%llu client_bytes=%d", (unsigned long long)sid,
              log->names[index], (unsigned long long)change->failures,
-             log->size);
+             log->bursts[burst].size);
         line(log, log->proxy, "info", "close", "sid=%llu be=%s seq=%llu "
              "active=%d bytes_c2b=%d bytes_b2c=0 ms=%.3f "
              "reason=backend_reset rst=client", (unsigned long long)sid,
              log->names[index], (unsigned long long)change->seq,
-             change->active, log->size, ms(took_ns));
+             change->active, log->bursts[burst].size, ms(took_ns));
     }
-    client_failed(log, sid);
+    client_failed(log, sid, burst);
 }
 
 void sim_log_health(struct sim_log *log, int index,

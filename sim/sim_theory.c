@@ -27,8 +27,10 @@ int sim_theory_supermarket(const char *policy, int n, double load,
     struct rng rng;
     struct sim_config cfg = {
         .backends = backends, .backend_count = (size_t)n,
-        .arrivals = { .kind = SIM_ARRIVAL_POISSON, .rate = load * n,
-                      .connections = lround(load * n * (warmup + measure)) },
+        .bursts = &(struct sim_arrivals){
+            .kind = SIM_ARRIVAL_POISSON, .rate = load * n,
+            .connections = lround(load * n * (warmup + measure)) },
+        .burst_count = 1,
         .policy = policy, .seed = seed, .warmup = warmup,
     };
     int rc;
@@ -60,8 +62,10 @@ int sim_theory_mm1(double lambda, double mu, long connections, uint64_t seed,
     };
     struct sim_config cfg = {
         .backends = &backend, .backend_count = 1,
-        .arrivals = { .kind = SIM_ARRIVAL_POISSON, .rate = lambda,
-                      .connections = connections },
+        .bursts = &(struct sim_arrivals){ .kind = SIM_ARRIVAL_POISSON,
+                                          .rate = lambda,
+                                          .connections = connections },
+        .burst_count = 1,
         .seed = seed, .warmup = (double)connections / lambda / 10,
     };
 

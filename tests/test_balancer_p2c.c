@@ -270,11 +270,13 @@ static void test_format(void)
 
 static CU_TestInfo balancer_p2c_tests[] = {
     { "policy name p2c", test_names },
-    { "two distinct eligible samples, ties to the first", test_samples_and_ties },
+    { "two distinct eligible samples, ties to the first",
+      test_samples_and_ties },
     { "the lower active count wins", test_lower_wins },
     { "weights by cross-multiplication", test_weights },
     { "one eligible taken, none refused", test_one_and_none_eligible },
-    { "an idle backend among loaded ones: half the picks", test_share_of_idle },
+    { "an idle backend among loaded ones: half the picks",
+      test_share_of_idle },
     { "held sessions stay balanced", test_held_balance },
     { "the same seed, the same draws", test_seeded },
     { "p2c= text", test_format },

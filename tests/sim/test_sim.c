@@ -12,6 +12,8 @@
  *                or the backend goes down with passive_down); pause holds
  *                the work, resume finishes it; down and up steer the picks;
  *   closed       a closed loop of 3 clients x 10 connections in sequence;
+ *   bursts       two bursts, each with its clients' log and its timeline
+ *                lines, the second after a crash it suffers from;
  *   seed         the same config and seed give byte-identical logs (proxy,
  *                backends, clients) and statistics; another seed others;
  *   logs         the exact first lines, a pick with p2c=, and a replay of
@@ -54,8 +56,9 @@ static double four_arrivals(int concurrency, enum sim_discipline discipline,
     struct sim_backend b;
     struct sim_config cfg = {
         .backends = &b, .backend_count = 1,
-        .arrivals = { .kind = SIM_ARRIVAL_INTERVAL, .interval = 0.4,
-                      .connections = 4 },
+        .bursts = &(struct sim_arrivals){
+            .kind = SIM_ARRIVAL_INTERVAL, .interval = 0.4, .connections = 4 },
+        .burst_count = 1,
     };
     struct sim_stats st;
     char err[256];
@@ -89,8 +92,9 @@ static void test_ps(void)
     struct sim_backend b;
     struct sim_config cfg = {
         .backends = &b, .backend_count = 1,
-        .arrivals = { .kind = SIM_ARRIVAL_INTERVAL, .interval = 0.5,
-                      .connections = 2 },
+        .bursts = &(struct sim_arrivals){
+            .kind = SIM_ARRIVAL_INTERVAL, .interval = 0.5, .connections = 2 },
+        .burst_count = 1,
     };
     struct sim_stats st;
     char err[256];
@@ -119,8 +123,9 @@ static void crash_run(bool passive_down, struct sim_stats *st)
     struct sim_fault crash = { 0.15, SIM_FAULT_CRASH, 0, 0 };
     struct sim_config cfg = {
         .backends = b, .backend_count = 2,
-        .arrivals = { .kind = SIM_ARRIVAL_INTERVAL, .interval = 0.1,
-                      .connections = 4 },
+        .bursts = &(struct sim_arrivals){
+            .kind = SIM_ARRIVAL_INTERVAL, .interval = 0.1, .connections = 4 },
+        .burst_count = 1,
         .faults = &crash, .fault_count = 1, .passive_down = passive_down,
     };
     char err[256];
@@ -161,8 +166,10 @@ static void test_restart_pause_down_up(void)
     };
     struct sim_config cfg = {
         .backends = b, .backend_count = 2,
-        .arrivals = { .kind = SIM_ARRIVAL_INTERVAL, .interval = 1.0,
-                      .connections = 8, .start = 0.3 },
+        .bursts = &(struct sim_arrivals){
+            .kind = SIM_ARRIVAL_INTERVAL, .interval = 1.0, .connections = 8,
+            .start = 0.3 },
+        .burst_count = 1,
         .policy = "roundrobin", .faults = faults, .fault_count = 6,
     };
     struct sim_stats st;
@@ -187,8 +194,10 @@ static void test_closed_loop(void)
     struct sim_backend b[2];
     struct sim_config cfg = {
         .backends = b, .backend_count = 2,
-        .arrivals = { .kind = SIM_ARRIVAL_CLOSED, .clients = 3,
-                      .connections = 30, .requests = 5 },
+        .bursts = &(struct sim_arrivals){
+            .kind = SIM_ARRIVAL_CLOSED, .clients = 3, .connections = 30,
+            .requests = 5 },
+        .burst_count = 1,
     };
     struct sim_stats st;
     char err[256];
@@ -200,6 +209,66 @@ static void test_closed_loop(void)
     /* Ten connections each, one after the other, of 5 x 0.02 s. */
     CU_ASSERT_TRUE(CLOSE_TO(st.end, 1.0));
     CU_ASSERT_TRUE(CLOSE_TO(st.mean, 0.1));
+    sim_stats_free(&st);
+}
+
+static void test_bursts(void)
+{
+    struct sim_backend b[2];
+    struct sim_arrivals bursts[2] = {
+        { .kind = SIM_ARRIVAL_INTERVAL, .interval = 0.1, .connections = 5 },
+        { .kind = SIM_ARRIVAL_CLOSED, .clients = 2, .connections = 6,
+          .requests = 3, .start = 2.0 },
+    };
+    struct sim_fault crash = { 1.5, SIM_FAULT_CRASH, 0, 7 };
+    char *text[3];
+    size_t len[3];
+    FILE *files[3];
+    struct sim_config cfg = {
+        .backends = b, .backend_count = 2, .bursts = bursts,
+        .burst_count = 2, .client_logs = files, .timeline_log = NULL,
+        .faults = &crash, .fault_count = 1, .passive_down = true,
+    };
+    struct sim_stats st;
+    char err[256];
+
+    fixed_backends(b, 2, 0.05, 0);
+    for (int i = 0; i < 3; i++)
+        files[i] = open_memstream(&text[i], &len[i]);
+    cfg.timeline_log = files[2];
+    CU_ASSERT_EQUAL_FATAL(sim_run(&cfg, &st, err, sizeof(err)), 0);
+    for (int i = 0; i < 3; i++)
+        fclose(files[i]);
+    /* Burst 0 done before the crash; burst 1's first connect to b1
+     * fails, takes it down, and every connection goes to b2. */
+    CU_ASSERT_EQUAL(st.ok, 11);
+    CU_ASSERT_EQUAL(st.retries, 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(text[0], "ts=0.000000 lvl=info thr=main "
+                                  "ev=start target=127.0.0.1:8080 clients=0 "
+                                  "requests=1 size=32 "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text[0], " ev=done connections=5 "
+                                  "failed=0 "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text[1], "ts=2.000000 lvl=info thr=main "
+                                  "ev=start target=127.0.0.1:8080 clients=2 "
+                                  "requests=3 "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text[1], " ev=done connections=6 failed=0 "
+                                  "interrupted=0 requests_sent=18 "
+                                  "requests_ok=18 "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text[1], " backend=b2 requests=3 ok=3 "));
+    CU_ASSERT_PTR_NULL(strstr(text[1], " backend=b1 "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text[2],
+        "ts=0.000000 lvl=info thr=harness ev=burst_start burst=0 clients=0 "
+        "line=0\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text[2],
+        "ts=0.450000 lvl=info thr=harness ev=burst_end burst=0 status=0\n"
+        "ts=1.500000 lvl=info thr=harness ev=fault action=crash be=b1 "
+        "line=7\n"
+        "ts=2.000000 lvl=info thr=harness ev=burst_start burst=1 clients=2 "
+        "line=0\n"
+        "ts=2.450000 lvl=info thr=harness ev=burst_end burst=1 status=0\n"
+        "ts=2.450000 lvl=info thr=harness ev=run_end reason=done\n"));
+    for (int i = 0; i < 3; i++)
+        free(text[i]);
     sim_stats_free(&st);
 }
 
@@ -225,8 +294,9 @@ static void rich_run(uint64_t seed, struct run_logs *out)
     size_t backend_len[4];
     struct sim_config cfg = {
         .backends = b, .backend_count = 4,
-        .arrivals = { .kind = SIM_ARRIVAL_POISSON, .rate = 200,
-                      .connections = 300 },
+        .bursts = &(struct sim_arrivals){
+            .kind = SIM_ARRIVAL_POISSON, .rate = 200, .connections = 300 },
+        .burst_count = 1,
         .policy = "p2c", .seed = seed, .faults = faults, .fault_count = 6,
         .passive_down = true, .backend_logs = backend_files,
     };
@@ -243,7 +313,7 @@ static void rich_run(uint64_t seed, struct run_logs *out)
     for (int i = 0; i < 4; i++)
         backend_files[i] = open_memstream(&backend_text[i], &backend_len[i]);
     cfg.proxy_log = files[0];
-    cfg.client_log = files[2];
+    cfg.client_logs = &files[2];
     cfg.timeline_log = files[3];
     faults[0].line = 12;
     CU_ASSERT_EQUAL(sim_run(&cfg, &out->st, err, sizeof(err)), 0);
@@ -361,8 +431,10 @@ static void test_logs(void)
     struct sim_backend b[2];
     struct sim_config cfg = {
         .backends = b, .backend_count = 2,
-        .arrivals = { .kind = SIM_ARRIVAL_INTERVAL, .interval = 0.001,
-                      .connections = 3 },
+        .bursts = &(struct sim_arrivals){
+            .kind = SIM_ARRIVAL_INTERVAL, .interval = 0.001,
+            .connections = 3 },
+        .burst_count = 1,
         .policy = "roundrobin",
     };
     struct run_logs logs;
@@ -428,8 +500,9 @@ static void test_memory(void)
     struct sim_backend b[10];
     struct sim_config cfg = {
         .backends = b, .backend_count = 10,
-        .arrivals = { .kind = SIM_ARRIVAL_POISSON, .rate = 5,
-                      .connections = 200000 },
+        .bursts = &(struct sim_arrivals){
+            .kind = SIM_ARRIVAL_POISSON, .rate = 5, .connections = 200000 },
+        .burst_count = 1,
         .policy = "leastconn", .seed = 3,
     };
     struct sim_stats st;
@@ -464,8 +537,9 @@ static void test_errors(void)
     struct sim_fault fault = { 1.0, SIM_FAULT_CRASH, 2, 0 };
     struct sim_config good = {
         .backends = b, .backend_count = 2,
-        .arrivals = { .kind = SIM_ARRIVAL_POISSON, .rate = 10,
-                      .connections = 10 },
+        .bursts = &(struct sim_arrivals){
+            .kind = SIM_ARRIVAL_POISSON, .rate = 10, .connections = 10 },
+        .burst_count = 1,
     }, cfg;
     enum sim_service_kind kind;
     enum sim_fault_kind fkind;
@@ -479,11 +553,15 @@ static void test_errors(void)
     refuses(&cfg, "policy 'fastest': must be leastconn, roundrobin, random "
                   "or p2c");
     cfg = good;
-    cfg.arrivals.connections = 0;
-    refuses(&cfg, "arrivals never end");
+    cfg.bursts = &(struct sim_arrivals){ .kind = SIM_ARRIVAL_CLOSED,
+                                         .clients = 2 };
+    refuses(&cfg, "burst 1: arrivals never end");
     cfg = good;
-    cfg.arrivals.rate = 0;
-    refuses(&cfg, "poisson needs a rate > 0");
+    cfg.bursts = &(struct sim_arrivals){ .kind = SIM_ARRIVAL_POISSON };
+    refuses(&cfg, "burst 1: poisson needs a rate > 0");
+    cfg = good;
+    cfg.burst_count = 0;
+    refuses(&cfg, "bursts: 1 to 64, not 0");
     cfg = good;
     cfg.faults = &fault;
     cfg.fault_count = 1;
@@ -536,6 +614,7 @@ static CU_TestInfo sim_tests[] = {
       test_crash },
     { "restart, pause, resume, down, up", test_restart_pause_down_up },
     { "closed loop", test_closed_loop },
+    { "two bursts, their logs", test_bursts },
     { "same seed, same logs and statistics", test_seed },
     { "logs: exact lines, p2c=, replay of every pick", test_logs },
     { "memory: open connections, not all", test_memory },
