@@ -71,6 +71,28 @@
  * health check lines. Connections present at time 0 (initial_jobs) are
  * not logged, so a log of such a run does not replay from zero.
  *
+ * For the harness (harness --sim FILE.scn): a scenario maps onto one
+ * struct sim_config: its backends (one line may declare many) onto
+ * backends[] (latency as a fixed service time, or the simulator's own
+ * service words: sim_service_parse), the proxy's balance= and seed onto
+ * policy and seed, each client burst onto bursts[] (clients as CLOSED
+ * with connections = clients when each client makes one connection, as
+ * simulate_client does; requests, size, start = the burst's time), each
+ * fault line onto faults[] (with its line; crash, restart, pause, resume,
+ * and down/up for health), and the run's timeout onto duration. Give it
+ * a FILE for each log (a file in the run's folder, or open_memstream),
+ * then load them as the runner loads the real ones: outcome.proxy from
+ * proxy_log, outcome.backends[i] from backend_logs[i],
+ * outcome.bursts[k].log from client_logs[k], outcome.timeline from
+ * timeline_log; start_ts = 0, end_ts = stats.end, proxy_exit_status = 0,
+ * bursts[k].exit_status = 1 when its done line says result=fail, else 0.
+ * The checks that read logs then judge a simulated run as a real one;
+ * those that need real processes (threads, descriptors, RSS, the fault
+ * links, chaos) have nothing to read and should be skipped, saying so.
+ * What a scenario asks that the simulator cannot do (a behaviour of the
+ * clients, a fault_link, a control command) is for the harness to refuse
+ * with file:line; sim_run refuses only configs it cannot run.
+ *
  * Not thread-safe within one run; separate runs may go on in separate
  * threads (the virtual clock the balancer reads is thread-local).
  */
