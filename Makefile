@@ -2,7 +2,8 @@
 #
 #   make            build ./proxy_server ./dummy_server ./simulate_client,
 #                   ./harness and ./fault_link
-#   make test       unit tests (CUnit), integration tests, scenario suite
+#   make test       unit tests (CUnit; the simulator's in their own runner),
+#                   integration tests, scenario suite
 #   make mutants    every bug of tests/bugs/ must fail the scenario suite
 #                   (tests/mutants.sh; JOBS=, default 2)
 #   make fuzz       libFuzzer targets (clang) under build/fuzz, each run for
@@ -68,10 +69,10 @@ PROGRAMS = $(BIN)/proxy_server $(BIN)/dummy_server $(BIN)/simulate_client \
 # Beside the harness, which preloads it into the proxy (harness_src/audit.h).
 AUDIT_LIB = $(BIN)/thread_audit.so
 
-.PHONY: all test unit integration scenarios clean cunit python3 chromium asan tsan \
+.PHONY: all test unit sim-unit integration scenarios clean cunit python3 chromium asan tsan \
         fuzz fuzz-clang coverage \
         valgrind bench install labs-prove mutants grader-kit
-all: $(PROGRAMS) $(AUDIT_LIB)
+all: $(PROGRAMS) $(AUDIT_LIB) $(BUILD)/sim_tool
 
 $(BIN)/proxy_server: $(PROXY_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(@D)
@@ -116,6 +117,36 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
+# The simulator (sim/, docs/simulation.md): a library over the proxy's own
+# balancer, compiled a second time with room for 1,024 backends and every
+# public name prefixed sim_ (sim/sim_balancer.h), so that one program may
+# link both. build/sim_tool draws the figures of the docs; its tests
+# (tests/sim/, the checks against queueing theory among them) have their
+# own runner, since the balancer they link is not the proxy's.
+SIM_SRC      := $(filter-out sim/main.c,$(sort $(wildcard sim/*.c)))
+SIM_OBJ      := $(call obj,$(SIM_SRC)) $(BUILD)/sim/balancer.o
+SIM_TEST_SRC := $(sort $(wildcard tests/sim/*.c))
+
+$(BUILD)/sim/balancer.o: proxy/balancer.c sim/sim_balancer.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Iproxy $(ALL_CFLAGS) -include sim/sim_balancer.h \
+	  -c -o $@ $<
+
+$(call obj,$(SIM_SRC) sim/main.c): CPPFLAGS += -Iproxy -Isim
+
+$(BUILD)/sim_tool: $(BUILD)/sim/main.o $(SIM_OBJ) $(COMMON_OBJ)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/sim_test_runner: $(call obj,$(SIM_TEST_SRC)) $(BUILD)/tests/test_main.o \
+                          $(SIM_OBJ) $(COMMON_OBJ) | cunit
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ -lcunit $(LDLIBS)
+
+$(call obj,$(SIM_TEST_SRC)): | cunit
+$(call obj,$(SIM_TEST_SRC)): CPPFLAGS += -Iproxy -Isim -Itests
+
+sim-unit: $(BUILD)/sim_test_runner
+	$(BUILD)/sim_test_runner
+
 # The unit tests need CUnit.
 CUNIT_HEADER = /usr/include/CUnit/Basic.h
 cunit:
@@ -145,7 +176,7 @@ integration: $(PROGRAMS) $(AUDIT_LIB) | python3 chromium
 scenarios: $(PROGRAMS) $(AUDIT_LIB)
 	$(BIN)/harness --bin $(BIN) scenarios/
 
-test: unit integration scenarios
+test: unit sim-unit integration scenarios
 
 # The same tests on instrumented builds (objects and binaries in build/asan
 # and build/tsan); the first sanitizer report fails the run.
@@ -171,7 +202,7 @@ valgrind:
 
 # Line, function and branch coverage of the whole test suite (lcov).
 COVERAGE_DIRS = '*/proxy/*' '*/backend/*' '*/simclient/*' '*/harness_src/*' \
-                '*/faultlink/*' '*/common/*'
+                '*/faultlink/*' '*/common/*' '*/sim/*'
 LCOV = lcov --quiet --rc lcov_branch_coverage=1
 coverage:
 	$(call require,lcov,command -v lcov,lcov)

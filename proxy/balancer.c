@@ -1,6 +1,7 @@
 /*
- * balancer: least connections (and, for comparison, round robin and
- * random) over a fixed set of backends. See balancer.h for the contract.
+ * balancer: least connections (and, for comparison, round robin,
+ * random and power of two choices) over a fixed set of backends. See
+ * balancer.h for the contract.
  * The whole algorithm is choose_leastconn().
  */
 #include "balancer.h"
@@ -61,7 +62,8 @@ struct balancer {
     size_t queue_len;                                           /* lock */
 };
 
-static const char *const policy_names[] = { "leastconn", "roundrobin", "random" };
+static const char *const policy_names[] = { "leastconn", "roundrobin", "random",
+                                            "p2c" };
 static const char *const cand_names[] = { "up", "down", "full", "tried",
                                           "disabled", "draining", "ejected",
                                           "removed" };
@@ -208,7 +210,7 @@ static enum balancer_cand_state base_state(const struct balancer *balancer,
 
     if (!st->up)
         return BALANCER_CAND_DOWN;
-    if (tried & ((uint64_t)1 << i))
+    if (i < 64 && (tried & ((uint64_t)1 << i)))
         return BALANCER_CAND_TRIED;
     if (maxconn > 0 && st->active >= maxconn)
         return BALANCER_CAND_FULL;
@@ -289,6 +291,50 @@ static int choose_random(struct balancer *balancer,
             return (int)i;
     }
     return -1;
+}
+
+/* The nth eligible slot of view, skipping slot skip (-1: none); caller
+ * holds the lock. */
+static int nth_eligible(const struct balancer_view *view, size_t nth,
+                        int skip)
+{
+    for (size_t i = 0; i < view->count; i++) {
+        if (view->cand[i].state != BALANCER_CAND_UP || (int)i == skip)
+            continue;
+        if (nth-- == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+/*
+ * Power of two choices: two distinct eligible backends drawn at random,
+ * the one with the lower active/weight taken (by cross-multiplication, as
+ * leastconn), the first drawn on a tie. Records both in view->sampled.
+ * Caller holds the lock.
+ */
+static int choose_p2c(struct balancer *balancer, struct balancer_view *view)
+{
+    size_t eligible = 0;
+    int first, second;
+
+    for (size_t i = 0; i < view->count; i++)
+        eligible += view->cand[i].state == BALANCER_CAND_UP;
+    if (eligible == 0)
+        return -1;
+    first = nth_eligible(view, (size_t)rng_below(&balancer->rng, eligible),
+                         -1);
+    view->sampled[0] = first;
+    if (eligible == 1)
+        return first;
+    second = nth_eligible(view,
+                          (size_t)rng_below(&balancer->rng, eligible - 1),
+                          first);
+    view->sampled[1] = second;
+    if ((long)view->cand[second].active * view->cand[first].ew <
+        (long)view->cand[first].active * view->cand[second].ew)
+        return second;
+    return first;
 }
 
 /* --- events ------------------------------------------------------------ */
@@ -478,6 +524,7 @@ static void fill_view(const struct balancer *balancer, uint64_t tried,
     view->count = balancer->count;
     view->queue_depth = balancer->queue_len;
     view->queue_full = false;
+    view->sampled[0] = view->sampled[1] = -1;
     for (size_t i = 0; i < view->count; i++) {
         view->cand[i].active = balancer->state[i].active;
         view->cand[i].state = cand_state(balancer, i, tried);
@@ -486,12 +533,14 @@ static void fill_view(const struct balancer *balancer, uint64_t tried,
 }
 
 /* Caller holds the lock; view is filled. */
-static int choose(struct balancer *balancer, const struct balancer_view *view)
+static int choose(struct balancer *balancer, struct balancer_view *view)
 {
     if (balancer->policy == BALANCER_LEASTCONN)
         return choose_leastconn(balancer, view);
     if (balancer->policy == BALANCER_ROUNDROBIN)
         return choose_roundrobin(balancer, view);
+    if (balancer->policy == BALANCER_P2C)
+        return choose_p2c(balancer, view);
     return choose_random(balancer, view);
 }
 
@@ -1005,6 +1054,21 @@ const char *balancer_view_format(const struct balancer *balancer,
      * out. */
     if (buf[0] == ' ')
         memmove(buf, buf + 1, strlen(buf));
+    return buf;
+}
+
+const char *balancer_p2c_format(const struct balancer *balancer,
+                                const struct balancer_view *view, char *buf,
+                                size_t size)
+{
+    const int *s = view->sampled;
+
+    buf[0] = '\0';
+    if (s[0] >= 0 && s[1] >= 0)
+        snprintf(buf, size, " p2c=%s,%s", balancer->conf[s[0]].name,
+                 balancer->conf[s[1]].name);
+    else if (s[0] >= 0)
+        snprintf(buf, size, " p2c=%s", balancer->conf[s[0]].name);
     return buf;
 }
 

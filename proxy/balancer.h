@@ -44,13 +44,20 @@
 #include "log.h"
 #include "net.h"
 
+/* Slots per balancer. The proxy keeps 64: a struct balancer_view (on
+ * the stack of every pick) and the tried mask of a session are sized by
+ * it. The simulator (sim/) compiles this module again with a larger value;
+ * above 64, slots from 64 on can never be marked tried. */
+#ifndef BALANCER_MAX_BACKENDS
 #define BALANCER_MAX_BACKENDS 64
+#endif
 #define BALANCER_NAME_MAX 32
 
 enum balancer_policy {
     BALANCER_LEASTCONN,
     BALANCER_ROUNDROBIN,
-    BALANCER_RANDOM
+    BALANCER_RANDOM,
+    BALANCER_P2C            /* power of two choices */
 };
 
 /* The operator's say on a backend (independent of health and ejection). */
@@ -108,6 +115,9 @@ struct balancer_view {
     size_t count;
     size_t queue_depth;     /* sessions waiting after this decision */
     bool queue_full;        /* refused because the queue was full */
+    /* p2c: the backends sampled, in the order drawn (the second is -1
+     * when only one was eligible); both -1 for the other policies. */
+    int sampled[2];
     struct {
         int active;
         enum balancer_cand_state state;
@@ -227,7 +237,7 @@ struct balancer *balancer_create(const struct balancer_backend_spec *specs,
 /* Frees the balancer. No thread may use it any more. */
 void balancer_destroy(struct balancer *balancer);
 
-/* Parses "leastconn", "roundrobin" or "random". Returns 0 or -1. */
+/* Parses "leastconn", "roundrobin", "random" or "p2c". Returns 0 or -1. */
 int balancer_policy_parse(const char *text, enum balancer_policy *out);
 const char *balancer_policy_name(enum balancer_policy policy);
 const char *balancer_cand_state_name(enum balancer_cand_state state);
@@ -413,5 +423,14 @@ const char *balancer_ew_format(int ew, char *buf, size_t size);
 const char *balancer_view_format(const struct balancer *balancer,
                                  const struct balancer_view *view, char *buf,
                                  size_t size);
+
+/*
+ * Writes the p2c samples of a view as the pick line ends with them:
+ * " p2c=b1,b3" (" p2c=b1" when one was eligible), or "" when the view
+ * has none (other policies). Returns buf.
+ */
+const char *balancer_p2c_format(const struct balancer *balancer,
+                                const struct balancer_view *view, char *buf,
+                                size_t size);
 
 #endif

@@ -25,8 +25,8 @@ static const struct options_spec specs[] = {
       .help = "auto: pin worker N to the Nth CPU the process may use; none: "
               "let the kernel place them", .initial = "none",
       AT(cpu_affinity) },
-    { "balance", 0, OPTIONS_WORD, .words = "leastconn|roundrobin|random",
-      .arg = "POLICY", .help = "leastconn, roundrobin or random",
+    { "balance", 0, OPTIONS_WORD, .words = "leastconn|roundrobin|random|p2c",
+      .arg = "POLICY", .help = "leastconn, roundrobin, random or p2c",
       .initial = "leastconn", AT(balance) },
     { "connect-timeout", 0, OPTIONS_DURATION, 1, 600000,
       .help = "backend connect timeout", .initial = "3s",
@@ -83,7 +83,7 @@ static const struct options_spec specs[] = {
       .help = "how long a session may wait in the queue", .initial = "5s",
       AT(tuning.queue_timeout_ms) },
     { "seed", 0, OPTIONS_COUNT, 0, 2147483647L,
-      .help = "seed for --balance random", .initial = "1", AT(seed) },
+      .help = "seed for --balance random and p2c", .initial = "1", AT(seed) },
     /* Operating the running proxy (admin.h, reload.h). */
     { "control", 0, OPTIONS_CUSTOM, .arg = "PATH",
       .help = "serve the control protocol (docs/control.md) on a UNIX "

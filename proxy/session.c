@@ -390,17 +390,19 @@ static void log_pick(struct worker_ctx *ctx, const struct session *s,
                      int index, const struct balancer_view *view,
                      long long queued_ms)
 {
-    char cand[LOG_LINE_MAX / 2], waited[32] = "";
+    char cand[LOG_LINE_MAX / 2], waited[32] = "", p2c[80];
 
     if (!log_enabled(ctx->log, LOG_INFO))
         return;
     if (queued_ms >= 0)
         snprintf(waited, sizeof(waited), " queued_ms=%lld", queued_ms);
     log_event(ctx->log, LOG_INFO, "pick", "sid=%llu seq=%llu be=%s "
-              "cand=\"%s\"%s", (unsigned long long)s->id,
+              "cand=\"%s\"%s%s", (unsigned long long)s->id,
               (unsigned long long)view->seq, backend_name(ctx, index),
               balancer_view_format(ctx->shared->balancer, view, cand,
-                                   sizeof(cand)), waited);
+                                   sizeof(cand)), waited,
+              balancer_p2c_format(ctx->shared->balancer, view, p2c,
+                                  sizeof(p2c)));
 }
 
 /* The waiter a pick may queue, when there is a queue (NULL otherwise, or

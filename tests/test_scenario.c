@@ -776,11 +776,11 @@ static void test_error_values(void)
     expect_one_error(BASE "proxy threads=0\n",
                      "t.scn:4: threads '0': must be a whole number from 1 to 256");
     expect_one_error(BASE "proxy balance=fastest\n",
-                     "t.scn:4: balance 'fastest': must be leastconn, roundrobin "
-                     "or random");
+                     "t.scn:4: balance 'fastest': must be leastconn, roundrobin, "
+                     "random or p2c");
     expect_error_with(BASE "proxy speed=1\n", 4,
                       "unknown proxy option 'speed' (allowed: threads=N, "
-                      "balance=leastconn|roundrobin|random, "
+                      "balance=leastconn|roundrobin|random|p2c, "
                       "connect-timeout=DURATION");
     expect_one_error(BASE "proxy threads=2\nproxy threads=3\n",
                      "t.scn:5: proxy option threads is given twice");
