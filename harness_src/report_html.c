@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "report.h"
@@ -31,6 +32,10 @@
 #define SVG_LEFT 56                 /* room for the y labels */
 #define SVG_RIGHT 24
 #define SVG_TOP 44                  /* room for two rows of fault labels */
+#define SVG_LANE 14                 /* from one row of fault labels to the
+                                     * next; more rows make the plot taller */
+#define SVG_LANES_MAX 8
+#define SVG_CHAR_WIDTH 7.0          /* of a 12px sans-serif label, at most */
 #define SVG_BOTTOM 40               /* room for the x labels */
 
 /* Where the plot sits in the SVG and what its axes span. */
@@ -171,13 +176,15 @@ static double nice_step(double range, int target)
     return 10 * magnitude;
 }
 
-static struct plot plot_make(const struct report_timeline *timeline)
+/* The plot, below lanes rows of fault labels (at least two). */
+static struct plot plot_make(const struct report_timeline *timeline,
+                             int lanes)
 {
     struct plot plot;
     int peak = timeline->peak > 0 ? timeline->peak : 1;
 
     plot.left = SVG_LEFT;
-    plot.top = SVG_TOP;
+    plot.top = SVG_TOP + SVG_LANE * (lanes > 2 ? lanes - 2 : 0);
     plot.width = SVG_WIDTH - SVG_LEFT - SVG_RIGHT;
     plot.height = SVG_HEIGHT - SVG_TOP - SVG_BOTTOM;
     plot.x_max = timeline->duration;
@@ -269,24 +276,92 @@ static void svg_down_spans(FILE *out, const struct plot *plot,
     }
 }
 
-/* A dashed line per fault, labels on two rows above the plot. */
+/* Where a mark's label lies along x: it starts just right of its line,
+ * or, in the right quarter, ends just left of it. */
+struct label_span {
+    double from, to;
+    bool right_half;
+};
+
+static struct label_span label_span(const struct plot *plot,
+                                    const struct report_timeline_mark *mark)
+{
+    double x = plot_x(plot, mark->t);
+    double width = SVG_CHAR_WIDTH * (double)strlen(mark->label);
+    bool right_half = x > plot->left + plot->width * 0.75;
+
+    return right_half ? (struct label_span){ x - 3 - width, x - 3, true }
+                      : (struct label_span){ x + 3, x + 3 + width, false };
+}
+
+/*
+ * Gives each mark a row (lane[i], 0 next to the plot) where its label
+ * overlaps no other: marks taken from left to right, each in the first row
+ * whose last label ends before it begins (or, all rows full, the one that
+ * ends first). Returns the rows used, at least two.
+ */
+static int label_lanes(const struct plot *plot,
+                       const struct report_timeline *timeline, int *lane)
+{
+    double end[SVG_LANES_MAX];
+    bool *done = calloc(timeline->mark_count + 1, sizeof(*done));
+    int used = 2;
+
+    for (int l = 0; l < SVG_LANES_MAX; l++)
+        end[l] = -1e9;
+    for (size_t n = 0; n < timeline->mark_count; n++) {
+        size_t next = 0;
+        bool found = false;
+        struct label_span span;
+        int best = 0;
+
+        for (size_t i = 0; i < timeline->mark_count; i++) {
+            if (done != NULL && done[i])
+                continue;
+            if (!found || label_span(plot, &timeline->marks[i]).from <
+                          label_span(plot, &timeline->marks[next]).from)
+                next = i;
+            found = true;
+        }
+        if (done == NULL)
+            next = n;       /* no memory: in time order */
+        else
+            done[next] = true;
+        span = label_span(plot, &timeline->marks[next]);
+        for (int l = 0; l < SVG_LANES_MAX; l++) {
+            if (end[l] + 6 <= span.from) {
+                best = l;
+                break;
+            }
+            if (end[l] < end[best])
+                best = l;
+        }
+        end[best] = span.to > end[best] ? span.to : end[best];
+        lane[next] = best;
+        if (best + 1 > used)
+            used = best + 1;
+    }
+    free(done);
+    return used;
+}
+
+/* A dashed line per fault, up to its label's row above the plot. */
 static void svg_marks(FILE *out, const struct plot *plot,
-                      const struct report_timeline *timeline)
+                      const struct report_timeline *timeline, const int *lane)
 {
     for (size_t i = 0; i < timeline->mark_count; i++) {
         const struct report_timeline_mark *mark = &timeline->marks[i];
         double x = plot_x(plot, mark->t);
-        bool right_half = x > plot->left + plot->width * 0.75;
+        struct label_span span = label_span(plot, mark);
+        double text_y = plot->top - 6.0 - SVG_LANE * (double)lane[i];
 
         fprintf(out, "<line class=\"fault\" x1=\"%.1f\" y1=\"%.1f\" "
                      "x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\" "
                      "stroke-dasharray=\"5,4\"/>",
-                x, plot->top - 16.0 + 14.0 * (double)(i % 2), x,
-                plot->top + plot->height);
+                x, text_y + 4.0, x, plot->top + plot->height);
         fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">",
-                right_half ? x - 3 : x + 3,
-                plot->top - 20.0 + 14.0 * (double)(i % 2),
-                right_half ? "end" : "start");
+                span.right_half ? x - 3 : x + 3, text_y,
+                span.right_half ? "end" : "start");
         report_escape_xml(out, mark->label);
         fputs("</text>\n", out);
     }
@@ -326,25 +401,32 @@ static void html_legend(FILE *out, const struct report_timeline *timeline,
     fputs("<span class=\"item\"><span class=\"swatch\" style=\"border-top:"
           "2px dashed #333;height:0\"></span>fault injected</span>"
           "<span class=\"item\"><span class=\"swatch\" style=\"background:"
-          "#1f77b4;opacity:0.25;height:10px\"></span>backend down</span>"
+          "#1f77b4;opacity:0.25;height:10px\"></span>backend down (shaded in "
+          "its colour)</span>"
           "</p>\n", out);
 }
 
 static void html_timeline(FILE *out, const struct report_timeline *timeline,
                           const struct scenario *scenario)
 {
-    struct plot plot = plot_make(timeline);
+    int *lane = calloc(timeline->mark_count + 1, sizeof(*lane));
+    struct plot plot = plot_make(timeline, 2);
+    int lanes = lane != NULL ? label_lanes(&plot, timeline, lane) : 2;
+    int height = SVG_HEIGHT + SVG_LANE * (lanes - 2);
 
+    plot = plot_make(timeline, lanes);
     fprintf(out, "<h2>Active connections per backend</h2>\n"
                  "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
                  "height=\"%d\" viewBox=\"0 0 %d %d\" "
                  "font-family=\"sans-serif\" font-size=\"12\">\n",
-            SVG_WIDTH, SVG_HEIGHT, SVG_WIDTH, SVG_HEIGHT);
+            SVG_WIDTH, height, SVG_WIDTH, height);
     svg_down_spans(out, &plot, timeline, scenario);
     svg_y_axis(out, &plot);
     svg_x_axis(out, &plot);
     svg_lines(out, &plot, timeline, scenario);
-    svg_marks(out, &plot, timeline);
+    if (lane != NULL)
+        svg_marks(out, &plot, timeline, lane);
+    free(lane);
     fputs("</svg>\n", out);
     html_legend(out, timeline, scenario);
 }

@@ -931,6 +931,56 @@ static void test_html_page(void)
     fixture_free(&f);
 }
 
+/* The y of the <text> whose content is label, or -1. */
+static double label_y(const char *html, const char *label)
+{
+    char needle[64];
+    const char *end, *y;
+
+    snprintf(needle, sizeof(needle), ">%s</text>", label);
+    end = strstr(html, needle);
+    if (end == NULL)
+        return -1;
+    for (y = end; y > html && strncmp(y, " y=\"", 4) != 0; y--)
+        ;
+    return y > html ? atof(y + 4) : -1;
+}
+
+/* Faults close in time get label rows of their own, and the plot makes
+ * room for them; a fault far from the others goes back to the first row. */
+static void test_html_labels_apart(void)
+{
+    static const char crowded[] =
+        "ts=100.000000 ev=proxy_start pid=1 port=1\n"
+        "ts=100.250000 ev=fault action=crash be=b1 line=5\n"
+        "ts=100.270000 ev=fault action=restart be=b1 line=6\n"
+        "ts=100.290000 ev=fault action=crash be=b2 line=7\n"
+        "ts=101.500000 ev=fault action=restart be=b2 line=8\n"
+        "ts=102.000000 ev=run_end reason=done\n";
+    struct fixture f;
+    struct outcome o;
+    char dir[96], *html;
+    double y1, y2, y3, y4;
+
+    fixture_make(&f, "scenarios/two.scn");
+    outcome_load(&o, f.scenario, proxy_log, crowded);
+    snprintf(dir, sizeof(dir), "%s/html", f.dir);
+    CU_ASSERT_EQUAL_FATAL(report_html(dir, f.result, &o), 0);
+    html = html_of(&f, "two.html");
+    CU_ASSERT_FATAL(html != NULL);
+    y1 = label_y(html, "crash b1");
+    y2 = label_y(html, "restart b1");
+    y3 = label_y(html, "crash b2");
+    y4 = label_y(html, "restart b2");
+    CU_ASSERT(y1 > 0 && y2 > 0 && y3 > 0 && y4 > 0);
+    CU_ASSERT(y1 != y2 && y2 != y3 && y1 != y3);
+    CU_ASSERT_DOUBLE_EQUAL(y4, y1, 1e-9);
+    CU_ASSERT(strstr(html, "height=\"414\"") != NULL);
+    free(html);
+    outcome_free(&o);
+    fixture_free(&f);
+}
+
 static void test_html_empty(void)
 {
     struct fixture f;
@@ -1041,6 +1091,7 @@ static CU_TestInfo report_tests[] = {
     { "timeline thinned keeps the peak", test_timeline_thinned },
     { "timeline marks operations and ejections", test_timeline_operations },
     { "html page", test_html_page },
+    { "html labels of close faults apart", test_html_labels_apart },
     { "html empty outcome and no outcome", test_html_empty },
     { "html big run bounded", test_html_big_run_is_bounded },
     { "html directory errors", test_html_errors },
