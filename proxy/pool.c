@@ -86,6 +86,11 @@ size_t pool_size(const struct pool *pool)
     return pool->count;
 }
 
+struct worker *pool_worker(const struct pool *pool, size_t index)
+{
+    return pool->workers[index];
+}
+
 void pool_stop(struct pool *pool, long grace_ms)
 {
     uint64_t deadline = clock_now_ms() + (uint64_t)grace_ms;
