@@ -86,7 +86,7 @@ size_t pool_size(const struct pool *pool)
     return pool->count;
 }
 
-struct worker *pool_worker(struct pool *pool, size_t index)
+struct worker *pool_worker(const struct pool *pool, size_t index)
 {
     return pool->workers[index];
 }

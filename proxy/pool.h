@@ -51,8 +51,9 @@ void pool_listen(struct pool *pool, int listen_fd);
 /* The number of worker threads. */
 size_t pool_size(const struct pool *pool);
 
-/* Worker index (0..pool_size - 1), e.g. to ask it for its sessions. */
-struct worker *pool_worker(struct pool *pool, size_t index);
+/* Worker index (0 .. pool_size() - 1), e.g. to ask it for its sessions
+ * with worker_sessions(). Valid until pool_stop. */
+struct worker *pool_worker(const struct pool *pool, size_t index);
 
 /*
  * Stops every worker: sessions may drain for grace_ms, then the rest are

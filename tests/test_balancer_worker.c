@@ -5,7 +5,8 @@
  *   sessions  worker_sessions from another thread lists the worker's live
  *             sessions (sid, backend, state, bytes) as its thread sees
  *             them; a worker that is not running does not answer, and the
- *             asker gets ETIMEDOUT after its bound;
+ *             asker gets ETIMEDOUT after its bound; pool_worker gives each
+ *             worker of a pool, which answers for itself;
  *   queue     with maxconn=1 and a queue, a second client waits (state
  *             queued, no backend) until the first one's release serves it
  *             through the worker's mailbox, then relays; a client that
@@ -34,6 +35,7 @@
 #include "config.h"
 #include "log.h"
 #include "net.h"
+#include "pool.h"
 #include "session.h"
 #include "testlib.h"
 #include "worker.h"
@@ -316,11 +318,32 @@ static void test_queue_through_worker(void)
     fixture_close(&fx);
 }
 
+static void test_pool_workers(void)
+{
+    struct fixture fx;
+    struct session_row rows[4];
+    struct pool *pool;
+    size_t total = 9;
+
+    CU_ASSERT_EQUAL_FATAL(fixture_open(&fx, 0, 0), 0);
+    pool = pool_start(2, &fx.shared, &fx.log);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pool);
+    for (size_t i = 0; i < pool_size(pool); i++) {
+        CU_ASSERT_EQUAL(worker_id(pool_worker(pool, i)), (int)i);
+        CU_ASSERT_EQUAL(worker_sessions(pool_worker(pool, i), rows, 4, &total,
+                                        WAIT_MS), 0);
+        CU_ASSERT_EQUAL(total, 0);
+    }
+    pool_stop(pool, 0);
+    fixture_close(&fx);
+}
+
 static CU_TestInfo balancer_worker_tests[] = {
     { "worker_sessions lists live sessions; no answer is bounded",
       test_sessions_listed },
     { "queue: served through the mailbox, left when the client goes",
       test_queue_through_worker },
+    { "pool_worker: each worker of a pool, by index", test_pool_workers },
     CU_TEST_INFO_NULL,
 };
 
