@@ -74,10 +74,13 @@ size_t stats_format(struct balancer *balancer,
     struct balancer_stats rows[BALANCER_MAX_BACKENDS];
     struct out o = { buf, size, 0 };
     char line[256];
+    size_t slots;
 
     buf[0] = '\0';
-    balancer_snapshot(balancer, rows);
-    for (size_t i = 0; i < balancer_count(balancer); i++) {
+    slots = balancer_snapshot(balancer, rows);
+    for (size_t i = 0; i < slots; i++) {
+        if (rows[i].removed)
+            continue;
         format_row(balancer, i, &rows[i], line, sizeof(line));
         put(&o, "%s\n", line);
     }
@@ -100,7 +103,8 @@ static void put_family(struct out *o, const char *name, const char *type,
  * Backend names are letters, digits, '_', '-' and '.' (config.c), so
  * they need no escaping as label values. */
 static void put_backend_metric(struct out *o, struct balancer *balancer,
-                               const struct balancer_stats *rows, int which)
+                               const struct balancer_stats *rows, size_t slots,
+                               int which)
 {
     static const char *const names[] = { "backend_up", "backend_active",
         "backend_picks_total", "backend_failures_total" };
@@ -113,15 +117,16 @@ static void put_backend_metric(struct out *o, struct balancer *balancer,
 
     put_family(o, names[which], which < 2 ? "gauge" : "counter",
                helps[which]);
-    for (size_t i = 0; i < balancer_count(balancer); i++) {
+    for (size_t i = 0; i < slots; i++) {
         const struct balancer_stats *r = &rows[i];
         unsigned long long value = which == 0 ? (unsigned long long)r->up
             : which == 1 ? (unsigned long long)r->active
             : which == 2 ? (unsigned long long)r->picks
             : (unsigned long long)r->failures;
 
-        put(o, "proxylab_%s{backend=\"%s\"} %llu\n", names[which],
-            balancer_spec(balancer, i)->name, value);
+        if (!r->removed)
+            put(o, "proxylab_%s{backend=\"%s\"} %llu\n", names[which],
+                balancer_spec(balancer, i)->name, value);
     }
 }
 
@@ -131,11 +136,12 @@ size_t stats_format_metrics(struct balancer *balancer,
 {
     struct balancer_stats rows[BALANCER_MAX_BACKENDS];
     struct out o = { buf, size, 0 };
+    size_t slots;
 
     buf[0] = '\0';
-    balancer_snapshot(balancer, rows);
+    slots = balancer_snapshot(balancer, rows);
     for (int which = 0; which < 4; which++)
-        put_backend_metric(&o, balancer, rows, which);
+        put_backend_metric(&o, balancer, rows, slots, which);
     put_family(&o, "sessions_accepted_total", "counter",
                "Client connections accepted.");
     put(&o, "proxylab_sessions_accepted_total %llu\n",
@@ -253,9 +259,12 @@ void stats_log(struct balancer *balancer, const struct logger *log)
     struct balancer_stats rows[BALANCER_MAX_BACKENDS];
     char line[256];
 
-    balancer_snapshot(balancer, rows);
-    for (size_t i = 0; i < balancer_count(balancer); i++) {
-        format_row(balancer, i, &rows[i], line, sizeof(line));
-        log_event(log, LOG_INFO, "stats", "%s", line);
+    size_t slots = balancer_snapshot(balancer, rows);
+
+    for (size_t i = 0; i < slots; i++) {
+        if (!rows[i].removed) {
+            format_row(balancer, i, &rows[i], line, sizeof(line));
+            log_event(log, LOG_INFO, "stats", "%s", line);
+        }
     }
 }

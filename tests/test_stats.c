@@ -139,10 +139,38 @@ static void test_metrics_exposition(void)
     balancer_destroy(b);
 }
 
+/* A backend removed at run time leaves the table and the metrics; one
+ * added shows up. */
+static void test_removed_backend_not_listed(void)
+{
+    struct balancer *b = two_backends();
+    struct balancer_backend_spec b3 = { .name = "b3", .weight = 1,
+                                        .slowstart_ms = -1 };
+    struct balancer_events events;
+    char *buf = malloc(STATS_RESPONSE_MAX);
+
+    CU_ASSERT_FATAL(b != NULL && buf != NULL);
+    CU_ASSERT_EQUAL_FATAL(balancer_set_admin(b, 1, BALANCER_DISABLED,
+                                             &events), 0);
+    CU_ASSERT_EQUAL_FATAL(balancer_remove(b, 1, &events), 0);
+    CU_ASSERT_EQUAL_FATAL(balancer_add(b, &b3, &events), 2);
+    stats_format(b, &totals, buf, STATS_RESPONSE_MAX);
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "name=b1 "));
+    CU_ASSERT_PTR_NULL(strstr(buf, "name=b2 "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "name=b3 "));
+    stats_format_metrics(b, &totals, buf, STATS_RESPONSE_MAX);
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "{backend=\"b1\"}"));
+    CU_ASSERT_PTR_NULL(strstr(buf, "{backend=\"b2\"}"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "{backend=\"b3\"}"));
+    free(buf);
+    balancer_destroy(b);
+}
+
 static CU_TestInfo stats_tests[] = {
     { "requests: plain, HTTP, incomplete", test_parse_request },
     { "HTTP answers and their lengths", test_respond_http },
     { "metrics: every sample is typed", test_metrics_exposition },
+    { "a removed backend is not listed", test_removed_backend_not_listed },
     CU_TEST_INFO_NULL,
 };
 
