@@ -5,7 +5,8 @@
  * need them, the backends' logs (check_backends), hands them to the
  * module that judges the expectation, then applies expect-fail:
  *
- *   check ──► check_balancer   leastconn, counts zero (via check_replay)
+ *   check ──► check_balancer   leastconn, p2c, counts zero (via
+ *                              check_replay)
  *         ──► check_relay      relay exact, resets passed
  *         ──► check_clients    clients ok, clients failed<=N, no-lost-clients
  *         ──► check_timeline   detect, recover, threads stable
@@ -125,6 +126,9 @@ static void dispatch(const struct scenario_expect *e,
     case SCENARIO_CHECK_LEASTCONN:
         check_balancer_leastconn(proxy, verdict);
         break;
+    case SCENARIO_CHECK_P2C:
+        check_balancer_p2c(proxy, verdict);
+        break;
     case SCENARIO_CHECK_COUNTS_ZERO:
         check_balancer_counts_zero(proxy, verdict);
         break;
@@ -226,12 +230,52 @@ static bool backends_valid(const struct scenario_expect *e,
                      (size_t)e->other < scenario->backend_count));
 }
 
+/* The checks whose answer depends on the balancing policy. */
+static bool policy_bound(enum scenario_check check)
+{
+    return check == SCENARIO_CHECK_LEASTCONN || check == SCENARIO_CHECK_P2C ||
+           check == SCENARIO_CHECK_SHARE || check == SCENARIO_CHECK_COMPARE ||
+           check == SCENARIO_CHECK_LATENCY;
+}
+
+/*
+ * Skips what the run cannot answer, saying why: under --compare, the
+ * expectations that depend on the policy, on the runs of the policies the
+ * file was not written for; and leastconn or p2c on a proxy that runs
+ * another policy (unless expect-fail asks the check to tell the policy
+ * apart from its own).
+ */
+static bool skip_for_policy(const struct scenario_expect *e,
+                            const struct outcome *outcome,
+                            struct check_verdict *verdict)
+{
+    const char *run = scenario_policy(outcome->scenario);
+    const char *written = outcome->written_policy != NULL
+                              ? outcome->written_policy : run;
+    const char *own = e->check == SCENARIO_CHECK_LEASTCONN ? "leastconn"
+                    : e->check == SCENARIO_CHECK_P2C ? "p2c" : NULL;
+
+    if (policy_bound(e->check) && strcmp(run, written) != 0) {
+        check_verdict_skip(verdict, "written for --balance %s, and this "
+                           "run compares --balance %s", written, run);
+        return true;
+    }
+    if (own != NULL && !e->expect_fail && strcmp(run, own) != 0) {
+        check_verdict_skip(verdict, "the proxy runs --balance %s, and this "
+                           "check judges --balance %s only", run, own);
+        return true;
+    }
+    return false;
+}
+
 void check_run(const struct scenario_expect *e, const struct outcome *outcome,
                struct check_verdict *verdict)
 {
     struct check_proxy *proxy = calloc(1, sizeof(*proxy));
 
     memset(verdict, 0, sizeof(*verdict));
+    if (skip_for_policy(e, outcome, verdict))
+        goto out;
     if (!backends_valid(e, outcome->scenario))
         check_verdict_set(verdict, false, "the expectation names a backend "
                           "the scenario does not have");
@@ -240,6 +284,7 @@ void check_run(const struct scenario_expect *e, const struct outcome *outcome,
                           "log");
     else
         dispatch(e, proxy, verdict);
+out:
     if (proxy != NULL)
         check_proxy_free(proxy);
     free(proxy);

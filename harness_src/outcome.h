@@ -60,6 +60,9 @@ struct outcome {
      * rewritten to the addresses the link saw (see linkmap.h). */
     struct trace links[SCENARIO_MAX_BACKENDS + 1];
     char kept_dir[512];         /* with --keep: the run's log folder; "" */
+    const char *written_policy; /* --compare: the policy the file's
+                                   expectations were written for, when
+                                   this run uses another; NULL: its own */
 };
 
 /* Makes an empty outcome for scenario (all traces empty). */

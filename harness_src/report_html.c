@@ -54,7 +54,8 @@ static const char html_style[] =
     "text-align:left;vertical-align:top;border-bottom:1px solid #ddd}"
     "td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}"
     ".pass{color:#1a7f37;font-weight:bold}.fail{color:#cf222e;"
-    "font-weight:bold}.reason{white-space:pre-wrap;max-width:640px}"
+    "font-weight:bold}.skip{color:#777;font-weight:bold}"
+    ".reason{white-space:pre-wrap;max-width:640px}"
     ".swatch{display:inline-block;width:18px;height:3px;margin:0 6px 3px 0;"
     "vertical-align:middle}.legend span.item{margin-right:18px}"
     ".desc{color:#555;margin:0}svg{border:1px solid #ddd;max-width:100%}";
@@ -114,7 +115,10 @@ static void html_verdicts(FILE *out, const struct report_result *result)
         const struct scenario_expect *e = &result->scenario->expects[i];
 
         fputs("<tr><td>", out);
-        html_status(out, result->verdicts[i].ok);
+        if (result->verdicts[i].skipped)
+            fputs("<span class=\"skip\">SKIP</span>", out);
+        else
+            html_status(out, result->verdicts[i].ok);
         fputs("</td><td>", out);
         report_escape_xml(out, report_label_expect(e, name, sizeof(name)));
         fprintf(out, "</td><td class=\"num\">%d</td><td class=\"reason\">",

@@ -215,6 +215,7 @@ static const struct {
     enum scenario_check check;
 } fixed_checks[] = {
     { "leastconn", SCENARIO_CHECK_LEASTCONN },
+    { "p2c", SCENARIO_CHECK_P2C },
     { "counts zero", SCENARIO_CHECK_COUNTS_ZERO },
     { "relay exact", SCENARIO_CHECK_RELAY_EXACT },
     { "clients ok", SCENARIO_CHECK_CLIENTS_OK },
@@ -1216,8 +1217,8 @@ static void report_unknown_check(struct parser *p, const char *text)
 {
     char word[SHOWN_MAX];
 
-    report(p, p->line, "unknown check '%s' (checks: leastconn, counts zero, "
-           "relay exact, share NAME=P%%±T%%, NAME > NAME, NAME < NAME, "
+    report(p, p->line, "unknown check '%s' (checks: leastconn, p2c, counts "
+           "zero, relay exact, share NAME=P%%±T%%, NAME > NAME, NAME < NAME, "
            "detect NAME within D, recover NAME within D, clients ok, "
            "clients failed<=N, no-lost-clients, threads stable, "
            "resets passed, stop clean, workers used, health exact, "
@@ -2369,6 +2370,33 @@ long scenario_proxy_number(const struct scenario *scenario, const char *key,
             return number;
     }
     return fallback;
+}
+
+const char *scenario_policy(const struct scenario *scenario)
+{
+    for (size_t i = 0; i < scenario->proxy_count; i++) {
+        if (strcmp(scenario->proxy[i].key, "balance") == 0)
+            return scenario->proxy[i].value;
+    }
+    return "leastconn";
+}
+
+int scenario_set_policy(struct scenario *scenario, const char *policy)
+{
+    size_t i = 0;
+
+    while (i < scenario->proxy_count &&
+           strcmp(scenario->proxy[i].key, "balance") != 0)
+        i++;
+    if (i == SCENARIO_MAX_OPTIONS)
+        return -1;
+    if (i == scenario->proxy_count)
+        scenario->proxy_count++;
+    snprintf(scenario->proxy[i].key, sizeof(scenario->proxy[i].key),
+             "balance");
+    snprintf(scenario->proxy[i].value, sizeof(scenario->proxy[i].value),
+             "%s", policy);
+    return 0;
 }
 
 bool scenario_action_operates(enum scenario_action action)

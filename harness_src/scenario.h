@@ -189,7 +189,8 @@ enum scenario_check {
     SCENARIO_CHECK_EJECTED,         /* ejected NAME within D */
     SCENARIO_CHECK_RESTORED,        /* restored NAME */
     SCENARIO_CHECK_QUEUE_WAIT,      /* queue-wait<=D */
-    SCENARIO_CHECK_QUEUE_FIFO       /* queue fifo */
+    SCENARIO_CHECK_QUEUE_FIFO,      /* queue fifo */
+    SCENARIO_CHECK_P2C              /* p2c */
 };
 
 struct scenario_expect {
@@ -284,6 +285,16 @@ const char *scenario_action_name(enum scenario_action action);
  */
 long scenario_proxy_number(const struct scenario *scenario, const char *key,
                            long fallback);
+
+/* The proxy's balancing policy: its balance= option, or "leastconn". */
+const char *scenario_policy(const struct scenario *scenario);
+
+/*
+ * Sets the proxy's balance= option to policy (replacing the one written,
+ * or added after the others). Returns 0, or -1 when the proxy already has
+ * SCENARIO_MAX_OPTIONS options and none is balance=.
+ */
+int scenario_set_policy(struct scenario *scenario, const char *policy);
 
 /* True for the actions sent to the proxy's control socket (drain ...
  * reload). */
