@@ -20,6 +20,8 @@
  *         ──► check_retry      retried (via check_join)
  *         ──► check_operate    drained, slowstart, ejected, restored,
  *                              queue-wait<=D, queue fifo
+ *         ──► check_sim        a simulated run: what it cannot judge,
+ *                              and without logs, from its own figures
  *         ──► (here)           share, compare, the backend table
  *
  * Before any of them, main asks check_logs_whole whether a log of the run
@@ -46,6 +48,7 @@
 #include "check_relay.h"
 #include "check_replay.h"
 #include "check_retry.h"
+#include "check_sim.h"
 #include "check_timeline.h"
 #include "check_verdict.h"
 
@@ -274,7 +277,8 @@ void check_run(const struct scenario_expect *e, const struct outcome *outcome,
     struct check_proxy *proxy = calloc(1, sizeof(*proxy));
 
     memset(verdict, 0, sizeof(*verdict));
-    if (skip_for_policy(e, outcome, verdict))
+    if (skip_for_policy(e, outcome, verdict) ||
+        check_sim(e, outcome, verdict))
         goto out;
     if (!backends_valid(e, outcome->scenario))
         check_verdict_set(verdict, false, "the expectation names a backend "
@@ -351,6 +355,22 @@ bool check_logs_whole(const struct outcome *outcome, char *why, size_t size)
     return false;
 }
 
+/* The rows of a simulated run that kept no logs, from its figures. */
+static void sim_rows(const struct outcome_sim *sim, size_t count,
+                     struct check_backend_row *rows)
+{
+    long total = 0;
+
+    for (size_t b = 0; b < sim->backend_count; b++)
+        total += sim->served[b];
+    for (size_t b = 0; b < count && b < sim->backend_count; b++) {
+        rows[b].connections = sim->served[b];
+        rows[b].share_pct = total == 0 ? 0.0 : 100.0 *
+                            (double)sim->served[b] / (double)total;
+        rows[b].peak_active = sim->peak[b];
+    }
+}
+
 void check_backend_table(const struct outcome *outcome,
                          struct check_backend_row *rows)
 {
@@ -360,6 +380,10 @@ void check_backend_table(const struct outcome *outcome,
     bool indexed = proxy && replay && check_proxy_build(proxy, outcome) == 0;
 
     memset(rows, 0, scenario->backend_count * sizeof(*rows));
+    if (outcome->sim.on && !outcome->sim.logged) {
+        sim_rows(&outcome->sim, scenario->backend_count, rows);
+        indexed = false;
+    }
     if (indexed)
         check_replay_all(proxy, replay);
     for (size_t b = 0; indexed && b < scenario->backend_count; b++) {

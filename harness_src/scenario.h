@@ -24,12 +24,32 @@
 #define SCENARIO_NAME_MAX 32
 #define SCENARIO_VALUE_MAX 64
 #define SCENARIO_TEXT_MAX 160
+#define SCENARIO_MAX_GROUPS 8          /* "backends N PREFIX" lines */
+#define SCENARIO_GROUP_MAX 1024        /* backends in all with groups */
 
 /* One key=value passed on to a program as "--key value" ("--key" when the
  * value is empty). */
 struct scenario_option {
     char key[SCENARIO_NAME_MAX];
     char value[SCENARIO_VALUE_MAX];
+    int line;                       /* proxy options: where it was given */
+};
+
+/* The service words only the simulator runs (harness --sim): a backend's
+ * service time per request and its discipline. */
+enum scenario_service_kind {
+    SCENARIO_SERVICE_NONE,          /* not given: latency= (fixed), or 0 */
+    SCENARIO_SERVICE_FIXED, SCENARIO_SERVICE_EXP, SCENARIO_SERVICE_PARETO,
+    SCENARIO_SERVICE_LOGNORMAL
+};
+
+struct scenario_service {
+    enum scenario_service_kind kind;
+    double mean_ms;                 /* mean=D */
+    double shape;                   /* alpha= (pareto), sigma= (lognormal);
+                                       0 when not given */
+    int concurrency;                /* concurrency=N; -1 not given */
+    bool ps;                        /* discipline=ps */
 };
 
 struct scenario_backend {
@@ -51,6 +71,26 @@ struct scenario_backend {
     bool standby;                   /* "standby": started, but not given to
                                        the proxy at its start (for "add" or
                                        a reload that lists it) */
+    struct scenario_service service;
+    int sim_line;                   /* a simulator-only option is on this
+                                       line; 0: none */
+};
+
+/* "backends N PREFIX OPTION...": N backends PREFIX1..PREFIXN alike
+ * (simulator only). */
+struct scenario_group {
+    char prefix[SCENARIO_NAME_MAX];
+    int count;
+    struct scenario_backend model;  /* options, weight...; name "" */
+};
+
+/* How a burst's connections arrive. */
+enum scenario_arrival {
+    SCENARIO_ARRIVAL_CLOSED,        /* "clients N": N clients at once, each
+                                       its next connection when one ends */
+    SCENARIO_ARRIVAL_POISSON,       /* "clients poisson rate=R/s count=N" */
+    SCENARIO_ARRIVAL_UNIFORM        /* "clients uniform rate=R/s count=N":
+                                       one every 1/R s */
 };
 
 /* A client burst: one simulate_client run. */
@@ -68,6 +108,11 @@ struct scenario_burst {
                                      * "expect clients ok" */
     struct scenario_option behaviour;   /* no-read, abort=up, ... passed to
                                            simulate_client; key "" none */
+    enum scenario_arrival arrival;  /* simulator only but CLOSED */
+    double rate;                    /* rate=R/s: connections per second */
+    long count;                     /* count=N: connections in all; 0:
+                                       clients (one each) */
+    bool simulated;                 /* a simulator-only word is used */
 };
 
 enum scenario_action {
@@ -225,6 +270,8 @@ struct scenario {
     size_t proxy_count;
     struct scenario_backend backends[SCENARIO_MAX_BACKENDS];
     size_t backend_count;
+    struct scenario_group groups[SCENARIO_MAX_GROUPS];
+    size_t group_count;             /* simulator only */
     struct scenario_event events[SCENARIO_MAX_EVENTS];
     size_t event_count;
     struct scenario_expect expects[SCENARIO_MAX_EXPECTS];
