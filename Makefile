@@ -176,8 +176,10 @@ chromium:
 integration: $(PROGRAMS) $(AUDIT_LIB) | python3 chromium
 	BIN_DIR=$(BIN) tests/integration/run.sh
 
+# scenarios/sim/: the simulator's scenarios, in virtual time (seconds).
 scenarios: $(PROGRAMS) $(AUDIT_LIB)
 	$(BIN)/harness --bin $(BIN) scenarios/
+	$(BIN)/harness --sim scenarios/sim/
 
 test: unit sim-unit integration scenarios
 

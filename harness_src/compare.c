@@ -172,37 +172,16 @@ static void print_runs(FILE *out, const struct compare_run *runs,
     }
 }
 
-/* Share and peak of every backend, or their spread when there are too
- * many to list. */
-static void print_backends(FILE *out, const struct scenario *sc,
-                           const struct compare_run *runs, size_t count)
+/* The spread over many backends: lowest and highest share, highest
+ * peak. */
+static void print_spread(FILE *out, const struct compare_run *runs,
+                         size_t count)
 {
-    size_t backends = runs[0].backend_count;
-    char name[SCENARIO_NAME_MAX + 8];
-
-    fprintf(out, "\n  %-12s", "backend");
-    for (size_t i = 0; i < count; i++)
-        fprintf(out, "  %-16s", runs[i].policy);
-    fprintf(out, "\n  %-12s", "");
-    for (size_t i = 0; i < count; i++)
-        fprintf(out, "  %7s %8s", "share", "peak");
-    fputc('\n', out);
-    for (size_t b = 0; b < backends && b < COMPARE_TABLE_BACKENDS; b++) {
-        fprintf(out, "  %-12s", backend_name(sc, b, name, sizeof(name)));
-        for (size_t i = 0; i < count; i++)
-            fprintf(out, "  %6.1f%% %8d", runs[i].share_pct[b],
-                    runs[i].peak[b]);
-        fputc('\n', out);
-    }
-    if (backends <= COMPARE_TABLE_BACKENDS)
-        return;
-    fprintf(out, "  (%zu more; over all %zu backends:)\n",
-            backends - COMPARE_TABLE_BACKENDS, backends);
-    fprintf(out, "  %-12s", "share min");
+    fprintf(out, "  %-12s", "min");
     for (size_t i = 0; i < count; i++) {
         double low = 100.0;
 
-        for (size_t b = 0; b < backends; b++)
+        for (size_t b = 0; b < runs[i].backend_count; b++)
             low = runs[i].share_pct[b] < low ? runs[i].share_pct[b] : low;
         fprintf(out, "  %6.2f%% %8s", low, "");
     }
@@ -211,13 +190,42 @@ static void print_backends(FILE *out, const struct scenario *sc,
         double high = 0;
         int peak = 0;
 
-        for (size_t b = 0; b < backends; b++) {
+        for (size_t b = 0; b < runs[i].backend_count; b++) {
             high = runs[i].share_pct[b] > high ? runs[i].share_pct[b] : high;
             peak = runs[i].peak[b] > peak ? runs[i].peak[b] : peak;
         }
         fprintf(out, "  %6.2f%% %8d", high, peak);
     }
     fputc('\n', out);
+}
+
+/* Share and peak of every backend, or their spread when there are more
+ * than COMPARE_TABLE_BACKENDS. */
+static void print_backends(FILE *out, const struct scenario *sc,
+                           const struct compare_run *runs, size_t count)
+{
+    size_t backends = runs[0].backend_count;
+    char name[SCENARIO_NAME_MAX + 8];
+
+    fprintf(out, "\n  %-12s", backends > COMPARE_TABLE_BACKENDS
+                                   ? "backends" : "backend");
+    for (size_t i = 0; i < count; i++)
+        fprintf(out, "  %-17s", runs[i].policy);
+    fprintf(out, "\n  %-12s", "");
+    for (size_t i = 0; i < count; i++)
+        fprintf(out, "  %7s %8s", "share", "peak");
+    fputc('\n', out);
+    if (backends > COMPARE_TABLE_BACKENDS) {
+        print_spread(out, runs, count);
+        return;
+    }
+    for (size_t b = 0; b < backends; b++) {
+        fprintf(out, "  %-12s", backend_name(sc, b, name, sizeof(name)));
+        for (size_t i = 0; i < count; i++)
+            fprintf(out, "  %6.1f%% %8d", runs[i].share_pct[b],
+                    runs[i].peak[b]);
+        fputc('\n', out);
+    }
 }
 
 void compare_print(FILE *out, const struct scenario *sc, unsigned long seed,

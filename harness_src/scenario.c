@@ -2251,7 +2251,7 @@ static void parse_text_lines(struct parser *p, const char *data, size_t len)
         else
             parse_line(p, line);
     }
-    if (p->out->backend_count == 0)
+    if (p->out->backend_count == 0 && p->out->group_count == 0)
         report(p, 0, "no backend is declared (add a line like 'backend b1')");
     if (p->out->expect_count == 0)
         report(p, 0, "no expectation (add a line like 'expect relay exact')");
