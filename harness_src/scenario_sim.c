@@ -206,16 +206,21 @@ int scenario_sim_refuse(const struct scenario *sc, FILE *errors)
     return bad;
 }
 
-/* A dummy_server option the simulator does not run, or NULL. */
-static const char *unsimulated_option(const struct scenario_backend *b)
+/* A dummy_server option (or flag) the simulator does not run, written
+ * into buf as in the file ("jitter=", "hang"); NULL when there is none. */
+static const char *unsimulated_option(const struct scenario_backend *b,
+                                      char *buf, size_t size)
 {
     static const char *const flags[] = { "start=", "down", "blackhole",
                                          "standby" };
     bool flag[] = { b->start_ms > 0, b->down, b->blackhole, b->standby };
 
     for (size_t i = 0; i < b->option_count; i++) {
-        if (strcmp(b->options[i].key, "latency") != 0)
-            return b->options[i].key;
+        if (strcmp(b->options[i].key, "latency") == 0)
+            continue;
+        snprintf(buf, size, "%s%s", b->options[i].key,
+                 b->options[i].value[0] != '\0' ? "=" : "");
+        return buf;
     }
     for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
         if (flag[i])
@@ -226,8 +231,11 @@ static const char *unsimulated_option(const struct scenario_backend *b)
 
 static bool has_latency(const struct scenario_backend *b)
 {
-    return b->option_count > 0 &&
-           strcmp(b->options[0].key, "latency") == 0;
+    for (size_t i = 0; i < b->option_count; i++) {
+        if (strcmp(b->options[i].key, "latency") == 0)
+            return true;
+    }
+    return false;
 }
 
 /* One backend (or a group's model). */
@@ -235,13 +243,14 @@ static int backend_unsupported(const struct scenario *sc,
                                const struct scenario_backend *b,
                                FILE *errors)
 {
-    const char *option = unsimulated_option(b);
-    char message[256];
+    char message[256], shown[SCENARIO_NAME_MAX + 2];
+    const char *option = unsimulated_option(b, shown, sizeof(shown));
 
     if (option != NULL)
-        snprintf(message, sizeof(message), "%s is not simulated (--sim runs "
-                 "latency=, weight=, maxconn= and the service options)",
-                 option);
+        snprintf(message, sizeof(message), "%s%s: %s is not simulated "
+                 "(--sim runs latency=, weight=, maxconn= and the service "
+                 "options)", b->name[0] != '\0' ? "backend " : "backends",
+                 b->name, option);
     else if (has_latency(b) && b->service.kind != SCENARIO_SERVICE_NONE)
         snprintf(message, sizeof(message), "latency= and service= cannot be "
                  "used together: latency=D is service=fixed mean=D");
@@ -322,9 +331,61 @@ static int events_unsupported(const struct scenario *sc, FILE *errors)
     return bad;
 }
 
+/* True when name is prefix followed by a number from 1 to count (count
+ * 0: any digits). */
+static bool generated_by(const char *name, const char *prefix, int count)
+{
+    size_t len = strlen(prefix);
+    const char *digits = name + len;
+
+    if (strncmp(name, prefix, len) != 0 || *digits == '\0')
+        return false;
+    if (count == 0)
+        return strspn(digits, "0123456789") == strlen(digits);
+    return digits[0] != '0' &&
+           strspn(digits, "0123456789") == strlen(digits) &&
+           strlen(digits) <= 4 && atoi(digits) <= count;
+}
+
+/* A declared backend, or another group, that a group's names clash
+ * with. */
+static int names_clash(const struct scenario *sc, FILE *errors)
+{
+    char message[160];
+    int bad = 0;
+
+    for (size_t g = 0; g < sc->group_count; g++) {
+        const struct scenario_group *group = &sc->groups[g];
+
+        for (size_t i = 0; i < sc->backend_count; i++) {
+            if (!generated_by(sc->backends[i].name, group->prefix,
+                              group->count))
+                continue;
+            snprintf(message, sizeof(message), "backend %s is also a name "
+                     "of the backends on line %d", sc->backends[i].name,
+                     group->model.line);
+            say(errors, sc, sc->backends[i].line, message);
+            bad++;
+        }
+        for (size_t h = 0; h < g; h++) {
+            if (!generated_by(group->prefix, sc->groups[h].prefix, 0) &&
+                !generated_by(sc->groups[h].prefix, group->prefix, 0) &&
+                strcmp(group->prefix, sc->groups[h].prefix) != 0)
+                continue;
+            snprintf(message, sizeof(message), "backends %s: its names may "
+                     "clash with those of line %d (%s)", group->prefix,
+                     sc->groups[h].model.line, sc->groups[h].prefix);
+            say(errors, sc, group->model.line, message);
+            bad++;
+        }
+    }
+    return bad;
+}
+
 int scenario_sim_unsupported(const struct scenario *sc, FILE *errors)
 {
-    int bad = proxy_unsupported(sc, errors) + events_unsupported(sc, errors);
+    int bad = proxy_unsupported(sc, errors) + events_unsupported(sc, errors) +
+              names_clash(sc, errors);
     char message[96];
 
     for (size_t i = 0; i < sc->backend_count; i++)
