@@ -3,7 +3,8 @@
  *
  * The logs are written to memory (open_memstream), loaded as traces, and
  * with --keep also written to DIR/<scenario>-sim-<seed>/ under the names
- * the runner uses (proxy.log, NAME.log, clients-N.log, timeline.log).
+ * the runner uses (proxy.log, backend-NAME.log, burst-N.log,
+ * timeline.log).
  */
 #include "simrun.h"
 
@@ -273,11 +274,12 @@ static int keep_logs(struct simrun *r, const char *keep_dir,
     rc = keep_one(dir, "proxy.log", &r->proxy) |
          keep_one(dir, "timeline.log", &r->timeline);
     for (size_t i = 0; i < r->sc->backend_count; i++) {
-        snprintf(name, sizeof(name), "%s.log", r->sc->backends[i].name);
+        snprintf(name, sizeof(name), "backend-%s.log",
+                 r->sc->backends[i].name);
         rc |= keep_one(dir, name, &r->backend_logs[i]);
     }
     for (size_t k = 0; k < r->config.burst_count; k++) {
-        snprintf(name, sizeof(name), "clients-%zu.log", k);
+        snprintf(name, sizeof(name), "burst-%zu.log", k);
         rc |= keep_one(dir, name, &r->client_logs[k]);
     }
     return rc;
