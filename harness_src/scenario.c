@@ -770,6 +770,7 @@ static void parse_backend_options(struct parser *p,
     long number;
 
     char err[MESSAGE_MAX];
+    int errors_before = p->error_count;
 
     backend->service.concurrency = -1;
     for (int i = 0; i < count; i++) {
@@ -786,7 +787,7 @@ static void parse_backend_options(struct parser *p,
         if (rule->target >= TARGET_SERVICE && backend->sim_line == 0)
             backend->sim_line = p->line;
     }
-    if (backend->sim_line != 0 &&
+    if (backend->sim_line != 0 && p->error_count == errors_before &&
         scenario_sim_service_check(&backend->service, err, sizeof(err)) == -1)
         report(p, p->line, "%s", err);
     check_backend(p, backend, start_given);
@@ -924,6 +925,7 @@ static void parse_burst(struct parser *p, struct scenario_burst *burst,
 {
     const struct option_rule *rule;
     char err[MESSAGE_MAX];
+    int errors_before = p->error_count;
     unsigned seen = 0;
     const char *value;
     long number;
@@ -949,7 +951,8 @@ static void parse_burst(struct parser *p, struct scenario_burst *burst,
         else if (rule != NULL)
             apply_burst_option(burst, rule, number);
     }
-    if (scenario_sim_burst_check(burst, err, sizeof(err)) == -1)
+    if (p->error_count == errors_before &&
+        scenario_sim_burst_check(burst, err, sizeof(err)) == -1)
         report(p, p->line, "%s", err);
     if (burst->behaviour.key[0] != '\0' && burst->clients > 0)
         check_burst(p, burst);
