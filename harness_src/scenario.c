@@ -2187,7 +2187,8 @@ static void parse_line(struct parser *p, char *line)
         parse(p, words, count);
     else
         report(p, p->line, "unknown directive '%s' (expected seed, timeout, "
-               "proxy, backend, at, when, chaos, expect or expect-fail)",
+               "proxy, backend, backends, at, when, chaos, expect or "
+               "expect-fail)",
                parse_escape(words[0], word, sizeof(word)));
 }
 

@@ -38,7 +38,8 @@ struct simrun {
     struct sim_backend *backends;
     struct sim_arrivals bursts[SIM_BURSTS_MAX];
     int burst_event[SIM_BURSTS_MAX];
-    struct sim_fault faults[SCENARIO_MAX_EVENTS];
+    struct sim_fault faults[2 * SCENARIO_MAX_EVENTS];   /* a restart
+                                                           brings an up */
     bool logged;
     struct memlog proxy, timeline;
     struct memlog backend_logs[SCENARIO_MAX_BACKENDS];
@@ -134,6 +135,16 @@ static void map_burst(struct sim_arrivals *out, const struct scenario_event *ev)
     }
 }
 
+/* How long health checks take to mark a backend up again: rise checks,
+ * health-interval apart (the proxy's defaults: 2, 1s; 0 when
+ * health-interval=0 turns them off). */
+static long up_delay_ms(const struct scenario *sc)
+{
+    long interval = scenario_proxy_number(sc, "health-interval", 1000);
+
+    return interval * scenario_proxy_number(sc, "rise", 2);
+}
+
 static void map_events(struct simrun *r)
 {
     static const enum sim_fault_kind kinds[] = {
@@ -156,6 +167,14 @@ static void map_events(struct simrun *r)
             .at = (double)ev->at_ms / 1000.0, .kind = kinds[ev->action],
             .backend = ev->backend, .line = ev->line,
         };
+        /* The failed connect marked it down: health checks bring it back
+         * rise intervals after it listens again (at once without them). */
+        if (ev->action == SCENARIO_RESTART)
+            r->faults[r->config.fault_count++] = (struct sim_fault){
+                .at = (double)(ev->at_ms + up_delay_ms(sc)) / 1000.0,
+                .kind = SIM_FAULT_UP, .backend = ev->backend,
+                .line = ev->line,
+            };
     }
     r->config.bursts = r->bursts;
     r->config.faults = r->faults;

@@ -571,13 +571,13 @@ static void test_error_unknown_directive(void)
 {
     expect_one_error(BASE "frobnicate b1\n",
                      "t.scn:4: unknown directive 'frobnicate' (expected seed,"
-                     " timeout, proxy, backend, at, when, chaos, expect or "
-                     "expect-fail)");
+                     " timeout, proxy, backend, backends, at, when, chaos, "
+                     "expect or expect-fail)");
     /* Control bytes are shown escaped, never written raw. */
     expect_one_error(BASE "x\x1b[2J\n",
                      "t.scn:4: unknown directive 'x\\x1b[2J' (expected seed,"
-                     " timeout, proxy, backend, at, when, chaos, expect or "
-                     "expect-fail)");
+                     " timeout, proxy, backend, backends, at, when, chaos, "
+                     "expect or expect-fail)");
 }
 
 static void test_error_bad_duration(void)
