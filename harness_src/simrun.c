@@ -205,14 +205,11 @@ static int memlog_open(struct memlog *log)
 }
 
 /* Closes the stream (the text stays); harmless twice. */
-static int memlog_close(struct memlog *log)
+static void memlog_close(struct memlog *log)
 {
-    int rc = 0;
-
     if (log->file != NULL)
-        rc = fclose(log->file) == 0 ? 0 : -1;
+        fclose(log->file);
     log->file = NULL;
-    return rc;
 }
 
 static void memlog_free(struct memlog *log)
@@ -248,14 +245,15 @@ static int open_logs(struct simrun *r)
     return 0;
 }
 
-static void free_logs(struct simrun *r)
+/* Applies fn to every log of r. */
+static void each_log(struct simrun *r, void (*fn)(struct memlog *log))
 {
-    memlog_free(&r->proxy);
-    memlog_free(&r->timeline);
+    fn(&r->proxy);
+    fn(&r->timeline);
     for (size_t i = 0; i < SCENARIO_MAX_BACKENDS; i++)
-        memlog_free(&r->backend_logs[i]);
+        fn(&r->backend_logs[i]);
     for (size_t k = 0; k < SIM_BURSTS_MAX; k++)
-        memlog_free(&r->client_logs[k]);
+        fn(&r->client_logs[k]);
 }
 
 /* Writes one log into dir as name. */
@@ -411,19 +409,14 @@ int simrun_run(const struct scenario *scenario,
     }
     if (sim_run(&r->config, &st, err, errlen) == -1)
         goto out;
-    memlog_close(&r->proxy);
-    memlog_close(&r->timeline);
-    for (size_t i = 0; i < SCENARIO_MAX_BACKENDS; i++)
-        memlog_close(&r->backend_logs[i]);
-    for (size_t k = 0; k < SIM_BURSTS_MAX; k++)
-        memlog_close(&r->client_logs[k]);
+    each_log(r, memlog_close);
     rc = fill(r, options, outcome, &st);
     if (rc == -1)
         snprintf(err, errlen, "could not keep or load the simulated logs: "
                  "%s", strerror(errno));
 out:
     sim_stats_free(&st);
-    free_logs(r);
+    each_log(r, memlog_free);
     free(r->backends);
     free(r);
     return rc;
