@@ -133,6 +133,9 @@ $(BUILD)/sim/balancer.o: proxy/balancer.c sim/sim_balancer.h
 	  -c -o $@ $<
 
 $(call obj,$(SIM_SRC) sim/main.c): CPPFLAGS += -Iproxy -Isim
+# harness --sim runs the simulator (harness_src/simrun.c).
+$(BUILD)/harness_src/simrun.o: CPPFLAGS += -Isim
+$(BIN)/harness: $(SIM_OBJ)
 
 $(BUILD)/sim_tool: $(BUILD)/sim/main.o $(SIM_OBJ) $(COMMON_OBJ)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -153,7 +156,7 @@ cunit:
 	$(call require,CUnit,test -f $(CUNIT_HEADER),libcunit1-dev)
 
 # --wrap=realloc: tests/alloc_fail.c makes realloc fail on demand.
-$(BUILD)/test_runner: $(TEST_OBJ) $(COMMON_OBJ) | cunit
+$(BUILD)/test_runner: $(TEST_OBJ) $(SIM_OBJ) $(COMMON_OBJ) | cunit
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Wl,--wrap=realloc -o $@ $^ -lcunit $(LDLIBS)
 
 $(call obj,$(TEST_SRC)): | cunit
@@ -173,8 +176,10 @@ chromium:
 integration: $(PROGRAMS) $(AUDIT_LIB) | python3 chromium
 	BIN_DIR=$(BIN) tests/integration/run.sh
 
+# scenarios/sim/: the simulator's scenarios, in virtual time (seconds).
 scenarios: $(PROGRAMS) $(AUDIT_LIB)
 	$(BIN)/harness --bin $(BIN) scenarios/
+	$(BIN)/harness --sim scenarios/sim/
 
 test: unit sim-unit integration scenarios
 

@@ -5,7 +5,8 @@
  * need them, the backends' logs (check_backends), hands them to the
  * module that judges the expectation, then applies expect-fail:
  *
- *   check ──► check_balancer   leastconn, counts zero (via check_replay)
+ *   check ──► check_balancer   leastconn, p2c, counts zero (via
+ *                              check_replay)
  *         ──► check_relay      relay exact, resets passed
  *         ──► check_clients    clients ok, clients failed<=N, no-lost-clients
  *         ──► check_timeline   detect, recover, threads stable
@@ -19,6 +20,8 @@
  *         ──► check_retry      retried (via check_join)
  *         ──► check_operate    drained, slowstart, ejected, restored,
  *                              queue-wait<=D, queue fifo
+ *         ──► check_sim        a simulated run: what it cannot judge,
+ *                              and without logs, from its own figures
  *         ──► (here)           share, compare, the backend table
  *
  * Before any of them, main asks check_logs_whole whether a log of the run
@@ -45,6 +48,7 @@
 #include "check_relay.h"
 #include "check_replay.h"
 #include "check_retry.h"
+#include "check_sim.h"
 #include "check_timeline.h"
 #include "check_verdict.h"
 
@@ -124,6 +128,9 @@ static void dispatch(const struct scenario_expect *e,
     switch (e->check) {
     case SCENARIO_CHECK_LEASTCONN:
         check_balancer_leastconn(proxy, verdict);
+        break;
+    case SCENARIO_CHECK_P2C:
+        check_balancer_p2c(proxy, verdict);
         break;
     case SCENARIO_CHECK_COUNTS_ZERO:
         check_balancer_counts_zero(proxy, verdict);
@@ -226,12 +233,53 @@ static bool backends_valid(const struct scenario_expect *e,
                      (size_t)e->other < scenario->backend_count));
 }
 
+/* The checks whose answer depends on the balancing policy. */
+static bool policy_bound(enum scenario_check check)
+{
+    return check == SCENARIO_CHECK_LEASTCONN || check == SCENARIO_CHECK_P2C ||
+           check == SCENARIO_CHECK_SHARE || check == SCENARIO_CHECK_COMPARE ||
+           check == SCENARIO_CHECK_LATENCY;
+}
+
+/*
+ * Skips what the run cannot answer, saying why: under --compare, the
+ * expectations that depend on the policy, on the runs of the policies the
+ * file was not written for; and leastconn or p2c on a proxy that runs
+ * another policy (unless expect-fail asks the check to tell the policy
+ * apart from its own).
+ */
+static bool skip_for_policy(const struct scenario_expect *e,
+                            const struct outcome *outcome,
+                            struct check_verdict *verdict)
+{
+    const char *run = scenario_policy(outcome->scenario);
+    const char *written = outcome->written_policy != NULL
+                              ? outcome->written_policy : run;
+    const char *own = e->check == SCENARIO_CHECK_LEASTCONN ? "leastconn"
+                    : e->check == SCENARIO_CHECK_P2C ? "p2c" : NULL;
+
+    if (policy_bound(e->check) && strcmp(run, written) != 0) {
+        check_verdict_skip(verdict, "written for --balance %s, and this "
+                           "run compares --balance %s", written, run);
+        return true;
+    }
+    if (own != NULL && !e->expect_fail && strcmp(run, own) != 0) {
+        check_verdict_skip(verdict, "the proxy runs --balance %s, and this "
+                           "check judges --balance %s only", run, own);
+        return true;
+    }
+    return false;
+}
+
 void check_run(const struct scenario_expect *e, const struct outcome *outcome,
                struct check_verdict *verdict)
 {
     struct check_proxy *proxy = calloc(1, sizeof(*proxy));
 
     memset(verdict, 0, sizeof(*verdict));
+    if (skip_for_policy(e, outcome, verdict) ||
+        check_sim(e, outcome, verdict))
+        goto out;
     if (!backends_valid(e, outcome->scenario))
         check_verdict_set(verdict, false, "the expectation names a backend "
                           "the scenario does not have");
@@ -240,6 +288,7 @@ void check_run(const struct scenario_expect *e, const struct outcome *outcome,
                           "log");
     else
         dispatch(e, proxy, verdict);
+out:
     if (proxy != NULL)
         check_proxy_free(proxy);
     free(proxy);
@@ -306,6 +355,22 @@ bool check_logs_whole(const struct outcome *outcome, char *why, size_t size)
     return false;
 }
 
+/* The rows of a simulated run that kept no logs, from its figures. */
+static void sim_rows(const struct outcome_sim *sim, size_t count,
+                     struct check_backend_row *rows)
+{
+    long total = 0;
+
+    for (size_t b = 0; b < sim->backend_count; b++)
+        total += sim->served[b];
+    for (size_t b = 0; b < count && b < sim->backend_count; b++) {
+        rows[b].connections = sim->served[b];
+        rows[b].share_pct = total == 0 ? 0.0 : 100.0 *
+                            (double)sim->served[b] / (double)total;
+        rows[b].peak_active = sim->peak[b];
+    }
+}
+
 void check_backend_table(const struct outcome *outcome,
                          struct check_backend_row *rows)
 {
@@ -315,6 +380,10 @@ void check_backend_table(const struct outcome *outcome,
     bool indexed = proxy && replay && check_proxy_build(proxy, outcome) == 0;
 
     memset(rows, 0, scenario->backend_count * sizeof(*rows));
+    if (outcome->sim.on && !outcome->sim.logged) {
+        sim_rows(&outcome->sim, scenario->backend_count, rows);
+        indexed = false;
+    }
     if (indexed)
         check_replay_all(proxy, replay);
     for (size_t b = 0; indexed && b < scenario->backend_count; b++) {

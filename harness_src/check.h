@@ -23,6 +23,8 @@
 struct check_verdict {
     bool passed;                /* what the check found, before expect-fail */
     bool ok;                    /* passed, or failed under expect-fail */
+    bool skipped;               /* not judged (passed and ok): the run
+                                   cannot answer it, reason says why */
     char reason[CHECK_REASON_MAX];  /* why (also on success: what was seen) */
 };
 

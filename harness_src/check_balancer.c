@@ -1,8 +1,9 @@
 /*
- * check_balancer: leastconn and counts zero. See check_balancer.h.
+ * check_balancer: leastconn, p2c and counts zero. See check_balancer.h.
  *
- * Both walk the seq events once, in seq order. leastconn carries a replay
- * and compares each pick's cand list with it before applying the pick;
+ * All walk the seq events once, in seq order. leastconn and p2c carry a
+ * replay and compare each pick's cand list with it before applying the
+ * pick (they differ only in how the pick itself is judged);
  * counts zero keeps, per session, the pick it has not released yet. The
  * first broken event in seq order is the one reported: a missing seq shows
  * up before the wrong counts it causes.
@@ -28,6 +29,7 @@ struct walk {
     int cand_count;
     int last_pick;              /* cand position of the previous pick */
     bool rotate;                /* judge ties: balance is leastconn */
+    bool p2c;                   /* judge picks by their two samples */
     uint64_t *tried;            /* per session: backends it failed on */
     char what[96];              /* "pick 17 (sid 9, t=0.842s)" */
 };
@@ -309,6 +311,113 @@ static bool pick_is_least(struct walk *walk, const struct check_seq_event *e)
     return true;
 }
 
+/* --- p2c ----------------------------------------------------------------- */
+
+/* The candidate called name, or NULL (verdict set, naming which sample). */
+static const struct check_cand *sampled(struct walk *walk, const char *name,
+                                        int which)
+{
+    for (int i = 0; i < walk->cand_count; i++) {
+        if (strcmp(walk->cands[i].name, name) == 0)
+            return &walk->cands[i];
+    }
+    check_verdict_set(walk->verdict, false, "%s sampled %s (sample %d of "
+                      "p2c=), which its cand list does not show", walk->what,
+                      name, which);
+    return NULL;
+}
+
+/* Reads p2c=A,B (or p2c=A) into s[0], s[1] (NULL when one sample). */
+static bool read_samples(struct walk *walk, const struct check_seq_event *e,
+                         const struct check_cand *s[2])
+{
+    const char *text = trace_get(e->ev, "p2c");
+    char first[CHECK_CAND_NAME_MAX];
+    const char *comma;
+    size_t len;
+
+    if (text == NULL || text[0] == '\0') {
+        check_verdict_set(walk->verdict, false, "%s has no p2c= samples: "
+                          "the proxy does not run --balance p2c (line %d "
+                          "of the proxy log)", walk->what, e->ev->line);
+        return false;
+    }
+    comma = strchr(text, ',');
+    len = comma != NULL ? (size_t)(comma - text) : strlen(text);
+    if (len >= sizeof(first))
+        len = sizeof(first) - 1;
+    memcpy(first, text, len);
+    first[len] = '\0';
+    s[1] = NULL;
+    s[0] = sampled(walk, first, 1);
+    if (s[0] == NULL)
+        return false;
+    return comma == NULL || (s[1] = sampled(walk, comma + 1, 2)) != NULL;
+}
+
+/* Samples must be eligible and distinct, and two whenever two were up. */
+static bool samples_valid(struct walk *walk, const struct check_cand *s[2])
+{
+    int up = 0;
+
+    for (int i = 0; i < walk->cand_count; i++)
+        up += walk->cands[i].state == CHECK_CAND_UP;
+    for (int k = 0; k < 2; k++) {
+        if (s[k] != NULL && s[k]->state != CHECK_CAND_UP) {
+            check_verdict_set(walk->verdict, false, "%s sampled %s, which "
+                              "it logged as %s: only up backends may be "
+                              "drawn", walk->what, s[k]->name,
+                              check_cand_state_name(s[k]->state));
+            return false;
+        }
+    }
+    if (s[1] == s[0]) {
+        check_verdict_set(walk->verdict, false, "%s sampled %s twice: the "
+                          "two samples must be distinct", walk->what,
+                          s[0]->name);
+        return false;
+    }
+    if (s[1] == NULL && up > 1) {
+        check_verdict_set(walk->verdict, false, "%s drew one sample (%s) "
+                          "while %d backends were up: p2c draws two",
+                          walk->what, s[0]->name, up);
+        return false;
+    }
+    return true;
+}
+
+/* The chosen backend is the lesser of the two samples, the first on a
+ * tie. */
+static bool pick_is_p2c(struct walk *walk, const struct check_seq_event *e)
+{
+    const struct check_cand *s[2], *want;
+    char w1[24], w2[24];
+
+    if (!read_samples(walk, e, s) || !samples_valid(walk, s))
+        return false;
+    want = s[0];
+    if (s[1] != NULL && s[1]->active * s[0]->ew < s[0]->active * s[1]->ew)
+        want = s[1];
+    if (want->backend == e->backend)
+        return true;
+    if (s[1] == NULL)
+        check_verdict_set(walk->verdict, false, "%s chose %s, but its only "
+                          "sample was %s", walk->what,
+                          backend_label(walk->proxy, e), s[0]->name);
+    else
+        check_verdict_set(walk->verdict, false, "%s chose %s, but of its "
+                          "samples %s (%ld active, weight %s) and %s (%ld "
+                          "active, weight %s) the lesser%s is %s", walk->what,
+                          backend_label(walk->proxy, e), s[0]->name,
+                          s[0]->active,
+                          check_cand_weight(s[0]->ew, w1, sizeof(w1)),
+                          s[1]->name, s[1]->active,
+                          check_cand_weight(s[1]->ew, w2, sizeof(w2)),
+                          want == s[0] ? " (or the first, on a tie)" : "",
+                          want->name);
+    return false;
+}
+
 /* A refusal is right only when no candidate was eligible. */
 static bool nothing_up(struct walk *walk)
 {
@@ -443,7 +552,8 @@ static bool judge_event(struct walk *walk, size_t index)
                    !maxconn_respected(walk) || !tried_not_offered(walk, e)))
         return false;
     note_tried(walk, e);
-    if (e->kind == CHECK_SEQ_PICK && !pick_is_least(walk, e))
+    if (e->kind == CHECK_SEQ_PICK &&
+        !(walk->p2c ? pick_is_p2c(walk, e) : pick_is_least(walk, e)))
         return false;
     if (e->kind == CHECK_SEQ_NO_BACKEND && !nothing_up(walk))
         return false;
@@ -463,8 +573,9 @@ static bool leastconn_policy(const struct scenario *sc)
     return true;
 }
 
-void check_balancer_leastconn(const struct check_proxy *proxy,
-                              struct check_verdict *verdict)
+/* Replays the whole log, judging each pick as leastconn or as p2c. */
+static void walk_all(const struct check_proxy *proxy,
+                     struct check_verdict *verdict, bool p2c)
 {
     struct walk *walk;
 
@@ -491,20 +602,41 @@ void check_balancer_leastconn(const struct check_proxy *proxy,
     walk->verdict = verdict;
     /* The proxy's walk starts after the last backend: b1 comes first. */
     walk->last_pick = -1;
-    walk->rotate = leastconn_policy(proxy->outcome->scenario);
+    walk->p2c = p2c;
+    walk->rotate = !p2c && leastconn_policy(proxy->outcome->scenario);
     check_replay_start(&walk->replay, proxy);
     for (size_t i = 0; i < proxy->seq_count; i++) {
         if (!judge_event(walk, i))
             goto out;
     }
-    check_verdict_set(verdict, true, "all %zu picks chose a least-loaded "
-                      "backend%s, and replaying the %zu balancer events "
-                      "gives every count the log shows", proxy->pick_count,
-                      walk->rotate ? " (ties in turn)" : "",
-                      proxy->seq_count);
+    if (p2c)
+        check_verdict_set(verdict, true, "all %zu picks chose the lesser "
+                          "of two distinct up samples (the first on a tie), "
+                          "and replaying the %zu balancer events gives every "
+                          "count the log shows", proxy->pick_count,
+                          proxy->seq_count);
+    else
+        check_verdict_set(verdict, true, "all %zu picks chose a "
+                          "least-loaded backend%s, and replaying the %zu "
+                          "balancer events gives every count the log shows",
+                          proxy->pick_count,
+                          walk->rotate ? " (ties in turn)" : "",
+                          proxy->seq_count);
 out:
     free(walk->tried);
     free(walk);
+}
+
+void check_balancer_leastconn(const struct check_proxy *proxy,
+                              struct check_verdict *verdict)
+{
+    walk_all(proxy, verdict, false);
+}
+
+void check_balancer_p2c(const struct check_proxy *proxy,
+                        struct check_verdict *verdict)
+{
+    walk_all(proxy, verdict, true);
 }
 
 /* --- counts zero ------------------------------------------------------- */

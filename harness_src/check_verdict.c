@@ -18,6 +18,21 @@ void check_verdict_set(struct check_verdict *verdict, bool passed,
     va_end(args);
 }
 
+void check_verdict_skip(struct check_verdict *verdict, const char *format,
+                        ...)
+{
+    va_list args;
+    int used;
+
+    verdict->passed = true;
+    verdict->skipped = true;
+    used = snprintf(verdict->reason, sizeof(verdict->reason), "skipped: ");
+    va_start(args, format);
+    vsnprintf(verdict->reason + used, sizeof(verdict->reason) - (size_t)used,
+              format, args);
+    va_end(args);
+}
+
 /* Puts prefix in front of the reason, cutting its end when it gets long. */
 static void prefix_reason(struct check_verdict *verdict, const char *prefix)
 {
@@ -33,8 +48,8 @@ static void prefix_reason(struct check_verdict *verdict, const char *prefix)
 
 void check_verdict_finish(struct check_verdict *verdict, bool expect_fail)
 {
-    verdict->ok = verdict->passed != expect_fail;
-    if (!expect_fail)
+    verdict->ok = verdict->skipped || verdict->passed != expect_fail;
+    if (!expect_fail || verdict->skipped)
         return;
     prefix_reason(verdict, verdict->passed ? "should have failed, but "
                                            : "failed as expected: ");

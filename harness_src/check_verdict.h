@@ -21,6 +21,15 @@ void check_verdict_set(struct check_verdict *verdict, bool passed,
     __attribute__((format(printf, 3, 4)));
 
 /*
+ * Marks the expectation not judged: the run cannot answer it (another
+ * balancing policy, a simulated run...). It counts as ok, whatever
+ * expect-fail says; the reason starts with "skipped: ".
+ */
+void check_verdict_skip(struct check_verdict *verdict, const char *format,
+                        ...)
+    __attribute__((format(printf, 2, 3)));
+
+/*
  * Applies expect-fail: sets verdict->ok and, under expect-fail, prefixes the
  * reason with "failed as expected: " or "should have failed, but ".
  */

@@ -4,6 +4,9 @@
  *
  *   ./harness scenarios/two_backends.scn     one scenario
  *   ./harness scenarios/                     every *.scn in a folder
+ *   ./harness --sim scenarios/sim/            in virtual time (simrun)
+ *   ./harness --compare leastconn,p2c F.scn  one scenario per policy,
+ *                                            side by side (compare)
  *
  * Every scenario file is parsed before anything starts; one bad file stops
  * the whole run with "file:line: message" lines and exit status 2. Then
@@ -31,6 +34,7 @@
 
 #include "check.h"
 #include "clock.h"
+#include "compare.h"
 #include "options.h"
 #include "outcome.h"
 #include "parse.h"
@@ -38,6 +42,8 @@
 #include "report.h"
 #include "runner.h"
 #include "scenario.h"
+#include "scenario_sim.h"
+#include "simrun.h"
 
 #define HARNESS_MAX_FILES 256
 
@@ -64,6 +70,9 @@ struct harness_options {
     const char *gradescope;
     const char *report_dir;
     long seed;                  /* --seed, -1: not given */
+    bool sim;                   /* --sim: in virtual time */
+    const char *compare;        /* --compare's list, NULL: not given */
+    struct compare_policies policies;
     char bin_dir[PATH_MAX];     /* beside the harness: --bin's default */
     char *files[HARNESS_MAX_FILES];
     int file_count;
@@ -111,17 +120,31 @@ static const struct options_spec specs[] = {
       .help = "also write an HTML page per scenario to DIR", AT(report_dir) },
     { "bin", 0, OPTIONS_TEXT, .arg = "DIR", .help = "where the programs are "
       "(default: beside the harness)", AT(run.bin_dir) },
+    { "sim", 0, OPTIONS_FLAG, .help = "run in virtual time through the "
+      "simulator, not with real processes", AT(sim) },
+    { "compare", 0, OPTIONS_TEXT, .arg = "POLICY,POLICY...",
+      .help = "run one scenario under each policy (leastconn, roundrobin, "
+      "random, p2c), same seed, and print them side by side", AT(compare) },
     OPTIONS_HELP_ROWS,
 };
 
 static const struct options_table harness_table = {
     .program = "harness",
-    .usage = "[OPTION]... FILE.scn|DIR...",
+    .usage = "[OPTION]... FILE.scn|DIR...\n"
+             "  or:  harness [--sim] --compare POLICY,POLICY... [OPTION]... "
+             "FILE.scn",
     .about = "Runs each scenario (a DIR means every *.scn in it; only "
              "regular\nfiles are read): starts the backends, the proxy and "
              "the client\nbursts, plays the fault timeline, then checks every "
              "expectation\nagainst the logs.",
     .footer = "The scenario language is described in docs/scenarios.md.\n"
+              "--sim refuses what the simulator cannot run, and a real run "
+              "what only\nthe simulator can (file:line, exit 2); checks "
+              "that need real processes\nare SKIPPED under --sim. Under "
+              "--compare, the checks written for one\npolicy (leastconn, "
+              "p2c, share, NAME > NAME, pNN<=) are SKIPPED on the\nother "
+              "policies' runs; --compare takes one FILE.scn and cannot be "
+              "used\nwith --list, --tap, --junit or --gradescope.\n"
               "A run whose logs lost lines (ev=log_dropped) is reported NOT "
               "JUDGED.\nNumbers are decimal digits; an option that takes a "
               "value may be given once.\nExit status: 0 all expectations "
@@ -154,6 +177,23 @@ static int parse_args(struct harness_options *o, int argc, char **argv)
     if (first == argc)
         return process_usage_error("harness", "no scenario given");
     o->first = first;
+    if (o->compare != NULL) {
+        const char *conflict = o->list ? "--list" : o->tap ? "--tap"
+                             : o->junit ? "--junit"
+                             : o->gradescope ? "--gradescope" : NULL;
+
+        if (compare_parse_policies(o->compare, &o->policies, err,
+                                   sizeof(err)) == -1)
+            return process_usage_error("harness", err);
+        if (conflict != NULL) {
+            snprintf(err, sizeof(err), "--compare and %s cannot be used "
+                     "together", conflict);
+            return process_usage_error("harness", err);
+        }
+        if (argc - first != 1)
+            return process_usage_error("harness", "--compare takes one "
+                                       "scenario file");
+    }
     o->run.seed_set = o->seed >= 0;
     o->run.seed = o->seed >= 0 ? (unsigned long)o->seed : 0;
     return -1;
@@ -247,29 +287,31 @@ static int parse_all(const struct harness_options *o,
                     scenarios[i]->path, scenarios[i]->chaos.line,
                     o->run.seed, SCENARIO_MAX_EVENTS);
             bad++;
+        } else if (o->sim ? scenario_sim_unsupported(scenarios[i], stderr)
+                          : scenario_sim_refuse(scenarios[i], stderr)) {
+            bad++;
         }
     }
     return bad;
 }
 
-/* Runs one scenario and judges it into *result. */
-static void run_one(const struct harness_options *o,
-                    const struct scenario *sc, struct report_result *result)
+/* Runs sc (in virtual time under --sim) into *outcome (initialised by
+ * the caller) and judges it into *result. */
+static void execute(const struct harness_options *o,
+                    const struct scenario *sc, struct report_result *result,
+                    struct outcome *outcome)
 {
-    struct outcome *outcome = malloc(sizeof(*outcome));
     uint64_t started = clock_now_ms();
+    int rc;
 
     memset(result, 0, sizeof(*result));
     result->scenario = sc;
     result->verdict_count = sc->expect_count;
-    if (outcome == NULL) {
-        result->aborted = true;
-        snprintf(result->error, sizeof(result->error), "out of memory");
-        return;
-    }
-    outcome_init(outcome, sc);
-    if (runner_run(sc, &o->run, outcome, result->error,
-                   sizeof(result->error)) == -1)
+    rc = o->sim ? simrun_run(sc, &o->run, outcome, result->error,
+                             sizeof(result->error))
+                : runner_run(sc, &o->run, outcome, result->error,
+                             sizeof(result->error));
+    if (rc == -1)
         result->aborted = true;
     else if (!check_logs_whole(outcome, result->error, sizeof(result->error)))
         result->aborted = result->unjudged = true;
@@ -279,11 +321,98 @@ static void run_one(const struct harness_options *o,
     snprintf(result->kept_dir, sizeof(result->kept_dir), "%s",
              outcome->kept_dir);
     result->duration_s = (double)(clock_now_ms() - started) / 1000.0;
+}
+
+/* Runs one scenario and judges it into *result. */
+static void run_one(const struct harness_options *o,
+                    const struct scenario *sc, struct report_result *result)
+{
+    struct outcome *outcome = malloc(sizeof(*outcome));
+
+    if (outcome == NULL) {
+        memset(result, 0, sizeof(*result));
+        result->scenario = sc;
+        result->aborted = true;
+        snprintf(result->error, sizeof(result->error), "out of memory");
+        return;
+    }
+    outcome_init(outcome, sc);
+    execute(o, sc, result, outcome);
     if (o->report_dir != NULL &&
         report_html(o->report_dir, result, outcome) == -1)
         complain(o->report_dir, strerror(errno));
     outcome_free(outcome);
     free(outcome);
+}
+
+/* Everything --compare holds until its table is printed. */
+struct comparison {
+    struct scenario copies[COMPARE_MAX_POLICIES];
+    struct outcome outcomes[COMPARE_MAX_POLICIES];
+    struct report_result results[COMPARE_MAX_POLICIES];
+    struct compare_run runs[COMPARE_MAX_POLICIES];
+};
+
+/* Runs sc under policy i of the list, as the i-th run of c. */
+static void compare_one(const struct harness_options *o,
+                        const struct scenario *sc, struct comparison *c,
+                        size_t i)
+{
+    const char *policy = o->policies.names[i];
+    const char *own = scenario_policy(sc);
+
+    c->copies[i] = *sc;
+    outcome_init(&c->outcomes[i], &c->copies[i]);
+    if (scenario_set_policy(&c->copies[i], policy) == -1) {
+        memset(&c->results[i], 0, sizeof(c->results[i]));
+        c->results[i].scenario = &c->copies[i];
+        c->results[i].aborted = true;
+        snprintf(c->results[i].error, sizeof(c->results[i].error), "the "
+                 "proxy has no room for balance=%s", policy);
+    } else {
+        /* Expectations written for the file's own policy: see check.c. */
+        if (strcmp(own, policy) != 0)
+            c->outcomes[i].written_policy = own;
+        execute(o, &c->copies[i], &c->results[i], &c->outcomes[i]);
+    }
+    printf("--balance %s%s:\n", policy, o->sim ? " (simulated)" : "");
+    report_text(stdout, &c->results[i], isatty(STDOUT_FILENO));
+    fflush(stdout);
+}
+
+/* --compare: the one scenario under each policy, then the table. */
+static int run_compare(const struct harness_options *o,
+                       const struct scenario *sc)
+{
+    struct comparison *c = calloc(1, sizeof(*c));
+    size_t count = o->policies.count, done = 0;
+    int failed = 0;
+    bool memory = true;
+
+    if (c == NULL)
+        return PROCESS_EXIT_FAIL;
+    for (; done < count && !interrupted; done++) {
+        compare_one(o, sc, c, done);
+        failed += !report_passed(&c->results[done]);
+        memory &= compare_summarize(&c->runs[done], o->policies.names[done],
+                                    &c->outcomes[done], c->results[done].rows,
+                                    !c->results[done].aborted) == 0;
+    }
+    if (done == count && memory)
+        compare_print(stdout, sc, o->run.seed_set ? o->run.seed : sc->seed,
+                      c->runs, count);
+    if (done == count && o->report_dir != NULL &&
+        report_html_compare(o->report_dir, c->results, c->outcomes,
+                            count) == -1)
+        complain(o->report_dir, strerror(errno));
+    for (size_t i = 0; i < done; i++) {
+        compare_run_free(&c->runs[i]);
+        outcome_free(&c->outcomes[i]);
+    }
+    free(c);
+    if (interrupted)
+        return PROCESS_EXIT_SIGNAL;
+    return failed > 0 || !memory ? PROCESS_EXIT_FAIL : PROCESS_EXIT_OK;
 }
 
 /* Writes the files asked for; returns false when one could not be. */
@@ -343,6 +472,7 @@ int main(int argc, char **argv)
 {
     struct harness_options o;
     struct scenario *scenarios[HARNESS_MAX_FILES] = { NULL };
+    bool collected;
     int status;
 
     memset(&o, 0, sizeof(o));
@@ -351,7 +481,11 @@ int main(int argc, char **argv)
     if (status >= 0)
         return status;
     status = PROCESS_EXIT_USAGE;
-    if (collect_files(&o, argc, argv) == 0 && parse_all(&o, scenarios) == 0) {
+    collected = collect_files(&o, argc, argv) == 0;
+    if (collected && o.compare != NULL && o.file_count != 1) {
+        process_usage_error("harness", "--compare takes one scenario file, "
+                            "not a folder");
+    } else if (collected && parse_all(&o, scenarios) == 0) {
         /* Without a handler a stop signal would leave the run's processes
          * and temporary folder behind. */
         process_catch_signals(stop_signals, sizeof(stop_signals) /
@@ -359,6 +493,8 @@ int main(int argc, char **argv)
         if (o.list) {
             list(&o, scenarios);
             status = PROCESS_EXIT_OK;
+        } else if (o.compare != NULL) {
+            status = run_compare(&o, scenarios[0]);
         } else {
             status = run_all(&o, scenarios);
         }

@@ -3,6 +3,7 @@
  */
 #include "outcome.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 void outcome_init(struct outcome *outcome, const struct scenario *scenario)
@@ -31,4 +32,8 @@ void outcome_free(struct outcome *outcome)
         trace_free(&outcome->links[i]);
     for (size_t i = 0; i < SCENARIO_MAX_EVENTS; i++)
         trace_free(&outcome->bursts[i].log);
+    free(outcome->sim.served);
+    free(outcome->sim.peak);
+    outcome->sim.served = NULL;
+    outcome->sim.peak = NULL;
 }

@@ -43,6 +43,20 @@ struct outcome_burst {
     struct trace log;           /* its per-connection log (ev=conn lines) */
 };
 
+/* A simulated run's own figures (harness --sim, simrun.h): what the
+ * checks and the comparison read when the run kept no logs. */
+struct outcome_sim {
+    bool on;                    /* the run was simulated */
+    bool logged;                /* its logs are loaded (no backends
+                                   groups): the checks read them */
+    long connections;           /* arrived */
+    long failed;                /* no backend, or ended by a crash */
+    double p50_ms, p90_ms, p99_ms, max_ms;  /* whole connections */
+    size_t backend_count;       /* declared, then each group's */
+    long *served;               /* per backend: connections served */
+    int *peak;                  /* per backend: most at once */
+};
+
 struct outcome {
     const struct scenario *scenario;
     double start_ts;            /* the proxy's start line */
@@ -60,6 +74,10 @@ struct outcome {
      * rewritten to the addresses the link saw (see linkmap.h). */
     struct trace links[SCENARIO_MAX_BACKENDS + 1];
     char kept_dir[512];         /* with --keep: the run's log folder; "" */
+    struct outcome_sim sim;
+    const char *written_policy; /* --compare: the policy the file's
+                                   expectations were written for, when
+                                   this run uses another; NULL: its own */
 };
 
 /* Makes an empty outcome for scenario (all traces empty). */

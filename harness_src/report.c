@@ -161,7 +161,8 @@ static void text_verdict(FILE *out, const struct report_result *result,
     report_label_expect(&result->scenario->expects[i], name, sizeof(name));
     width = report_escape_width(name);
     fputs("  ", out);
-    put_status(out, verdict->ok ? "PASS" : "FAIL", verdict->ok, color);
+    put_status(out, verdict->skipped ? "SKIP" : verdict->ok ? "PASS" : "FAIL",
+               verdict->ok, color);
     fprintf(out, "  %s%*s  ", name,
             width < column ? (int)(column - width) : 0, "");
     /* A name wider than the column pushes this line's reason right. */
@@ -289,12 +290,15 @@ static void tap_description(FILE *out, const char *text)
 }
 
 static void tap_point(FILE *out, size_t number, bool ok,
-                      const struct report_result *result, const char *name)
+                      const struct report_result *result, const char *name,
+                      bool skipped)
 {
     fprintf(out, "%sok %zu - ", ok ? "" : "not ", number);
     tap_description(out, report_label_scenario(result));
     fputs(" : ", out);
     tap_description(out, name);
+    if (skipped)
+        fputs(" # SKIP", out);
     fputc('\n', out);
 }
 
@@ -325,7 +329,7 @@ static void tap_scenario(FILE *out, const struct report_result *result,
     }
     if (result->aborted || result->scenario == NULL) {
         tap_point(out, ++*number, false, result,
-                  result->unjudged ? "not judged" : "aborted");
+                  result->unjudged ? "not judged" : "aborted", false);
         tap_diagnostic(out, result, result->error, 0);
         return;
     }
@@ -334,7 +338,8 @@ static void tap_scenario(FILE *out, const struct report_result *result,
         const struct check_verdict *verdict = &result->verdicts[i];
 
         tap_point(out, ++*number, verdict->ok, result,
-                  report_label_expect(e, name, sizeof(name)));
+                  report_label_expect(e, name, sizeof(name)),
+                  verdict->skipped);
         if (!verdict->ok)
             tap_diagnostic(out, result, verdict->reason, e->line);
     }

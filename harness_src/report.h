@@ -9,7 +9,8 @@
  *                      with its points
  *   report_html        one HTML page per run: an SVG timeline of active
  *                      connections per backend with fault events marked,
- *                      and the verdicts
+ *                      and the verdicts (report_html_compare: the runs
+ *                      of --compare on one page, one under another)
  *
  * The file writers return 0, or -1 with errno. Single-threaded.
  */
@@ -54,5 +55,14 @@ int report_gradescope(const char *path, const struct report_result *results,
  */
 int report_html(const char *dir, const struct report_result *result,
                 const struct outcome *outcome);
+
+/*
+ * --compare: writes DIR/<scenario file name>-compare.html, one section per
+ * run of results[0..count) (one per policy): its verdicts, its backends
+ * and its timeline drawn from outcomes[i], one under another. Returns 0 or
+ * -1 with errno.
+ */
+int report_html_compare(const char *dir, const struct report_result *results,
+                        const struct outcome *outcomes, size_t count);
 
 #endif

@@ -59,7 +59,8 @@ static const char html_style[] =
     "text-align:left;vertical-align:top;border-bottom:1px solid #ddd}"
     "td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}"
     ".pass{color:#1a7f37;font-weight:bold}.fail{color:#cf222e;"
-    "font-weight:bold}.reason{white-space:pre-wrap;max-width:640px}"
+    "font-weight:bold}.skip{color:#777;font-weight:bold}"
+    ".reason{white-space:pre-wrap;max-width:640px}"
     ".swatch{display:inline-block;width:18px;height:3px;margin:0 6px 3px 0;"
     "vertical-align:middle}.legend span.item{margin-right:18px}"
     ".desc{color:#555;margin:0}svg{border:1px solid #ddd;max-width:100%}";
@@ -119,7 +120,10 @@ static void html_verdicts(FILE *out, const struct report_result *result)
         const struct scenario_expect *e = &result->scenario->expects[i];
 
         fputs("<tr><td>", out);
-        html_status(out, result->verdicts[i].ok);
+        if (result->verdicts[i].skipped)
+            fputs("<span class=\"skip\">SKIP</span>", out);
+        else
+            html_status(out, result->verdicts[i].ok);
         fputs("</td><td>", out);
         report_escape_xml(out, report_label_expect(e, name, sizeof(name)));
         fprintf(out, "</td><td class=\"num\">%d</td><td class=\"reason\">",
@@ -431,9 +435,9 @@ static void html_timeline(FILE *out, const struct report_timeline *timeline,
     html_legend(out, timeline, scenario);
 }
 
-/* DIR/<scenario file name without .scn>.html into buf. */
+/* DIR/<scenario file name without .scn><suffix>.html into buf. */
 static int page_path(const char *dir, const struct report_result *result,
-                     char *buf, size_t size)
+                     const char *suffix, char *buf, size_t size)
 {
     const char *path = result->scenario != NULL ? result->scenario->path : "";
     const char *base = strrchr(path, '/');
@@ -448,7 +452,8 @@ static int page_path(const char *dir, const struct report_result *result,
         base = "scenario";
         len = strlen(base);
     }
-    written = snprintf(buf, size, "%s/%.*s.html", dir, (int)len, base);
+    written = snprintf(buf, size, "%s/%.*s%s.html", dir, (int)len, base,
+                       suffix);
     if (written < 0 || (size_t)written >= size) {
         errno = ENAMETOOLONG;
         return -1;
@@ -480,7 +485,7 @@ int report_html(const char *dir, const struct report_result *result,
     int status = -1, saved;
 
     if (report_file_mkdir(dir) == -1 ||
-        page_path(dir, result, path, sizeof(path)) == -1)
+        page_path(dir, result, "", path, sizeof(path)) == -1)
         return -1;
     if (drawn && report_timeline_build(&timeline, result->scenario, outcome,
                                        HTML_MAX_POINTS) == -1)
@@ -496,4 +501,53 @@ out:
         report_timeline_free(&timeline);
     errno = saved;
     return status;
+}
+
+/* One policy's part of the comparison page. */
+static int compare_section(FILE *out, const struct report_result *result,
+                           const struct outcome *outcome)
+{
+    struct report_timeline timeline;
+    char summary[128];
+    int rc = 0;
+
+    fputs("<h2>--balance ", out);
+    report_escape_xml(out, scenario_policy(result->scenario));
+    fputs("</h2>\n<p>", out);
+    html_status(out, report_passed(result));
+    fputs(": ", out);
+    report_escape_xml(out, report_label_summary(result, summary,
+                                                sizeof(summary)));
+    fputs("</p>\n", out);
+    html_verdicts(out, result);
+    html_backends(out, result);
+    if (report_timeline_build(&timeline, result->scenario, outcome,
+                              HTML_MAX_POINTS) == -1)
+        rc = -1;
+    else
+        html_timeline(out, &timeline, result->scenario);
+    report_timeline_free(&timeline);
+    return rc;
+}
+
+int report_html_compare(const char *dir, const struct report_result *results,
+                        const struct outcome *outcomes, size_t count)
+{
+    char path[PATH_MAX];
+    FILE *out;
+    int rc = 0;
+
+    if (count == 0 || report_file_mkdir(dir) == -1 ||
+        page_path(dir, &results[0], "-compare", path, sizeof(path)) == -1)
+        return -1;
+    out = report_file_open(path);
+    if (out == NULL)
+        return -1;
+    html_head(out, &results[0]);
+    for (size_t i = 0; i < count && rc == 0; i++)
+        rc = compare_section(out, &results[i], &outcomes[i]);
+    fputs("</body></html>\n", out);
+    if (report_file_close(out) == -1)
+        rc = -1;
+    return rc;
 }

@@ -44,6 +44,7 @@
 #include "../simclient/simclient_options.h"
 #include "chaos.h"
 #include "line.h"
+#include "scenario_sim.h"
 #include "options.h"
 #include "parse.h"
 
@@ -73,6 +74,9 @@ enum option_target {
     TARGET_REQUESTS, TARGET_SIZE, TARGET_HOLD, TARGET_RAMP, TARGET_TIMEOUT,
     TARGET_HALF_CLOSE, TARGET_MAY_FAIL, TARGET_READ_RATE, TARGET_WRITE_RATE,
     TARGET_BEHAVIOUR,       /* a simulate_client behaviour */
+    /* The simulator's own (scenario_sim.h): */
+    TARGET_SERVICE, TARGET_MEAN, TARGET_SHAPE, TARGET_CONCURRENCY,
+    TARGET_DISCIPLINE, TARGET_RATE, TARGET_COUNT,
     TARGET_NONE             /* a lone value (seed, at, picks ...) */
 };
 
@@ -125,6 +129,14 @@ static const struct option_rule backend_rules[] = {
     { "down", OPTIONS_FLAG, 0, 0, NULL, TARGET_DOWN, NULL },
     { "blackhole", OPTIONS_FLAG, 0, 0, NULL, TARGET_BLACKHOLE, NULL },
     { "standby", OPTIONS_FLAG, 0, 0, NULL, TARGET_STANDBY, NULL },
+    { "service", OPTIONS_WORD, 0, 0, "fixed|exp|pareto|lognormal",
+      TARGET_SERVICE, NULL },
+    { "mean", OPTIONS_TEXT, 0, 0, NULL, TARGET_MEAN, NULL },
+    { "alpha", OPTIONS_TEXT, 0, 0, NULL, TARGET_SHAPE, NULL },
+    { "sigma", OPTIONS_TEXT, 0, 0, NULL, TARGET_SHAPE, NULL },
+    { "concurrency", OPTIONS_COUNT, 0, 100000, NULL, TARGET_CONCURRENCY,
+      NULL },
+    { "discipline", OPTIONS_WORD, 0, 0, "fifo|ps", TARGET_DISCIPLINE, NULL },
 };
 
 /* "add NAME ...": the proxy's own backend settings. */
@@ -154,6 +166,9 @@ static const struct option_rule burst_rules[] = {
     { "idle", .target = TARGET_BEHAVIOUR, .source = &simclient_options_table },
     { "connect-only", .target = TARGET_BEHAVIOUR,
       .source = &simclient_options_table },
+    { "rate", OPTIONS_TEXT, 0, 0, NULL, TARGET_RATE, NULL },
+    { "count", OPTIONS_COUNT, 1, SCENARIO_SIM_COUNT_MAX, NULL, TARGET_COUNT,
+      NULL },
 };
 
 #define RULES(rules) (rules), COUNT_OF(rules)
@@ -215,6 +230,7 @@ static const struct {
     enum scenario_check check;
 } fixed_checks[] = {
     { "leastconn", SCENARIO_CHECK_LEASTCONN },
+    { "p2c", SCENARIO_CHECK_P2C },
     { "counts zero", SCENARIO_CHECK_COUNTS_ZERO },
     { "relay exact", SCENARIO_CHECK_RELAY_EXACT },
     { "clients ok", SCENARIO_CHECK_CLIENTS_OK },
@@ -255,8 +271,13 @@ static const char *const chaos_kind_names[SCENARIO_CHAOS_KINDS] = {
  * set of rules also fits the 32-bit "seen" masks. */
 _Static_assert(COUNT_OF(proxy_rules) <= SCENARIO_MAX_OPTIONS,
                "proxy options must fit scenario->proxy[]");
-_Static_assert(COUNT_OF(backend_rules) <= SCENARIO_MAX_OPTIONS,
+/* The last BACKEND_SERVICE_RULES backend rules fill backend->service. */
+#define BACKEND_SERVICE_RULES 6
+_Static_assert(COUNT_OF(backend_rules) - BACKEND_SERVICE_RULES <=
+               SCENARIO_MAX_OPTIONS,
                "backend options must fit backend->options[]");
+_Static_assert(COUNT_OF(backend_rules) <= 32 && COUNT_OF(burst_rules) <= 32,
+               "the rules must fit the seen masks");
 
 /* What the first pass learns about the whole file. */
 struct survey {
@@ -644,8 +665,10 @@ static void parse_proxy(struct parser *p, char **words, int count)
     for (int i = 1; i < count; i++) {
         rule = read_option(p, &proxy_set, words[i], &p->proxy_seen, &value,
                            &number);
-        if (rule != NULL)
-            store_option(out->proxy, &out->proxy_count, rule->key, value);
+        if (rule == NULL)
+            continue;
+        store_option(out->proxy, &out->proxy_count, rule->key, value);
+        out->proxy[out->proxy_count - 1].line = p->line;
     }
 }
 
@@ -746,14 +769,69 @@ static void parse_backend_options(struct parser *p,
     const char *value;
     long number;
 
+    char err[MESSAGE_MAX];
+    int errors_before = p->error_count;
+
+    backend->service.concurrency = -1;
     for (int i = 0; i < count; i++) {
         rule = read_option(p, &backend_set, words[i], &seen, &value, &number);
         if (rule == NULL)
             continue;
         start_given |= rule->target == TARGET_START;
-        apply_backend_option(backend, rule, value, number);
+        if (rule->target < TARGET_SERVICE || rule->target > TARGET_DISCIPLINE)
+            apply_backend_option(backend, rule, value, number);
+        else if (scenario_sim_service_option(&backend->service, rule->key,
+                                             value, number, err,
+                                             sizeof(err)) == -1)
+            report(p, p->line, "%s", err);
+        if (rule->target >= TARGET_SERVICE && backend->sim_line == 0)
+            backend->sim_line = p->line;
     }
+    if (backend->sim_line != 0 && p->error_count == errors_before &&
+        scenario_sim_service_check(&backend->service, err, sizeof(err)) == -1)
+        report(p, p->line, "%s", err);
     check_backend(p, backend, start_given);
+}
+
+/* "backends N PREFIX OPTION...": N backends alike (simulator only). */
+static void parse_group(struct parser *p, char **words, int count)
+{
+    struct scenario *out = p->out;
+    struct scenario_group *group;
+    char word[SHOWN_MAX];
+    long n;
+
+    if (count < 3) {
+        report(p, p->line, "backends needs a number and a name prefix, like "
+               "'backends 1000 web service=exp mean=10ms'");
+        return;
+    }
+    if (out->group_count == SCENARIO_MAX_GROUPS) {
+        report(p, p->line, "too many backends lines (at most %d)",
+               SCENARIO_MAX_GROUPS);
+        return;
+    }
+    parse_escape(words[2], word, sizeof(word));
+    if (parse_long(words[1], 1, SCENARIO_GROUP_MAX, &n) == -1) {
+        report(p, p->line, "backends '%s': the number must be from 1 to %d",
+               parse_escape(words[1], word, sizeof(word)),
+               SCENARIO_GROUP_MAX);
+        return;
+    }
+    if (!name_is_valid(words[2]) ||
+        strlen(words[2]) + 4 >= SCENARIO_NAME_MAX) {
+        report(p, p->line, "backends prefix '%s' must be 1 to %d characters "
+               "from A-Z a-z 0-9 _ . -", word, SCENARIO_NAME_MAX - 5);
+        return;
+    }
+    group = &out->groups[out->group_count++];
+    memset(group, 0, sizeof(*group));
+    copy_cut(group->prefix, sizeof(group->prefix), words[2]);
+    group->count = (int)n;
+    group->model.line = p->line;
+    group->model.weight = 1;
+    group->model.sim_line = p->line;
+    parse_backend_options(p, &group->model, words + 3, count - 3);
 }
 
 /* "backend NAME OPTION...". A backend with bad options is still declared,
@@ -823,11 +901,31 @@ static void apply_behaviour(struct parser *p, struct scenario_burst *burst,
     copy_cut(burst->behaviour.value, sizeof(burst->behaviour.value), value);
 }
 
-/* "clients N OPTION..." (words[0] is "clients"). */
+/* rate= or count= of a burst (simulator only). */
+static void read_burst_sim_option(struct parser *p,
+                                  struct scenario_burst *burst,
+                                  const struct option_rule *rule,
+                                  const char *value, long number)
+{
+    char word[SHOWN_MAX];
+
+    burst->simulated = true;
+    if (rule->target == TARGET_COUNT)
+        burst->count = number;
+    else if (scenario_sim_read_rate(value, &burst->rate) == -1)
+        report(p, p->line, "rate '%s': must be connections per second "
+               "above 0, like rate=500/s",
+               parse_escape(value, word, sizeof(word)));
+}
+
+/* "clients N OPTION..." or "clients poisson|uniform OPTION..." (words[0]
+ * is "clients"). */
 static void parse_burst(struct parser *p, struct scenario_burst *burst,
                         char **words, int count)
 {
     const struct option_rule *rule;
+    char err[MESSAGE_MAX];
+    int errors_before = p->error_count;
     unsigned seen = 0;
     const char *value;
     long number;
@@ -840,15 +938,22 @@ static void parse_burst(struct parser *p, struct scenario_burst *burst,
                "'clients 50 requests=10'");
         return;
     }
-    if (read_value(p, &clients_rule, words[1], &number) == 0)
+    if (scenario_sim_arrival_parse(words[1], &burst->arrival) == 0)
+        burst->simulated = true;
+    else if (read_value(p, &clients_rule, words[1], &number) == 0)
         burst->clients = (int)number;
     for (int i = 2; i < count; i++) {
         rule = read_option(p, &burst_set, words[i], &seen, &value, &number);
         if (rule != NULL && rule->target == TARGET_BEHAVIOUR)
             apply_behaviour(p, burst, rule, value);
+        else if (rule != NULL && rule->target >= TARGET_RATE)
+            read_burst_sim_option(p, burst, rule, value, number);
         else if (rule != NULL)
             apply_burst_option(burst, rule, number);
     }
+    if (p->error_count == errors_before &&
+        scenario_sim_burst_check(burst, err, sizeof(err)) == -1)
+        report(p, p->line, "%s", err);
     if (burst->behaviour.key[0] != '\0' && burst->clients > 0)
         check_burst(p, burst);
 }
@@ -1216,8 +1321,8 @@ static void report_unknown_check(struct parser *p, const char *text)
 {
     char word[SHOWN_MAX];
 
-    report(p, p->line, "unknown check '%s' (checks: leastconn, counts zero, "
-           "relay exact, share NAME=P%%±T%%, NAME > NAME, NAME < NAME, "
+    report(p, p->line, "unknown check '%s' (checks: leastconn, p2c, counts "
+           "zero, relay exact, share NAME=P%%±T%%, NAME > NAME, NAME < NAME, "
            "detect NAME within D, recover NAME within D, clients ok, "
            "clients failed<=N, no-lost-clients, threads stable, "
            "resets passed, stop clean, workers used, health exact, "
@@ -1998,6 +2103,7 @@ static directive_fn find_directive(const char *word)
     } directives[] = {
         { "seed", parse_seed }, { "timeout", parse_timeout },
         { "proxy", parse_proxy }, { "backend", parse_backend },
+        { "backends", parse_group },
         { "at", parse_at }, { "when", parse_when },
         { "expect", parse_expect }, { "expect-fail", parse_expect },
         { "chaos", parse_chaos },
@@ -2081,7 +2187,8 @@ static void parse_line(struct parser *p, char *line)
         parse(p, words, count);
     else
         report(p, p->line, "unknown directive '%s' (expected seed, timeout, "
-               "proxy, backend, at, when, chaos, expect or expect-fail)",
+               "proxy, backend, backends, at, when, chaos, expect or "
+               "expect-fail)",
                parse_escape(words[0], word, sizeof(word)));
 }
 
@@ -2148,7 +2255,7 @@ static void parse_text_lines(struct parser *p, const char *data, size_t len)
         else
             parse_line(p, line);
     }
-    if (p->out->backend_count == 0)
+    if (p->out->backend_count == 0 && p->out->group_count == 0)
         report(p, 0, "no backend is declared (add a line like 'backend b1')");
     if (p->out->expect_count == 0)
         report(p, 0, "no expectation (add a line like 'expect relay exact')");
@@ -2369,6 +2476,33 @@ long scenario_proxy_number(const struct scenario *scenario, const char *key,
             return number;
     }
     return fallback;
+}
+
+const char *scenario_policy(const struct scenario *scenario)
+{
+    for (size_t i = 0; i < scenario->proxy_count; i++) {
+        if (strcmp(scenario->proxy[i].key, "balance") == 0)
+            return scenario->proxy[i].value;
+    }
+    return "leastconn";
+}
+
+int scenario_set_policy(struct scenario *scenario, const char *policy)
+{
+    size_t i = 0;
+
+    while (i < scenario->proxy_count &&
+           strcmp(scenario->proxy[i].key, "balance") != 0)
+        i++;
+    if (i == SCENARIO_MAX_OPTIONS)
+        return -1;
+    if (i == scenario->proxy_count)
+        scenario->proxy_count++;
+    snprintf(scenario->proxy[i].key, sizeof(scenario->proxy[i].key),
+             "balance");
+    snprintf(scenario->proxy[i].value, sizeof(scenario->proxy[i].value),
+             "%s", policy);
+    return 0;
 }
 
 bool scenario_action_operates(enum scenario_action action)

@@ -24,12 +24,32 @@
 #define SCENARIO_NAME_MAX 32
 #define SCENARIO_VALUE_MAX 64
 #define SCENARIO_TEXT_MAX 160
+#define SCENARIO_MAX_GROUPS 8          /* "backends N PREFIX" lines */
+#define SCENARIO_GROUP_MAX 1024        /* backends in all with groups */
 
 /* One key=value passed on to a program as "--key value" ("--key" when the
  * value is empty). */
 struct scenario_option {
     char key[SCENARIO_NAME_MAX];
     char value[SCENARIO_VALUE_MAX];
+    int line;                       /* proxy options: where it was given */
+};
+
+/* The service words only the simulator runs (harness --sim): a backend's
+ * service time per request and its discipline. */
+enum scenario_service_kind {
+    SCENARIO_SERVICE_NONE,          /* not given: latency= (fixed), or 0 */
+    SCENARIO_SERVICE_FIXED, SCENARIO_SERVICE_EXP, SCENARIO_SERVICE_PARETO,
+    SCENARIO_SERVICE_LOGNORMAL
+};
+
+struct scenario_service {
+    enum scenario_service_kind kind;
+    double mean_ms;                 /* mean=D */
+    double shape;                   /* alpha= (pareto), sigma= (lognormal);
+                                       0 when not given */
+    int concurrency;                /* concurrency=N; -1 not given */
+    bool ps;                        /* discipline=ps */
 };
 
 struct scenario_backend {
@@ -51,6 +71,26 @@ struct scenario_backend {
     bool standby;                   /* "standby": started, but not given to
                                        the proxy at its start (for "add" or
                                        a reload that lists it) */
+    struct scenario_service service;
+    int sim_line;                   /* a simulator-only option is on this
+                                       line; 0: none */
+};
+
+/* "backends N PREFIX OPTION...": N backends PREFIX1..PREFIXN alike
+ * (simulator only). */
+struct scenario_group {
+    char prefix[SCENARIO_NAME_MAX];
+    int count;
+    struct scenario_backend model;  /* options, weight...; name "" */
+};
+
+/* How a burst's connections arrive. */
+enum scenario_arrival {
+    SCENARIO_ARRIVAL_CLOSED,        /* "clients N": N clients at once, each
+                                       its next connection when one ends */
+    SCENARIO_ARRIVAL_POISSON,       /* "clients poisson rate=R/s count=N" */
+    SCENARIO_ARRIVAL_UNIFORM        /* "clients uniform rate=R/s count=N":
+                                       one every 1/R s */
 };
 
 /* A client burst: one simulate_client run. */
@@ -68,6 +108,11 @@ struct scenario_burst {
                                      * "expect clients ok" */
     struct scenario_option behaviour;   /* no-read, abort=up, ... passed to
                                            simulate_client; key "" none */
+    enum scenario_arrival arrival;  /* simulator only but CLOSED */
+    double rate;                    /* rate=R/s: connections per second */
+    long count;                     /* count=N: connections in all; 0:
+                                       clients (one each) */
+    bool simulated;                 /* a simulator-only word is used */
 };
 
 enum scenario_action {
@@ -189,7 +234,8 @@ enum scenario_check {
     SCENARIO_CHECK_EJECTED,         /* ejected NAME within D */
     SCENARIO_CHECK_RESTORED,        /* restored NAME */
     SCENARIO_CHECK_QUEUE_WAIT,      /* queue-wait<=D */
-    SCENARIO_CHECK_QUEUE_FIFO       /* queue fifo */
+    SCENARIO_CHECK_QUEUE_FIFO,      /* queue fifo */
+    SCENARIO_CHECK_P2C              /* p2c */
 };
 
 struct scenario_expect {
@@ -224,6 +270,8 @@ struct scenario {
     size_t proxy_count;
     struct scenario_backend backends[SCENARIO_MAX_BACKENDS];
     size_t backend_count;
+    struct scenario_group groups[SCENARIO_MAX_GROUPS];
+    size_t group_count;             /* simulator only */
     struct scenario_event events[SCENARIO_MAX_EVENTS];
     size_t event_count;
     struct scenario_expect expects[SCENARIO_MAX_EXPECTS];
@@ -284,6 +332,16 @@ const char *scenario_action_name(enum scenario_action action);
  */
 long scenario_proxy_number(const struct scenario *scenario, const char *key,
                            long fallback);
+
+/* The proxy's balancing policy: its balance= option, or "leastconn". */
+const char *scenario_policy(const struct scenario *scenario);
+
+/*
+ * Sets the proxy's balance= option to policy (replacing the one written,
+ * or added after the others). Returns 0, or -1 when the proxy already has
+ * SCENARIO_MAX_OPTIONS options and none is balance=.
+ */
+int scenario_set_policy(struct scenario *scenario, const char *policy);
 
 /* True for the actions sent to the proxy's control socket (drain ...
  * reload). */

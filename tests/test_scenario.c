@@ -571,13 +571,13 @@ static void test_error_unknown_directive(void)
 {
     expect_one_error(BASE "frobnicate b1\n",
                      "t.scn:4: unknown directive 'frobnicate' (expected seed,"
-                     " timeout, proxy, backend, at, when, chaos, expect or "
-                     "expect-fail)");
+                     " timeout, proxy, backend, backends, at, when, chaos, "
+                     "expect or expect-fail)");
     /* Control bytes are shown escaped, never written raw. */
     expect_one_error(BASE "x\x1b[2J\n",
                      "t.scn:4: unknown directive 'x\\x1b[2J' (expected seed,"
-                     " timeout, proxy, backend, at, when, chaos, expect or "
-                     "expect-fail)");
+                     " timeout, proxy, backend, backends, at, when, chaos, "
+                     "expect or expect-fail)");
 }
 
 static void test_error_bad_duration(void)
@@ -1551,7 +1551,7 @@ static void test_error_checks_of_timing(void)
                      "t.scn:3: p99<= '0ms': must be a duration from 1ms to "
                      "10m, like 500ms or 2s");
     expect_one_error("backend b\nat 0s clients 1\nexpect p75<=1s\nexpect relay exact\n",
-                     "t.scn:3: unknown check 'p75<=1s' (checks: leastconn, "
+                     "t.scn:3: unknown check 'p75<=1s' (checks: leastconn, p2c, "
                      "counts zero, relay exact, share NAME=P%\xc2\xb1T%, "
                      "NAME > NAME, NAME < NAME, detect NAME within D, "
                      "recover NAME within D, clients ok, clients failed<=N, "
