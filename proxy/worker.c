@@ -541,7 +541,8 @@ int worker_sessions(struct worker *w, struct session_row *rows, size_t max,
     if (w->rows_done >= asked) {
         size_t n = w->answer_len < max ? w->answer_len : max;
 
-        memcpy(rows, w->answer, n * sizeof(*rows));
+        if (n > 0)      /* no rows yet: answer may be NULL */
+            memcpy(rows, w->answer, n * sizeof(*rows));
         *total = w->answer_len;
         pthread_mutex_unlock(&w->lock);
         return (int)n;
