@@ -51,16 +51,25 @@ tree=$tmp/tree
 copy_tree "$repo" "$tree" || exit 1
 labkit=$tree/labs/lib/labkit.py
 
+# scenario_args: sets the arguments of a scenario grader: the
+# submission's one scenario file, or --missing and the reason there is
+# none.
+scenario_args() {
+    if python3 "$labkit" scn "$lab" "$sub" "$tmp/your.scn" >"$tmp/scn.out" 2>&1; then
+        cat "$tmp/scn.out"
+        echo "$tmp/your.scn" >"$tmp/scn.args"
+    else
+        sed 's/^labkit.py scn: //' "$tmp/scn.out" >"$tmp/scn-missing"
+        printf '%s\n' --missing "$tmp/scn-missing" >"$tmp/scn.args"
+    fi
+}
+
 # Lab 5: the work is one scenario file, graded by the lab's own script
 # (a submission without one scores 0 there, with the reason).
 if [ -x "$tree/labs/$lab/grade-scenario.sh" ]; then
-    if python3 "$labkit" scn "$lab" "$sub" "$tmp/your.scn" >"$tmp/scn.out" 2>&1; then
-        cat "$tmp/scn.out"
-        set -- "$tmp/your.scn"
-    else
-        sed 's/^labkit.py scn: //' "$tmp/scn.out" >"$tmp/failure"
-        set -- --missing "$tmp/failure"
-    fi
+    scenario_args
+    # shellcheck disable=SC2046 # one word per line; no spaces in the paths
+    set -- $(cat "$tmp/scn.args")
     GRADE_REPORT=$report "$tree/labs/$lab/grade-scenario.sh" "$@" "$results" || exit 1
     exit 0
 fi
@@ -69,13 +78,9 @@ fi
 # it is graded first, on the course's own tree, before the student's code
 # goes in (a submission without one scores 0 there, with the reason).
 if [ -x "$tree/labs/$lab/grade-scenario-part.sh" ]; then
-    if python3 "$labkit" scn "$lab" "$sub" "$tmp/your.scn" >"$tmp/scn.out" 2>&1; then
-        cat "$tmp/scn.out"
-        set -- "$tmp/your.scn"
-    else
-        sed 's/^labkit.py scn: //' "$tmp/scn.out" >"$tmp/scn-missing"
-        set -- --missing "$tmp/scn-missing"
-    fi
+    scenario_args
+    # shellcheck disable=SC2046 # one word per line; no spaces in the paths
+    set -- $(cat "$tmp/scn.args")
     GRADE_REPORT=$report "$tree/labs/$lab/grade-scenario-part.sh" "$@" "$tmp/part.json" ||
         exit 1
 fi

@@ -41,28 +41,9 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
 bugs=$(sed 's/#.*//' "$here/drain-bugs" | tr -s ' \t' '\n' | grep . || true)
-if [ -n "$missing" ]; then
-    scn=$work/none.scn
-    cp "$missing" "$work/missing.out"
-else
-    [ -f "$1" ] || { echo "grade-scenario-part.sh: no scenario file '$1'" >&2; exit 2; }
-    # Run from the scenario's folder by its bare name, so that no
-    # absolute path shows in the outputs.
-    scn=$(cd "$(dirname "$1")" && pwd -P)/$(basename "$1")
-fi
-cd "$(dirname "$scn")"
-name=$(basename "$scn")
-
 # A shipped scenario handed in is refused before anything is built.
-shipped=$(find "$repo/scenarios" "$repo"/labs/*/grade -name '*.scn' | sort)
-copied=0
-: >"$work/copied.out"
-# shellcheck disable=SC2086 # one word per file; no spaces in the repository
-if [ -z "$missing" ] &&
-   "$repo/labs/5-own-scenario/copied.py" "$scn" $shipped >"$work/copied.out"; then
-    copied=1
-fi
-sed -i "s#$repo/##" "$work/copied.out"
+. "$repo/labs/lib/scenario.sh"
+scenario_take "$repo" "$work" "$1" "$missing"
 
 parses=0 passes=0
 : >"$work/caught"
@@ -102,13 +83,14 @@ if [ $parses -eq 1 ]; then
     done
 fi
 
-python3 - "$results" "$work" "$scn" $parses $passes $copied $bugs <<'PY'
+python3 - "$results" "$work" "$scn" "$repo" $parses $passes $copied $bugs <<'PY'
 import json, os, re, sys
-path, work, scn = sys.argv[1:4]
-parses, passes, copied = (int(x) for x in sys.argv[4:7])
-bugs = [os.path.basename(b)[:-len(".patch")] for b in sys.argv[7:]]
+path, work, scn, repo = sys.argv[1:5]
+parses, passes, copied = (int(x) for x in sys.argv[5:8])
+bugs = [os.path.basename(b)[:-len(".patch")] for b in sys.argv[8:]]
 caught = open(f"{work}/caught").read().split()
-note = open(f"{work}/copied.out").read().strip()
+sys.path.insert(0, os.path.join(repo, "labs", "lib"))
+import labkit  # noqa: E402
 
 
 def ms(text):
@@ -157,19 +139,9 @@ def shape():
 
 
 def text(name, extra=""):
-    try:
-        return open(f"{work}/missing.out").read()
-    except OSError:
-        pass
-    if copied:
-        return (f"not run: your scenario is a {note} (comments, spacing, line "
-                "order, seed, timeout, points and backend names set aside). "
-                "Write a scenario of your own.")
-    try:
-        out = open(f"{work}/{name}").read()[-4000:]
-    except OSError:
-        out = "(not run: the scenario does not parse)"
-    return extra + out + (f"\n\n(for the grader: it {note})" if note else "")
+    if os.path.isfile(f"{work}/missing.out") or copied:
+        extra = ""
+    return extra + labkit.scenario_output(work, name, copied)
 
 
 is_shape, why = shape() if parses else (False, "")
@@ -177,7 +149,7 @@ tests = [
     {"name": "part B: the scenario parses", "max_score": 2,
      "score": 2 * parses, "output": text("list.out")},
     {"name": "part B: it is a rolling restart", "max_score": 2,
-     "score": 2 * is_shape, "output": text("list.out", why + "\n\n") if parses else text("list.out")},
+     "score": 2 * is_shape, "output": text("list.out", why + "\n\n" if why else "")},
     {"name": "part B: it passes on the reference proxy", "max_score": 4,
      "score": 4 * passes, "output": text("reference.out")},
 ]

@@ -515,6 +515,26 @@ def scenario_file(lab, submission, out):
 
 # --- results ----------------------------------------------------------------
 
+def scenario_output(work, name, copied):
+    """The output of one test of a scenario grader (labs/lib/scenario.sh's
+    WORK): the reason when no scenario was handed in, the refusal of a
+    copy, else the end of WORK/name, with what copied.py noted for the
+    grader."""
+    note = read(f"{work}/copied.out").strip()
+    if os.path.isfile(f"{work}/missing.out"):
+        return read(f"{work}/missing.out")
+    if copied:
+        return (f"not run: your scenario is a {note} (comments, spacing, line "
+                "order, seed, timeout, points and backend names set aside). "
+                "Write a scenario of your own.")
+    try:
+        out = read(f"{work}/{name}")[-4000:]
+    except OSError:
+        out = "(not run: the scenario does not parse)"
+    return out + (f"\n\n(for the grader: it {note})" if note else "")
+
+
+
 def scenario_points(path):
     """The points of one scenario file's expectations (1 unless points=N)."""
     total = 0
