@@ -46,7 +46,7 @@
 # report. Then, unless PROVE_KIT=0, labs/kit/prove-kit.sh runs every
 # platform's package (make grader-kit) of those labs that take a
 # hand-in on the reference, a blank starter and a submission that does
-# not build (about 9 more minutes for all labs). Exits 1 on any mismatch
+# not build (about 15 more minutes for all labs). Exits 1 on any mismatch
 # or failure, 2 on bad usage.
 set -u
 
