@@ -7,7 +7,8 @@
 # or only the changed files; for lab 5 a scenario file), builds the copy
 # and grades it with the copy's own harness, scenarios and unit tests.
 # Writes Gradescope's results.json to RESULTS_JSON (default: a temporary
-# file) and prints "LAB: SCORE of MAX points". GRADE_REPORT=DIR: the
+# file) and prints "LAB: SCORE of MAX points". Lab 6 takes a scenario
+# too, graded by its grade-scenario-part.sh. GRADE_REPORT=DIR: the
 # harness also draws its HTML report there. docs/grading.md tells the
 # whole of it.
 #
@@ -50,18 +51,38 @@ tree=$tmp/tree
 copy_tree "$repo" "$tree" || exit 1
 labkit=$tree/labs/lib/labkit.py
 
+# scenario_args: sets the arguments of a scenario grader: the
+# submission's one scenario file, or --missing and the reason there is
+# none.
+scenario_args() {
+    if python3 "$labkit" scn "$lab" "$sub" "$tmp/your.scn" >"$tmp/scn.out" 2>&1; then
+        cat "$tmp/scn.out"
+        echo "$tmp/your.scn" >"$tmp/scn.args"
+    else
+        sed 's/^labkit.py scn: //' "$tmp/scn.out" >"$tmp/scn-missing"
+        printf '%s\n' --missing "$tmp/scn-missing" >"$tmp/scn.args"
+    fi
+}
+
 # Lab 5: the work is one scenario file, graded by the lab's own script
 # (a submission without one scores 0 there, with the reason).
 if [ -x "$tree/labs/$lab/grade-scenario.sh" ]; then
-    if python3 "$labkit" scn "$sub" "$tmp/your.scn" >"$tmp/scn.out" 2>&1; then
-        cat "$tmp/scn.out"
-        set -- "$tmp/your.scn"
-    else
-        sed 's/^labkit.py scn: //' "$tmp/scn.out" >"$tmp/failure"
-        set -- --missing "$tmp/failure"
-    fi
+    scenario_args
+    # shellcheck disable=SC2046 # one word per line; no spaces in the paths
+    set -- $(cat "$tmp/scn.args")
     GRADE_REPORT=$report "$tree/labs/$lab/grade-scenario.sh" "$@" "$results" || exit 1
     exit 0
+fi
+
+# Lab 6 asks for a scenario as well (labs/LAB/grade-scenario-part.sh):
+# it is graded first, on the course's own tree, before the student's code
+# goes in (a submission without one scores 0 there, with the reason).
+if [ -x "$tree/labs/$lab/grade-scenario-part.sh" ]; then
+    scenario_args
+    # shellcheck disable=SC2046 # one word per line; no spaces in the paths
+    set -- $(cat "$tmp/scn.args")
+    GRADE_REPORT=$report "$tree/labs/$lab/grade-scenario-part.sh" "$@" "$tmp/part.json" ||
+        exit 1
 fi
 
 # What the student may change, into the copy; a missing or unreadable
@@ -138,5 +159,5 @@ if [ ! -e "$tmp/failure" ]; then
 fi
 
 python3 "$labkit" results "$tree" "$lab" "$results" "$tmp/harness.json" \
-    "$tmp/units.tsv" "$tmp/failure" "$tmp/taken" || exit 1
+    "$tmp/units.tsv" "$tmp/failure" "$tmp/taken" "$tmp/part.json" || exit 1
 exit 0

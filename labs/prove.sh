@@ -28,6 +28,12 @@
 # A lab whose blank.list names nothing (lab 1) grades only the course's
 # code: its broken.patch goes into the instructor's copy instead.
 #
+# A lab that hands out code and takes a scenario too (lab 6:
+# labs/LAB/grade-scenario-part.sh) also grades, each with the course's
+# code handed in, weak.scn (the "weak" line of expected) and every
+# shipped scenario its labs/LAB/hidden names, as a copy (the "copy" line:
+# the code's points, none for the scenario).
+#
 # A lab whose work is a scenario (labs/LAB/grade-scenario.sh) grades
 # solution.scn (reference), naive.scn (broken) and every shipped scenario
 # as handed in unchanged (copy: below half the points); its starter must
@@ -40,7 +46,7 @@
 # report. Then, unless PROVE_KIT=0, labs/kit/prove-kit.sh runs every
 # platform's package (make grader-kit) of those labs that take a
 # hand-in on the reference, a blank starter and a submission that does
-# not build (about 9 more minutes for all labs). Exits 1 on any mismatch
+# not build (about 15 more minutes for all labs). Exits 1 on any mismatch
 # or failure, 2 on bad usage.
 set -u
 
@@ -121,6 +127,16 @@ run_one() {         # run_one WORK LAB KIND NAME
         fi ;;
     reference)
         score=$(grade "$inst" "$lab" "$inst" "$dir") ;;
+    part)
+        # the course's code and the scenario, as a student hands them in
+        mkdir -p "$dir/sub"
+        sed 's/#.*//' "$inst/labs/$lab/blank.list" | awk 'NF >= 2 { print $1 }' | sort -u |
+        while read -r file; do
+            mkdir -p "$dir/sub/$(dirname "$file")"
+            cp "$inst/$file" "$dir/sub/$file"
+        done
+        cp "$name" "$dir/sub/lab${lab%%-*}.scn"
+        score=$(grade "$inst" "$lab" "$dir/sub" "$dir") ;;
     *)
         copy_plain "$inst" "$dir/tree" >/dev/null 2>&1
         if patch -s -p1 -d "$dir/tree" <"$name" >"$dir/patch.err" 2>&1; then
@@ -196,6 +212,11 @@ for lab in "$@"; do
     fi
     echo "$lab reference -"
     echo "$lab broken $inst/labs/$lab/broken.patch"
+    if [ -x "$here/$lab/grade-scenario-part.sh" ]; then
+        echo "$lab part $inst/labs/$lab/weak.scn"
+        sed 's/#.*//' "$here/$lab/hidden" 2>/dev/null | grep '/.*\.scn' |
+            sed "s#^[[:space:]]*#$lab part $inst/#"
+    fi
     for cheat in "$inst/labs/$lab"/cheats/*.patch; do
         [ -f "$cheat" ] && echo "$lab cheat $cheat"
     done
@@ -222,6 +243,11 @@ while read -r lab kind name; do
     case $kind in
     reference) need="=$want_ref" ;;
     broken)    need="=$want_broken" ;;
+    part)      case $name in
+               */weak.scn) what=weak; need="=$(awk '$1 == "weak" { print $2 }' "$here/$lab/expected")" ;;
+               *)          what="copy ${name#"$inst"/}"
+                           need="=$(awk '$1 == "copy" { print $2 }' "$here/$lab/expected")" ;;
+               esac ;;
     cheat|bug) what="$kind $(basename "$name" .patch)"
                if [ $kind = cheat ]; then need="<$(awk "BEGIN { print $want_ref / 2 }")"
                else need="<$want_ref"; fi ;;

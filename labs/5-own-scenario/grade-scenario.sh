@@ -35,27 +35,9 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
 results=${2:-$work/results.json}
-if [ -n "$missing" ]; then
-    scn=$work/none.scn
-    cp "$missing" "$work/missing.out"
-else
-    [ -f "$1" ] || { echo "grade-scenario.sh: no scenario file '$1'" >&2; exit 2; }
-    # Run from the scenario's folder by its bare name, so that no
-    # absolute path shows in the outputs.
-    scn=$(cd "$(dirname "$1")" && pwd -P)/$(basename "$1")
-fi
-cd "$(dirname "$scn")"
-name=$(basename "$scn")
-
 # A shipped scenario handed in is refused before anything is built.
-shipped=$(find "$repo/scenarios" "$repo"/labs/*/grade -name '*.scn' | sort)
-copied=0
-: >"$work/copied.out"
-# shellcheck disable=SC2086 # one word per file; no spaces in the repository
-if [ -z "$missing" ] && "$here/copied.py" "$scn" $shipped >"$work/copied.out"; then
-    copied=1
-fi
-sed -i "s#$repo/##" "$work/copied.out"
+. "$repo/labs/lib/scenario.sh"
+scenario_take "$repo" "$work" "$1" "$missing"
 
 build() {       # build DIR [PATCH]: the repository, maybe patched, built in DIR
     copy_tree "$repo" "$1" || exit 2
@@ -87,25 +69,18 @@ if [ $parses -eq 1 ]; then
     [ $status -eq 1 ] && catches=1
 fi
 
-python3 - "$results" "$work" $parses $passes $catches $copied <<'PY'
-import json, sys
+python3 - "$results" "$work" $parses $passes $catches $copied "$repo" <<'PY'
+import json, os, sys
 path, work = sys.argv[1], sys.argv[2]
 parses, passes, catches, copied = (int(x) for x in sys.argv[3:7])
-note = open(f"{work}/copied.out").read().strip()
+sys.path.insert(0, os.path.join(sys.argv[7], "labs", "lib"))
+import labkit  # noqa: E402
+
+
 def text(name):
-    try:
-        return open(f"{work}/missing.out").read()
-    except OSError:
-        pass
-    if copied:
-        return (f"not run: your scenario is a {note} (comments, spacing, line "
-                "order, seed, timeout, points and backend names set aside). "
-                "Write a scenario of your own.")
-    try:
-        out = open(f"{work}/{name}").read()[-4000:]
-    except OSError:
-        out = "(not run: the scenario does not parse)"
-    return out + (f"\n\n(for the grader: it {note})" if note else "")
+    return labkit.scenario_output(work, name, copied)
+
+
 tests = [
     {"name": "lab 5: the scenario parses", "max_score": 2,
      "score": 2 * parses, "output": text("list.out")},

@@ -66,7 +66,8 @@ def handin(lab):
 
     The files blank.list names; for a lab that names none and grades no
     scenarios of its own (no grade/), one scenario file, labN.scn; else
-    nothing (lab 1: the student writes nothing, so it has no package).
+    nothing (lab 1: the student writes nothing, so it has no package). A
+    lab that also takes a scenario (grade-scenario-part.sh) adds labN.scn.
     """
     path = lab_dir(lab)
     files = []
@@ -78,7 +79,8 @@ def handin(lab):
         words = line.split("#", 1)[0].split()
         if words and words[0] not in files:
             files.append(words[0])
-    if not files and not (path / "grade").is_dir():
+    if (not files and not (path / "grade").is_dir()) or \
+            (path / "grade-scenario-part.sh").is_file():
         files.append(f"lab{path.name.split('-', 1)[0]}.scn")
     return files
 

@@ -7,9 +7,12 @@ that read C code, blank.list, submissions and results (docs/grading.md).
   labkit.py take TREE LAB SUBMISSION REPORT
                                        splices what LAB lets students change
                                        from SUBMISSION into TREE
-  labkit.py scn SUBMISSION OUT         finds lab 5's one scenario file
-  labkit.py results TREE LAB RESULTS HARNESS_JSON UNITS_TSV FAILURE TAKEN
-                                       writes the final results.json
+  labkit.py scn LAB SUBMISSION OUT     finds the one scenario file of a lab
+                                       that takes one (labs 5 and 6)
+  labkit.py results TREE LAB RESULTS HARNESS_JSON UNITS_TSV FAILURE TAKEN PART_JSON
+                                       writes the final results.json (with
+                                       the tests of PART_JSON, lab 6's part
+                                       B, when it exists)
   labkit.py leaks REPO LAB STARTER     fails when STARTER shows what LAB's
                                        starter must not (blanked bodies, the
                                        hidden bug, files left out)
@@ -149,10 +152,10 @@ def left_out(repo, lab):
         for item in ("broken.patch", "cheats", "expected", "hidden"):
             out.append(f"{folder}/{item}")
         for item in sorted(os.listdir(os.path.join(repo, folder))):
-            # a scenario lab's answers, and any solution
+            # a scenario lab's answers (lab 5; lab 6's part B), and any
+            # solution
             if item.startswith("solution") or (
-                    item.endswith(".scn") and os.path.isfile(
-                        os.path.join(repo, folder, "grade-scenario.sh"))):
+                    item.endswith(".scn") and takes_scenario(repo, name)):
                 out.append(f"{folder}/{item}")
         for entry in hidden_list(repo, name):
             if "/" not in entry:
@@ -161,6 +164,13 @@ def left_out(repo, lab):
                 out.append(entry)
     out.extend(revealing_bugs(repo, lab))
     return [p for p in dict.fromkeys(out) if os.path.lexists(os.path.join(repo, p))]
+
+
+def takes_scenario(repo, lab):
+    """Whether the student hands in a scenario for LAB (lab 5's
+    grade-scenario.sh, lab 6's grade-scenario-part.sh)."""
+    return any(os.path.isfile(os.path.join(repo, "labs", lab, script))
+               for script in ("grade-scenario.sh", "grade-scenario-part.sh"))
 
 
 def patch_files(text):
@@ -469,17 +479,28 @@ def take(tree, lab, submission, report):
     return 1 if faults else 0
 
 
-def scenario_file(submission, out):
-    """Lab 5: copies the submission's one scenario file to out."""
+def scenario_file(lab, submission, out):
+    """Copies the submission's one scenario file to out: the only .scn, else
+    the first in labs/LAB/, else the shallowest labN.scn, else the first
+    directly in a labs/*/ folder."""
     with tempfile.TemporaryDirectory() as work:
         if os.path.isfile(submission) and submission.endswith(".scn"):
             source = submission
         else:
             folder = unpack(submission, work)
             scns = [f for f in files_of(folder) if f.endswith(".scn")]
+            own = [f for f in scns if re.search(r"(^|/)labs/" + re.escape(lab) +
+                                                r"/[^/]*\.scn$", f)]
+            number = lab.split("-", 1)[0]
+            named = sorted((f for f in scns if os.path.basename(f) == f"lab{number}.scn"),
+                           key=lambda f: f.count("/"))
             lab5 = [f for f in scns if re.search(r"(^|/)labs/[^/]*/[^/]*\.scn$", f)]
             if len(scns) == 1:
                 chosen = scns[0]
+            elif own:
+                chosen = own[0]
+            elif named:
+                chosen = named[0]
             elif lab5:
                 chosen = lab5[0]
             elif scns:
@@ -493,6 +514,26 @@ def scenario_file(submission, out):
 
 
 # --- results ----------------------------------------------------------------
+
+def scenario_output(work, name, copied):
+    """The output of one test of a scenario grader (labs/lib/scenario.sh's
+    WORK): the reason when no scenario was handed in, the refusal of a
+    copy, else the end of WORK/name, with what copied.py noted for the
+    grader."""
+    note = read(f"{work}/copied.out").strip()
+    if os.path.isfile(f"{work}/missing.out"):
+        return read(f"{work}/missing.out")
+    if copied:
+        return (f"not run: your scenario is a {note} (comments, spacing, line "
+                "order, seed, timeout, points and backend names set aside). "
+                "Write a scenario of your own.")
+    try:
+        out = read(f"{work}/{name}")[-4000:]
+    except OSError:
+        out = "(not run: the scenario does not parse)"
+    return out + (f"\n\n(for the grader: it {note})" if note else "")
+
+
 
 def scenario_points(path):
     """The points of one scenario file's expectations (1 unless points=N)."""
@@ -552,13 +593,20 @@ def unit_report(suites, verdict, text):
                    ("\n\n" + text[-3000:] if stopped else ""))
 
 
-def results(tree, lab, path, harness_json, units_tsv, failure, taken):
-    """Writes results.json; prints the score."""
+def results(tree, lab, path, harness_json, units_tsv, failure, taken, part_json):
+    """Writes results.json (with part_json's tests, when it exists, unless
+    nothing could be built: then the build test's points hold theirs
+    too); prints the score."""
     hidden = {e for e in hidden_list(tree, lab) if "/" not in e}
     taken_text = read(taken) if os.path.isfile(taken) else ""
     top = most_points(tree, lab)
+    try:
+        part = json.load(open(part_json)).get("tests", [])
+    except (OSError, ValueError):
+        part = []
     tests = []
     if os.path.isfile(failure) and os.path.getsize(failure) > 0:
+        top += sum(t.get("max_score", 0) for t in part)
         tests.append({"name": "build", "score": 0, "max_score": top,
                       "status": "failed", "output": read(failure)[-6000:]})
     else:
@@ -583,6 +631,7 @@ def results(tree, lab, path, harness_json, units_tsv, failure, taken):
                           "status": "passed" if ok else "failed", "output": output})
             print(f"unit tests {suites}: {'passed' if ok else 'FAILED'} "
                   f"({int(points) if ok else 0} of {points} points)")
+        tests += part
     prefix = os.path.abspath(tree) + "/"
     for t in tests:
         t.setdefault("visibility", "visible")
@@ -602,8 +651,8 @@ def results(tree, lab, path, harness_json, units_tsv, failure, taken):
 COMMANDS = {
     "starter": (3, lambda a: starter(*a)),
     "take": (4, lambda a: take(*a)),
-    "scn": (2, lambda a: scenario_file(*a)),
-    "results": (7, lambda a: results(*a)),
+    "scn": (3, lambda a: scenario_file(a[0].rstrip("/").split("/")[-1], a[1], a[2])),
+    "results": (8, lambda a: results(*a)),
     "leaks": (3, lambda a: leaks(*a)),
     "blanked": (2, lambda a: print("\n".join(f"{f} {fn}" for _, f, fn in
                                              blanked(a[0], lab_name(a[0], a[1]))))),

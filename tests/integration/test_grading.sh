@@ -203,6 +203,47 @@ test_grading_lab5_without_a_scenario() {
         "visible"
 }
 
+# Lab 6 takes code and a scenario (part B), without building anything
+# here: the scenario is found in a whole tree (labs/LAB/ first, then
+# lab6.scn, never another lab's), part B without one scores 0 of 14 with
+# the reason, and its tests join the code's, unless the code did not
+# build: then the one build test holds part B's points too.
+test_grading_lab6_part_b_joins_the_code() {
+    local labkit=$ROOT/labs/lib/labkit.py tree=$WORK/tree
+    mkdir -p "$tree/scenarios" "$tree/labs/5-own-scenario" "$tree/labs/6-operating"
+    for f in scenarios/a.scn scenarios/b.scn labs/5-own-scenario/lab5.scn lab6.scn; do
+        echo "# $f" >"$tree/$f"
+    done
+    python3 "$labkit" scn 6-operating "$tree" "$WORK/your.scn" >"$WORK/out" 2>&1
+    cat "$WORK/out"
+    expect 'grep -qx "# lab6.scn" "$WORK/your.scn"' "lab6.scn taken, not lab 5's"
+    echo "# mine" >"$tree/labs/6-operating/mine.scn"
+    python3 "$labkit" scn 6-operating "$tree" "$WORK/your.scn" >"$WORK/out" 2>&1
+    expect 'grep -qx "# mine" "$WORK/your.scn"' "labs/6-operating/mine.scn taken first"
+
+    echo "your submission holds no .scn file" >"$WORK/reason"
+    "$ROOT/labs/6-operating/grade-scenario-part.sh" --missing "$WORK/reason" "$WORK/part.json" \
+        >"$WORK/out" 2>&1
+    cat "$WORK/out"
+    expect '[ "$(json_get "$WORK/part.json" "(r[\"score\"], r[\"max_score\"])")" = "(0, 14)" ]' \
+        "part B: 0 of 14"
+    expect '[ "$(json_get "$WORK/part.json" "r[\"tests\"][0][\"output\"].strip()")" = "your submission holds no .scn file" ]' \
+        "part B: the reason"
+
+    echo '{"tests": [{"name": "labs/6-operating/grade/1_eject_refusing.scn: leastconn", "score": 1, "max_score": 1}]}' \
+        >"$WORK/harness.json"
+    echo "taken" >"$WORK/taken"
+    python3 "$labkit" results "$ROOT" 6-operating "$WORK/r.json" "$WORK/harness.json" \
+        "$WORK/none.tsv" "$WORK/no-failure" "$WORK/taken" "$WORK/part.json" >"$WORK/out"
+    expect '[ "$(json_get "$WORK/r.json" "(r[\"score\"], r[\"max_score\"], len(r[\"tests\"]))")" = "(1, 15, 7)" ]' \
+        "the code's test and part B's six"
+    echo "Your code does not build" >"$WORK/failure"
+    python3 "$labkit" results "$ROOT" 6-operating "$WORK/r.json" "$WORK/harness.json" \
+        "$WORK/none.tsv" "$WORK/failure" "$WORK/taken" "$WORK/part.json" >"$WORK/out"
+    expect '[ "$(json_get "$WORK/r.json" "[(t[\"name\"], t[\"max_score\"]) for t in r[\"tests\"]]")" = "[('"'"'build'"'"', 90)]" ]' \
+        "one build test of 0 of 90 (part B included)"
+}
+
 # The starter of the test lab: the skeleton in place of the whole file,
 # the function blanked, and the leak check passes; put a blanked body
 # back anywhere (here a note in docs/) and the check fails, naming it.
