@@ -7,8 +7,8 @@
  *              add, an overlong line, a '\r' before the end, control bytes
  *              (shown as \xNN in the error);
  *   answers    help lists every command; show backends has one line per
- *              backend with the keys docs/control.md lists; show info; quit; each
- *              answer ends with one empty line;
+ *              backend with the keys docs/control.md lists; show info;
+ *              quit; each answer ends with one empty line;
  *   errors     every command that names a backend, with a name that does
  *              not exist; remove of a ready backend and of a draining one
  *              with a session on it; add of a name in use and with every
