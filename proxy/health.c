@@ -4,8 +4,9 @@
  * The thread sleeps in poll() on an eventfd, so health_stop() wakes it at
  * once instead of waiting out the interval. Each round checks the slots
  * the balancer has then: backends added while running from the next round
- * on; the results for removed ones are ignored. A backend that comes up
- * may start a slow-start ramp, logged here with its own seq.
+ * on; removed ones are not checked (nor their results kept, for a slot
+ * removed during the round). A backend that comes up may start a
+ * slow-start ramp, logged here with its own seq.
  */
 #include "health.h"
 
@@ -121,6 +122,10 @@ static bool check_all(struct health *h)
     bool stop;
 
     for (size_t i = 0; i < count; i++) {
+        if (h->rows[i].removed) {       /* nothing to check any more */
+            fds[i] = (struct pollfd){ .fd = -1 };
+            continue;
+        }
         fds[i].fd = net_connect(&balancer_spec(h->balancer, i)->addr);
         fds[i].events = POLLOUT;
         fds[i].revents = 0;
