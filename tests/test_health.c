@@ -215,6 +215,33 @@ static void test_check_skipped_without_descriptors(void)
     fixture_close(&fx);
 }
 
+/* A removed backend is not checked: its port, listening, is never
+ * connected to while b1 is checked round after round. */
+static void test_removed_backend_not_checked(void)
+{
+    struct health_fixture fx;
+    struct health *h;
+    struct balancer_events events;
+    int fd;
+
+    fixture_open(&fx, 2, 1, 1);
+    CU_ASSERT_EQUAL_FATAL(listen(fx.bound_fd, BACKLOG), 0);
+    CU_ASSERT_EQUAL_FATAL(balancer_set_admin(fx.balancer, 1,
+                                             BALANCER_DISABLED, &events), 0);
+    CU_ASSERT_EQUAL_FATAL(balancer_remove(fx.balancer, 1, &events), 0);
+    CU_ASSERT_EQUAL_FATAL(health_start(&h, fx.balancer, &fx.cfg,
+                                       &fx.capture->log), 0);
+    CU_ASSERT_TRUE(log_capture_wait(fx.capture, "ev=check be=b1 ok=1 ", 3,
+                                    WAIT_MS));
+    health_stop(h);
+    CU_ASSERT_EQUAL_FATAL(net_set_nonblock(fx.bound_fd), 0);
+    fd = accept(fx.bound_fd, NULL, NULL);
+    CU_ASSERT_EQUAL(fd, -1);
+    if (fd != -1)
+        close(fd);
+    fixture_close(&fx);
+}
+
 static CU_TestInfo health_tests[] = {
     { "interval 0: no checks, no thread", test_no_checks_no_thread },
     { "fall and rise as logged", test_fall_and_rise_as_logged },
@@ -222,6 +249,7 @@ static CU_TestInfo health_tests[] = {
       test_stop_does_not_wait_out_the_interval },
     { "check skipped without descriptors",
       test_check_skipped_without_descriptors },
+    { "a removed backend is not checked", test_removed_backend_not_checked },
     CU_TEST_INFO_NULL,
 };
 
