@@ -31,6 +31,7 @@
 
 #include "acceptor.h"
 #include "balancer.h"
+#include "client_pair.h"
 #include "clock.h"
 #include "config.h"
 #include "log.h"
@@ -106,26 +107,16 @@ static bool wait_for(int fd, short events, int timeout_ms)
     return poll(&p, 1, timeout_ms) == 1;
 }
 
+static int hand_to_worker(void *w, int fd, uint64_t sid,
+                          const struct net_addr *client)
+{
+    return worker_hand_off(w, fd, sid, client);
+}
+
 /* A client handed to the worker; returns the test's end, or -1. */
 static int give_client(struct fixture *fx, struct worker *w, uint64_t sid)
 {
-    int pair[2];
-
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == -1)
-        return -1;
-    if (net_set_nonblock(pair[1]) == -1) {
-        close(pair[0]);
-        close(pair[1]);
-        return -1;
-    }
-    atomic_fetch_add(&fx->shared.live_sessions, 1);
-    if (worker_hand_off(w, pair[1], sid, &fx->addr) == -1) {
-        atomic_fetch_sub(&fx->shared.live_sessions, 1);
-        close(pair[0]);
-        close(pair[1]);
-        return -1;
-    }
-    return pair[0];
+    return client_pair_give(&fx->shared, hand_to_worker, w, sid, &fx->addr);
 }
 
 static int accept_backend(struct fixture *fx)

@@ -69,6 +69,7 @@
 
 #include "acceptor.h"
 #include "balancer.h"
+#include "client_pair.h"
 #include "clock.h"
 #include "config.h"
 #include "log.h"
@@ -268,32 +269,11 @@ static int via_worker(void *worker, int fd, uint64_t sid,
     return worker_hand_off(worker, fd, sid, client);
 }
 
-/*
- * Gives one end of a new socketpair to `to` as a client, with give
- * (via_pool or via_worker), counting it in live_sessions first as the
- * acceptor does. Returns the test's end, or -1 (then nothing is left open
- * or counted).
- */
+/* A client for `to` through give (via_pool or via_worker). */
 static int give_client(struct proxy_fixture *fx, acceptor_dispatch_fn give,
                        void *to, uint64_t sid)
 {
-    int pair[2];
-
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == -1)
-        return -1;
-    if (net_set_nonblock(pair[1]) == -1) {
-        close(pair[0]);
-        close(pair[1]);
-        return -1;
-    }
-    atomic_fetch_add(&fx->shared.live_sessions, 1);
-    if (give(to, pair[1], sid, &fx->client_addr) == -1) {
-        atomic_fetch_sub(&fx->shared.live_sessions, 1);
-        close(pair[0]);
-        close(pair[1]);
-        return -1;
-    }
-    return pair[0];
+    return client_pair_give(&fx->shared, give, to, sid, &fx->client_addr);
 }
 
 static int dispatch_client(struct proxy_fixture *fx, struct pool *pool,
