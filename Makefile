@@ -71,7 +71,7 @@ AUDIT_LIB = $(BIN)/thread_audit.so
 
 .PHONY: all test unit sim-unit integration scenarios clean cunit python3 chromium asan tsan \
         fuzz fuzz-clang coverage \
-        valgrind bench install labs-prove mutants grader-kit
+        valgrind bench sweep install labs-prove mutants grader-kit
 all: $(PROGRAMS) $(AUDIT_LIB) $(BUILD)/sim_tool
 
 $(BIN)/proxy_server: $(PROXY_OBJ) $(COMMON_OBJ)
@@ -288,6 +288,12 @@ fuzz: $(FUZZ_BINS)
 # results in docs/performance.md (ROUNDS=, DURATION=... are passed on).
 bench: all
 	bench/compare.sh
+
+# The sweep: ours against HAProxy over sizes, connections, keep-alive and
+# close, backend processes and pinning (bench/sweep.py --help; SWEEP= adds
+# its options). The full grid takes about 30 minutes.
+sweep: all
+	bench/sweep.py $(SWEEP)
 
 # The bug catalogue (tests/bugs/*.patch): each bug is applied to a scratch
 # copy, built, and run through the scenario suite, which must catch it;
