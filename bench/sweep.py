@@ -302,8 +302,9 @@ def main():
         formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="64,4k,64k,1m,16m",
                     help="response sizes, from " + ",".join(SIZES))
-    ap.add_argument("--conns", default="1,10,100,1000,10000",
-                    help="concurrent connections (wrk -c)")
+    ap.add_argument("--conns", default="1,10,100,1000,9500",
+                    help="concurrent connections (wrk -c); at most (ulimit "
+                    "-n - 200) / 2")
     ap.add_argument("--modes", default="keepalive,close",
                     help="keepalive and/or close")
     ap.add_argument("--backends", default="1",
@@ -340,16 +341,20 @@ def main():
             ap.error(f"{spec or '--variant NAME=BINARY'}: not an executable "
                      "proxy_server (make builds ./proxy_server)")
     install_tools()
-    # HAProxy wants 2 descriptors per connection of its maxconn, and more.
-    args.maxconn = max(conns) + 1000
-    need = 2 * args.maxconn + 1000
+    # A proxy holds 2 descriptors per connection: raise the soft limit to
+    # the hard one (raising the hard one needs CAP_SYS_RESOURCE), and give
+    # HAProxy a maxconn it accepts under it (it wants 2 per connection and
+    # a margin).
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < need:
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (need, max(hard, need)))
-        except (ValueError, OSError):
-            sys.exit(f"sweep.py: {max(conns)} connections need ulimit -n "
-                     f"{need} (have {soft}); run as root or lower --conns")
+    if hard != resource.RLIM_INFINITY and soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        soft = hard
+    if 2 * max(conns) + 200 > soft:
+        sys.exit(f"sweep.py: {max(conns)} connections need ulimit -n "
+                 f"{2 * max(conns) + 200} through a proxy (2 descriptors "
+                 f"each and a margin); the hard limit is {hard}: lower --conns "
+                 f"to {(soft - 200) // 2} at most")
+    args.maxconn = min(max(conns) + 1000, (soft - 200) // 2)
 
     tmp = tempfile.mkdtemp(prefix="sweep.")
     os.makedirs(os.path.join(tmp, "www"))
