@@ -234,7 +234,7 @@ def judge(harness, work, text, bound_lines, policy, seed):
     return "fail", "; ".join(reasons) or "failed " + ", ".join(failed)
 
 
-def grade_file(harness, repo, folder, files, name, setup):
+def grade_file(harness, repo, folder, files, name, setup, fault=""):
     """The tests of one scenario (Gradescope's format)."""
     points = setup["points"]
     names = [("parses under harness --sim", 1), ("has the set-up's shape", 2),
@@ -250,8 +250,8 @@ def grade_file(harness, repo, folder, files, name, setup):
         return tests
     found = [f for f in files if os.path.basename(f) == name]
     if not found:
-        return rest(f"{name}: not in your submission (looked for a file named {name} "
-                    "anywhere in it)", 0)
+        return rest(fault or f"{name}: not in your submission (looked for a file "
+                    f"named {name} anywhere in it)", 0)
     source = min(found, key=lambda f: f.count("/"))
     path = os.path.join(folder, source)
     with open(path, encoding="utf-8", errors="replace") as f:
@@ -298,20 +298,23 @@ def measure(harness, work, text, setup, tests):
             graded = "" if policy in wanted else " (not graded)"
             log.append(f"seed {seed}, {policy}: {verdict.upper()}{graded}: {detail}")
     first = seeds[0]
-    table = "\n".join(log)
     aware = [p for p in AWARE if verdicts[first, p] == "pass"]
     tests[2]["score"] = len(aware)
+    tests[2]["output"] = "\n".join(log)
     for i, policy in enumerate(setup["blind"], 3):
         if len(aware) < len(AWARE):
             tests[i]["output"] = ("not scored: a bound that fails a count-aware policy "
-                                  "tells nothing when it fails a blind one too\n\n")
-        elif verdicts[first, policy] == "fail":
-            tests[i]["score"] = tests[i]["max_score"]
+                                  "tells nothing when it fails a blind one too")
+        else:
+            if verdicts[first, policy] == "fail":
+                tests[i]["score"] = tests[i]["max_score"]
+            tests[i]["output"] = f"seed {first}, {policy}: {verdicts[first, policy].upper()}"
     robust = [s for s in seeds[1:]
               if all(verdicts[s, p] == w for p, w in wanted.items())]
     tests[-1]["score"] = len(robust)
-    for t in tests[2:]:
-        t["output"] += table
+    tests[-1]["output"] = "\n".join(
+        f"seed {s}: " + ", ".join(f"{p} {verdicts[s, p].upper()} (wanted {w.upper()})"
+                                  for p, w in wanted.items()) for s in seeds[1:])
 
 
 def shipped(repo):
@@ -351,16 +354,15 @@ def main(argv):
     harness = os.path.join(repo, "harness")
     sys.path.insert(0, os.path.join(repo, "labs", "lib"))
     import labkit  # noqa: E402
-    tests = []
+    tests, fault = [], ""
     with tempfile.TemporaryDirectory() as unpacked:
         try:
             folder = labkit.unpack(submission, unpacked)
             files = labkit.files_of(folder)
         except labkit.Fault as e:
-            folder, files = unpacked, []
-            print(f"grade.py: {e}")
+            folder, files, fault = unpacked, [], str(e)
         for name, setup in SETUPS.items():
-            tests += grade_file(harness, repo, folder, files, name, setup)
+            tests += grade_file(harness, repo, folder, files, name, setup, fault)
         tests.append(written(files, folder))
     for t in tests:
         t["status"] = "passed" if t["score"] == t["max_score"] else "failed"
