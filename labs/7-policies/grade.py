@@ -245,8 +245,9 @@ def grade_file(harness, repo, folder, files, name, setup, fault=""):
              for t, m in names]
 
     def rest(reason, start):
-        for t in tests[start:]:
-            t["output"] = t["output"] or reason
+        tests[start]["output"] = reason
+        for t in tests[start + 1:]:
+            t["output"] = f"not run: see '{tests[start]['name']}'"
         return tests
     found = [f for f in files if os.path.basename(f) == name]
     if not found:
