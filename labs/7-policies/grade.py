@@ -227,7 +227,9 @@ def judge(harness, work, text, bound_lines, policy, seed):
     bounds = [(ok, check, skip) for ok, check, skip in results if re.match(r"p\d+<=", check)]
     judged = [(ok, check) for ok, check, skip in bounds if not skip]
     if len(bounds) != len(bound_lines) or not judged:
-        return "error", "its latency bounds were not judged (skipped: see docs/scenarios.md)"
+        return "error", ("the harness skipped its latency bounds (with a 'backends' line "
+                         "a pNN<=D burst=N check is not judged: docs/scenarios.md, "
+                         "\"Simulation\")")
     failed = [check for ok, check in judged if ok == "not ok"]
     if not failed:
         return "pass", "met " + ", ".join(check for _, check in judged)
