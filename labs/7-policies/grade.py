@@ -115,16 +115,16 @@ class Shape:
                 (self.bounds if head == "expect" else self.inverted).append(n)
 
 
-def shape_misses(name, text, setup):
-    """What keeps the scenario from the set-up's shape: a list of messages
-    (empty when it fits), and the offered load (or None)."""
-    s, misses, rho = Shape(text), [], None
+def backend_misses(name, s, setup, misses):
+    """Appends what is wrong with the backends to misses; returns the
+    service's mean (seconds) and the concurrency per backend (1 under
+    processor sharing, 0 for no limit), or (None, 0) without backends."""
     want = setup["backends"]
     if len(s.backends) != want:
         misses.append(f"{name}: {len(s.backends)} backends in all; this set-up has "
                       f"{want} (one 'backends {want} PREFIX ...' line does it)")
     if not s.backends:
-        return misses, rho
+        return None, 0
     first_line, first = s.backends[0]
     for n, opts in s.backends:
         if opts != first:
@@ -141,31 +141,28 @@ def shape_misses(name, text, setup):
         misses.append(f"{name}:{first_line}: service={service or '(none)'}: this set-up "
                       f"asks for service={' or '.join(setup['services'])}"
                       + (" (a heavy tail)" if "exp" not in setup["services"] else ""))
-    mean = seconds(first.get("mean", ""))
-    ps = first.get("discipline") == "ps"
-    concurrency = 1 if ps else int(first.get("concurrency", "0") or 0)
+    concurrency = 1 if first.get("discipline") == "ps" else \
+        int(first.get("concurrency", "0") or 0)
     if concurrency == 0:
         misses.append(f"{name}:{first_line}: no concurrency= (no limit): no connection "
                       "ever waits, so no policy can matter; give concurrency=N (N >= 1) "
                       "or discipline=ps")
-    for n, head in s.faults:
-        misses.append(f"{name}:{n}: {head}: no faults in this set-up (it measures "
-                      "the policies alone)")
-    for n in s.inverted:
-        misses.append(f"{name}:{n}: expect-fail pNN<=: write latency bounds as "
-                      "'expect pNN<=D'; the grader runs the policies that must fail them")
-    if not s.bounds:
-        misses.append(f"{name}: no latency bound: add a line like 'expect p99<=500ms'")
+    return seconds(first.get("mean", "")), concurrency
+
+
+def burst_misses(name, s, setup, mean, concurrency, misses):
+    """Appends what is wrong with the burst, its load and the timeout to
+    misses; returns the offered load (None when it cannot be told)."""
     if len(s.clients) != 1:
         misses.append(f"{name}: {len(s.clients)} clients lines; this set-up has one "
                       "'clients poisson rate=R/s count=N' burst")
-        return misses, rho
+        return None
     n, words = s.clients[0]
     opts = options(words)
     if not words or words[0] != "poisson":
         misses.append(f"{name}:{n}: the burst must be 'clients poisson rate=R/s count=N' "
                       "(Poisson arrivals)")
-        return misses, rho
+        return None
     rate = float(opts.get("rate", "0").removesuffix("/s") or 0)
     count = int(opts.get("count", "0") or 0)
     requests = int(opts.get("requests", "1") or 1)
@@ -174,6 +171,7 @@ def shape_misses(name, text, setup):
         misses.append(f"{name}:{n}: count={count}: this set-up asks for {low:,} to "
                       f"{high:,} connections (enough for a steady p99, few enough "
                       "for a grade of a few minutes)")
+    rho, want = None, setup["backends"]
     if mean and rate and concurrency:
         rho = rate * requests * mean / (want * concurrency)
         low, high = setup["rho"]
@@ -188,7 +186,25 @@ def shape_misses(name, text, setup):
                       "stops at its timeout, and the connections still waiting then "
                       "are not measured (timeout at most 10m: lower count, or raise "
                       "rate with a shorter mean)")
-    return misses, rho
+    return rho
+
+
+def shape_misses(name, text, setup):
+    """What keeps the scenario from the set-up's shape: a list of messages
+    (empty when it fits), and the offered load (or None)."""
+    s, misses = Shape(text), []
+    mean, concurrency = backend_misses(name, s, setup, misses)
+    for n, head in s.faults:
+        misses.append(f"{name}:{n}: {head}: no faults in this set-up (it measures "
+                      "the policies alone)")
+    for n in s.inverted:
+        misses.append(f"{name}:{n}: expect-fail pNN<=: write latency bounds as "
+                      "'expect pNN<=D'; the grader runs the policies that must fail them")
+    if not s.bounds:
+        misses.append(f"{name}: no latency bound: add a line like 'expect p99<=500ms'")
+    if not s.backends:
+        return misses, None
+    return misses, burst_misses(name, s, setup, mean, concurrency, misses)
 
 
 def with_policy(text, policy):
