@@ -314,7 +314,7 @@ if [ "${PROVE_KIT:-1}" != 0 ]; then
     kit_labs=
     for lab in "$@"; do
         lab=${lab%/}; lab=${lab#labs/}
-        if [ -x "$here/$lab/grade-scenario.sh" ] ||
+        if [ -x "$here/$lab/grade-scenario.sh" ] || [ -x "$here/$lab/grade-submission.sh" ] ||
            grep -qv '^[[:space:]]*\(#.*\)\{0,1\}$' "$here/$lab/blank.list"; then
             kit_labs="$kit_labs $lab"
         fi
