@@ -4,7 +4,8 @@
 # Copies this repository (its HEAD, or a plain copy when it is no git
 # checkout), puts into that copy only what labs/LAB/blank.list lets
 # students change, taken from SUBMISSION (a folder or a .zip: a whole tree
-# or only the changed files; for lab 5 a scenario file), builds the copy
+# or only the changed files; for lab 5 a scenario file; for lab 7 its
+# scenarios and written part), builds the copy
 # and grades it with the copy's own harness, scenarios and unit tests.
 # Writes Gradescope's results.json to RESULTS_JSON (default: a temporary
 # file) and prints "LAB: SCORE of MAX points". Lab 6 takes a scenario
@@ -71,6 +72,13 @@ if [ -x "$tree/labs/$lab/grade-scenario.sh" ]; then
     # shellcheck disable=SC2046 # one word per line; no spaces in the paths
     set -- $(cat "$tmp/scn.args")
     GRADE_REPORT=$report "$tree/labs/$lab/grade-scenario.sh" "$@" "$results" || exit 1
+    exit 0
+fi
+
+# Lab 7: the work is several files (two scenarios and a written part),
+# graded by the lab's own script from the whole submission.
+if [ -x "$tree/labs/$lab/grade-submission.sh" ]; then
+    "$tree/labs/$lab/grade-submission.sh" "$sub" "$results" || exit 1
     exit 0
 fi
 

@@ -34,6 +34,12 @@
 # shipped scenario its labs/LAB/hidden names, as a copy (the "copy" line:
 # the code's points, none for the scenario).
 #
+# A lab whose work is several files (labs/LAB/grade-submission.sh, lab
+# 7) grades its solution/ folder (reference), each folder of
+# labs/LAB/answers/ and an empty folder (missing), each of which must
+# score its line of labs/LAB/expected (the folder's name); its starter
+# must build and pass the leak check.
+#
 # A lab whose work is a scenario (labs/LAB/grade-scenario.sh) grades
 # solution.scn (reference), naive.scn (broken) and every shipped scenario
 # as handed in unchanged (copy: below half the points); its starter must
@@ -110,7 +116,7 @@ run_one() {         # run_one WORK LAB KIND NAME
     dir="$work/$lab/$(key "$kind" "$name")"
     mkdir -p "$dir"
     case $kind in
-    scenario)
+    scenario|submission)
         score=$(grade "$inst" "$lab" "$name" "$dir") ;;
     starter|rigged|shipped)
         if ! "$inst/labs/starter.sh" "$lab" "$dir/tree" >"$dir/starter.out" 2>"$dir/starter.err"; then
@@ -172,6 +178,7 @@ trap 'rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
 copy_plain "$repo" "$work/instructor" || exit 2
 inst=$work/instructor
+mkdir "$work/missing"           # a submission that holds nothing
 
 # The patches of tests/bugs/ whose Touches: line names only what the lab
 # hands out (FILE:FUNCTION as blank.list lists them; any function of a
@@ -201,6 +208,15 @@ bugs_of() {         # bugs_of LAB
 for lab in "$@"; do
     lab=${lab%/}; lab=${lab#labs/}
     [ -d "$here/$lab" ] || { echo "prove.sh: no lab '$lab'" >&2; exit 2; }
+    if [ -x "$here/$lab/grade-submission.sh" ]; then
+        echo "$lab submission $inst/labs/$lab/solution"
+        for answer in "$inst/labs/$lab"/answers/*/; do
+            echo "$lab submission ${answer%/}"
+        done
+        echo "$lab submission $work/missing"
+        echo "$lab starter -"
+        continue
+    fi
     if [ -x "$here/$lab/grade-scenario.sh" ]; then
         echo "$lab scenario $inst/labs/$lab/solution.scn"
         echo "$lab scenario $inst/labs/$lab/naive.scn"
@@ -258,6 +274,10 @@ while read -r lab kind name; do
                    need=builds
                fi ;;
     shipped)   need="=0" ;;
+    submission)
+               what=$(basename "$name")
+               [ "$what" = solution ] && what=reference
+               need="=$(awk -v w="$what" '$1 == w { print $2 }' "$here/$lab/expected")" ;;
     scenario)  case $name in
                */solution.scn) what=reference; need="=$want_ref" ;;
                */naive.scn)    what=broken; need="=$want_broken" ;;
@@ -294,7 +314,7 @@ if [ "${PROVE_KIT:-1}" != 0 ]; then
     kit_labs=
     for lab in "$@"; do
         lab=${lab%/}; lab=${lab#labs/}
-        if [ -x "$here/$lab/grade-scenario.sh" ] ||
+        if [ -x "$here/$lab/grade-scenario.sh" ] || [ -x "$here/$lab/grade-submission.sh" ] ||
            grep -qv '^[[:space:]]*\(#.*\)\{0,1\}$' "$here/$lab/blank.list"; then
             kit_labs="$kit_labs $lab"
         fi

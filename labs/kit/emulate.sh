@@ -29,11 +29,13 @@ kit_break() {
 
 # kit_submission KIND LAB DIR: DIR/tree, the student's repository, and
 # DIR/files, the handed-in files by name alone (an upload). KIND:
-#   reference  the repository's HEAD (lab 5: its solution.scn)
-#   starter    labs/starter.sh's output (lab 5: a shipped scenario, a copy)
+#   reference  the repository's HEAD (lab 5: its solution.scn; a lab with
+#              a solution/ folder, lab 7: the files in it)
+#   starter    labs/starter.sh's output (lab 5: a shipped scenario, a copy;
+#              a handed-in file that is no scenario is left out)
 #   nobuild    HEAD with kit_break
 kit_submission() {
-    local kind=$1 lab=$2 dir=$3 file scn=
+    local kind=$1 lab=$2 dir=$3 file scn= answer
     mkdir -p "$dir/tree" "$dir/files"
     if [ "$kind" = starter ]; then
         "$KIT_REPO/labs/starter.sh" "$lab" "$dir/tree" >"$dir/starter.log" 2>&1 ||
@@ -47,8 +49,13 @@ kit_submission() {
         kit_break "$lab" "$dir/tree" || return 1
     fi
     for file in $(python3 "$KIT_REPO/labs/kit/kit.py" handin "$lab"); do
-        case $file in
-        *.scn) cp "$scn" "$dir/tree/$file" ;;
+        answer=$KIT_REPO/labs/$lab/solution/$file
+        case $kind,$file in
+        starter,*.scn) cp "$scn" "$dir/tree/$file" ;;
+        starter,*)     [ -e "$dir/tree/$file" ] || continue ;;
+        *)             if [ -f "$answer" ]; then cp "$answer" "$dir/tree/$file"
+                       elif [ "${file%.scn}" != "$file" ]; then cp "$scn" "$dir/tree/$file"
+                       fi ;;
         esac
         cp "$dir/tree/$file" "$dir/files/" || return 1
     done

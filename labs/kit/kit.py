@@ -64,12 +64,17 @@ def lab_dir(lab):
 def handin(lab):
     """The files a student hands in for lab, repository-relative.
 
-    The files blank.list names; for a lab that names none and grades no
-    scenarios of its own (no grade/), one scenario file, labN.scn; else
-    nothing (lab 1: the student writes nothing, so it has no package). A
-    lab that also takes a scenario (grade-scenario-part.sh) adds labN.scn.
+    The files labs/LAB/handin lists, when it exists (lab 7: two scenarios
+    and a written part); else the files blank.list names; for a lab that
+    names none and grades no scenarios of its own (no grade/), one
+    scenario file, labN.scn; else nothing (lab 1: the student writes
+    nothing, so it has no package). A lab that also takes a scenario
+    (grade-scenario-part.sh) adds labN.scn.
     """
     path = lab_dir(lab)
+    if (path / "handin").is_file():
+        return [w for w in (line.split("#", 1)[0].strip()
+                            for line in (path / "handin").read_text().splitlines()) if w]
     files = []
     try:
         lines = (path / "blank.list").read_text().splitlines()

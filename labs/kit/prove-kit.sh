@@ -84,8 +84,8 @@ for lab in "$@"; do
     [ -n "$handin" ] || { echo "($lab: nothing to hand in, no package)" >&2; continue; }
     echo "$lab reference"
     echo "$lab starter"
-    # a lab that hands out code (not only a scenario) can fail to build
-    if echo "$handin" | grep -qv '\.scn$'; then echo "$lab nobuild"; fi
+    # a lab that hands out code (not only scenarios and text) can fail to build
+    if echo "$handin" | grep -q '\.[ch]$'; then echo "$lab nobuild"; fi
 done >"$work/submissions"
 xargs -r -P 2 -L 1 "$0" --submission "$work" <"$work/submissions"
 while read -r lab kind; do

@@ -149,7 +149,7 @@ def left_out(repo, lab):
     out = ["docs/instructor.md"]
     for name in labs(repo):
         folder = f"labs/{name}"
-        for item in ("broken.patch", "cheats", "expected", "hidden"):
+        for item in ("broken.patch", "cheats", "expected", "hidden", "answers"):
             out.append(f"{folder}/{item}")
         for item in sorted(os.listdir(os.path.join(repo, folder))):
             # a scenario lab's answers (lab 5; lab 6's part B), and any
