@@ -113,6 +113,28 @@ static void judge_from_stats(const struct scenario_expect *e,
     }
 }
 
+/* The checks about the clients and their times cannot pass on a run that
+ * hit its time limit: what the unfinished connections would have shown is
+ * not known. True when e is one of them and it was so judged. */
+static bool judge_unfinished(const struct scenario_expect *e,
+                             const struct outcome *outcome,
+                             struct check_verdict *verdict)
+{
+    const struct outcome_sim *s = &outcome->sim;
+
+    if (s->unfinished == 0 || (e->check != SCENARIO_CHECK_CLIENTS_OK &&
+                               e->check != SCENARIO_CHECK_CLIENTS_FAILED &&
+                               e->check != SCENARIO_CHECK_LATENCY))
+        return false;
+    check_verdict_set(verdict, false, "the run hit its time limit (timeout "
+                      "%.0fs) with %ld of the bursts' connections not ended "
+                      "(not yet arrived or still served): their times and "
+                      "results are unknown (simulated; raise timeout)",
+                      (double)outcome->scenario->timeout_ms / 1000.0,
+                      s->unfinished);
+    return true;
+}
+
 bool check_sim(const struct scenario_expect *e, const struct outcome *outcome,
                struct check_verdict *verdict)
 {
@@ -125,6 +147,8 @@ bool check_sim(const struct scenario_expect *e, const struct outcome *outcome,
                            "which a simulated run does not have", needs);
         return true;
     }
+    if (judge_unfinished(e, outcome, verdict))
+        return true;
     if (outcome->sim.logged)
         return false;
     judge_from_stats(e, outcome, verdict);

@@ -51,6 +51,9 @@ struct outcome_sim {
                                    groups): the checks read them */
     long connections;           /* arrived */
     long failed;                /* no backend, or ended by a crash */
+    long unfinished;            /* planned but not ended when the run hit
+                                   its time limit (not yet arrived, or
+                                   still in service) */
     double p50_ms, p90_ms, p99_ms, max_ms;  /* whole connections */
     size_t backend_count;       /* declared, then each group's */
     long *served;               /* per backend: connections served */

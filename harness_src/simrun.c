@@ -364,21 +364,40 @@ static int take_stats(struct outcome *outcome, const struct sim_stats *st,
     return 0;
 }
 
+/* The connections the bursts were to make and did not end: those that
+ * had not arrived when the run hit its time limit, or were still being
+ * served. A burst that runs until the limit plans no number. */
+static long unfinished(const struct simrun *r, const struct sim_stats *st)
+{
+    uint64_t planned = 0, ended = st->ok + st->failed;
+
+    for (size_t k = 0; k < r->config.burst_count; k++) {
+        if (r->bursts[k].connections <= 0)
+            return ended < st->connections ? (long)(st->connections - ended)
+                                           : 0;
+        planned += (uint64_t)r->bursts[k].connections;
+    }
+    return ended < planned ? (long)(planned - ended) : 0;
+}
+
 /* Fills outcome from a finished run. */
 static int fill(struct simrun *r, const struct runner_options *options,
                 struct outcome *outcome, const struct sim_stats *st)
 {
+    long left = unfinished(r, st);
+
     outcome->start_ts = 0;
     outcome->end_ts = st->end;
     outcome->proxy_exit_status = 0;
-    outcome->timed_out = st->ok + st->failed < st->connections;
+    outcome->timed_out = left > 0;
     outcome->burst_count = r->config.burst_count;
     for (size_t k = 0; k < r->config.burst_count; k++) {
         outcome->bursts[k].event = r->burst_event[k];
-        outcome->bursts[k].exit_status = st->failed > 0;
+        outcome->bursts[k].exit_status = st->failed > 0 || left > 0;
     }
     if (take_stats(outcome, st, r->logged) == -1)
         return -1;
+    outcome->sim.unfinished = left;
     if (!r->logged)
         return 0;
     if (options->keep_dir != NULL &&

@@ -90,7 +90,45 @@ static void test_sim_judges_from_its_figures(void)
     fixture_free(f);
 }
 
+/* A run that hit its time limit: the clients' checks fail, logs or not;
+ * the others still judge what happened. */
+static void test_sim_unfinished_fails_client_checks(void)
+{
+    for (int logged = 0; logged <= 1; logged++) {
+        struct fixture *f = sim_fixture(logged);
+        struct scenario_expect e = expect_of(SCENARIO_CHECK_LATENCY);
+        struct check_verdict verdict;
+
+        e.percentile = 99;
+        e.within_ms = 100000;
+        if (!logged)    /* passes on the figures before the limit is hit */
+            CU_ASSERT_TRUE(judge(f, &e).passed);
+        f->scenario.timeout_ms = 30000;
+        f->outcome.sim.unfinished = 7;
+        verdict = judge(f, &e);
+        CU_ASSERT_FALSE(verdict.passed);
+        CU_ASSERT_PTR_NOT_NULL(strstr(verdict.reason, "the run hit its time "
+                                      "limit (timeout 30s) with 7 of the "
+                                      "bursts' connections not ended"));
+        expect_result(f, SCENARIO_CHECK_CLIENTS_OK, false, "hit its time "
+                      "limit");
+        e = expect_of(SCENARIO_CHECK_CLIENTS_FAILED);
+        e.max_failed = 1000;
+        CU_ASSERT_FALSE(judge(f, &e).passed);
+        if (!logged) {
+            e = expect_of(SCENARIO_CHECK_SHARE);
+            e.backend = 0;
+            e.share_pct = 75;
+            e.tolerance_pct = 1;
+            CU_ASSERT_TRUE(judge(f, &e).passed);
+        }
+        fixture_free(f);
+    }
+}
+
 static CU_TestInfo check_sim_tests[] = {
+    { "sim unfinished fails client checks",
+      test_sim_unfinished_fails_client_checks },
     { "sim skips what needs processes", test_sim_skips_what_needs_processes },
     { "sim judges from its figures", test_sim_judges_from_its_figures },
     CU_TEST_INFO_NULL,
