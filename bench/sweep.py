@@ -183,6 +183,7 @@ http {{
     nbthread 2
 {"    cpu-map auto:1/1-2 0 1" if pinned else ""}
     maxconn {self.args.maxconn}
+{f"    maxpipes {self.args.maxpipes}" if splice else ""}
 defaults
     mode tcp
     maxconn {self.args.maxconn}
@@ -311,7 +312,9 @@ def main():
                     help="backend processes: 1 and/or 2 (default 1)")
     ap.add_argument("--pin", default="0", help="0 and/or 1 (default 0)")
     ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--duration", type=int, default=2, help="seconds per run")
+    ap.add_argument("--duration", type=int, default=1,
+                    help="seconds per run (at least 3 with 1,000 connections "
+                    "or more)")
     ap.add_argument("--haproxy", default="plain,splice",
                     help="HAProxy configurations to try (best one counts)")
     ap.add_argument("--tuned", action="store_true",
@@ -354,7 +357,11 @@ def main():
                  f"{2 * max(conns) + 200} through a proxy (2 descriptors "
                  f"each and a margin); the hard limit is {hard}: lower --conns "
                  f"to {(soft - 200) // 2} at most")
-    args.maxconn = min(max(conns) + 1000, (soft - 200) // 2)
+    args.maxconn = min(max(conns) + 100, (soft - 200) // 2)
+    # With splice HAProxy also wants 2 per pipe, maxconn / 4 pipes unless
+    # told: the pipes get what the connections leave.
+    args.maxpipes = min(args.maxconn // 4,
+                        max(0, (soft - 200 - 2 * args.maxconn) // 2))
 
     tmp = tempfile.mkdtemp(prefix="sweep.")
     os.makedirs(os.path.join(tmp, "www"))
@@ -415,11 +422,14 @@ def main():
 def run_cell(targets, nback, pinned, mode, size, c, args, allruns):
     names = list(targets)
     runs = {n: [] for n in names}
+    # Opening a thousand connections or more takes a good part of a
+    # second: such cells run at least 3 s, so that moving bytes dominates.
+    duration = max(args.duration, 3) if c >= 1000 else args.duration
     for r in range(args.rounds):
         order = names[r % len(names):] + names[:r % len(names)]
         for n in order:
             proc, port = targets[n]
-            out = measure(proc, port, size, c, mode, args.duration)
+            out = measure(proc, port, size, c, mode, duration)
             out.update(target=n, round=r, size=size, conns=c, mode=mode,
                        backends=nback, pinned=pinned)
             allruns.append(out)
