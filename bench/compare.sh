@@ -172,33 +172,9 @@ wait_listen() {
 start_nginx() {
     local dir=$TMP/$1
     mkdir -p "$dir/logs" "$dir/tmp"
-    cat >"$dir/nginx.conf" <<EOF
-daemon off;
-master_process off;
-worker_processes 1;
-worker_rlimit_nofile 40000;
-pid $dir/nginx.pid;
-error_log $dir/logs/error.log warn;
-events { worker_connections 20000; }
-http {
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 1000000000;
-    keepalive_timeout 600s;
-    client_header_timeout 600s;
-    default_type application/octet-stream;
-    client_body_temp_path $dir/tmp/body;
-    proxy_temp_path $dir/tmp/proxy;
-    fastcgi_temp_path $dir/tmp/fastcgi;
-    uwsgi_temp_path $dir/tmp/uwsgi;
-    scgi_temp_path $dir/tmp/scgi;
-    server {
-        listen 127.0.0.1:$2 backlog=4096;
-        root $TMP/www;
-    }
-}
-EOF
+    sed -e "s|@DIR@|$dir|g" -e "s|@ROOT@|$TMP/www|" \
+        -e "s|@LISTEN@|        listen 127.0.0.1:$2 backlog=65535;|" \
+        bench/nginx.conf.in >"$dir/nginx.conf"
     nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/logs/error.log" \
         >"$dir/logs/stdout" 2>&1 &
     LAST_PID=$!

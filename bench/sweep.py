@@ -53,6 +53,7 @@ import time
 SIZES = {"64": 64, "4k": 4096, "64k": 65536, "1m": 1 << 20, "16m": 16 << 20}
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def say(*args):
@@ -140,35 +141,14 @@ class Lab:
 
     def nginx(self, name, ports):
         d = os.path.join(self.tmp, name)
-        os.makedirs(os.path.join(d, "logs"), exist_ok=True)
+        for sub in ("logs", "tmp"):
+            os.makedirs(os.path.join(d, sub), exist_ok=True)
         listens = "\n".join(f"        listen 127.0.0.1:{p} backlog=65535;"
                             for p in ports)
-        conf = f"""daemon off;
-master_process off;
-worker_processes 1;
-worker_rlimit_nofile 200000;
-pid {d}/nginx.pid;
-error_log {d}/logs/error.log crit;
-events {{ worker_connections 100000; }}
-http {{
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 1000000000;
-    keepalive_timeout 600s;
-    client_header_timeout 600s;
-    default_type application/octet-stream;
-    client_body_temp_path {d}/body;
-    proxy_temp_path {d}/proxy;
-    fastcgi_temp_path {d}/fastcgi;
-    uwsgi_temp_path {d}/uwsgi;
-    scgi_temp_path {d}/scgi;
-    server {{
-{listens}
-        root {self.tmp}/www;
-    }}
-}}
-"""
+        with open(os.path.join(HERE, "nginx.conf.in")) as f:
+            conf = f.read()
+        conf = (conf.replace("@DIR@", d).replace("@ROOT@", self.tmp + "/www")
+                .replace("@LISTEN@", listens))
         with open(os.path.join(d, "nginx.conf"), "w") as f:
             f.write(conf)
         return self.spawn(name, ["nginx", "-p", d, "-c", d + "/nginx.conf",

@@ -108,23 +108,30 @@ void log_write_all(int fd, const char *buf, size_t len)
     }
 }
 
-/* Hands whole lines to the sink, or writes them to the fd itself. */
-static void emit(const struct logger *lg, const char *lines, size_t len)
+/* Hands whole lines to the sink, or writes them to the fd itself. An
+ * urgent one (warn or error) is not held back by a lingering sink. */
+static void emit(const struct logger *lg, const char *lines, size_t len,
+                 bool urgent)
 {
     if (lg->sink != NULL)
-        log_sink_write(lg->sink, lines, len);
+        log_sink_write(lg->sink, lines, len, urgent);
     else
         log_write_all(lg->fd, lines, len);
 }
 
-void log_flush(const struct logger *lg)
+static void flush_buffer(const struct logger *lg, bool urgent)
 {
     struct log_buffer *b = lg->buffer;
 
     if (b != NULL && b->len > 0) {
-        emit(lg, b->data, b->len);
+        emit(lg, b->data, b->len, urgent);
         b->len = 0;
     }
+}
+
+void log_flush(const struct logger *lg)
+{
+    flush_buffer(lg, false);
 }
 
 void log_drain(const struct logger *lg, int wait_ms)
@@ -158,10 +165,15 @@ static size_t format_line_v(char *line, size_t cap, enum log_level level,
                             const char *thread, const char *ev,
                             const char *fmt, va_list ap)
 {
+    uint64_t ns = clock_now_ns();
     size_t len;
     int n;
 
-    n = snprintf(line, cap, "ts=%.6f lvl=%s thr=%s ev=%s", clock_now_s(),
+    /* Whole microseconds, in integers: no floating-point formatting on
+     * every line (the simulator writes ts= the same way). */
+    n = snprintf(line, cap, "ts=%llu.%06llu lvl=%s thr=%s ev=%s",
+                 (unsigned long long)(ns / 1000000000u),
+                 (unsigned long long)(ns / 1000u % 1000000u),
                  log_level_name(level), thread, ev);
     len = n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
     if (fmt != NULL && fmt[0] != '\0' && len + 1 < cap) {
@@ -204,10 +216,10 @@ void log_event(const struct logger *lg, enum log_level level, const char *ev,
     len = format_line_v(line, sizeof(line), level, lg->thread, ev, fmt, ap);
     va_end(ap);
     if (lg->buffer == NULL) {
-        emit(lg, line, len);
+        emit(lg, line, len, level <= LOG_WARN);
         return;
     }
     buffer_line(lg, line, len);
     if (level <= LOG_WARN)
-        log_flush(lg);
+        flush_buffer(lg, true);
 }

@@ -44,8 +44,14 @@ struct log_sink {
     size_t head;                /* first byte not yet written */
     size_t len;                 /* bytes waiting */
     bool writer_waiting;        /* asleep on wake: signal it */
+    bool writer_lingering;      /* holding lines back: signal it only for
+                                   an urgent line or a ring half full */
+    bool urgent;                /* a warn or error line is waiting */
     bool writing;               /* a chunk taken out is being written */
     bool stopping;
+    int drainers;               /* threads in log_sink_drain */
+    int linger_ms;              /* 0: write lines as soon as they come */
+    uint64_t batch_end_ns;      /* when the writer last caught up */
     atomic_bool abandoned;      /* stop gave up: write no more */
     uint64_t dropped_unreported;
     atomic_uint_least64_t dropped_total;
@@ -129,7 +135,17 @@ static int mark_gap(struct log_sink *s, size_t extra)
     return 0;
 }
 
-int log_sink_write(struct log_sink *s, const char *lines, size_t len)
+/* Whether the writer should be woken for what the ring now holds. Call
+ * with the lock held. */
+static bool wakes_writer(const struct log_sink *s)
+{
+    if (s->writer_waiting)
+        return true;
+    return s->writer_lingering && (s->urgent || s->len >= s->capacity / 2);
+}
+
+int log_sink_write(struct log_sink *s, const char *lines, size_t len,
+                   bool urgent)
 {
     int rc = 0;
 
@@ -142,8 +158,9 @@ int log_sink_write(struct log_sink *s, const char *lines, size_t len)
         rc = -1;
     } else {
         ring_append(s, lines, len);
+        s->urgent |= urgent;
     }
-    if (s->writer_waiting && rc == 0)
+    if (rc == 0 && wakes_writer(s))
         pthread_cond_signal(&s->wake);
     pthread_mutex_unlock(&s->lock);
     return rc;
@@ -184,10 +201,43 @@ static size_t take_chunk(struct log_sink *s, char *chunk)
     return n;
 }
 
+static uint64_t now_ns(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/*
+ * Holds the lines that came after the writer last caught up until
+ * linger_ms after that moment, so that a busy logger's lines go out in a
+ * few large writes instead of a wake-up and a write(2) per flush. A line
+ * never waits longer than linger_ms; an urgent line, a ring half full, a
+ * drain or a stop end the wait at once. Call with the lock held and lines
+ * in the ring; returns true when it waited (look at the ring again).
+ */
+static bool linger(struct log_sink *s)
+{
+    uint64_t until = s->batch_end_ns + (uint64_t)s->linger_ms * 1000000u;
+    struct timespec deadline;
+
+    if (s->linger_ms == 0 || s->urgent || s->stopping || s->drainers > 0 ||
+        s->len >= s->capacity / 2 || now_ns() >= until)
+        return false;
+    deadline.tv_sec = (time_t)(until / 1000000000u);
+    deadline.tv_nsec = (long)(until % 1000000000u);
+    s->writer_lingering = true;
+    pthread_cond_timedwait(&s->wake, &s->lock, &deadline);
+    s->writer_lingering = false;
+    return true;
+}
+
 static void *writer_main(void *arg)
 {
     struct log_sink *s = arg;
     char chunk[LOG_LINE_MAX];
+    bool wrote = false;
 
     pthread_setname_np(pthread_self(), "log");
     pthread_mutex_lock(&s->lock);
@@ -201,17 +251,26 @@ static void *writer_main(void *arg)
             break;
         if (s->len == 0) {
             pthread_cond_broadcast(&s->drained);
+            /* Caught up after writing: the next lines may wait. */
+            if (wrote && s->linger_ms > 0)
+                s->batch_end_ns = now_ns();
+            wrote = false;
             s->writer_waiting = true;
             pthread_cond_wait(&s->wake, &s->lock);
             s->writer_waiting = false;
-            continue;
+            if (s->len > 0 && linger(s))
+                continue;
         }
+        if (s->len == 0)
+            continue;
+        s->urgent = false;
         n = take_chunk(s, chunk);
         s->writing = true;
         pthread_mutex_unlock(&s->lock);
         write_when_ready(s, chunk, n);
         pthread_mutex_lock(&s->lock);
         s->writing = false;
+        wrote = true;
     }
     pthread_cond_broadcast(&s->drained);
     pthread_mutex_unlock(&s->lock);
@@ -246,7 +305,7 @@ struct log_sink *log_sink_start(int fd, size_t capacity)
     atomic_init(&s->dropped_total, 0);
     atomic_init(&s->abandoned, false);
     pthread_mutex_init(&s->lock, NULL);
-    pthread_cond_init(&s->wake, NULL);
+    init_monotonic_cond(&s->wake);
     init_monotonic_cond(&s->drained);
     err = s->ring == NULL ? ENOMEM : start_writer(s);
     if (err != 0) {
@@ -259,6 +318,13 @@ struct log_sink *log_sink_start(int fd, size_t capacity)
         return NULL;
     }
     return s;
+}
+
+void log_sink_linger(struct log_sink *s, int linger_ms)
+{
+    pthread_mutex_lock(&s->lock);
+    s->linger_ms = linger_ms < 0 ? 0 : linger_ms;
+    pthread_mutex_unlock(&s->lock);
 }
 
 struct log_sink *log_sink_start_for(struct logger *lg, size_t capacity)
@@ -317,9 +383,13 @@ int log_sink_drain(struct log_sink *s, int wait_ms)
     clock_gettime(CLOCK_MONOTONIC, &deadline);
     timespec_add_ms(&deadline, wait_ms);
     pthread_mutex_lock(&s->lock);
+    s->drainers++;
+    if (s->writer_lingering)
+        pthread_cond_signal(&s->wake);
     while ((s->len > 0 || s->writing) && !atomic_load(&s->abandoned) &&
            pthread_cond_timedwait(&s->drained, &s->lock, &deadline) == 0)
         continue;
+    s->drainers--;
     drained = s->len == 0 && !s->writing;
     pthread_mutex_unlock(&s->lock);
     return drained ? 0 : -1;

@@ -31,6 +31,7 @@
 #ifndef LOG_SINK_H
 #define LOG_SINK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -60,9 +61,24 @@ struct log_sink *log_sink_start_for(struct logger *lg, size_t capacity);
  * Queues len bytes of whole lines (each ending in '\n', at most
  * LOG_LINE_MAX bytes each) for the writer. Never waits for the fd: when
  * the ring has no room for all of them, they are all dropped and counted,
- * and the call returns -1. Returns 0 when queued.
+ * and the call returns -1. Returns 0 when queued. urgent: the writer
+ * writes them without lingering (log_sink_linger).
  */
-int log_sink_write(struct log_sink *sink, const char *lines, size_t len);
+int log_sink_write(struct log_sink *sink, const char *lines, size_t len,
+                   bool urgent);
+
+/*
+ * From now on the writer holds lines back for up to linger_ms after it
+ * last caught up, and writes what came meanwhile together: a logger that
+ * flushes thousands of times a second then costs the writer a wake-up and
+ * a few write(2)s per linger_ms, not one of each per flush. A line is
+ * never held longer than linger_ms; an urgent line (log_sink_write), a
+ * ring half full, log_sink_drain and log_sink_stop end the wait at once.
+ * A line that comes when the writer has been idle for linger_ms goes out
+ * at once. 0 (the default) writes every line as soon as it comes. What a
+ * process killed without warning loses is what was held back.
+ */
+void log_sink_linger(struct log_sink *sink, int linger_ms);
 
 /* Lines dropped since the sink started (reported or not). */
 uint64_t log_sink_dropped(struct log_sink *sink);

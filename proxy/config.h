@@ -60,6 +60,7 @@ struct config {
     long grace_ms;              /* drain time on SIGINT/SIGTERM */
     enum log_level log_level;
     long log_buffer;            /* bytes of the log sink's ring */
+    long log_flush_ms;          /* the sink's linger (log_sink_linger) */
     bool stats_enabled;
     struct net_addr stats;
     unsigned long seed;         /* for --balance random */

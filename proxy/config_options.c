@@ -58,6 +58,10 @@ static const struct options_spec specs[] = {
       .help = "bytes of log lines held for a reader that does not keep "
               "up; more are dropped and counted", .initial = "1M",
       AT(log_buffer) },
+    { "log-flush", 0, OPTIONS_DURATION, 0, 10000,
+      .help = "hold info and debug lines up to MS and write them out "
+              "together; warn and error lines go at once; 0: no holding",
+      .initial = "10ms", AT(log_flush_ms) },
     { "slowstart", 0, OPTIONS_DURATION, 0, 3600000,
       .help = "ramp a backend's weight up over MS when it comes back (up "
               "again, enabled, added, restored), 0: off", .initial = "0",

@@ -302,6 +302,7 @@ int main(int argc, char **argv)
         free(args.argv);
         return PROCESS_EXIT_FAIL;
     }
+    log_sink_linger(sink, (int)cfg.log_flush_ms);
     fit_fd_limit(&cfg, &log);
     p.shared.config = &cfg;
     atomic_init(&p.shared.live_sessions, 0);

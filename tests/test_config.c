@@ -136,6 +136,7 @@ static void test_defaults(void)
     CU_ASSERT_EQUAL(cfg.grace_ms, 1000);
     CU_ASSERT_EQUAL(cfg.log_level, LOG_INFO);
     CU_ASSERT_EQUAL(cfg.log_buffer, 1L << 20);
+    CU_ASSERT_EQUAL(cfg.log_flush_ms, 10);
     CU_ASSERT_FALSE(cfg.stats_enabled);
     CU_ASSERT_EQUAL(cfg.seed, 1);
 }
@@ -171,7 +172,7 @@ static void test_options_good(void)
         "--health-interval", "500ms", "--rise", "3", "--fall", "5",
         "--maxconn", "100", "--grace", "1.5s", "--stats", "127.0.0.1:0",
         "--log-level", "debug", "--seed", "42", "--cpu-affinity", "auto",
-        "--log-buffer", "256k"),
+        "--log-buffer", "256k", "--log-flush", "0"),
         CONFIG_RUN);
     CU_ASSERT_STRING_EQUAL(err, "");
     CU_ASSERT_TRUE(cfg.cpu_affinity);
@@ -189,6 +190,7 @@ static void test_options_good(void)
     CU_ASSERT_STRING_EQUAL(addr_text(&cfg.stats), "127.0.0.1:0");
     CU_ASSERT_EQUAL(cfg.log_level, LOG_DEBUG);
     CU_ASSERT_EQUAL(cfg.log_buffer, 256L << 10);
+    CU_ASSERT_EQUAL(cfg.log_flush_ms, 0);
     CU_ASSERT_EQUAL(cfg.seed, 42);
     CU_ASSERT_EQUAL(cfg.backend_count, 2);          /* no -b: defaults */
 
@@ -265,6 +267,7 @@ static void test_options_bad(void)
         { { "--log-level", "loud" }, "log-level" },
         { { "--log-buffer", "1k" }, "log-buffer" },
         { { "--log-buffer", "2G" }, "log-buffer" },
+        { { "--log-flush", "11s" }, "log-flush" },
         { { "--seed", "-1" }, "seed" },
         { { "--stats", "70000" }, "--stats" },
         { { "--version=1" }, "" },

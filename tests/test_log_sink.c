@@ -9,7 +9,9 @@
  * exactly the number lost: written + dropped = sent. A reader that never
  * lets the ring empty still gets the report, where the gap is. Stopping a sink whose
  * reader never reads returns within its wait. A logger attached to a sink
- * sends its lines there, buffered or not.
+ * sends its lines there, buffered or not. A lingering sink holds lines
+ * back for its linger, except urgent ones, and never past a drain, a stop
+ * or a ring half full.
  */
 #include <CUnit/CUnit.h>
 #include <fcntl.h>
@@ -98,7 +100,7 @@ static void test_full_ring_drops_and_counts(void)
         int len = snprintf(line, sizeof(line), "line=%d pad=................\n",
                            i);
 
-        refused += log_sink_write(sink, line, (size_t)len) == -1;
+        refused += log_sink_write(sink, line, (size_t)len, false) == -1;
     }
     /* 2,000 lines into a page and a 16 KiB ring: none of it waited. */
     CU_ASSERT(clock_now_s() - start < 1.0);
@@ -147,12 +149,12 @@ static void test_gap_reported_before_the_ring_empties(void)
     sink = log_sink_start(fds[1], RING);
     CU_ASSERT_FATAL(sink != NULL);
     for (int i = 0; i < LINES; i++)
-        dropped += log_sink_write(sink, before, strlen(before)) == -1;
+        dropped += log_sink_write(sink, before, strlen(before), false) == -1;
     CU_ASSERT_FATAL(dropped > 0);
     /* Take one page: the writer moves a few lines out of the ring. */
     CU_ASSERT(read(fds[0], some, 4096) > 0);
     for (tries = 0; tries < 500; tries++) {
-        if (log_sink_write(sink, "line=after\n", 11) == 0)
+        if (log_sink_write(sink, "line=after\n", 11, false) == 0)
             break;
         dropped++;
         poll(NULL, 0, 10);
@@ -187,7 +189,7 @@ static void test_drain_waits_for_the_writer(void)
     for (int i = 0; i < 100; i++) {
         int len = snprintf(line, sizeof(line), "line=%d\n", i);
 
-        CU_ASSERT_EQUAL(log_sink_write(sink, line, (size_t)len), 0);
+        CU_ASSERT_EQUAL(log_sink_write(sink, line, (size_t)len, false), 0);
     }
     CU_ASSERT_EQUAL(log_sink_drain(sink, 2000), 0);
     text[read(fds[0], text, sizeof(text) - 1)] = '\0';
@@ -204,7 +206,7 @@ static void test_drain_waits_for_the_writer(void)
     memset(text, 'x', sizeof(text));
     text[LOG_LINE_MAX - 1] = '\n';
     for (int i = 0; i < 3; i++)
-        log_sink_write(sink, text, LOG_LINE_MAX);
+        log_sink_write(sink, text, LOG_LINE_MAX, false);
     start = clock_now_s();
     CU_ASSERT_EQUAL(log_sink_drain(sink, 200), -1);
     CU_ASSERT(clock_now_s() - start < 1.0);
@@ -226,7 +228,7 @@ static void test_stop_with_a_reader_that_never_reads(void)
     memset(line, 'x', sizeof(line) - 1);
     line[sizeof(line) - 1] = '\n';
     for (int i = 0; i < 16; i++)
-        log_sink_write(sink, line, sizeof(line));
+        log_sink_write(sink, line, sizeof(line), false);
     start = clock_now_s();
     log_sink_stop(sink, 200);
     CU_ASSERT(clock_now_s() - start < 1.0);
@@ -260,6 +262,121 @@ static void test_logger_goes_through_the_sink(void)
     close(fds[1]);
 }
 
+/* Whether fd has something to read within ms. */
+static bool readable_within(int fd, int ms)
+{
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+
+    return poll(&p, 1, ms) == 1;
+}
+
+/* Reads what fd holds now (non-blocking) into text. */
+static void read_now(int fd, char *text, size_t size)
+{
+    ssize_t n = read(fd, text, size - 1);
+
+    text[n > 0 ? n : 0] = '\0';
+}
+
+/* With a linger of 3 s: a line after an idle spell goes out at once; the
+ * next is held; an urgent line, a drain, a ring half full and a stop each
+ * let the held lines out at once (well within 1.5 s), in order. */
+static void test_linger_holds_and_lets_go(void)
+{
+    static char text[RING * 2];
+    char filler[100];
+    struct log_sink *sink;
+    int fds[2];
+    double start;
+
+    CU_ASSERT_FATAL(pipe2(fds, O_CLOEXEC | O_NONBLOCK) == 0);
+    sink = log_sink_start(fds[1], RING);
+    CU_ASSERT_FATAL(sink != NULL);
+    log_sink_linger(sink, 3000);
+
+    log_sink_write(sink, "a=1\n", 4, false);
+    CU_ASSERT(readable_within(fds[0], 1500));
+    read_now(fds[0], text, sizeof(text));
+    CU_ASSERT_STRING_EQUAL(text, "a=1\n");
+    /* The writer has caught up once drain returns. */
+    CU_ASSERT_EQUAL(log_sink_drain(sink, 1500), 0);
+
+    log_sink_write(sink, "b=2\n", 4, false);
+    CU_ASSERT_FALSE(readable_within(fds[0], 300));
+    log_sink_write(sink, "c=3\n", 4, true);
+    CU_ASSERT(readable_within(fds[0], 1500));
+    poll(NULL, 0, 50);
+    read_now(fds[0], text, sizeof(text));
+    CU_ASSERT_STRING_EQUAL(text, "b=2\nc=3\n");
+    CU_ASSERT_EQUAL(log_sink_drain(sink, 1500), 0);
+
+    log_sink_write(sink, "d=4\n", 4, false);
+    start = clock_now_s();
+    CU_ASSERT_EQUAL(log_sink_drain(sink, 1500), 0);
+    CU_ASSERT(clock_now_s() - start < 1.5);
+    read_now(fds[0], text, sizeof(text));
+    CU_ASSERT_STRING_EQUAL(text, "d=4\n");
+    CU_ASSERT_EQUAL(log_sink_drain(sink, 1500), 0);
+
+    memset(filler, 'x', sizeof(filler));
+    filler[sizeof(filler) - 1] = '\n';
+    for (size_t sent = 0; sent < RING / 2; sent += sizeof(filler))
+        log_sink_write(sink, filler, sizeof(filler), false);
+    CU_ASSERT(readable_within(fds[0], 1500));
+    CU_ASSERT_EQUAL(log_sink_drain(sink, 1500), 0);
+    read_now(fds[0], text, sizeof(text));
+    CU_ASSERT_EQUAL(strlen(text), (RING / 2 + sizeof(filler) - 1) /
+                                  sizeof(filler) * sizeof(filler));
+    CU_ASSERT_EQUAL(log_sink_drain(sink, 1500), 0);
+
+    log_sink_write(sink, "e=5\n", 4, false);
+    start = clock_now_s();
+    log_sink_stop(sink, 1500);
+    CU_ASSERT(clock_now_s() - start < 1.5);
+    read_now(fds[0], text, sizeof(text));
+    CU_ASSERT_STRING_EQUAL(text, "e=5\n");
+    close(fds[0]);
+    close(fds[1]);
+}
+
+/* A logger's warn line is urgent: it is not held by a lingering sink. */
+static void test_logger_warn_is_urgent(void)
+{
+    char text[LOG_LINE_MAX];
+    struct log_buffer buffer;
+    struct logger lg, worker;
+    struct log_sink *sink;
+    int fds[2];
+
+    CU_ASSERT_FATAL(pipe2(fds, O_CLOEXEC | O_NONBLOCK) == 0);
+    sink = log_sink_start(fds[1], RING);
+    CU_ASSERT_FATAL(sink != NULL);
+    log_sink_linger(sink, 3000);
+    log_init(&lg, -1, LOG_INFO);
+    log_sink_attach(&lg, sink);
+    log_fork(&worker, &lg, "w0");
+    log_buffer_attach(&worker, &buffer);
+    log_event(&lg, LOG_INFO, "first", "n=1");
+    CU_ASSERT(readable_within(fds[0], 1500));
+    read_now(fds[0], text, sizeof(text));
+    CU_ASSERT_EQUAL(log_sink_drain(sink, 1500), 0);
+    log_event(&worker, LOG_INFO, "held", "n=2");
+    log_flush(&worker);
+    CU_ASSERT_FALSE(readable_within(fds[0], 300));
+    log_event(&worker, LOG_WARN, "warned", "n=3");
+    CU_ASSERT(readable_within(fds[0], 1500));
+    poll(NULL, 0, 50);
+    read_now(fds[0], text, sizeof(text));
+    CU_ASSERT(strstr(text, "ev=held n=2\n") != NULL);
+    CU_ASSERT(strstr(text, "ev=warned n=3\n") != NULL);
+    CU_ASSERT_EQUAL(log_sink_drain(sink, 1500), 0);
+    log_event(&lg, LOG_ERROR, "failed", "n=4");
+    CU_ASSERT(readable_within(fds[0], 1500));
+    log_sink_stop(sink, LOG_SINK_STOP_MS);
+    close(fds[0]);
+    close(fds[1]);
+}
+
 static CU_TestInfo log_sink_tests[] = {
     { "a full ring drops whole lines and reports their number",
       test_full_ring_drops_and_counts },
@@ -271,6 +388,10 @@ static CU_TestInfo log_sink_tests[] = {
       test_stop_with_a_reader_that_never_reads },
     { "a logger and its forks write through the sink",
       test_logger_goes_through_the_sink },
+    { "a lingering sink holds lines, and lets them go when it must",
+      test_linger_holds_and_lets_go },
+    { "a logger's warn and error lines are not held",
+      test_logger_warn_is_urgent },
     CU_TEST_INFO_NULL,
 };
 

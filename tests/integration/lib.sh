@@ -71,11 +71,14 @@ start_dummy() {
 }
 
 # start_proxy LOGNAME [OPTIONS...]: starts proxy_server on a free port; sets
-# PROXY_PORT and PROXY_PID. Its log is $WORK/LOGNAME.log.
+# PROXY_PORT and PROXY_PID. Its log is $WORK/LOGNAME.log. The tests read
+# the log while the proxy runs, so it writes each line as it comes
+# (--log-flush 0; OPTIONS may say otherwise, the last one wins).
 start_proxy() {
     local name=$1 line
     shift
-    "$BIN_DIR/proxy_server" -l 127.0.0.1:0 "$@" 2>"$WORK/$name.log" &
+    "$BIN_DIR/proxy_server" -l 127.0.0.1:0 --log-flush 0 "$@" \
+        2>"$WORK/$name.log" &
     PROXY_PID=$!
     PIDS+=("$PROXY_PID")
     line=$(wait_for_line "$WORK/$name.log" 'ev=start') || return 1

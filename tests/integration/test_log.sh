@@ -116,3 +116,29 @@ test_crash_line_reaches_the_log() {
         expect '[ "$line" -eq 1 ]' "run $i: the crash line is in the log"
     done
 }
+
+# --log-flush: after the log thread has caught up, info lines wait up to
+# the flush time; a warn line goes out at once, with what was held.
+test_log_flush_holds_info_lines() {
+    local sid
+    two_backends
+    proxy_over_two --log-flush 3s --health-interval 0
+    # The start-up lines were written a moment ago: info lines now wait.
+    client -c 1 -n 1
+    expect '! grep -q "ev=close" "$WORK/proxy.log"' \
+        "a session's info lines are held: $(tail -3 "$WORK/proxy.log")"
+    wait_for_line "$WORK/proxy.log" 'ev=close' 5 >/dev/null
+    # With both backends gone the next client's connect fails: a warn
+    # line, at once.
+    kill -KILL "$B1_PID" "$DUMMY_PID"
+    wait "$B1_PID" "$DUMMY_PID" 2>/dev/null || true
+    client -c 1 -n 1 || true
+    expect 'wait_for_line "$WORK/proxy.log" "ev=connect_fail" 1 >/dev/null' \
+        "the warn line is not held"
+    sid=$(grep -m1 'ev=connect_fail' "$WORK/proxy.log" | sed -E 's/.* sid=([0-9]+).*/\1/')
+    expect 'grep -q "ev=pick sid=$sid " "$WORK/proxy.log"' \
+        "the info lines before it come with it"
+    stop "$PROXY_PID"
+    expect 'grep -q "ev=close sid=$sid " "$WORK/proxy.log"' \
+        "a stop writes out what is held"
+}

@@ -1,0 +1,80 @@
+# shellcheck shell=bash
+# test_bench.sh: bench/sweep.py refuses bad options with the reason, and
+# its summary counts what docs/performance.md says it counts (sourced by
+# run.sh).
+#
+# A measured run needs nginx, HAProxy and wrk and minutes of a quiet
+# machine (make sweep); here the summary is computed from a --json file
+# made up for the test, whose right answers are known.
+
+SWEEP=$ROOT/bench/sweep.py
+
+# sweep_refuses WHAT ARGS...: sweep.py ARGS exits 2 and says WHAT.
+sweep_refuses() {
+    local what=$1 rc=0
+    shift
+    python3 "$SWEEP" "$@" >"$WORK/out" 2>&1 || rc=$?
+    expect '[ "$rc" = 2 ]' "sweep.py $* exits 2, not $rc"
+    expect 'grep -q -- "$what" "$WORK/out"' "sweep.py $* says '$what': $(cat "$WORK/out")"
+}
+
+test_sweep_refuses_bad_options() {
+    sweep_refuses "--sizes: '3k' is not one of" --sizes 64,3k
+    sweep_refuses "--conns: '0' is not a number" --conns 0
+    sweep_refuses "--modes: 'pipelined' is not one of" --modes pipelined
+    sweep_refuses "--rounds and --duration must be at least 1" --rounds 0
+    sweep_refuses "$WORK/none: not an executable" --ours-bin "$WORK/none"
+    sweep_refuses "unrecognized arguments" --sizes 64 extra
+}
+
+# sweep_cell MODE SIZE CONNS RATIO OURS_P99 HAPROXY_P99 OURS_CPU REQUESTS:
+# one cell of a --json file, as python.
+sweep_cell() {
+    echo "cell('$1', '$2', $3, $4, $5, $6, $7, $8),"
+}
+
+test_sweep_summary_counts() {
+    # Ratios 0.90, 1.10, 1.20 and 1.60 (1 MiB): median 1.15, worst 0.90.
+    # p99 no higher in 1 of the 3 uncensored cells (the 1 MiB cell has
+    # fewer than 10 answers per connection); less CPU in 2 of 4.
+    python3 - "$WORK/sweep.json" <<EOF
+import json, sys
+def cell(mode, size, conns, ratio, p99, hp99, cpu, requests):
+    side = lambda rps, p, c: {"rps": rps, "bps": rps * 100, "p50": 1,
+                              "p99": p, "cpu_us_req": c,
+                              "rss_per_conn": 300, "errors": 0,
+                              "requests": requests}
+    return {"mode": mode, "size": size, "conns": conns, "backends": 1,
+            "pinned": False, "haproxy_config": "haproxy-plain",
+            "ours": side(1000 * ratio, p99, cpu),
+            "haproxy": side(1000, hp99, 50), "ratio": ratio,
+            "ratio_range": [ratio - 0.05, ratio + 0.05]}
+cells = [
+$(sweep_cell close 64 10 0.90 2.0 1.5 60 5000)
+$(sweep_cell keepalive 64 10 1.10 1.0 1.5 40 5000)
+$(sweep_cell keepalive 4k 100 1.20 9.0 5.0 45 5000)
+$(sweep_cell keepalive 1m 1000 1.60 1.0 2.0 70 900)
+]
+json.dump({"cells": cells, "runs": []}, open(sys.argv[1], "w"))
+EOF
+    python3 "$SWEEP" --summary "$WORK/sweep.json" >"$WORK/out" 2>&1 ||
+        { cat "$WORK/out"; return 1; }
+    expect 'grep -q "^cells: 4; median ratio 1.15; worst 0.90 (close 64 10 conns, 1 backend process(es), unpinned)$" "$WORK/out"' \
+        "median and worst: $(cat "$WORK/out")"
+    expect 'grep -q "^>= 1 MiB: worst 1.60, median 1.60$" "$WORK/out"' \
+        "the 1 MiB figures"
+    expect 'grep -q "^p99 no higher than HAProxy.s in 1 of 3 cells; less CPU per request in 2 of 4$" "$WORK/out"' \
+        "the p99 and CPU counts leave the censored cell out of p99 only"
+    expect 'grep -q "^keepalive *1m *1000 .*\*$" "$WORK/out"' \
+        "the censored cell is marked"
+    expect '[ "$(grep -c "\*$" "$WORK/out")" = 1 ]' "only that one"
+}
+
+test_sweep_summary_of_a_wrong_file() {
+    local rc=0
+    echo '{"runs": []}' >"$WORK/other.json"
+    python3 "$SWEEP" --summary "$WORK/other.json" >"$WORK/out" 2>&1 || rc=$?
+    expect '[ "$rc" = 1 ]' "exit 1, not $rc"
+    expect 'grep -q "other.json: not a --json file of this script" "$WORK/out"' \
+        "the file is named: $(cat "$WORK/out")"
+}
