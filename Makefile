@@ -69,7 +69,7 @@ PROGRAMS = $(BIN)/proxy_server $(BIN)/dummy_server $(BIN)/simulate_client \
 # Beside the harness, which preloads it into the proxy (harness_src/audit.h).
 AUDIT_LIB = $(BIN)/thread_audit.so
 
-.PHONY: all test unit sim-unit integration scenarios clean cunit python3 chromium asan tsan \
+.PHONY: all test unit sim-unit integration scenarios clean cunit python3 chromium bench-tools asan tsan \
         fuzz fuzz-clang coverage \
         valgrind bench sweep install labs-prove mutants grader-kit
 all: $(PROGRAMS) $(AUDIT_LIB) $(BUILD)/sim_tool
@@ -173,7 +173,11 @@ python3:
 chromium:
 	$(call require,chromium,command -v chromium,chromium)
 
-integration: $(PROGRAMS) $(AUDIT_LIB) | python3 chromium
+# And one runs bench/sweep.py on one cell (test_bench.sh).
+bench-tools:
+	$(call require,nginx haproxy wrk,PATH=$$PATH:/usr/sbin; command -v nginx && command -v haproxy && command -v wrk,nginx-light haproxy wrk)
+
+integration: $(PROGRAMS) $(AUDIT_LIB) | python3 chromium bench-tools
 	BIN_DIR=$(BIN) tests/integration/run.sh
 
 # scenarios/sim/: the simulator's scenarios, in virtual time (seconds).

@@ -72,6 +72,12 @@ void relay_init(struct relay *relay);
 /* Frees what the relay holds (buffer and pipe). */
 void relay_free(struct relay *relay);
 
+/* Whether the relay moves its bytes with splice (it holds a pipe). */
+static inline bool relay_splicing(const struct relay *relay)
+{
+    return relay->pipe_rd != -1;
+}
+
 /*
  * Moves as much as it can now from src to dst using scratch (scratch_size
  * bytes, owned by the caller). Returns what the relay waits for next, or why

@@ -353,6 +353,8 @@ static void session_close(struct worker_ctx *ctx, struct session *s,
         log_event(ctx->log, LOG_INFO, "close",
                   "sid=%llu be=- bytes_c2b=0 bytes_b2c=0 ms=%.3f reason=%s "
                   "rst=none", (unsigned long long)s->id, elapsed_ms(s), reason);
+    ctx->splicing -= (size_t)relay_splicing(&s->c2b) +
+                     (size_t)relay_splicing(&s->b2c);
     relay_free(&s->c2b);
     relay_free(&s->b2c);
     s->state = SESSION_CLOSED;
@@ -761,12 +763,15 @@ static void session_fail(struct worker_ctx *ctx, struct session *s,
     /* A relay that failed reading has handed on all it read; one that
      * failed writing leaves the other relay, which reads the broken side,
      * with bytes to hand on. */
-    if (status == RELAY_DEST_ERROR && c2b)
-        relay_drain(&s->b2c, s->backend.fd, s->client.fd, ctx->scratch,
+    if (status == RELAY_DEST_ERROR) {
+        struct relay *other = c2b ? &s->b2c : &s->c2b;
+        bool had_pipe = relay_splicing(other);
+
+        relay_drain(other, c2b ? s->backend.fd : s->client.fd,
+                    c2b ? s->client.fd : s->backend.fd, ctx->scratch,
                     ctx->scratch_size, SESSION_DRAIN_READS);
-    else if (status == RELAY_DEST_ERROR)
-        relay_drain(&s->c2b, s->client.fd, s->backend.fd, ctx->scratch,
-                    ctx->scratch_size, SESSION_DRAIN_READS);
+        ctx->splicing += !had_pipe && relay_splicing(other);
+    }
     if (!client_broke)
         note_backend_end(s);
     s->rst = client_broke ? SESSION_RST_BACKEND : SESSION_RST_CLIENT;
@@ -786,9 +791,12 @@ static bool run_relay(struct worker_ctx *ctx, struct session *s, bool c2b)
         return true;
     /* When the other direction is finished too, the session closes next,
      * and close() sends the FIN: no shutdown() needed. */
+    bool had_pipe = relay_splicing(relay);
+
     relay->close_follows = (c2b ? s->b2c.done : s->c2b.done);
     *status = relay_pump(relay, src, dst, ctx->scratch, ctx->scratch_size,
                          SESSION_MAX_READS);
+    ctx->splicing += !had_pipe && relay_splicing(relay);
     if (relay_failed(*status)) {
         session_fail(ctx, s, *status, c2b, errno);
         return false;

@@ -72,6 +72,7 @@ struct worker_ctx {
     struct proxy_shared *shared;
     uint64_t now_ms;            /* the loop's clock, refreshed per wakeup */
     size_t sessions;            /* open sessions on this worker */
+    size_t splicing;            /* relays of them that splice (hold a pipe) */
     /* Sessions and mailbox clients of this worker, read by the others'
      * acceptors; atomic. Counted up by worker_hand_off, down here. */
     _Atomic long load;

@@ -375,20 +375,30 @@ static int loop_timeout(const struct worker *w, int pause, bool stopping,
     return timeout;
 }
 
+bool worker_yields_before_sleep(bool pinned, size_t sessions,
+                                size_t splicing)
+{
+    if (pinned)
+        return false;
+    return sessions >= WORKER_YIELD_SESSIONS ||
+           (sessions >= 2 && splicing > 0);
+}
+
 /*
- * Waits for the next events. An unpinned worker that finds none yields
- * the CPU once and looks again before it sleeps: under load, whatever runs
+ * Waits for the next events. An unpinned worker that finds none may yield
+ * the CPU once and look again before it sleeps: under load, whatever runs
  * meanwhile on this CPU (a backend, a client) is usually what produces its
  * next events, so the worker seldom sleeps. Each sleep costs a wake-up,
  * and the kernel tends to wake a worker onto the waker's CPU, moving it
  * from CPU to CPU. When nothing else wants the CPU, sched_yield() returns
- * at once and the worker sleeps as before. A pinned worker cannot be
- * moved and just sleeps.
+ * at once and the worker sleeps as before. worker.h says when it yields.
  */
 static int wait_for_events(struct worker *w, struct epoll_event *events,
                            int timeout)
 {
-    if (w->cpu < 0 && timeout != 0) {
+    if (timeout != 0 && worker_yields_before_sleep(w->cpu >= 0,
+                                                   w->ctx.sessions,
+                                                   w->ctx.splicing)) {
         int n = epoll_wait(w->ctx.epoll_fd, events, WORKER_EVENTS, 0);
 
         if (n != 0)

@@ -87,4 +87,20 @@ void worker_join(struct worker *worker);
 /* Frees a worker whose thread was joined or never started. */
 void worker_destroy(struct worker *worker);
 
+/* Sessions from which an unpinned worker yields whatever they move. */
+#define WORKER_YIELD_SESSIONS 16
+
+/*
+ * Whether a worker that found no events yields the CPU once before it
+ * sleeps: never when pinned (it cannot be moved); with
+ * WORKER_YIELD_SESSIONS sessions or more; with two or more when one of its
+ * relays splices (bulk). With a few sessions of small replies the yield
+ * lost: sched_yield() under the kernel's EEVDF scheduler moves the
+ * worker's deadline a slice on, and the client, busy on the same CPU,
+ * kept it off for that slice (keep-alive, 64 B and 4 KiB at 10
+ * connections: p99 3.1 and 1.8 ms against 0.5 without; docs/performance.md).
+ */
+bool worker_yields_before_sleep(bool pinned, size_t sessions,
+                                size_t splicing);
+
 #endif

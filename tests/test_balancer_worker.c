@@ -329,7 +329,22 @@ static void test_pool_workers(void)
     fixture_close(&fx);
 }
 
+/* When a worker that found no events yields before it sleeps (worker.h). */
+static void test_yield_rule(void)
+{
+    CU_ASSERT_FALSE(worker_yields_before_sleep(true, 1000, 1000));
+    CU_ASSERT_FALSE(worker_yields_before_sleep(false, 0, 0));
+    CU_ASSERT_FALSE(worker_yields_before_sleep(false, 1, 1));
+    CU_ASSERT_FALSE(worker_yields_before_sleep(false,
+                                               WORKER_YIELD_SESSIONS - 1, 0));
+    CU_ASSERT_TRUE(worker_yields_before_sleep(false, WORKER_YIELD_SESSIONS,
+                                              0));
+    CU_ASSERT_TRUE(worker_yields_before_sleep(false, 2, 1));
+}
+
 static CU_TestInfo balancer_worker_tests[] = {
+    { "yield before sleep: unpinned, many sessions or bulk",
+      test_yield_rule },
     { "worker_sessions lists live sessions; no answer is bounded",
       test_sessions_listed },
     { "queue: served through the mailbox, left when the client goes",

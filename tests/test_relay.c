@@ -480,6 +480,7 @@ static void test_bulk_switches_to_splice(void)
         read_some(w.app_dst, got, sizeof(got), &received);
     }
     CU_ASSERT(relay.pipe_rd != -1);
+    CU_ASSERT_TRUE(relay_splicing(&relay));
     CU_ASSERT_EQUAL(received, sizeof(data));
     CU_ASSERT_EQUAL(relay.bytes, sizeof(data));
     CU_ASSERT_EQUAL(memcmp(got, data, sizeof(data)), 0);
@@ -490,6 +491,7 @@ static void test_bulk_switches_to_splice(void)
     CU_ASSERT_EQUAL(read_some(w.app_dst, got, sizeof(got), &received), 0);
     relay_free(&relay);
     CU_ASSERT_EQUAL(relay.pipe_rd, -1);
+    CU_ASSERT_FALSE(relay_splicing(&relay));
     wires_close(&w);
 }
 

@@ -36,6 +36,9 @@ patch             # labs/prove.sh, lab 5's grader, make mutants
 git               # labs/starter.sh (git archive)
 netcat-openbsd    # nc: lab 1 and the README's walk through
 chromium          # the integration test that renders the HTML report
+nginx-light       # bench/: the backend; test_bench.sh runs one cell
+haproxy           # bench/: the reference proxy
+wrk               # bench/: the load
 EOF
 }
 

@@ -3,9 +3,11 @@
 # its summary counts what docs/performance.md says it counts (sourced by
 # run.sh).
 #
-# A measured run needs nginx, HAProxy and wrk and minutes of a quiet
-# machine (make sweep); here the summary is computed from a --json file
-# made up for the test, whose right answers are known.
+# A measured sweep takes a quiet machine and half an hour (make sweep).
+# Here one cell runs for a second per target, to show that every process
+# starts and every figure is read; the summary's arithmetic is checked on
+# a --json file made up for the test, whose right answers are known.
+# make test installs nginx, HAProxy and wrk for this.
 
 SWEEP=$ROOT/bench/sweep.py
 
@@ -77,4 +79,40 @@ test_sweep_summary_of_a_wrong_file() {
     expect '[ "$rc" = 1 ]' "exit 1, not $rc"
     expect 'grep -q "other.json: not a --json file of this script" "$WORK/out"' \
         "the file is named: $(cat "$WORK/out")"
+}
+
+# One cell, one round: ours and both HAProxy configurations answer through
+# nginx, and each run has its requests, CPU and p99.
+test_sweep_measures_one_cell() {
+    local rc=0
+    python3 "$SWEEP" --ours-bin "$BIN_DIR/proxy_server" --sizes 64k \
+        --conns 2 --modes close --rounds 1 --duration 1 \
+        --json "$WORK/one.json" >"$WORK/out" 2>"$WORK/err" || rc=$?
+    expect '[ "$rc" = 0 ]' "exit 0, not $rc: $(tail -3 "$WORK/err")"
+    expect 'grep -q "^close *64k *2 *1 *0 | *[0-9.]* " "$WORK/out"' \
+        "the cell's line: $(cat "$WORK/out")"
+    expect 'grep -q "^cells: 1; median ratio [0-9.]*; worst" "$WORK/out"' \
+        "the summary"
+    python3 - "$WORK/one.json" >"$WORK/targets" <<'EOF'
+import json, sys
+for run in json.load(open(sys.argv[1]))["runs"]:
+    if run.get("requests", 0) > 0 and run["errors"] == 0 and \
+            run["cpu_us_req"] > 0 and run["p99"] > 0:
+        print(run["target"])
+EOF
+    expect '[ "$(sort "$WORK/targets" | tr "\n" " ")" = "haproxy-plain haproxy-splice ours " ]' \
+        "every target measured without errors: $(tr '\n' ' ' <"$WORK/targets")"
+}
+
+# bench/threads.py names the proxy's threads and what each one costs.
+test_threads_counts_per_thread() {
+    local rc=0 thread
+    python3 "$ROOT/bench/threads.py" --bin "$BIN_DIR/proxy_server" \
+        --duration 1 >"$WORK/out" 2>"$WORK/err" || rc=$?
+    expect '[ "$rc" = 0 ]' "exit 0, not $rc: $(tail -3 "$WORK/err")"
+    for thread in w0 w1 log health all; do
+        expect 'grep -q "^$thread  *[0-9.]*" "$WORK/out"' \
+            "a line for $thread: $(cat "$WORK/out")"
+    done
+    expect 'awk "/^w0 /{ exit !(\$2 > 0) }" "$WORK/out"' "w0 did work"
 }
