@@ -84,16 +84,16 @@ def main():
         n = out["requests"]
         print(f"{n} requests, {out['rps']:.0f}/s, p99 {out.get('p99')} ms; "
               f"per request:")
-        print(f"{'thread':8} {'CPU us':>8} {'voluntary':>10} "
+        print(f"{'thread':15} {'CPU us':>8} {'voluntary':>10} "
               f"{'involuntary':>12}")
         total = 0.0
         for tid, (name, cpu, vol, invol) in sorted(after.items()):
             _, cpu0, vol0, invol0 = before.get(tid, (name, 0, 0, 0))
             us = (cpu - cpu0) / sweep.CLK_TCK * 1e6 / n
             total += us
-            print(f"{name:8} {us:8.2f} {(vol - vol0) / n:10.3f} "
+            print(f"{name:15} {us:8.2f} {(vol - vol0) / n:10.3f} "
                   f"{(invol - invol0) / n:12.3f}")
-        print(f"{'all':8} {total:8.2f}")
+        print(f"{'all':15} {total:8.2f}")
     finally:
         lab.stop()
         shutil.rmtree(tmp, ignore_errors=True)

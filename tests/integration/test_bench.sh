@@ -36,9 +36,10 @@ sweep_cell() {
 }
 
 test_sweep_summary_counts() {
-    # Ratios 0.90, 1.10, 1.20 and 1.60 (1 MiB): median 1.15, worst 0.90.
-    # p99 no higher in 1 of the 3 uncensored cells (the 1 MiB cell has
-    # fewer than 10 answers per connection); less CPU in 2 of 4.
+    # Ratios 0.90, 1.10, 1.20, 1.60 (1 MiB) and 1.30 (16 MiB): median
+    # 1.20, worst 0.90. p99 no higher in 1 of the 3 uncensored cells (the
+    # 1 MiB cell has fewer than 10 answers per connection, the 16 MiB one
+    # none); less CPU in 2 of the 4 with answers.
     python3 - "$WORK/sweep.json" <<EOF
 import json, sys
 def cell(mode, size, conns, ratio, p99, hp99, cpu, requests):
@@ -56,20 +57,21 @@ $(sweep_cell close 64 10 0.90 2.0 1.5 60 5000)
 $(sweep_cell keepalive 64 10 1.10 1.0 1.5 40 5000)
 $(sweep_cell keepalive 4k 100 1.20 9.0 5.0 45 5000)
 $(sweep_cell keepalive 1m 1000 1.60 1.0 2.0 70 900)
+$(sweep_cell close 16m 1000 1.30 None None None 0)
 ]
 json.dump({"cells": cells, "runs": []}, open(sys.argv[1], "w"))
 EOF
     python3 "$SWEEP" --summary "$WORK/sweep.json" >"$WORK/out" 2>&1 ||
         { cat "$WORK/out"; return 1; }
-    expect 'grep -q "^cells: 4; median ratio 1.15; worst 0.90 (close 64 10 conns, 1 backend process(es), unpinned)$" "$WORK/out"' \
+    expect 'grep -q "^cells: 5; median ratio 1.20; worst 0.90 (close 64 10 conns, 1 backend process(es), unpinned)$" "$WORK/out"' \
         "median and worst: $(cat "$WORK/out")"
-    expect 'grep -q "^>= 1 MiB: worst 1.60, median 1.60$" "$WORK/out"' \
+    expect 'grep -q "^>= 1 MiB: worst 1.30, median 1.45$" "$WORK/out"' \
         "the 1 MiB figures"
-    expect 'grep -q "^p99 no higher than HAProxy.s in 1 of 3 cells; less CPU per request in 2 of 4$" "$WORK/out"' \
-        "the p99 and CPU counts leave the censored cell out of p99 only"
+    expect 'grep -q "^p99 no higher than HAProxy.s in 1 of 3 cells; less CPU per request in 2 of the 4 with answers$" "$WORK/out"' \
+        "censored cells are left out of the p99 count, cells without answers out of the CPU count"
     expect 'grep -q "^keepalive *1m *1000 .*\*$" "$WORK/out"' \
         "the censored cell is marked"
-    expect '[ "$(grep -c "\*$" "$WORK/out")" = 1 ]' "only that one"
+    expect '[ "$(grep -c "\*$" "$WORK/out")" = 2 ]' "and the one without answers, only those"
 }
 
 test_sweep_summary_of_a_wrong_file() {
