@@ -786,13 +786,12 @@ static bool run_relay(struct worker_ctx *ctx, struct session *s, bool c2b)
     int src = c2b ? s->client.fd : s->backend.fd;
     int dst = c2b ? s->backend.fd : s->client.fd;
     uint64_t had = relay->bytes_read;
+    bool had_pipe = relay_splicing(relay);
 
     if (relay->done)
         return true;
     /* When the other direction is finished too, the session closes next,
      * and close() sends the FIN: no shutdown() needed. */
-    bool had_pipe = relay_splicing(relay);
-
     relay->close_follows = (c2b ? s->b2c.done : s->c2b.done);
     *status = relay_pump(relay, src, dst, ctx->scratch, ctx->scratch_size,
                          SESSION_MAX_READS);
