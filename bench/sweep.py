@@ -474,6 +474,19 @@ def print_cell(cell):
           f"{fmt(o['rss_per_conn'], '8.0f')} {fmt(h['rss_per_conn'], '8.0f')} | "
           f"{fmt(o['errors'], '.0f')}/{fmt(h['errors'], '.0f')}"
           f" [{cell['haproxy_config']}]{tuned}{short}", flush=True)
+    # Variants (--variant): each on a line of its own, against the same
+    # HAProxy figure as ours.
+    hb = h["bps"]
+    for name, v in cell.get("all", {}).items():
+        if not name.startswith("ours-") or name == "ours-tuned":
+            continue
+        ratio = v["bps"] / hb if v["bps"] and hb else None
+        print(f"  {name:28} | {fmt(ratio, '.2f'):>5} {'':13} | "
+              f"{fmt(v['rps'], '10.0f')} {'':10} | "
+              f"{fmt(v['p99'], '8.2f')} {'':8} | "
+              f"{fmt(v['cpu_us_req'], '8.1f')} {'':8} | "
+              f"{fmt(v['rss_per_conn'], '8.0f')} {'':8} | "
+              f"{fmt(v['errors'], '.0f')}", flush=True)
 
 
 def censored(cell):

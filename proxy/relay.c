@@ -114,6 +114,16 @@ static bool open_pipe(struct relay *relay)
 
     if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) == -1)
         return false;
+    /* An unprivileged process past its user's pipe budget
+     * (/proc/sys/fs/pipe-user-pages-soft) gets pipes of two pages, and
+     * splicing through those costs up to three times the CPU of copying
+     * (docs/performance.md): such a relay copies for good. */
+    if (fcntl(fds[1], F_GETPIPE_SZ) < RELAY_SPLICE_CHUNK) {
+        close(fds[0]);
+        close(fds[1]);
+        relay->copy_only = true;
+        return false;
+    }
     relay->pipe_rd = fds[0];
     relay->pipe_wr = fds[1];
     return true;
@@ -173,7 +183,8 @@ static void note_read(struct relay *relay, size_t n, size_t scratch_size)
     relay->full_reads = n == scratch_size ? relay->full_reads + 1 : 0;
     /* Without a pipe (out of descriptors) copying goes on, and the next
      * run of full reads tries again. */
-    if (relay->full_reads >= RELAY_SPLICE_AFTER && !open_pipe(relay))
+    if (relay->full_reads >= RELAY_SPLICE_AFTER && !relay->copy_only &&
+        !open_pipe(relay))
         relay->full_reads = 0;
 }
 

@@ -14,7 +14,8 @@
  * scratch buffer RELAY_SPLICE_AFTER times in a row) switches to zero-copy:
  * the bytes go socket -> pipe -> socket with splice(2) and never enter
  * user space. The pipe (two descriptors) is made only then, so chatty and
- * idle sessions do not pay for it; if it cannot be made, copying goes on.
+ * idle sessions do not pay for it; if it cannot be made, copying goes on,
+ * and if it comes out too small to beat copying, copying goes on for good.
  *
  * End of file on the source is passed on as shutdown(SHUT_WR) on the
  * destination once everything before it was written (half-close). When the
@@ -53,6 +54,8 @@ struct relay {
     bool source_closed;     /* set by the owner: the source's FIN has
                              * arrived (EPOLLRDHUP), so a short read does
                              * not mean drained: read on to the 0 */
+    bool copy_only;         /* a pipe came out smaller than one splice's
+                             * worth: this relay never splices */
 };
 
 enum relay_status {

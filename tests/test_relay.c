@@ -19,12 +19,17 @@
  */
 #include <CUnit/CUnit.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "relay.h"
@@ -451,6 +456,33 @@ static void test_init_and_free(void)
     CU_ASSERT_PTR_NULL(relay.pending);
 }
 
+/* Writes data through the relay until all of it has arrived in got (or a
+ * bound is hit); returns the bytes received. Checks on the way that only
+ * what the pipe holds is ever in flight inside the relay. */
+static size_t pump_bulk(struct relay *relay, struct wires *w,
+                        const unsigned char *data, unsigned char *got,
+                        size_t total)
+{
+    char scratch[SCRATCH_SIZE];
+    size_t written = 0, received = 0;
+    int rounds = 0;
+
+    while (received < total && rounds++ < 100000) {
+        enum relay_status status;
+
+        write_some(w->app_src, data, total, &written);
+        status = relay_pump(relay, w->relay_src, w->relay_dst, scratch,
+                            sizeof(scratch), 8);
+        if (status != RELAY_WANT_READ && status != RELAY_WANT_WRITE &&
+            status != RELAY_MORE)
+            break;
+        CU_ASSERT(relay->in_pipe <= 1024 * 1024);
+        CU_ASSERT_PTR_NULL(relay->pending);
+        read_some(w->app_dst, got, total + 16, &received);
+    }
+    return received;
+}
+
 /* Bulk data switches the relay to splice(2); bytes still arrive whole and
  * in order, back-pressure still holds (the pipe is the only buffer), and
  * the FIN follows the last byte. */
@@ -460,28 +492,16 @@ static void test_bulk_switches_to_splice(void)
     char scratch[SCRATCH_SIZE];
     struct wires w;
     struct relay relay;
-    size_t written = 0, received = 0;
-    enum relay_status status = RELAY_WANT_READ;
-    int rounds = 0;
+    size_t received = 0;
 
     CU_ASSERT_EQUAL_FATAL(wires_open(&w), 0);
     relay_init(&relay);
     fill_pattern(data, sizeof(data));
-    while (received < sizeof(data) && rounds++ < 100000) {
-        write_some(w.app_src, data, sizeof(data), &written);
-        status = relay_pump(&relay, w.relay_src, w.relay_dst, scratch,
-                            sizeof(scratch), 8);
-        if (status != RELAY_WANT_READ && status != RELAY_WANT_WRITE &&
-            status != RELAY_MORE)
-            break;
-        /* Only what the pipe holds may be in flight inside the relay. */
-        CU_ASSERT(relay.in_pipe <= 1024 * 1024);
-        CU_ASSERT_PTR_NULL(relay.pending);
-        read_some(w.app_dst, got, sizeof(got), &received);
-    }
+    CU_ASSERT_EQUAL(pump_bulk(&relay, &w, data, got, sizeof(data)),
+                    sizeof(data));
     CU_ASSERT(relay.pipe_rd != -1);
     CU_ASSERT_TRUE(relay_splicing(&relay));
-    CU_ASSERT_EQUAL(received, sizeof(data));
+    CU_ASSERT_FALSE(relay.copy_only);
     CU_ASSERT_EQUAL(relay.bytes, sizeof(data));
     CU_ASSERT_EQUAL(memcmp(got, data, sizeof(data)), 0);
     shutdown(w.app_src, SHUT_WR);
@@ -493,6 +513,88 @@ static void test_bulk_switches_to_splice(void)
     CU_ASSERT_EQUAL(relay.pipe_rd, -1);
     CU_ASSERT_FALSE(relay_splicing(&relay));
     wires_close(&w);
+}
+
+/* Exit statuses of the child of test_small_pipe_means_copy. */
+enum small_pipe_result {
+    SMALL_PIPE_COPIED,          /* copied everything, never spliced */
+    SMALL_PIPE_SPLICED,         /* kept the small pipe */
+    SMALL_PIPE_LOST_BYTES,      /* the bytes did not arrive whole */
+    SMALL_PIPE_NO_SETUP = 77    /* could not become unprivileged, or its
+                                 * pipes never came out small */
+};
+
+/* Spends the pipe budget of the process's user, as an unprivileged process
+ * holding over a thousand pipes does: true once a new pipe comes out
+ * smaller than 64 KiB (the next ones will too). The pipes stay open until
+ * the process exits. */
+static bool spend_pipe_budget(void)
+{
+    struct rlimit lim;
+
+    if (getrlimit(RLIMIT_NOFILE, &lim) == 0) {
+        lim.rlim_cur = lim.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &lim);
+    }
+    for (int i = 0; i < 4096; i++) {
+        int fds[2];
+
+        if (pipe2(fds, O_CLOEXEC) == -1)
+            return false;
+        if (fcntl(fds[1], F_GETPIPE_SZ) < 64 * 1024)
+            return true;
+    }
+    return false;
+}
+
+/* The child: drops root for nobody (65534), whose pipe budget is counted,
+ * spends it, then relays bulk data. */
+static enum small_pipe_result small_pipe_child(void)
+{
+    static unsigned char data[BIG_TOTAL], got[BIG_TOTAL + 16];
+    struct wires w;
+    struct relay relay;
+    size_t received;
+    bool spliced;
+
+    if (geteuid() == 0 &&
+        (setgroups(0, NULL) == -1 || setgid(65534) == -1 ||
+         setuid(65534) == -1))
+        return SMALL_PIPE_NO_SETUP;
+    if (!spend_pipe_budget() || wires_open(&w) == -1)
+        return SMALL_PIPE_NO_SETUP;
+    relay_init(&relay);
+    fill_pattern(data, sizeof(data));
+    received = pump_bulk(&relay, &w, data, got, sizeof(data));
+    spliced = relay_splicing(&relay) || !relay.copy_only;
+    relay_free(&relay);
+    wires_close(&w);
+    if (received != sizeof(data) || memcmp(got, data, sizeof(data)) != 0)
+        return SMALL_PIPE_LOST_BYTES;
+    return spliced ? SMALL_PIPE_SPLICED : SMALL_PIPE_COPIED;
+}
+
+/* Past its user's pipe budget a process gets pipes of two pages, through
+ * which splicing costs more than copying: the relay copies then, for good,
+ * and the bytes still arrive whole. Runs in a child, which changes its user
+ * and fills its descriptor table; _exit, not exit: a sanitizer's exit-time
+ * work has nothing to do in it. */
+static void test_small_pipe_means_copy(void)
+{
+    pid_t pid = fork();
+    int status = -1;
+
+    CU_ASSERT_NOT_EQUAL_FATAL(pid, -1);
+    if (pid == 0)
+        _exit(small_pipe_child());
+    CU_ASSERT_EQUAL_FATAL(waitpid(pid, &status, 0), pid);
+    CU_ASSERT_TRUE_FATAL(WIFEXITED(status));
+    if (WEXITSTATUS(status) == SMALL_PIPE_NO_SETUP) {
+        fprintf(stderr, "\n  small pipe means copy: not run (needs root, or "
+                        "a user whose pipe budget applies)\n");
+        return;
+    }
+    CU_ASSERT_EQUAL(WEXITSTATUS(status), SMALL_PIPE_COPIED);
 }
 
 /* Short exchanges never cost a pipe. */
@@ -627,6 +729,7 @@ static CU_TestInfo relay_tests[] = {
     { "FIN right behind the last bytes", test_fin_behind_the_last_bytes },
     { "bulk switches to splice", test_bulk_switches_to_splice },
     { "small messages do not splice", test_small_messages_do_not_splice },
+    { "a small pipe means copying", test_small_pipe_means_copy },
     { "drain passes the bytes, not the FIN", test_drain_passes_no_fin },
     CU_TEST_INFO_NULL,
 };

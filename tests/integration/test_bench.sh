@@ -59,6 +59,10 @@ $(sweep_cell keepalive 4k 100 1.20 9.0 5.0 45 5000)
 $(sweep_cell keepalive 1m 1000 1.60 1.0 2.0 70 900)
 $(sweep_cell close 16m 1000 1.30 None None None 0)
 ]
+# A variant (--variant big=BIN) at 0.55 of HAProxy in the second cell gets
+# a line of its own; ours-tuned does not (its ratio is on ours' line).
+cells[1]["all"] = {"ours": cells[1]["ours"], "ours-tuned": cells[1]["ours"],
+                   "ours-big": dict(cells[1]["ours"], bps=55000, rps=550)}
 json.dump({"cells": cells, "runs": []}, open(sys.argv[1], "w"))
 EOF
     python3 "$SWEEP" --summary "$WORK/sweep.json" >"$WORK/out" 2>&1 ||
@@ -72,6 +76,9 @@ EOF
     expect 'grep -q "^keepalive *1m *1000 .*\*$" "$WORK/out"' \
         "the censored cell is marked"
     expect '[ "$(grep -c "\*$" "$WORK/out")" = 2 ]' "and the one without answers, only those"
+    expect 'grep -A1 "^keepalive *64 *10 " "$WORK/out" | grep -q "^  ours-big  *|  0.55  *|  *550 "' \
+        "the variant's line follows its cell: $(cat "$WORK/out")"
+    expect '! grep -q "^  ours-tuned" "$WORK/out"' "ours-tuned has no line of its own"
 }
 
 test_sweep_summary_of_a_wrong_file() {
