@@ -525,6 +525,7 @@ static void fill_view(const struct balancer *balancer, uint64_t tried,
     view->queue_depth = balancer->queue_len;
     view->queue_full = false;
     view->sampled[0] = view->sampled[1] = -1;
+    view->refused = -1;
     for (size_t i = 0; i < view->count; i++) {
         view->cand[i].active = balancer->state[i].active;
         view->cand[i].state = cand_state(balancer, i, tried);
@@ -532,16 +533,29 @@ static void fill_view(const struct balancer *balancer, uint64_t tried,
     }
 }
 
-/* Caller holds the lock; view is filled. */
+/* Asks the policy; caller holds the lock; view is filled. An answer that
+ * names no eligible backend (one that is down, full, already tried by
+ * this session... or out of range) is refused: -1, with the answer in
+ * view->refused. Passed on, a session would be sent to a backend that is
+ * not there, and each retry sent to it again. */
 static int choose(struct balancer *balancer, struct balancer_view *view)
 {
+    int chosen;
+
     if (balancer->policy == BALANCER_LEASTCONN)
-        return choose_leastconn(balancer, view);
-    if (balancer->policy == BALANCER_ROUNDROBIN)
-        return choose_roundrobin(balancer, view);
-    if (balancer->policy == BALANCER_P2C)
-        return choose_p2c(balancer, view);
-    return choose_random(balancer, view);
+        chosen = choose_leastconn(balancer, view);
+    else if (balancer->policy == BALANCER_ROUNDROBIN)
+        chosen = choose_roundrobin(balancer, view);
+    else if (balancer->policy == BALANCER_P2C)
+        chosen = choose_p2c(balancer, view);
+    else
+        chosen = choose_random(balancer, view);
+    if (chosen >= 0 && ((size_t)chosen >= view->count ||
+                        view->cand[chosen].state != BALANCER_CAND_UP)) {
+        view->refused = chosen;
+        return -1;
+    }
+    return chosen;
 }
 
 /* Counts a pick of chosen; caller holds the lock. */

@@ -118,6 +118,9 @@ struct balancer_view {
     /* p2c: the backends sampled, in the order drawn (the second is -1
      * when only one was eligible); both -1 for the other policies. */
     int sampled[2];
+    /* What the policy answered when that was no eligible backend (the
+     * pick then returned -1); -1 when it was not refused. */
+    int refused;
     struct {
         int active;
         enum balancer_cand_state state;

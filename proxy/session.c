@@ -484,6 +484,14 @@ static int pick_backend(struct worker_ctx *ctx, struct session *s)
     } else if (index == BALANCER_QUEUED) {
         queue_session(ctx, s, &view);
     } else {
+        if (view.refused >= 0)
+            log_event(ctx->log, LOG_ERROR, "pick_refused", "sid=%llu seq=%llu "
+                      "chosen=%s cand=\"%s\"", (unsigned long long)s->id,
+                      (unsigned long long)view.seq,
+                      (size_t)view.refused < view.count
+                          ? backend_name(ctx, view.refused) : "(none)",
+                      balancer_view_format(balancer, &view, cand,
+                                           sizeof(cand)));
         if (view.queue_full)
             log_event(ctx->log, LOG_WARN, "queue_full", "sid=%llu seq=%llu "
                       "depth=%zu", (unsigned long long)s->id,

@@ -96,3 +96,35 @@ test_queue_timeout_full_abandoned() {
     grep -q 'ev=stop status=clean' "$WORK/proxy.log"
     ! grep -q 'ev=pick .*queued_ms' "$WORK/proxy.log"
 }
+
+# A policy whose answer is not an eligible backend is refused. Here the
+# proxy is built with lab 3's ignores_state cheat (choose_leastconn never
+# reads the states) over b1 and a port nobody listens on: while b1 holds
+# connections, the cheat answers the dead port, which this session has
+# already tried, at every retry. The pick logs ev=pick_refused (error),
+# the client is closed (no_backend), and the dead port costs one connect
+# per client; passed on, the answer was connected again and again, about
+# 50,000 times a second, until the client gave up.
+test_policy_answer_is_checked() {
+    local src=$WORK/src dead refused fails
+    mkdir -p "$src"
+    (cd "$ROOT" && tar cf - Makefile proxy common) | tar xf - -C "$src"
+    if ! (cd "$src" &&
+          patch -p1 -s <"$ROOT/labs/3-leastconn/cheats/ignores_state.patch" &&
+          make -j2 BIN=. proxy_server) >"$WORK/build.out" 2>&1; then
+        cat "$WORK/build.out"
+        return 1
+    fi
+    start_dummy b1
+    dead=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    BIN_DIR=$src start_proxy proxy -t 2 -b "dead=127.0.0.1:$dead" \
+        -b "b1=127.0.0.1:$DUMMY_PORT" --health-interval 0
+    timeout 30 "$BIN_DIR/simulate_client" --port "$PROXY_PORT" -q -c 4 -n 1 \
+        --hold 1000 --timeout 3000 || true
+    refused=$(grep -c 'lvl=error .*ev=pick_refused .*chosen=dead ' \
+              "$WORK/proxy.log" || true)
+    fails=$(grep -c 'ev=connect_fail .*be=dead ' "$WORK/proxy.log" || true)
+    expect '[ "$refused" -ge 1 ]' "the cheat's answer is refused and logged"
+    expect '[ "$fails" -le 4 ]' \
+        "one connect to the dead port per client at most, saw $fails"
+}
