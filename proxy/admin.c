@@ -589,6 +589,12 @@ static int run_backend_command(const struct admin *admin,
         snprintf(err, errlen, "backend '%s': %s", cmd->name,
                  errno == ENOENT ? "removed meanwhile" : strerror(errno));
     balancer_log_events(admin->balancer, log, &events, "control");
+    /* Enabled again: a removal a reload left waiting is called off now,
+     * not at the next poll, which a disable meanwhile would outrun. */
+    if (rc == 0 && cmd->verb == ADMIN_ENABLE &&
+        reload_keep(admin->reload, (size_t)index))
+        log_event(log, LOG_INFO, "removal_cancelled", "be=%s by=control",
+                  cmd->name);
     return rc;
 }
 

@@ -85,6 +85,20 @@ const char *reload_file(const struct reload *reload)
     return reload->started.config_file;
 }
 
+bool reload_keep(struct reload *reload, size_t index)
+{
+    uint64_t bit = UINT64_C(1) << index;
+    bool was_pending;
+
+    if (reload == NULL || index >= BALANCER_MAX_BACKENDS)
+        return false;
+    pthread_mutex_lock(&reload->lock);
+    was_pending = (reload->pending & bit) != 0;
+    reload->pending &= ~bit;
+    pthread_mutex_unlock(&reload->lock);
+    return was_pending;
+}
+
 unsigned long reload_count(struct reload *reload)
 {
     unsigned long count;

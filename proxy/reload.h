@@ -81,6 +81,13 @@ int reload_run(struct reload *reload, enum reload_source source,
  */
 bool reload_poll(struct reload *reload, const struct logger *log);
 
+/*
+ * The operator enabled the backend in slot index again: a removal that a
+ * reload left waiting for it to drain is called off. Returns true when
+ * there was one. NULL reload: false.
+ */
+bool reload_keep(struct reload *reload, size_t index);
+
 /* The config file given with -c, or NULL. */
 const char *reload_file(const struct reload *reload);
 

@@ -300,12 +300,52 @@ static void test_back_before_removed(void)
     fixture_close(&fx);
 }
 
+/* The answer to one control command line (valid until the next call). */
+static const char *command(struct reload_fixture *fx, const char *line)
+{
+    fx->out.len = 0;
+    admin_handle_line(&fx->admin, &fx->capture->log, line, strlen(line),
+                      &fx->out);
+    admin_answer_printf(&fx->out, "%s", "");
+    return fx->out.text;
+}
+
+/* enable on a backend a reload drained to remove calls the removal off at
+ * once: a disable that follows, before any poll, leaves it disabled and
+ * kept, and the poll removes nothing. */
+static void test_enable_calls_removal_off(void)
+{
+    struct reload_fixture fx;
+    struct balancer_change change;
+
+    fixture_open(&fx, "backend b1=127.0.0.1:9001\n"
+                      "backend b2=127.0.0.1:9002\n", NULL);
+    CU_ASSERT_EQUAL_FATAL(balancer_pick(fx.balancer, 0, NULL), 0);
+    write_file(fx.path, "backend b2=127.0.0.1:9002\n");
+    CU_ASSERT_STRING_EQUAL(reload_command(&fx), "ok added=0 removed=1 "
+                           "changed=0 fixed=0\n\n");
+    CU_ASSERT_TRUE(strncmp(command(&fx, "enable b1"), "ok ", 3) == 0);
+    CU_ASSERT_TRUE(logged(&fx, "ev=removal_cancelled be=b1 by=control\n"));
+    CU_ASSERT_TRUE(strncmp(command(&fx, "disable b1"), "ok ", 3) == 0);
+    balancer_release(fx.balancer, 0, BALANCER_RELEASE_OK, &change);
+    CU_ASSERT_FALSE(reload_poll(fx.reload, &fx.capture->log));
+    CU_ASSERT_EQUAL(balancer_find(fx.balancer, "b1"), 0);
+    CU_ASSERT_EQUAL(row_of(&fx, 0).admin, BALANCER_DISABLED);
+    /* Nothing pending any more: enable again logs no second call-off. */
+    CU_ASSERT_TRUE(strncmp(command(&fx, "enable b1"), "ok ", 3) == 0);
+    log_capture_read(fx.capture);
+    CU_ASSERT_EQUAL(log_capture_count(fx.capture, "ev=removal_cancelled", 0,
+                                      0), 1);
+    fixture_close(&fx);
+}
+
 static CU_TestInfo tests[] = {
     { "backends added, changed, drained then removed", test_apply_backends },
     { "live options stored, fixed ones logged", test_live_and_fixed },
     { "bad file, moved backend: an error, no change", test_refused },
     { "the command line wins at a reload too", test_command_line_wins },
     { "a drained backend back in the file is ready", test_back_before_removed },
+    { "enable calls a pending removal off", test_enable_calls_removal_off },
     CU_TEST_INFO_NULL,
 };
 
