@@ -156,10 +156,15 @@ static void proxy_teardown(struct proxy *p)
 {
     if (p->stats_fd != -1)
         close(p->stats_fd);
-    admin_server_stop(p->admin_server);
     health_stop(p->health);
+    /* The control socket answers through the grace period, so that the
+     * drain can be watched (show sessions); it goes once the workers
+     * have ended, before the pool it asks is freed. */
     if (p->pool != NULL)
-        pool_stop(p->pool, p->shared.config->grace_ms);
+        pool_drain(p->pool, p->shared.config->grace_ms);
+    admin_server_stop(p->admin_server);
+    if (p->pool != NULL)
+        pool_stop(p->pool, 0);
     /* Only now: a worker may be inside accept4() on it until joined. */
     if (p->listen_fd != -1)
         close(p->listen_fd);

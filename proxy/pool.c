@@ -4,6 +4,7 @@
 #include "pool.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "clock.h"
@@ -12,6 +13,7 @@
 struct pool {
     size_t count;
     struct worker **workers;
+    bool joined;                /* pool_drain has returned */
 };
 
 static void destroy(struct pool *pool)
@@ -91,10 +93,12 @@ struct worker *pool_worker(const struct pool *pool, size_t index)
     return pool->workers[index];
 }
 
-void pool_stop(struct pool *pool, long grace_ms)
+void pool_drain(struct pool *pool, long grace_ms)
 {
     uint64_t deadline = clock_now_ms() + (uint64_t)grace_ms;
 
+    if (pool->joined)
+        return;
     for (size_t i = 0; i < pool->count; i++) {
         if (pool->workers[i] != NULL)
             worker_stop(pool->workers[i], deadline);
@@ -103,5 +107,11 @@ void pool_stop(struct pool *pool, long grace_ms)
         if (pool->workers[i] != NULL)
             worker_join(pool->workers[i]);
     }
+    pool->joined = true;
+}
+
+void pool_stop(struct pool *pool, long grace_ms)
+{
+    pool_drain(pool, grace_ms);
     destroy(pool);
 }

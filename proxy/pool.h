@@ -57,8 +57,13 @@ struct worker *pool_worker(const struct pool *pool, size_t index);
 
 /*
  * Stops every worker: sessions may drain for grace_ms, then the rest are
- * closed. Returns once every thread was joined, and frees the pool.
+ * closed. Returns once every thread was joined; the pool stays, and a
+ * worker that has ended answers worker_sessions with none. A second call
+ * does nothing.
  */
+void pool_drain(struct pool *pool, long grace_ms);
+
+/* pool_drain (unless done), then frees the pool. */
 void pool_stop(struct pool *pool, long grace_ms);
 
 #endif

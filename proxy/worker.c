@@ -456,6 +456,9 @@ static void *worker_main(void *arg)
             break;
     }
     session_close_all(&w->ctx, "shutdown");
+    /* Ended: every request for the session list, now and later, is
+     * answered with none (the control socket outlives the workers). */
+    answer_rows(w, UINT64_MAX);
     log_event(&w->log, LOG_DEBUG, "worker_stop", "id=%d", w->id);
     log_flush(&w->log);
     return NULL;

@@ -234,3 +234,24 @@ test_control_reload_idle_timeout() {
         'ev=close sid=1 .*reason=idle_timeout' 3 >/dev/null
     exec 3<&-
 }
+
+# After SIGTERM the control socket answers through the grace period: the
+# held session shows in show sessions, and a worker that has ended
+# already answers with none; the socket goes when the proxy exits.
+test_control_answers_while_draining() {
+    local client_pid i
+    control_proxy --grace 5000
+    "$BIN_DIR/simulate_client" --port "$PROXY_PORT" -q -c 1 -n 1 \
+        --hold 1500 &
+    client_pid=$!
+    PIDS+=("$client_pid")
+    wait_for_line "$WORK/proxy.log" 'ev=connected' >/dev/null
+    kill -TERM "$PROXY_PID"
+    wait_for_line "$WORK/proxy.log" 'ev=stopping signal=TERM' >/dev/null
+    ctl "show sessions" >"$WORK/draining"
+    expect 'grep -q "^sid=1 be=b[12] worker=[01] state=relaying " "$WORK/draining"' \
+        "the held session is listed while draining: $(cat "$WORK/draining")"
+    wait "$client_pid"
+    wait "$PROXY_PID"
+    expect '[ ! -e "$CONTROL" ]' "the socket is removed once the proxy exits"
+}
