@@ -99,6 +99,37 @@ static const struct verb_row *find_verb(char **words, int count, int *used)
     return NULL;
 }
 
+/* The error for words that name no command. When the first word starts
+ * some (show, set, add, remove), says which words may follow it: "unknown
+ * command 'set server': after 'set' comes weight or maxconn". */
+static void unknown_command(char **words, int count, char *err,
+                            size_t errlen)
+{
+    char seconds[64] = "";
+    size_t first_len = strlen(words[0]);
+    int found = 0;
+
+    for (size_t i = 0; i < COUNT_OF(verbs); i++) {
+        const char *w = verbs[i].words;
+
+        if (strncmp(w, words[0], first_len) != 0 || w[first_len] != ' ')
+            continue;
+        snprintf(seconds + strlen(seconds), sizeof(seconds) - strlen(seconds),
+                 "%s%s", found > 0 ? ", " : "", w + first_len + 1);
+        found++;
+    }
+    if (found == 0)
+        snprintf(err, errlen, "unknown command '%s' (help lists the "
+                 "commands)", words[0]);
+    else if (count < 2)
+        snprintf(err, errlen, "'%s' needs one more word: %s (help lists "
+                 "the commands)", words[0], seconds);
+    else
+        snprintf(err, errlen, "unknown command '%s %s': after '%s' comes "
+                 "%s (help lists the commands)", words[0], words[1], words[0],
+                 seconds);
+}
+
 /* A backend name operand: copied as it is (the balancer says whether it
  * exists); one too long for any backend is an error here. */
 static int take_name(struct admin_command *cmd, const char *word, char *err,
@@ -189,8 +220,7 @@ static int parse_words(char *line, struct admin_command *cmd, char *err,
     }
     row = find_verb(words, count < 0 ? WORDS_MAX : count, &used);
     if (row == NULL) {
-        snprintf(err, errlen, "unknown command '%s' (help lists the commands)",
-                 words[0]);
+        unknown_command(words, count < 0 ? WORDS_MAX : count, err, errlen);
         return -1;
     }
     if (count < 0 || count - used < row->operands_min ||

@@ -461,8 +461,9 @@ int reload_run(struct reload *reload, enum reload_source source,
     free(fresh);
     if (rc == 0)
         log_event(log, LOG_INFO, "reload", "status=ok source=%s%s added=%d "
-                  "removed=%d changed=%d", source_name(source), file,
-                  result->added, result->removed, result->changed);
+                  "removed=%d changed=%d fixed=%d", source_name(source), file,
+                  result->added, result->removed, result->changed,
+                  result->fixed);
     else
         log_event(log, LOG_WARN, "reload", "status=failed source=%s%s err=%s",
                   source_name(source), file,

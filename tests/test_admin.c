@@ -168,17 +168,20 @@ static void test_parse_errors(void)
         { " \t ", "empty command (help lists the commands)" },
         { "frobnicate b1", "unknown command 'frobnicate' (help lists the "
           "commands)" },
-        { "show", "unknown command 'show' (help lists the commands)" },
-        { "show everything", "unknown command 'show' (help lists the "
-          "commands)" },
+        { "show", "'show' needs one more word: backends, sessions, info "
+          "(help lists the commands)" },
+        { "show everything", "unknown command 'show everything': after "
+          "'show' comes backends, sessions, info (help lists the commands)" },
         { "HELP", "unknown command 'HELP' (help lists the commands)" },
         { "help me", "usage: help" },
         { "disable", "usage: disable NAME" },
         { "drain b1 b2", "usage: drain NAME" },
         { "set weight b1", "usage: set weight NAME N" },
         { "set weight b1 2 3", "usage: set weight NAME N" },
-        { "set speed b1 2", "unknown command 'set' (help lists the "
-          "commands)" },
+        { "set speed b1 2", "unknown command 'set speed': after 'set' comes "
+          "weight, maxconn (help lists the commands)" },
+        { "set server b1 state maint", "unknown command 'set server': after "
+          "'set' comes weight, maxconn (help lists the commands)" },
         { "set weight b1 0", "weight '0': must be a whole number from 1 to "
           "256" },
         { "set weight b1 257", "weight '257': must be a whole number from 1 "
@@ -203,7 +206,8 @@ static void test_parse_errors(void)
           "a backend is NAME HOST:PORT [key=value]..." },
         { "add backend b3 127.0.0.1:9,weight=2",
           "a backend is NAME HOST:PORT [key=value]..." },
-        { "remove b1", "unknown command 'remove' (help lists the commands)" },
+        { "remove b1", "unknown command 'remove b1': after 'remove' comes "
+          "backend (help lists the commands)" },
         { "quit now please", "usage: quit" },
         { "a b c d e f g h i", "unknown command 'a' (help lists the "
           "commands)" },

@@ -170,7 +170,7 @@ static void test_apply_backends(void)
     CU_ASSERT_TRUE(logged(&fx, "ev=admin be=b2 seq="));
     CU_ASSERT_TRUE(logged(&fx, " admin=draining by=reload active=1\n"));
     snprintf(needle, sizeof(needle), "ev=reload status=ok source=control "
-             "file=%s added=1 removed=1 changed=1\n", fx.path);
+             "file=%s added=1 removed=1 changed=1 fixed=0\n", fx.path);
     CU_ASSERT_TRUE(logged(&fx, needle));
     /* Still a session on it: b2 stays, and the poll says so. */
     CU_ASSERT_TRUE(reload_poll(fx.reload, &fx.capture->log));
@@ -212,6 +212,7 @@ static void test_live_and_fixed(void)
     CU_ASSERT_TRUE(logged(&fx, "ev=reload_fixed option=queue\n"));
     CU_ASSERT_EQUAL(fx.live.tuning.queue_max, 0);
     CU_ASSERT_TRUE(logged(&fx, "ev=reload status=ok source=signal file="));
+    CU_ASSERT_TRUE(logged(&fx, " added=0 removed=0 changed=0 fixed=4\n"));
     /* Checks cannot be turned off: the interval stays as it is. */
     write_file(fx.path, "threads 2\nhealth-interval 0\n");
     CU_ASSERT_EQUAL(reload_run(fx.reload, RELOAD_SIGNAL, &fx.capture->log,

@@ -153,7 +153,7 @@ test_control_reload_under_load() {
     grep -q 'ev=reload_fixed option=balance' "$WORK/proxy.log"
     expect '! grep -q "ev=reload_fixed option=threads" "$WORK/proxy.log"' \
         "-t on the command line wins over the file's threads"
-    grep -q "ev=reload status=ok source=control file=$WORK/proxy.conf added=1 removed=1 changed=0" "$WORK/proxy.log"
+    grep -q "ev=reload status=ok source=control file=$WORK/proxy.conf added=1 removed=1 changed=0 fixed=1" "$WORK/proxy.log"
     wait "$clients"
     cat "$WORK/clients"
     wait_for_line "$WORK/proxy.log" 'ev=backend_removed be=b2 .*by=reload' 10 >/dev/null
