@@ -178,6 +178,14 @@ static int take_backend(struct admin_command *cmd, char **operands, int count,
         cmd->spec = scratch->backends[0];
         strcpy(cmd->name, cmd->spec.name);
         rc = 0;
+    } else if (strncmp(err, "backend '", 9) != 0) {
+        /* The -b parser's reasons about one part (a setting, the
+         * address) name the backend here, where no option or file line
+         * does. */
+        char why[256];
+
+        snprintf(why, sizeof(why), "%s", err);
+        snprintf(err, errlen, "backend '%.80s': %s", text, why);
     }
     free(scratch);
     return rc;

@@ -198,10 +198,14 @@ static void test_parse_errors(void)
           "cannot be connected to" },
         { "add backend b/3 127.0.0.1:9", "backend 'b/3=127.0.0.1:9': a name "
           "is 1 to 31 letters, digits, '_', '-' or '.'" },
-        { "add backend b3 127.0.0.1:9 weight=0", "weight '0': must be a "
-          "whole number from 1 to 256" },
+        { "add backend b3 127.0.0.1:9 weight=0", "backend "
+          "'b3=127.0.0.1:9,weight=0': weight '0': must be a whole number "
+          "from 1 to 256" },
+        { "add backend b3 127.0.0.1:99999", "backend 'b3=127.0.0.1:99999': "
+          "'127.0.0.1:99999': port must be a number from 0 to 65535" },
         { "add backend b3 127.0.0.1:9 weight=2 weight=3",
-          "setting weight is given twice" },
+          "backend 'b3=127.0.0.1:9,weight=2,weight=3': setting weight is "
+          "given twice" },
         { "add backend b3=x 127.0.0.1:9",
           "a backend is NAME HOST:PORT [key=value]..." },
         { "add backend b3 127.0.0.1:9,weight=2",
