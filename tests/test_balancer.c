@@ -739,6 +739,22 @@ static uint64_t stress_rand(uint64_t *state)
     return *state;
 }
 
+/* Prints why a contract test failed, in words, once per run: the
+ * assertion lines that follow say where. */
+static void explain_once(const char *why)
+{
+    static const char *said[8];
+    size_t i;
+
+    for (i = 0; i < COUNT_OF(said) && said[i] != NULL; i++) {
+        if (said[i] == why)
+            return;
+    }
+    if (i < COUNT_OF(said))
+        said[i] = why;
+    fprintf(stderr, "\n  %s\n", why);
+}
+
 /* True when chosen has the smallest active/weight among the up backends of
  * view (compared by cross-multiplication, like the balancer). */
 static bool pick_is_minimal(const struct balancer *b,
@@ -901,6 +917,14 @@ static int pick_checked(struct balancer *b, uint64_t tried)
 
     for (size_t i = 0; i < view.count; i++)
         any |= view.cand[i].state == BALANCER_CAND_UP;
+    /* The balancer refuses a policy's answer that is not eligible (the
+     * pick returns -1, view.refused holds the answer). */
+    if (view.refused >= 0)
+        explain_once("choose_leastconn chose a backend that is not "
+                     "eligible (down, full, draining, disabled, ejected, or "
+                     "already tried by this session): only candidates whose "
+                     "state is BALANCER_CAND_UP may be chosen");
+    CU_ASSERT_EQUAL(view.refused, -1);
     if (!any) {
         CU_ASSERT_EQUAL(index, -1);
         return -1;
@@ -909,6 +933,10 @@ static int pick_checked(struct balancer *b, uint64_t tried)
     if (index < 0 || (size_t)index >= view.count)
         return -1;
     CU_ASSERT_EQUAL(view.cand[index].state, BALANCER_CAND_UP);
+    if (!pick_is_minimal(b, &view, index))
+        explain_once("choose_leastconn chose a backend whose active/weight "
+                     "is not the smallest of the eligible ones (compare "
+                     "a1 * w2 < a2 * w1: no division, no rounding)");
     CU_ASSERT_TRUE(pick_is_minimal(b, &view, index));
     return index;
 }

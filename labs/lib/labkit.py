@@ -569,13 +569,35 @@ def most_points(tree, lab):
         sum(p for _, p in units_lines(tree, lab))
 
 
+def collapse_failures(text):
+    """The lines of a CUnit run that say what failed: each test's FAILED
+    line, the explanations the tests print (indented prose), and each
+    failed assertion once, with how many times it failed when more."""
+    out, index = [], {}
+    for line in text.splitlines():
+        m = re.match(r"\s+\d+\. (.*)", line)
+        if m:
+            where = m.group(1).strip()
+            if where in index:
+                index[where][1] += 1
+            else:
+                index[where] = [len(out), 1]
+                out.append(where)
+        elif "...FAILED" in line or re.match(r"  [a-z].* [a-z]", line) and \
+                not line.lstrip().startswith(("Test:", "Suite:", "Run ")):
+            out.append(line.strip())
+    for where, (at, count) in index.items():
+        if count > 1:
+            out[at] = f"{where}  (failed {count} times)"
+    return out
+
+
 def unit_report(suites, verdict, text):
     """(passed, output) for one run of the CUnit runner."""
     if verdict == "nobuild":
         return False, ("the unit tests do not build against your code "
                        "(the end of the build log):\n" + text)
-    failed = [l.strip() for l in text.splitlines()
-              if "...FAILED" in l or re.match(r"\s+\d+\. ", l)]
+    failed = collapse_failures(text)
     summary = re.search(r"^\s+tests\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)", text, re.M)
     rc = int(verdict[2:])
     if rc == 0 and summary is not None and summary.group(4) == "0" \
