@@ -752,7 +752,7 @@ static void explain_once(const char *why)
     }
     if (i < COUNT_OF(said))
         said[i] = why;
-    fprintf(stderr, "\n  %s\n", why);
+    printf("\n  %s\n", why);
 }
 
 /* True when chosen has the smallest active/weight among the up backends of

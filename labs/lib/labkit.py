@@ -573,10 +573,20 @@ def collapse_failures(text):
     """The lines of a CUnit run that say what failed: each test's FAILED
     line, the explanations the tests print (indented prose), and each
     failed assertion once, with how many times it failed when more."""
-    out, index = [], {}
+    out, index, test = [], {}, None
     for line in text.splitlines():
         m = re.match(r"\s+\d+\. (.*)", line)
-        if m:
+        if line.lstrip().startswith("Test:"):
+            test = line.strip()
+        if line.strip() == "FAILED" and test is not None:
+            # The test printed its explanation between its name and the
+            # verdict: the name goes before the explanation.
+            at = len(out)
+            while at > 0 and not out[at - 1].startswith("tests/") and \
+                    not out[at - 1].startswith("Test:"):
+                at -= 1
+            out.insert(at, test + "FAILED")
+        elif m:
             where = m.group(1).strip()
             if where in index:
                 index[where][1] += 1

@@ -319,3 +319,30 @@ PY
     (cd "$WORK/tree" && cc -std=c11 -Wall -Wextra -Werror -Wmissing-prototypes \
         -D_GNU_SOURCE -Icommon -fsyntax-only proxy/balancer.c)
 }
+
+# A failed unit suite's output in the results: each test's FAILED line,
+# the explanation the test printed between its name and its verdict, and
+# each assertion once with how often it failed.
+test_grading_collapses_unit_failures() {
+    python3 - "$ROOT/labs/lib" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+import labkit
+text = """Suite: leastconn
+  Test: a ...
+  it chose a backend that is down
+FAILED
+    1. t.c:9  - x
+    2. t.c:10  - y
+    3. t.c:9  - x
+  Test: b ...passed
+  Test: c ...FAILED
+    1. t.c:20  - z
+"""
+want = ["Test: a ...FAILED", "it chose a backend that is down",
+        "t.c:9  - x  (failed 2 times)", "t.c:10  - y",
+        "Test: c ...FAILED", "t.c:20  - z"]
+got = labkit.collapse_failures(text)
+assert got == want, got
+PY
+}
