@@ -377,11 +377,16 @@ static void svg_lines(FILE *out, const struct plot *plot,
 {
     for (size_t b = 0; b < timeline->backend_count; b++) {
         const struct report_timeline_series *series = &timeline->series[b];
+        /* Balanced backends have equal counts, and their lines lie on
+         * each other: each line is drawn thinner than the one before
+         * it, so that the earlier ones show round the later ones. */
+        size_t later = timeline->backend_count - 1 - b;
 
         fputs("<polyline data-backend=\"", out);
         report_escape_xml(out, scenario->backends[b].name);
-        fprintf(out, "\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" "
-                     "stroke-linejoin=\"round\" points=\"", html_color(b));
+        fprintf(out, "\" fill=\"none\" stroke=\"%s\" stroke-width=\"%.1f\" "
+                     "stroke-linejoin=\"round\" points=\"", html_color(b),
+                1.5 + 1.5 * (double)(later < 3 ? later : 3));
         for (size_t i = 0; i < series->point_count; i++)
             fprintf(out, "%s%.1f,%.1f", i > 0 ? " " : "",
                     plot_x(plot, series->points[i].t),
@@ -405,7 +410,7 @@ static void html_legend(FILE *out, const struct report_timeline *timeline,
     fputs("<span class=\"item\"><span class=\"swatch\" style=\"border-top:"
           "2px dashed #333;height:0\"></span>fault injected</span>"
           "<span class=\"item\"><span class=\"swatch\" style=\"background:"
-          "#1f77b4;opacity:0.25;height:10px\"></span>backend down (shaded in "
+          "#777;opacity:0.25;height:10px\"></span>backend down (shaded in "
           "its colour)</span>"
           "</p>\n", out);
 }

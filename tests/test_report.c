@@ -918,6 +918,12 @@ static void test_html_page(void)
     CU_ASSERT_EQUAL(count_of(html, "<svg "), 1);
     CU_ASSERT_EQUAL(count_of(html, "<polyline data-backend=\"b1\""), 1);
     CU_ASSERT_EQUAL(count_of(html, "<polyline data-backend=\"b2\""), 1);
+    /* b1 drawn wider than b2: where their counts are equal it shows
+     * round b2's line. */
+    CU_ASSERT(strstr(html, "data-backend=\"b1\" fill=\"none\" stroke=\"#1f77b4\" "
+                           "stroke-width=\"3.0\"") != NULL);
+    CU_ASSERT(strstr(html, "data-backend=\"b2\" fill=\"none\" stroke=\"#ff7f0e\" "
+                           "stroke-width=\"1.5\"") != NULL);
     CU_ASSERT(strstr(html, ">crash b1</text>") != NULL);
     CU_ASSERT(strstr(html, ">restart b1</text>") != NULL);
     CU_ASSERT_EQUAL(count_of(html, "stroke-dasharray"), 2);
