@@ -509,11 +509,12 @@ static int pick_backend(struct worker_ctx *ctx, struct session *s)
 static void connect_failed(struct worker_ctx *ctx, struct session *s, int err)
 {
     struct balancer_change change;
+    struct balancer_events events;
     int index = s->backend_index;
 
     drop_end(&s->backend, false);
-    balancer_release(ctx->shared->balancer, (size_t)index,
-                     BALANCER_RELEASE_CONNECT_FAILED, &change);
+    balancer_release_ev(ctx->shared->balancer, (size_t)index,
+                        BALANCER_RELEASE_CONNECT_FAILED, &change, &events);
     s->backend_index = -1;
     s->tried |= (uint64_t)1 << index;
     log_event(ctx->log, LOG_WARN, "connect_fail",
@@ -523,6 +524,9 @@ static void connect_failed(struct worker_ctx *ctx, struct session *s, int err)
               log_errno_name(err),
               s->attempts);
     log_state_change(ctx, index, &change);
+    /* What the failure set off (an ejection, a drained backend) takes
+     * decision numbers of its own: logged, or the replay finds holes. */
+    balancer_log_events(ctx->shared->balancer, ctx->log, &events, NULL);
 }
 
 /* Starts a non-blocking connect to the backend just picked. Returns 0 when
