@@ -339,10 +339,19 @@ static void session_close(struct worker_ctx *ctx, struct session *s,
     uint64_t seq;
     size_t depth;
 
-    /* Still queued: it leaves the queue, or holds the pick that served it
+    /* Still queued (the proxy stops: the other ways out of the queue log
+     * their own line first): it leaves the queue, logged, for leaving
+     * takes a decision number; or it holds the pick that served it
      * meanwhile (released below). */
-    if (s->waiter != NULL)
-        leave_queue(ctx, s, &seq, &depth);
+    if (s->waiter != NULL) {
+        uint64_t waited = ctx->now_ms - s->waiter->queued_ms;
+
+        if (leave_queue(ctx, s, &seq, &depth))
+            log_event(ctx->log, LOG_INFO, "queue_abandoned", "sid=%llu "
+                      "seq=%llu ms=%llu depth=%zu", (unsigned long long)s->id,
+                      (unsigned long long)seq, (unsigned long long)waited,
+                      depth);
+    }
     if (s->state == SESSION_CLOSED)
         return;
     drop_end(&s->client, s->rst & SESSION_RST_CLIENT);
