@@ -731,15 +731,40 @@ static bool all_released(struct pairing *p)
     return false;
 }
 
+/* Every backend ends with 0 active: by the log's picks and releases, and
+ * by what the proxy itself logged at each backend's last release (its
+ * active=), which a count changed outside the balancer's pick and release
+ * leaves above 0 though every pick was released. */
 static bool ends_at_zero(struct pairing *p)
 {
     struct check_replay replay;
 
     check_replay_all(p->proxy, &replay);
     for (size_t b = 0; b < p->proxy->name_count; b++) {
+        const struct check_seq_event *last = NULL;
+        long long shown;
+
         if (replay.active[b] != 0) {
             check_verdict_set(p->verdict, false, "%s ends with %ld active",
                               p->proxy->names[b], replay.active[b]);
+            return false;
+        }
+        for (size_t i = 0; i < p->proxy->seq_count; i++) {
+            const struct check_seq_event *e = &p->proxy->seq[i];
+
+            if (e->kind == CHECK_SEQ_RELEASE && e->backend == (int)b &&
+                (last == NULL || e->seq > last->seq))
+                last = e;
+        }
+        shown = last != NULL ? trace_get_int(last->ev, "active", 0) : 0;
+        if (shown != 0) {
+            check_verdict_set(p->verdict, false, "every pick of %s was "
+                              "released, but the proxy logged %lld active "
+                              "after its last release (seq %lld, t=%.3fs): "
+                              "its count moved outside pick and release",
+                              p->proxy->names[b], shown, last->seq,
+                              check_verdict_time(p->proxy->outcome,
+                                                 last->ev->ts));
             return false;
         }
     }

@@ -279,6 +279,26 @@ static void test_counts_zero_fails_on_a_release_of_another_backend(void)
     fixture_free(f);
 }
 
+/* A count moved outside pick and release (lab 3: a choice that also adds
+ * to active): every pick is released, the replay ends at 0, but the
+ * proxy's own releases show the count it kept. */
+static void test_counts_zero_fails_on_a_count_left_above_zero(void)
+{
+    struct fixture *f = fixture_base();
+    char *once = edit(base_proxy, "sid=1 be=b1 seq=4 active=1",
+                      "sid=1 be=b1 seq=4 active=2");
+    char *text = edit(once, "sid=3 be=b1 seq=6 active=0",
+                      "sid=3 be=b1 seq=6 active=1");
+
+    reload(&f->outcome.proxy, text);
+    free(once);
+    free(text);
+    expect_result(f, SCENARIO_CHECK_COUNTS_ZERO, false,
+                  "every pick of b1 was released, but the proxy logged 1 "
+                  "active after its last release (seq 6, t=0.220s)");
+    fixture_free(f);
+}
+
 /* --- a big log --------------------------------------------------------- */
 
 #define BIG_PICKS 50000
@@ -425,6 +445,8 @@ static CU_TestInfo check_balancer_tests[] = {
     { "counts zero passes", test_counts_zero_passes },
     { "counts zero fails on an unreleased pick",
       test_counts_zero_fails_on_an_unreleased_pick },
+    { "counts zero fails on a count left above zero",
+      test_counts_zero_fails_on_a_count_left_above_zero },
     { "counts zero fails on a double release",
       test_counts_zero_fails_on_a_double_release },
     { "counts zero fails on a release of another backend",
