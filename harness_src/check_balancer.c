@@ -670,6 +670,16 @@ static bool pair_release(struct pairing *p, size_t session, size_t index)
     const struct check_seq_event *e = &p->proxy->seq[index];
     const struct check_seq_event *held;
 
+    /* Decisions are numbered from 1: a 0 is the number of none, logged
+     * from a release that never happened. */
+    if (e->seq == 0) {
+        check_verdict_set(p->verdict, false, "session %lld logged %s for "
+                          "%s with seq=0, the number of no decision (they "
+                          "start at 1): its pick was never given back to "
+                          "the balancer", e->sid, e->ev->ev,
+                          backend_label(p->proxy, e));
+        return false;
+    }
     if (p->open[session] == CHECK_PROXY_NONE) {
         check_verdict_set(p->verdict, false, "session %lld released %s at "
                           "seq %lld (%s) without holding a pick of it: a "

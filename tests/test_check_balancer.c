@@ -268,6 +268,24 @@ static void test_counts_zero_fails_on_a_double_release(void)
     fixture_free(f);
 }
 
+/* A connect_fail logged without its release (lab 4: balancer_release
+ * forgotten, the change's zeroed seq logged): named as such, not as a
+ * release counted twice. */
+static void test_counts_zero_fails_on_a_release_numbered_zero(void)
+{
+    struct fixture *f = fixture_base();
+
+    reload_edited(&f->outcome.proxy, base_proxy, "ts=100.120300",
+                  "ts=100.120200 lvl=warn thr=w0 ev=connect_fail sid=3 be=b1 "
+                  "seq=0 active=0 err=ECONNREFUSED attempt=1\n"
+                  "ts=100.120300");
+    expect_result(f, SCENARIO_CHECK_COUNTS_ZERO, false,
+                  "session 3 logged connect_fail for b1 with seq=0, the "
+                  "number of no decision (they start at 1): its pick was "
+                  "never given back to the balancer");
+    fixture_free(f);
+}
+
 static void test_counts_zero_fails_on_a_release_of_another_backend(void)
 {
     struct fixture *f = fixture_base();
@@ -445,6 +463,8 @@ static CU_TestInfo check_balancer_tests[] = {
     { "counts zero passes", test_counts_zero_passes },
     { "counts zero fails on an unreleased pick",
       test_counts_zero_fails_on_an_unreleased_pick },
+    { "counts zero fails on a release numbered 0",
+      test_counts_zero_fails_on_a_release_numbered_zero },
     { "counts zero fails on a count left above zero",
       test_counts_zero_fails_on_a_count_left_above_zero },
     { "counts zero fails on a double release",
