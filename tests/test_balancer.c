@@ -741,9 +741,11 @@ static uint64_t stress_rand(uint64_t *state)
 
 /* Prints why a contract test failed, in words, once per run: the
  * assertion lines that follow say where. */
-static void explain_once(const char *why)
+static void explain_once(const char *why, const struct balancer *b,
+                         const struct balancer_view *view, int chosen)
 {
     static const char *said[8];
+    char cand[512];
     size_t i;
 
     for (i = 0; i < COUNT_OF(said) && said[i] != NULL; i++) {
@@ -752,7 +754,11 @@ static void explain_once(const char *why)
     }
     if (i < COUNT_OF(said))
         said[i] = why;
-    printf("\n  %s\n", why);
+    printf("\n  %s\n  the first time: candidates \"%s\" (name:active/state"
+           ", /wW: weight W), chose %s\n", why,
+           balancer_view_format(b, view, cand, sizeof(cand)),
+           chosen >= 0 && (size_t)chosen < view->count
+               ? balancer_spec(b, (size_t)chosen)->name : "none");
 }
 
 /* True when chosen has the smallest active/weight among the up backends of
@@ -923,7 +929,8 @@ static int pick_checked(struct balancer *b, uint64_t tried)
         explain_once("choose_leastconn chose a backend that is not "
                      "eligible (down, full, draining, disabled, ejected, or "
                      "already tried by this session): only candidates whose "
-                     "state is BALANCER_CAND_UP may be chosen");
+                     "state is BALANCER_CAND_UP may be chosen", b, &view,
+                     view.refused);
     CU_ASSERT_EQUAL(view.refused, -1);
     if (!any) {
         CU_ASSERT_EQUAL(index, -1);
@@ -936,7 +943,8 @@ static int pick_checked(struct balancer *b, uint64_t tried)
     if (!pick_is_minimal(b, &view, index))
         explain_once("choose_leastconn chose a backend whose active/weight "
                      "is not the smallest of the eligible ones (compare "
-                     "a1 * w2 < a2 * w1: no division, no rounding)");
+                     "a1 * w2 < a2 * w1: no division, no rounding)", b,
+                     &view, index);
     CU_ASSERT_TRUE(pick_is_minimal(b, &view, index));
     return index;
 }
