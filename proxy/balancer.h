@@ -85,7 +85,9 @@ enum balancer_cand_state {
 struct balancer_backend_spec {
     char name[BALANCER_NAME_MAX];
     struct net_addr addr;
-    int weight;             /* 1..256 */
+    int weight;             /* 1..256 as configured; in the balancer's
+                             * spec[], the effective weight in hundredths
+                             * (balancer.c) */
     int maxconn;            /* 0 = no limit */
     long slowstart_ms;      /* ramp after coming back; -1: the default
                              * (balancer_tuning.slowstart_ms), 0: none */
