@@ -98,7 +98,8 @@ static enum relay_status keep_pending(struct relay *relay, const char *buf,
 /* The source is finished: pass the FIN on. */
 static enum relay_status finish(struct relay *relay, int dst)
 {
-    /* ENOTCONN: the destination is already gone; nothing left to tell it. */
+    /* Its result is not looked at: a shutdown that fails (ENOTCONN) finds
+     * the destination gone already, with nothing left to tell it. */
     if (!relay->close_follows)
         shutdown(dst, SHUT_WR);
     relay->done = true;
@@ -140,6 +141,8 @@ static enum relay_status flush_pipe(struct relay *relay, int dst)
             continue;
         if (n == -1 && errno == EAGAIN)
             return RELAY_WANT_WRITE;
+        if (n == 0)             /* nothing taken from a full pipe */
+            errno = EPIPE;
         if (n <= 0)
             return RELAY_DEST_ERROR;
         relay->in_pipe -= (size_t)n;
