@@ -376,13 +376,18 @@ static int effective_weight(const struct backend_state *st, uint64_t now)
     return ew < 1 ? 1 : (int)ew;
 }
 
-/* Starts slot i's ramp (if it has one) at now; caller holds the lock. */
+/* Starts slot i's ramp (if it has one) at now, when it can take
+ * sessions: up, ready and not ejected. A backend that comes back in one
+ * of these respects while still out in another (restored from an
+ * ejection while its health is down) ramps when the last one clears, not
+ * twice. Caller holds the lock. */
 static void start_ramp(struct balancer *balancer, size_t i, uint64_t now,
                        struct balancer_events *events)
 {
     struct backend_state *st = &balancer->state[i];
 
-    if (st->slowstart_ms <= 0)
+    if (st->slowstart_ms <= 0 || !st->up || st->admin != BALANCER_READY ||
+        st->ejected)
         return;
     if (st->ramp_ms == 0)
         balancer->ramping++;

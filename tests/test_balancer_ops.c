@@ -476,6 +476,29 @@ static void test_slowstart_starts(void)
         CU_ASSERT_EQUAL(view.cand[2].ew, 1);
         CU_ASSERT_EQUAL(view.cand[2].state, BALANCER_CAND_UP);
     }
+    /* Ejected again, and its health goes down meanwhile: restored while
+     * down, it does not ramp then, only once it is up again (one ramp,
+     * not two). */
+    fake_now += 1000;
+    CU_ASSERT_EQUAL(balancer_pick(b, 3, NULL), 2);
+    release(b, 2, BALANCER_RELEASE_CONNECT_FAILED, &ev);
+    CU_ASSERT_EQUAL(find_ev(&ev, BALANCER_EV_EJECTED), 0);
+    balancer_check_result(b, 2, false, 1, 1, &change);
+    fake_now += 1000;
+    CU_ASSERT(balancer_pick_or_queue(b, 0, NULL, NULL, &ev) != 2);
+    CU_ASSERT_EQUAL(find_ev(&ev, BALANCER_EV_RESTORED), 0);
+    CU_ASSERT_EQUAL(find_ev(&ev, BALANCER_EV_SLOWSTART), -1);
+    balancer_check_result_ev(b, 2, true, 1, 1, &change, &ev);
+    CU_ASSERT_TRUE(change.went_up);
+    CU_ASSERT_EQUAL(find_ev(&ev, BALANCER_EV_SLOWSTART), 0);
+    /* Up while disabled: no ramp until it is enabled. */
+    balancer_set_admin(b, 2, BALANCER_DISABLED, &ev);
+    balancer_check_result(b, 2, false, 1, 1, &change);
+    balancer_check_result_ev(b, 2, true, 1, 1, &change, &ev);
+    CU_ASSERT_TRUE(change.went_up);
+    CU_ASSERT_EQUAL(find_ev(&ev, BALANCER_EV_SLOWSTART), -1);
+    balancer_set_admin(b, 2, BALANCER_READY, &ev);
+    CU_ASSERT_EQUAL(find_ev(&ev, BALANCER_EV_SLOWSTART), 1);
     balancer_destroy(b);
 }
 
