@@ -248,7 +248,8 @@ FUZZ_CONFIG_SRC = fuzz/fuzz_config_check.c proxy/config.c proxy/balancer.c \
                   proxy/config_options.c common/options.c common/process.c \
                   common/log.c common/clock.c common/net.c common/parse.c \
                   common/log_sink.c common/rng.c
-fuzz_src_scenario = harness_src/scenario.c harness_src/chaos.c \
+fuzz_src_scenario = harness_src/scenario.c harness_src/scenario_sim.c \
+                    harness_src/chaos.c \
                     proxy/config_options.c backend/dummy_options.c \
                     backend/dummy_control.c faultlink/faultlink_fault.c \
                     simclient/simclient_options.c \

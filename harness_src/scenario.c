@@ -403,10 +403,17 @@ static int read_value(struct parser *p, const struct option_rule *rule,
 static const char *list_options(const struct option_set *set, char *buf,
                                 size_t size)
 {
+    /* Every kind has its entry: a kind left out would be read past the
+     * table's end. */
     static const char *const placeholders[] = {
-        [OPTIONS_COUNT] = "=N", [OPTIONS_DURATION] = "=DURATION",
-        [OPTIONS_SIZE] = "=BYTES", [OPTIONS_WORD] = "=", [OPTIONS_FLAG] = ""
+        [OPTIONS_FLAG] = "", [OPTIONS_COUNT] = "=N",
+        [OPTIONS_DURATION] = "=DURATION", [OPTIONS_SECONDS] = "=DURATION",
+        [OPTIONS_SIZE] = "=BYTES", [OPTIONS_WORD] = "=",
+        [OPTIONS_TEXT] = "=VALUE", [OPTIONS_CUSTOM] = "=VALUE",
+        [OPTIONS_HELP] = "", [OPTIONS_VERSION] = ""
     };
+    _Static_assert(OPTIONS_VERSION + 1 == COUNT_OF(placeholders),
+                   "a placeholder for every options kind");
     struct options_spec own;
     size_t used = 0;
 

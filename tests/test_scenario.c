@@ -703,6 +703,14 @@ static void test_error_option_twice(void)
                      "t.scn:4: clients option requests is given twice");
     expect_one_error(BASE "backend b3 weight=2 weight=3\n",
                      "t.scn:4: backend option weight is given twice");
+    /* The backend's list ends with the simulator's options, whose kinds
+     * (text, custom) the list once had no placeholder for. */
+    expect_error_with(BASE "backend b3 bogus=1\n", 4,
+                      "unknown backend option 'bogus' (allowed: "
+                      "latency=DURATION");
+    expect_error_with(BASE "backend b3 bogus=1\n", 4,
+                      "mean=VALUE, alpha=VALUE, sigma=VALUE, concurrency=N, "
+                      "discipline=fifo|ps)");
     expect_one_error(BASE "proxy threads=2\nproxy threads=3\n",
                      "t.scn:5: proxy option threads is given twice");
 }
