@@ -245,6 +245,7 @@ FUZZ_RUN_FLAGS = -max_total_time=$(FUZZ_SECONDS) -timeout=5 \
                  -rss_limit_mb=2048 -print_final_stats=1
 
 FUZZ_CONFIG_SRC = fuzz/fuzz_config_check.c proxy/config.c proxy/balancer.c \
+                  common/file.c \
                   proxy/config_options.c common/options.c common/process.c \
                   common/log.c common/clock.c common/net.c common/parse.c \
                   common/log_sink.c common/rng.c
@@ -255,7 +256,7 @@ fuzz_src_scenario = harness_src/scenario.c harness_src/scenario_sim.c \
                     simclient/simclient_options.c \
                     simclient/simclient_payload.c common/options.c common/parse.c \
                     common/process.c common/net.c common/log.c common/clock.c \
-                    common/log_sink.c common/rng.c
+                    common/log_sink.c common/rng.c common/file.c
 fuzz_src_config   = $(FUZZ_CONFIG_SRC)
 fuzz_src_args     = $(FUZZ_CONFIG_SRC)
 fuzz_src_logfmt   = common/logfmt.c harness_src/trace.c

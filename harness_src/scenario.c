@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "count_of.h"
+#include "file.h"
 #include "../proxy/config_options.h"
 #include "../backend/dummy_options.h"
 #include "../backend/dummy_control.h"
@@ -2307,53 +2308,6 @@ int scenario_parse_text(const char *name, const char *text,
     return parse_buffer(name, text, strlen(text), out, errors);
 }
 
-/* What a file that is not a regular one is, for the message. */
-static const char *file_kind(mode_t mode)
-{
-    if (S_ISDIR(mode))
-        return "a directory";
-    if (S_ISFIFO(mode))
-        return "a FIFO";
-    if (S_ISSOCK(mode))
-        return "a socket";
-    if (S_ISCHR(mode) || S_ISBLK(mode))
-        return "a device";
-    return "not a regular file";
-}
-
-/*
- * Opens path for reading when it is a regular file. Anything else is
- * refused before a byte is read: a FIFO would wait for a writer forever,
- * a device may never end. Returns the stream; or NULL with *kind set to
- * what path is; or NULL with errno (*kind NULL).
- */
-static FILE *open_regular(const char *path, const char **kind)
-{
-    /* O_NONBLOCK: opening a FIFO must not wait for its writer. */
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    struct stat st;
-    FILE *file;
-    int saved_errno;
-
-    *kind = NULL;
-    if (fd == -1)
-        return NULL;
-    if (fstat(fd, &st) == -1)
-        goto fail;
-    if (!S_ISREG(st.st_mode)) {
-        *kind = file_kind(st.st_mode);
-        goto fail;
-    }
-    file = fdopen(fd, "rb");
-    if (file != NULL)
-        return file;
-fail:
-    saved_errno = errno;
-    close(fd);
-    errno = saved_errno;
-    return NULL;
-}
-
 /*
  * Reads all of path into a new buffer (*data, *len). Returns 0, 1 when the
  * file is larger than FILE_MAX_BYTES (nothing kept), 2 when path is not a
@@ -2362,7 +2316,7 @@ fail:
 static int read_whole_file(const char *path, char **data, size_t *len,
                            const char **kind)
 {
-    FILE *file = open_regular(path, kind);
+    FILE *file = file_open_regular(path, kind);
     size_t got;
     int rc = 0;
 

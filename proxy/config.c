@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "config_options.h"
+#include "file.h"
 #include "parse.h"
 
 static int apply_backend(struct config *cfg, const char *value, char *err,
@@ -302,12 +303,14 @@ int config_load_file(struct config *cfg, const char *path, char *err,
                      size_t errlen)
 {
     char line[1024], why[CONFIG_ERR_MAX];
-    FILE *file = fopen(path, "r");
+    const char *kind;
+    /* A FIFO there would hold a reload (and the stop after it) forever. */
+    FILE *file = file_open_regular(path, &kind);
     int lineno = 0, rc = 0, len, set_on[OPTIONS_MAX] = { 0 };
 
     if (file == NULL) {
         snprintf(err, errlen, "cannot read config '%s': %s", path,
-                 strerror(errno));
+                 kind != NULL ? kind : strerror(errno));
         parse_escape(err, err, errlen);
         return -1;
     }

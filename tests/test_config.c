@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -633,6 +634,24 @@ static void test_file_is_directory(void)
     CU_ASSERT_EQUAL(PARSE(&cfg, err, "-c", "/tmp"), CONFIG_ERROR);
 }
 
+/* A FIFO in the file's place is refused at once: opening it for reading
+ * would wait for a writer, and a reload (SIGHUP, the reload command) with
+ * it, forever. */
+static void test_file_is_fifo(void)
+{
+    struct config cfg;
+    char path[64], err[CONFIG_ERR_MAX] = "", want[128];
+
+    snprintf(path, sizeof(path), "/tmp/test_config_fifo.%d", (int)getpid());
+    unlink(path);
+    CU_ASSERT_EQUAL_FATAL(mkfifo(path, 0600), 0);
+    config_defaults(&cfg);
+    CU_ASSERT_EQUAL(config_load_file(&cfg, path, err, sizeof(err)), -1);
+    snprintf(want, sizeof(want), "cannot read config '%s': a FIFO", path);
+    CU_ASSERT_STRING_EQUAL(err, want);
+    unlink(path);
+}
+
 /* A line longer than the reader's buffer is an error, not two lines. */
 static void test_file_long_line(void)
 {
@@ -776,6 +795,7 @@ static void test_precedence(void)
 
 static CU_TestInfo config_tests[] = {
     { "defaults", test_defaults },
+    { "a FIFO for a file is refused", test_file_is_fifo },
     { "parse with no arguments", test_parse_no_arguments },
     { "every option, good values", test_options_good },
     { "bad options and values", test_options_bad },
