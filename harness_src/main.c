@@ -323,26 +323,31 @@ static void execute(const struct harness_options *o,
     result->duration_s = (double)(clock_now_ms() - started) / 1000.0;
 }
 
-/* Runs one scenario and judges it into *result. */
-static void run_one(const struct harness_options *o,
+/* Runs one scenario and judges it into *result. Returns false when its
+ * --report page could not be written. */
+static bool run_one(const struct harness_options *o,
                     const struct scenario *sc, struct report_result *result)
 {
     struct outcome *outcome = malloc(sizeof(*outcome));
+    bool written = true;
 
     if (outcome == NULL) {
         memset(result, 0, sizeof(*result));
         result->scenario = sc;
         result->aborted = true;
         snprintf(result->error, sizeof(result->error), "out of memory");
-        return;
+        return true;
     }
     outcome_init(outcome, sc);
     execute(o, sc, result, outcome);
     if (o->report_dir != NULL &&
-        report_html(o->report_dir, result, outcome) == -1)
+        report_html(o->report_dir, result, outcome) == -1) {
         complain(o->report_dir, strerror(errno));
+        written = false;
+    }
     outcome_free(outcome);
     free(outcome);
+    return written;
 }
 
 /* Everything --compare holds until its table is printed. */
@@ -403,8 +408,10 @@ static int run_compare(const struct harness_options *o,
                       c->runs, count);
     if (done == count && o->report_dir != NULL &&
         report_html_compare(o->report_dir, c->results, c->outcomes,
-                            count) == -1)
+                            count) == -1) {
         complain(o->report_dir, strerror(errno));
+        failed++;
+    }
     for (size_t i = 0; i < done; i++) {
         compare_run_free(&c->runs[i]);
         outcome_free(&c->outcomes[i]);
@@ -445,9 +452,10 @@ static int run_all(struct harness_options *o, struct scenario **scenarios)
         return PROCESS_EXIT_FAIL;
     o->run.progress = !o->run.verbose && isatty(STDERR_FILENO);
     for (int i = 0; i < o->file_count && !interrupted; i++) {
-        run_one(o, scenarios[i], &results[i]);
+        bool written = run_one(o, scenarios[i], &results[i]);
+
         count++;
-        failed += !report_passed(&results[i]);
+        failed += !report_passed(&results[i]) || !written;
         if (!o->tap)
             report_text(stdout, &results[i], isatty(STDOUT_FILENO));
         fflush(stdout);
@@ -502,6 +510,13 @@ int main(int argc, char **argv)
     for (int i = 0; i < o.file_count; i++) {
         free(scenarios[i]);
         free(o.files[i]);
+    }
+    /* The report on standard output is the result: a write that failed
+     * (a full disk) is a failed run, said so. */
+    if (fflush(stdout) == EOF || ferror(stdout)) {
+        complain("standard output", strerror(errno));
+        if (status == PROCESS_EXIT_OK)
+            status = PROCESS_EXIT_FAIL;
     }
     return status;
 }

@@ -174,3 +174,21 @@ test_harness_shows_paths_escaped() {
     grep -q "logs kept in $WORK/k/" "$WORK/out3"
     expect '! grep -q "//" "$WORK/out3"' "a doubled slash in: $(cat "$WORK/out3")"
 }
+
+# What the harness writes is its result: a --report folder it cannot
+# write, or a standard output that is full, fails the run (exit 1) with
+# the reason, never exit 0 with the output lost.
+test_harness_fails_when_its_output_is_lost() {
+    local rc=0
+    printf 'backend b1\nat 0s clients 2\nexpect clients ok\n' >"$WORK/t.scn"
+    "$BIN_DIR/harness" --report "$WORK/none/dir" "$WORK/t.scn" \
+        >"$WORK/out" 2>"$WORK/err" || rc=$?
+    expect '[ "$rc" = 1 ]' "--report into no folder exits 1, not $rc"
+    expect 'grep -q "^harness: .*none/dir: No such file or directory" "$WORK/err"' \
+        "and says why: $(cat "$WORK/err")"
+    rc=0
+    "$BIN_DIR/harness" --list "$WORK/t.scn" >/dev/full 2>"$WORK/err" || rc=$?
+    expect '[ "$rc" = 1 ]' "--list onto a full disk exits 1, not $rc"
+    expect 'grep -q "^harness: standard output: No space left on device" "$WORK/err"' \
+        "and says why: $(cat "$WORK/err")"
+}
