@@ -1674,6 +1674,9 @@ static void parse_reload_setting(struct parser *p, struct scenario_reload *r,
     b = resolve_backend(p, dot + 1);
     if (b == -1 || read_value(p, rule, equals + 1, &number) == -1)
         return;
+    if ((rule->target == TARGET_WEIGHT ? r->weight[b] : r->maxconn[b]) != -1)
+        report(p, p->line, "reload: %s.%s is given twice", word,
+               p->survey.names[b]);
     if (rule->target == TARGET_WEIGHT)
         r->weight[b] = (int)number;
     else
@@ -1700,10 +1703,22 @@ static void parse_reload(struct parser *p, struct scenario_event *event,
         if (r->backends_given)
             report(p, p->line, "reload: backends= is given twice");
         r->backends_given = true;
-        for (name = strtok_r(words[i] + strlen(prefix), ",", &rest);
-             name != NULL; name = strtok_r(NULL, ",", &rest)) {
-            if ((b = resolve_backend(p, name)) >= 0)
-                r->in[b] = true;
+        /* strsep, not strtok: an empty name between commas, or none at
+         * all, is a mistake, not nothing. */
+        rest = words[i] + strlen(prefix);
+        while ((name = strsep(&rest, ",")) != NULL) {
+            if (name[0] == '\0') {
+                report(p, p->line, "reload: backends= needs NAME,NAME... "
+                       "without an empty name (a reload keeps at least one "
+                       "backend)");
+                break;
+            }
+            if ((b = resolve_backend(p, name)) < 0)
+                continue;
+            if (r->in[b])
+                report(p, p->line, "reload: %s is given twice in "
+                       "backends=", p->survey.names[b]);
+            r->in[b] = true;
         }
     }
     for (size_t i = 0; r->backends_given && i < SCENARIO_MAX_BACKENDS; i++) {
@@ -1783,16 +1798,63 @@ static bool takes_out(const struct scenario_event *ev, int backend)
             !ev->reload.in[backend]);
 }
 
+/* Whether backend is in the proxy when ev runs, by the timed events
+ * before it: 1 in, -1 out, 0 not known (a "when" trigger adds or takes it
+ * out at a time the file does not fix). *by: the event that put it so,
+ * NULL for the start. */
+static int membership_before(const struct scenario *sc,
+                             const struct scenario_event *ev, int backend,
+                             const struct scenario_event **by)
+{
+    int in = sc->backends[backend].standby ? -1 : 1;
+
+    *by = NULL;
+    if (ev->trigger == SCENARIO_AT_PICKS)
+        return 0;
+    for (size_t i = 0; i < sc->event_count; i++) {
+        const struct scenario_event *e = &sc->events[i];
+        bool puts_in = brings_in(e, backend), puts_out = takes_out(e, backend);
+
+        /* A remove with no drain or disable before it is an error of its
+         * own, and would leave the backend in. */
+        if (puts_out && e->action == SCENARIO_REMOVE &&
+            !preceded_by(sc, e, backend, stops_new_sessions))
+            puts_out = false;
+        if (e == ev || (!puts_in && !puts_out))
+            continue;
+        if (e->trigger == SCENARIO_AT_PICKS)
+            return 0;
+        if (may_precede(e, ev) && (*by == NULL || may_precede(*by, e))) {
+            *by = e;
+            in = puts_in ? 1 : -1;
+        }
+    }
+    return in;
+}
+
 /* The order of the operations: a backend must be in the proxy to be
  * operated on, out of it to be added, out of service to be removed. */
 static void check_operation(struct parser *p, const struct scenario_event *ev)
 {
     const struct scenario *sc = p->out;
     const char *name, *action = scenario_action_name(ev->action);
+    const struct scenario_event *by;
+    int in;
 
     if (ev->backend < 0 || !scenario_action_operates(ev->action))
         return;
     name = sc->backends[ev->backend].name;
+    in = membership_before(sc, ev, ev->backend, &by);
+    if (by != NULL && in == 1 && ev->action == SCENARIO_ADD) {
+        report(p, ev->line, "add %s: %s is in the proxy by then (brought in "
+               "at line %d)", name, name, by->line);
+        return;
+    }
+    if (by != NULL && in == -1 && ev->action != SCENARIO_ADD) {
+        report(p, ev->line, "%s %s: %s is out of the proxy by then (taken "
+               "out at line %d)", action, name, name, by->line);
+        return;
+    }
     if (ev->action == SCENARIO_ADD) {
         if (!sc->backends[ev->backend].standby &&
             !preceded_by(sc, ev, ev->backend, takes_out))

@@ -1739,6 +1739,29 @@ static void test_error_operations(void)
                      "the proxy before");
     expect_one_error(OPS "at 1s reload backends=b1 weight.b2=3\n", "t.scn:5: "
                      "reload: b2 is given a setting but is not in backends=");
+    /* The order in time: in the proxy already, or out of it already. */
+    expect_one_error(OPS "at 1s reload backends=b1,b2,b3\nat 2s add b3\n",
+                     "t.scn:6: add b3: b3 is in the proxy by then (brought "
+                     "in at line 5)");
+    expect_one_error(OPS "at 1s drain b1\nat 2s remove b1\nat 3s remove b1\n",
+                     "t.scn:7: remove b1: b1 is out of the proxy by then "
+                     "(taken out at line 6)");
+    expect_one_error(OPS "at 1s reload backends=b2\nat 2s drain b1\n",
+                     "t.scn:6: drain b1: b1 is out of the proxy by then "
+                     "(taken out at line 5)");
+    expect_no_error(OPS "at 1s drain b1\nat 2s remove b1\nat 3s add b1\n"
+                    "at 4s drain b1\n");
+    expect_no_error(OPS "at 2s add b3\nat 1s drain b1\nat 3s disable b3\n");
+    expect_one_error(OPS "at 1s reload backends=,\n", "t.scn:5: reload: "
+                     "backends= needs NAME,NAME... without an empty name (a "
+                     "reload keeps at least one backend)");
+    expect_one_error(OPS "at 1s reload backends=b1,,b2\n", "t.scn:5: "
+                     "reload: backends= needs NAME,NAME... without an empty "
+                     "name (a reload keeps at least one backend)");
+    expect_one_error(OPS "at 1s reload backends=b1,b1\n", "t.scn:5: "
+                     "reload: b1 is given twice in backends=");
+    expect_one_error(OPS "at 1s reload weight.b1=3 weight.b1=4\n", "t.scn:5: "
+                     "reload: weight.b1 is given twice");
     expect_one_error(OPS "at 1s reload speed.b1=3\n", "t.scn:5: reload: "
                      "unknown setting 'speed' (weight.NAME=N or "
                      "maxconn.NAME=N)");
