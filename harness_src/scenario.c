@@ -922,7 +922,7 @@ static void read_burst_sim_option(struct parser *p,
         burst->count = number;
     else if (scenario_sim_read_rate(value, &burst->rate) == -1)
         report(p, p->line, "rate '%s': must be connections per second "
-               "above 0, like rate=500/s",
+               "above 0 and below 1000000000, like rate=500/s",
                parse_escape(value, word, sizeof(word)));
 }
 

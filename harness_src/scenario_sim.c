@@ -15,13 +15,24 @@
 static const char *const service_words[] = { "fixed", "exp", "pareto",
                                              "lognormal" };
 
-/* A decimal number > 0 with nothing after it. */
+/* A decimal number > 0 with nothing after it: digits, and a fraction
+ * after one '.', as everywhere in the lab (parse.h): no sign, exponent,
+ * hexadecimal or space. */
 static int read_positive(const char *text, double *out)
 {
-    char *end;
-    double value = strtod(text, &end);
+    size_t whole = strspn(text, "0123456789"), fraction = 0;
+    double value;
 
-    if (end == text || *end != '\0' || !isfinite(value) || value <= 0)
+    if (text[whole] == '.') {
+        fraction = strspn(text + whole + 1, "0123456789");
+        if (fraction == 0)
+            return -1;
+        fraction++;
+    }
+    if (whole == 0 || text[whole + fraction] != '\0')
+        return -1;
+    value = strtod(text, NULL);
+    if (!isfinite(value) || value <= 0)
         return -1;
     *out = value;
     return 0;
@@ -71,11 +82,15 @@ int scenario_sim_service_option(struct scenario_service *service,
                      "together");
             return -1;
         }
+        /* The simulator's own limits (sim/sim_check.c), here so that a
+         * file that breaks them stops at its line, before a run. */
         if (read_positive(value, &service->shape) == -1 ||
-            (key[0] == 'a' && service->shape <= 1.0)) {
+            (key[0] == 'a' && (service->shape <= 1.0 ||
+                               service->shape >= 1e6)) ||
+            (key[0] == 's' && service->shape >= 10.0)) {
             snprintf(err, errlen, "%s '%s': must be a number above %s", key,
                      value, key[0] == 'a' ? "1 (the mean is infinite "
-                     "otherwise)" : "0");
+                     "otherwise) and below 1000000" : "0 and below 10");
             service->shape = 0;
             return -1;
         }
@@ -138,7 +153,10 @@ int scenario_sim_read_rate(const char *text, double *rate)
         return -1;
     memcpy(number, text, len);
     number[len] = '\0';
-    return read_positive(number, rate);
+    /* Below the simulator's limit of 1e9 a second (sim/sim_check.c). */
+    if (read_positive(number, rate) == -1 || *rate >= 1e9)
+        return -1;
+    return 0;
 }
 
 int scenario_sim_burst_check(const struct scenario_burst *burst, char *err,

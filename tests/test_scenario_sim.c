@@ -138,7 +138,38 @@ static void test_sim_words_errors(void)
                      "most 10m, like 10ms, 0.5ms, 250us or 2s");
     expect_sim_error("backend b1 service=pareto mean=1ms alpha=1\n"
                      "expect clients ok\n", "t.scn:1: alpha '1': must be a "
-                     "number above 1 (the mean is infinite otherwise)");
+                     "number above 1 (the mean is infinite otherwise) and "
+                     "below 1000000");
+    /* Numbers as everywhere in the lab: digits and a fraction, no sign,
+     * exponent or hexadecimal; the simulator's limits at the line. */
+    expect_sim_error("backend b1 service=exp mean=1e-3s\nexpect clients ok\n",
+                     "t.scn:1: mean '1e-3s': must be a time above 0 and at "
+                     "most 10m, like 10ms, 0.5ms, 250us or 2s");
+    expect_sim_error("backend b1 service=exp mean=+5ms\nexpect clients ok\n",
+                     "t.scn:1: mean '+5ms': must be a time above 0 and at "
+                     "most 10m, like 10ms, 0.5ms, 250us or 2s");
+    expect_sim_error("backend b1 service=pareto mean=1ms alpha=0x2\n"
+                     "expect clients ok\n", "t.scn:1: alpha '0x2': must be a "
+                     "number above 1 (the mean is infinite otherwise) and "
+                     "below 1000000");
+    expect_sim_error("backend b1 service=pareto mean=1ms alpha=1e1\n"
+                     "expect clients ok\n", "t.scn:1: alpha '1e1': must be a "
+                     "number above 1 (the mean is infinite otherwise) and "
+                     "below 1000000");
+    expect_sim_error("backend b1 service=lognormal mean=1ms sigma=1e308\n"
+                     "expect clients ok\n", "t.scn:1: sigma '1e308': must be "
+                     "a number above 0 and below 10");
+    expect_sim_error("backend b1 service=lognormal mean=1ms sigma=10\n"
+                     "expect clients ok\n", "t.scn:1: sigma '10': must be "
+                     "a number above 0 and below 10");
+    expect_sim_error("backend b1\nat 0s clients poisson rate=0x10/s "
+                     "count=1\nexpect clients ok\n", "t.scn:2: rate '0x10/s': "
+                     "must be connections per second above 0 and below "
+                     "1000000000, like rate=500/s");
+    expect_sim_error("backend b1\nat 0s clients poisson rate=1e300/s "
+                     "count=1\nexpect clients ok\n", "t.scn:2: rate "
+                     "'1e300/s': must be connections per second above 0 and "
+                     "below 1000000000, like rate=500/s");
     expect_sim_error("backend b1 service=pareto mean=1ms\nexpect clients "
                      "ok\n", "t.scn:1: service=pareto needs alpha=, like "
                      "alpha=1.5");
@@ -161,7 +192,8 @@ static void test_sim_words_errors(void)
                      "rate=500/s count=10000'");
     expect_sim_error("backend b1\nat 0s clients poisson rate=fast count=1\n"
                      "expect clients ok\n", "t.scn:2: rate 'fast': must be "
-                     "connections per second above 0, like rate=500/s");
+                     "connections per second above 0 and below 1000000000, "
+                     "like rate=500/s");
     expect_sim_error("backend b1\nat 0s clients 5 rate=5/s\nexpect clients "
                      "ok\n", "t.scn:2: rate= goes with 'clients poisson' or "
                      "'clients uniform'");
