@@ -38,6 +38,9 @@ int parse_long(const char *text, long min, long max, long *out)
         return fail(EINVAL);
     errno = 0;
     value = strtol(text, NULL, 10);
+    /* '-' only for a negative value: "-0" is a slip, not zero. */
+    if (text[0] == '-' && value == 0 && errno == 0)
+        return fail(EINVAL);
     if (errno == ERANGE || value < min || value > max)
         return fail(ERANGE);
     *out = value;

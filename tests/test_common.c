@@ -75,7 +75,7 @@ static void test_parse_long_not_a_number(void)
     static const char *const bad[] = {
         "", " 1", "1 ", "12x", "x", "-", "1.5", "0x10", "1e3", "\t3",
         "+5", "+0", "- 5", "--5", "-+5", "0X1F", "inf", "nan", "1,000",
-        "5\n",
+        "5\n", "-0", "-000",
     };
     long v;
 
