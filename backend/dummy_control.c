@@ -45,6 +45,7 @@ void dummy_control_init(struct dummy_control *ctl)
 {
     ctl->len = 0;
     ctl->too_long = false;
+    ctl->has_nul = false;
 }
 
 void dummy_control_feed(struct dummy_control *ctl, const char *data,
@@ -53,8 +54,10 @@ void dummy_control_feed(struct dummy_control *ctl, const char *data,
     for (size_t i = 0; i < len; i++) {
         if (data[i] == '\n') {
             ctl->line[ctl->len] = '\0';
-            fn(ctx, ctl->too_long ? NULL : ctl->line);
+            fn(ctx, ctl->too_long || ctl->has_nul ? NULL : ctl->line);
             dummy_control_init(ctl);
+        } else if (data[i] == '\0') {
+            ctl->has_nul = true;
         } else if (ctl->len < DUMMY_CONTROL_LINE_MAX) {
             ctl->line[ctl->len++] = data[i];
         } else {
@@ -66,12 +69,14 @@ void dummy_control_feed(struct dummy_control *ctl, const char *data,
 void dummy_control_finish(struct dummy_control *ctl, dummy_control_line_fn fn,
                           void *ctx)
 {
-    if (ctl->len > 0 || ctl->too_long)
+    if (ctl->len > 0 || ctl->too_long || ctl->has_nul)
         dummy_control_feed(ctl, "\n", 1, fn, ctx);
 }
 
-const char *dummy_control_too_long(void)
+const char *dummy_control_refusal(const struct dummy_control *ctl)
 {
+    if (!ctl->too_long)
+        return "error: a command holds a NUL byte";
     return "error: a command is at most 1024 bytes";
 }
 

@@ -40,10 +40,13 @@ struct dummy_control {
     char line[DUMMY_CONTROL_LINE_MAX + 1];
     size_t len;
     bool too_long;              /* dropping bytes up to the next '\n' */
+    bool has_nul;               /* the line holds a NUL byte */
 };
 
 /* Called once per complete line, NUL-terminated, without its '\n'; line
- * is NULL for a line longer than DUMMY_CONTROL_LINE_MAX. */
+ * is NULL for a line that is refused whole (dummy_control_refusal says
+ * why): longer than DUMMY_CONTROL_LINE_MAX, or holding a NUL byte, which
+ * would cut the command short unseen. */
 typedef void (*dummy_control_line_fn)(void *ctx, const char *line);
 
 /* Makes an empty line buffer. */
@@ -68,7 +71,8 @@ enum dummy_control_result dummy_control_run(struct dummy_options *live,
                                             size_t reply_len, char *changes,
                                             size_t changes_len);
 
-/* The reply to a line longer than DUMMY_CONTROL_LINE_MAX. */
-const char *dummy_control_too_long(void);
+/* The reply to the line just refused (called from the line function,
+ * with line NULL). */
+const char *dummy_control_refusal(const struct dummy_control *ctl);
 
 #endif

@@ -178,7 +178,7 @@ static void server_on_control_line(void *ctx, const char *line)
     enum dummy_control_result result;
 
     if (line == NULL) {
-        server_reply(dummy_control_too_long());
+        server_reply(dummy_control_refusal(&srv->control));
         return;
     }
     result = dummy_control_run(&srv->live, line, reply, sizeof(reply),

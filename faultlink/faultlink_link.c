@@ -53,6 +53,7 @@ struct faultlink_link {
     uint64_t accept_resume_ms;  /* listener resting until then, 0: not */
     size_t line_len;
     bool line_too_long;         /* the rest of this line is skipped */
+    bool line_has_nul;          /* refused whole: a NUL would cut it short */
     char line[FAULTLINK_CONTROL_LINE_MAX + 1];
 };
 
@@ -260,6 +261,10 @@ static void control_bytes(struct faultlink_link *link, const char *buf,
                           size_t len, uint64_t now_ms)
 {
     for (size_t i = 0; i < len; i++) {
+        if (buf[i] == '\0') {
+            link->line_has_nul = true;
+            continue;
+        }
         if (buf[i] != '\n') {
             if (link->line_len < FAULTLINK_CONTROL_LINE_MAX)
                 link->line[link->line_len++] = buf[i];
@@ -268,17 +273,22 @@ static void control_bytes(struct faultlink_link *link, const char *buf,
             continue;
         }
         link->line[link->line_len] = '\0';
-        if (link->line_too_long) {
+        if (link->line_too_long || link->line_has_nul) {
             char reply[96];
 
-            snprintf(reply, sizeof(reply), "error: line longer than %d "
-                     "bytes\n", FAULTLINK_CONTROL_LINE_MAX);
+            if (link->line_too_long)
+                snprintf(reply, sizeof(reply), "error: line longer than %d "
+                         "bytes\n", FAULTLINK_CONTROL_LINE_MAX);
+            else
+                snprintf(reply, sizeof(reply), "error: line holds a NUL "
+                         "byte\n");
             log_write_all(link->control_out, reply, strlen(reply));
         } else {
             control_line(link, link->line, now_ms);
         }
         link->line_len = 0;
         link->line_too_long = false;
+        link->line_has_nul = false;
     }
 }
 
@@ -295,7 +305,7 @@ static void control_read(struct faultlink_link *link, uint64_t now_ms)
     }
     if (n == -1 && (errno == EINTR || errno == EAGAIN))
         return;
-    if (link->line_len > 0 || link->line_too_long)
+    if (link->line_len > 0 || link->line_too_long || link->line_has_nul)
         control_bytes(link, "\n", 1, now_ms);
     epoll_ctl(link->epoll_fd, EPOLL_CTL_DEL, link->control_in, NULL);
     if (n == 0)

@@ -778,6 +778,7 @@ static void test_control_bad_commands(void)
 struct control_lines {
     char text[DUMMY_CONTROL_LINE_MAX + 64];
     int count;
+    const struct dummy_control *ctl;    /* for the refusal's reason */
 };
 
 static void collect_control_line(void *ctx, const char *line)
@@ -786,14 +787,14 @@ static void collect_control_line(void *ctx, const char *line)
     size_t used = strlen(lines->text);
 
     snprintf(lines->text + used, sizeof(lines->text) - used, "[%s]",
-             line != NULL ? line : "TOO LONG");
+             line != NULL ? line : dummy_control_refusal(lines->ctl));
     lines->count++;
 }
 
 static void test_control_line_buffer(void)
 {
     struct dummy_control ctl;
-    struct control_lines lines = { "", 0 };
+    struct control_lines lines = { "", 0, &ctl };
     static char big[DUMMY_CONTROL_LINE_MAX + 2];
 
     dummy_control_init(&ctl);
@@ -809,18 +810,24 @@ static void test_control_line_buffer(void)
     /* A line one byte too long is refused whole, the next one is fine. */
     memset(big, 'x', DUMMY_CONTROL_LINE_MAX + 1);
     big[DUMMY_CONTROL_LINE_MAX + 1] = '\n';
-    lines = (struct control_lines){ "", 0 };
+    lines = (struct control_lines){ "", 0, &ctl };
     dummy_control_feed(&ctl, big, sizeof(big), collect_control_line, &lines);
     dummy_control_feed(&ctl, "help\n", 5, collect_control_line, &lines);
-    CU_ASSERT_STRING_EQUAL(lines.text, "[TOO LONG][help]");
-    lines = (struct control_lines){ "", 0 };
+    CU_ASSERT_STRING_EQUAL(lines.text, "[error: a command is at most 1024 "
+                           "bytes][help]");
+    lines = (struct control_lines){ "", 0, &ctl };
     dummy_control_feed(&ctl, big, DUMMY_CONTROL_LINE_MAX, collect_control_line,
                        &lines);
     dummy_control_feed(&ctl, "\n", 1, collect_control_line, &lines);
     CU_ASSERT_EQUAL(lines.count, 1);
     CU_ASSERT_EQUAL(strlen(lines.text), DUMMY_CONTROL_LINE_MAX + 2);
-    CU_ASSERT_STRING_EQUAL(dummy_control_too_long(),
-                           "error: a command is at most 1024 bytes");
+    /* A NUL byte would cut the command short unseen: the line is
+     * refused whole, the next one is fine. */
+    lines = (struct control_lines){ "", 0, &ctl };
+    dummy_control_feed(&ctl, "set jitter=5ms\0junk\nhelp\n", 25,
+                       collect_control_line, &lines);
+    CU_ASSERT_STRING_EQUAL(lines.text, "[error: a command holds a NUL "
+                           "byte][help]");
 }
 
 static void test_control_option(void)

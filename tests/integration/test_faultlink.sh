@@ -100,6 +100,20 @@ test_link_control_by_hand() {
     expect '[ "$(say link "add bandwidth rate=fast")" = "error: bandwidth: rate '"'fast'"': must be a size from 1 to 1G bytes, like 512, 4k or 1M" ]' "bad value"
     expect '[ "$(say link "launch")" = "error: unknown command '"'launch'"' (add, remove, list, help)" ]' "bad command"
     say link "help" | grep -q '^ok commands: add KIND'
+    # A NUL byte would cut the command short unseen: the line is refused.
+    # (printf writes it: a shell variable cannot hold one.)
+    local before
+    before=$(wc -l <"$WORK/link.out")
+    printf 'add latency latency=5\0junk\n' >&7
+    for _ in $(seq 250); do
+        [ "$(wc -l <"$WORK/link.out")" -gt "$before" ] && break
+        sleep 0.02
+    done
+    expect '[ "$(tail -n 1 "$WORK/link.out")" = "error: line holds a NUL byte" ]' \
+        "a NUL byte: $(tail -n 1 "$WORK/link.out")"
+    expect '[ "$(say link "list")" = \
+        "ok bandwidth direction=down toxicity=0.5 rate=64k" ]' "nothing added"
+
     expect '[ "$(say link "remove all")" = "ok removed 1" ]' "remove all"
     # End of input: no error, and the link goes on relaying.
     exec 7>&-
