@@ -263,6 +263,14 @@ int faultlink_fault_parse(char *const *words, int count,
         }
         memcpy(key, words[i], len);
         key[len] = '\0';
+        /* A key given twice: the first would be lost unseen. */
+        for (int j = 1; j < i; j++) {
+            if (strncmp(words[j], words[i], len + 1) == 0) {
+                snprintf(err, errlen, "%s: %s is given twice", info->name,
+                         key);
+                return -1;
+            }
+        }
         rc = parse_common(info, key, eq + 1, fault, err, errlen);
         if (rc == 0)
             rc = parse_key(info, key, eq + 1, fault, err, errlen);

@@ -112,6 +112,10 @@ static void test_control_errors_say_what(void)
         { "add latency latency=1 rate=4", "error: latency: unknown key 'rate' "
           "(keys: latency, jitter, direction, toxicity)" },
         { "add latency latency", "error: 'latency': must be KEY=VALUE" },
+        { "add latency latency=5 latency=6", "error: latency: latency is "
+          "given twice" },
+        { "add latency latency=5 direction=up direction=down",
+          "error: latency: direction is given twice" },
         { "add bandwidth rate=0", "error: bandwidth: rate '0': must be a size "
           "from 1 to 1G bytes, like 512, 4k or 1M" },
         { "add reset", "error: reset: give exactly one of after, bytes" },
