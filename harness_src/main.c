@@ -258,7 +258,13 @@ static int collect_files(struct harness_options *o, int argc, char **argv)
         int rc;
 
         if (stat(argv[i], &st) == -1) {
-            complain(argv[i], strerror(errno));
+            char shown[PATH_MAX];
+
+            /* As a file the parser cannot read is reported
+             * (docs/scenarios.md). */
+            fprintf(stderr, "%s: cannot read: %s\n",
+                    parse_escape(argv[i], shown, sizeof(shown)),
+                    strerror(errno));
             return -1;
         }
         rc = S_ISDIR(st.st_mode) ? add_dir(o, argv[i]) : add_file(o, argv[i]);

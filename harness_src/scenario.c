@@ -850,6 +850,7 @@ static void parse_backend(struct parser *p, char **words, int count)
     struct scenario *out = p->out;
     struct scenario_backend *backend;
     char word[SHOWN_MAX];
+    bool reserved;
     int index;
 
     if (count < 2) {
@@ -859,16 +860,25 @@ static void parse_backend(struct parser *p, char **words, int count)
     }
     parse_escape(words[1], word, sizeof(word));
     index = scenario_backend_index(out, words[1]);
+    /* "proxy" and "clients" name the other parties of an event line
+     * (stop proxy, link clients ...): a backend so named would be
+     * taken for them. */
+    reserved = strcmp(words[1], "proxy") == 0 ||
+               strcmp(words[1], "clients") == 0;
     if (!name_is_valid(words[1]))
         report(p, p->line, "backend name '%s' must be 1 to %d characters "
                "from A-Z a-z 0-9 _ . -", word, SCENARIO_NAME_MAX - 1);
+    else if (reserved)
+        report(p, p->line, "backend name '%s' is taken: '%s' names the %s "
+               "in event lines", word, word,
+               words[1][0] == 'p' ? "proxy" : "clients");
     else if (index != -1)
         report(p, p->line, "backend '%s' is already declared on line %d",
                word, out->backends[index].line);
     else if (out->backend_count == SCENARIO_MAX_BACKENDS)
         report(p, p->line, "too many backends (at most %d)",
                SCENARIO_MAX_BACKENDS);
-    if (!name_is_valid(words[1]) || index != -1 ||
+    if (!name_is_valid(words[1]) || reserved || index != -1 ||
         out->backend_count == SCENARIO_MAX_BACKENDS)
         return;
     backend = &out->backends[out->backend_count++];
@@ -2214,6 +2224,34 @@ static int split_words(char *line, char **words)
     return count;
 }
 
+/* The length of the valid UTF-8 sequence at s that is no control
+ * character (C0, DEL, or C1: U+0080 to U+009F), or 0. */
+static size_t printable_utf8(const unsigned char *s)
+{
+    size_t need;
+    unsigned char lo = 0x80, hi = 0xbf;
+
+    if (s[0] < 0x80)
+        return s[0] >= 0x20 && s[0] != 0x7f;
+    if (s[0] >= 0xc2 && s[0] <= 0xdf)
+        need = 1, lo = s[0] == 0xc2 ? 0xa0 : 0x80;
+    else if (s[0] >= 0xe0 && s[0] <= 0xef)
+        need = 2, lo = s[0] == 0xe0 ? 0xa0 : 0x80,
+        hi = s[0] == 0xed ? 0x9f : 0xbf;
+    else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+        need = 3, lo = s[0] == 0xf0 ? 0x90 : 0x80,
+        hi = s[0] == 0xf4 ? 0x8f : 0xbf;
+    else
+        return 0;
+    if (s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i <= need; i++) {
+        if (s[i] < 0x80 || s[i] > 0xbf)
+            return 0;
+    }
+    return need + 1;
+}
+
 /* Keeps the first comment line before any directive as the description. */
 static void take_description(struct parser *p, char *comment)
 {
@@ -2226,9 +2264,28 @@ static void take_description(struct parser *p, char *comment)
     len = strlen(comment);
     while (len > 0 && strchr(blanks, comment[len - 1]) != NULL)
         comment[--len] = '\0';
-    for (char *c = comment; *c != '\0'; c++) {
-        if ((unsigned char)*c < 0x20 || *c == 0x7f)
-            *c = '?';
+    /* A terminal shown the description must not take it for commands:
+     * control characters (C1 too) and bytes that are no UTF-8 become '?',
+     * one per byte or sequence, in place (the text only shrinks). */
+    for (char *in = comment, *out = comment;; ) {
+        const unsigned char *u = (const unsigned char *)in;
+        size_t n;
+
+        if (*in == '\0') {
+            *out = '\0';
+            break;
+        }
+        n = printable_utf8(u);
+        if (n == 0) {
+            /* A C1 character is one '?' for its two bytes. Measured
+             * before the '?' is written: out may still be in. */
+            in += u[0] == 0xc2 && u[1] >= 0x80 && u[1] < 0xa0 ? 2 : 1;
+            *out++ = '?';
+            continue;
+        }
+        memmove(out, in, n);
+        out += n;
+        in += n;
     }
     copy_cut(p->out->description, sizeof(p->out->description), comment);
 }

@@ -450,6 +450,16 @@ static void test_description(void)
                     SCENARIO_TEXT_MAX - 2);
     CU_ASSERT_EQUAL(result->errors, 0);
     parsed_free(result);
+    /* What a terminal could take for a command becomes '?': C0 and C1
+     * controls (an 8-bit CSI, \xc2\x9b, is one), and bytes that are no
+     * UTF-8; letters of other scripts stay. */
+    result = parse("# caf\xc3\xa9 \xc2\x9b" "2J x\xff y \x1b[31m z "
+                   "\xe2\x82\xac \xed\xa0\x80 \xc0\xaf\n"
+                   "backend b1\nexpect leastconn\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(result);
+    CU_ASSERT_STRING_EQUAL(result->scenario.description,
+                           "caf\xc3\xa9 ?2J x? y ?[31m z \xe2\x82\xac ??? ??");
+    parsed_free(result);
 }
 
 static void test_check_forms(void)
@@ -711,6 +721,11 @@ static void test_error_option_twice(void)
     expect_error_with(BASE "backend b3 bogus=1\n", 4,
                       "mean=VALUE, alpha=VALUE, sigma=VALUE, concurrency=N, "
                       "discipline=fifo|ps)");
+    expect_one_error(BASE "backend proxy\n", "t.scn:4: backend name 'proxy' "
+                     "is taken: 'proxy' names the proxy in event lines");
+    expect_one_error(BASE "backend clients\n", "t.scn:4: backend name "
+                     "'clients' is taken: 'clients' names the clients in "
+                     "event lines");
     expect_one_error(BASE "proxy threads=2\nproxy threads=3\n",
                      "t.scn:5: proxy option threads is given twice");
 }
