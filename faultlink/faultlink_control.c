@@ -75,9 +75,9 @@ static int run_remove(struct faultlink_faults *faults, char **words,
         snprintf(reply, replylen, "ok removed %d", removed);
         return 1;
     }
-    if (count < 1 || count > 2) {
+    if (count < 1 || count > 2 || strcmp(words[0], "all") == 0) {
         snprintf(reply, replylen, "error: remove takes KIND [direction=up|"
-                 "down|both] or all");
+                 "down|both], or all alone");
         return -1;
     }
     if (faultlink_kind_parse(words[0], &kind) == -1) {

@@ -131,7 +131,10 @@ static void test_control_errors_say_what(void)
           "(it acts on new connections)" },
         { "add syn-drop toxicity=0.5", "error: syn-drop: toxicity does not "
           "apply (it acts on the whole listener)" },
-        { "remove", "error: remove takes KIND [direction=up|down|both] or all" },
+        { "remove", "error: remove takes KIND [direction=up|down|both], or "
+          "all alone" },
+        { "remove all extra", "error: remove takes KIND [direction=up|down|"
+          "both], or all alone" },
         { "remove nope", "error: unknown kind 'nope'" },
         { "remove latency up", "error: 'up': must be direction=up, "
           "direction=down or direction=both" },
