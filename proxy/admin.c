@@ -321,7 +321,13 @@ static void do_help(struct admin_answer *out)
 
         snprintf(usage, sizeof(usage), "%s%s", verbs[i].words,
                  verbs[i].operands);
-        admin_answer_printf(out, "%-40s %s\n", usage, verbs[i].help);
+        /* A usage wider than its column puts the text on a line of its
+         * own, in the column. */
+        if (strlen(usage) > 40)
+            admin_answer_printf(out, "%s\n%-40s %s\n", usage, "",
+                                verbs[i].help);
+        else
+            admin_answer_printf(out, "%-40s %s\n", usage, verbs[i].help);
     }
 }
 

@@ -289,6 +289,13 @@ static void test_help_and_quit(void)
     for (size_t i = 0; i < COUNT_OF(commands); i++)
         CU_ASSERT_PTR_NOT_NULL(strstr(help, commands[i]));
     CU_ASSERT_EQUAL(strcmp(help + strlen(help) - 2, "\n\n"), 0);
+    /* Every text starts in column 42, also after a usage wider than its
+     * column (add backend's), which gets a line of its own. */
+    CU_ASSERT_PTR_NOT_NULL(strstr(help, "\nreload                                   "
+                                        "read the config file again\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(help, "[slowstart=MS]\n"
+                                        "                                         "
+                                        "a new backend\n"));
     /* The empty line ends it, and only there. */
     CU_ASSERT_PTR_EQUAL(strstr(help, "\n\n"), help + strlen(help) - 2);
     fx.out.len = 0;
