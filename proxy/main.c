@@ -161,10 +161,10 @@ static void proxy_teardown(struct proxy *p)
      * drain can be watched (show sessions); it goes once the workers
      * have ended, before the pool it asks is freed. */
     if (p->pool != NULL)
-        pool_drain(p->pool, p->shared.config->grace_ms);
+        pool_stop(p->pool, p->shared.config->grace_ms);
     admin_server_stop(p->admin_server);
     if (p->pool != NULL)
-        pool_stop(p->pool, 0);
+        pool_free(p->pool);
     /* Only now: a worker may be inside accept4() on it until joined. */
     if (p->listen_fd != -1)
         close(p->listen_fd);

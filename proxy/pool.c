@@ -4,7 +4,6 @@
 #include "pool.h"
 
 #include <errno.h>
-#include <stdbool.h>
 #include <stdlib.h>
 
 #include "clock.h"
@@ -13,7 +12,6 @@
 struct pool {
     size_t count;
     struct worker **workers;
-    bool joined;                /* pool_drain has returned */
 };
 
 static void destroy(struct pool *pool)
@@ -43,6 +41,7 @@ struct pool *pool_start(size_t count, struct proxy_shared *shared,
 
             pool->count = i + 1;
             pool_stop(pool, 0);
+            pool_free(pool);
             errno = saved;
             return NULL;
         }
@@ -93,12 +92,10 @@ struct worker *pool_worker(const struct pool *pool, size_t index)
     return pool->workers[index];
 }
 
-void pool_drain(struct pool *pool, long grace_ms)
+void pool_stop(struct pool *pool, long grace_ms)
 {
     uint64_t deadline = clock_now_ms() + (uint64_t)grace_ms;
 
-    if (pool->joined)
-        return;
     for (size_t i = 0; i < pool->count; i++) {
         if (pool->workers[i] != NULL)
             worker_stop(pool->workers[i], deadline);
@@ -107,11 +104,9 @@ void pool_drain(struct pool *pool, long grace_ms)
         if (pool->workers[i] != NULL)
             worker_join(pool->workers[i]);
     }
-    pool->joined = true;
 }
 
-void pool_stop(struct pool *pool, long grace_ms)
+void pool_free(struct pool *pool)
 {
-    pool_drain(pool, grace_ms);
     destroy(pool);
 }

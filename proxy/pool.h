@@ -52,18 +52,18 @@ void pool_listen(struct pool *pool, int listen_fd);
 size_t pool_size(const struct pool *pool);
 
 /* Worker index (0 .. pool_size() - 1), e.g. to ask it for its sessions
- * with worker_sessions(). Valid until pool_stop. */
+ * with worker_sessions(). Valid until pool_free. */
 struct worker *pool_worker(const struct pool *pool, size_t index);
 
 /*
  * Stops every worker: sessions may drain for grace_ms, then the rest are
- * closed. Returns once every thread was joined; the pool stays, and a
- * worker that has ended answers worker_sessions with none. A second call
- * does nothing.
+ * closed. Returns once every thread was joined. The pool stays until
+ * pool_free (the control socket may still ask it: a worker that has ended
+ * answers worker_sessions with none).
  */
-void pool_drain(struct pool *pool, long grace_ms);
-
-/* pool_drain (unless done), then frees the pool. */
 void pool_stop(struct pool *pool, long grace_ms);
+
+/* Frees a stopped pool. */
+void pool_free(struct pool *pool);
 
 #endif

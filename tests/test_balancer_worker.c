@@ -326,6 +326,7 @@ static void test_pool_workers(void)
         CU_ASSERT_EQUAL(total, 0);
     }
     pool_stop(pool, 0);
+    pool_free(pool);
     fixture_close(&fx);
 }
 

@@ -305,6 +305,7 @@ static struct pool *fixture_start(struct proxy_fixture *fx, size_t threads)
 static void fixture_stop(struct proxy_fixture *fx, struct pool *pool)
 {
     pool_stop(pool, 0);
+    pool_free(pool);
     alarm(0);
     fixture_close(fx);
 }
@@ -446,6 +447,7 @@ static void check_start_stop(size_t threads)
         during = thread_count();
         CU_ASSERT_EQUAL(during, before + (int)threads);
         pool_stop(pool, 0);
+        pool_free(pool);
     }
     alarm(0);
     after = thread_count_settled(before);
@@ -478,6 +480,7 @@ static void test_stop_with_grace_when_idle(void)
     if (pool != NULL) {
         start = clock_now_ms();
         pool_stop(pool, 30000);
+        pool_free(pool);
         CU_ASSERT(clock_now_ms() - start < 10000);
     }
     alarm(0);
@@ -627,6 +630,7 @@ static void test_dispatch_least_loaded_first(void)
     close_both_ends(clients, backends, CLIENTS);
     CU_ASSERT_EQUAL(live_sessions_settled(&fx.shared, 0), 0);
     pool_stop(pool, 0);
+    pool_free(pool);
     alarm(0);
     len = read(log_pipe[0], text, sizeof(text) - 1);
     text[len > 0 ? len : 0] = '\0';
@@ -701,6 +705,7 @@ static void test_stop_closes_open_session(void)
         CU_ASSERT_EQUAL(read_exact(backend, buf, 4), 0);
     }
     pool_stop(pool, 0);
+    pool_free(pool);
     alarm(0);
     CU_ASSERT_EQUAL(atomic_load(&fx.shared.live_sessions), 0);
     balancer_snapshot(fx.balancer, &row);
@@ -808,6 +813,7 @@ static void test_listen_shares_evenly(void)
     close_both_ends(clients, backends, CLIENTS);
     CU_ASSERT_EQUAL(live_sessions_settled(&fx.shared, 0), 0);
     pool_stop(pool, 0);
+    pool_free(pool);
     alarm(0);
     close(listen_fd);
     len = read(log_pipe[0], text, sizeof(text) - 1);
@@ -869,6 +875,7 @@ static void test_listen_holds_maxconn(void)
             close(clients[i]);
     }
     pool_stop(pool, 0);
+    pool_free(pool);
     alarm(0);
     close(listen_fd);
     fixture_close(&fx);
