@@ -1432,10 +1432,58 @@ static CU_TestInfo worker_tests[] = {
 
 TEST_SUITE(worker, worker_tests)
 
+/* With outlier ejection, the refused connect's failure ejects the backend:
+ * a decision with a seq of its own (after the connect_fail's), which the
+ * log must show, or a replay of the log finds a hole there. */
+static void test_backend_refused_ejection_logged(void)
+{
+    struct balancer_tuning tuning = { .eject_after = 1, .eject_time_ms = 1000,
+                                      .eject_max_time_ms = 1000,
+                                      .eject_max_percent = 100 };
+    struct proxy_fixture fx;
+    struct pool *pool;
+    int client, log_pipe[2];
+    char text[8192];
+    ssize_t len;
+
+    CU_ASSERT_EQUAL_FATAL(fixture_open(&fx), 0);
+    balancer_tune(fx.balancer, &tuning);
+    CU_ASSERT_EQUAL_FATAL(pipe2(log_pipe, O_NONBLOCK | O_CLOEXEC), 0);
+    log_init(&fx.log, log_pipe[1], LOG_INFO);
+    close(fx.backend_fd);       /* the port is now refused */
+    fx.backend_fd = -1;
+    alarm(ALARM_S);
+    pool = pool_start(1, &fx.shared, &fx.log);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pool);
+    client = dispatch_client(&fx, pool, 1);
+    CU_ASSERT(client >= 0);
+    if (client >= 0) {
+        CU_ASSERT_TRUE(reaches_eof(client));
+        close(client);
+    }
+    CU_ASSERT_EQUAL(live_sessions_settled(&fx.shared, 0), 0);
+    pool_stop(pool, 0);
+    pool_free(pool);
+    alarm(0);
+    len = read(log_pipe[0], text, sizeof(text) - 1);
+    text[len > 0 ? len : 0] = '\0';
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "ev=connect_fail sid=1 be=b1 seq=2 "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "ev=ejected be=b1 seq=3 "));
+    if (strstr(text, "ev=ejected be=b1 seq=3 ") == NULL)
+        fprintf(stderr, "\n  no ev=ejected line after the connect_fail (log "
+                        "the events of balancer_release_ev with "
+                        "balancer_log_events):\n%s", text);
+    close(log_pipe[0]);
+    close(log_pipe[1]);
+    fixture_close(&fx);
+}
+
 /* Its own suite, so that lab 4 grades it and the earlier labs' starters,
  * whose connect_failed is a stand-in, can still pass the pool suite. */
 static CU_TestInfo connect_tests[] = {
     { "backend refused", test_backend_refused },
+    { "a refused connect's ejection is logged",
+      test_backend_refused_ejection_logged },
     CU_TEST_INFO_NULL,
 };
 
