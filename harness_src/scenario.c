@@ -2233,16 +2233,22 @@ static size_t printable_utf8(const unsigned char *s)
 
     if (s[0] < 0x80)
         return s[0] >= 0x20 && s[0] != 0x7f;
-    if (s[0] >= 0xc2 && s[0] <= 0xdf)
-        need = 1, lo = s[0] == 0xc2 ? 0xa0 : 0x80;
-    else if (s[0] >= 0xe0 && s[0] <= 0xef)
-        need = 2, lo = s[0] == 0xe0 ? 0xa0 : 0x80,
+    /* The second byte's range rules out overlong forms, surrogates, code
+     * points past U+10FFFF, and (after 0xc2) the C1 controls. */
+    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+        need = 1;
+        lo = s[0] == 0xc2 ? 0xa0 : 0x80;
+    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+        need = 2;
+        lo = s[0] == 0xe0 ? 0xa0 : 0x80;
         hi = s[0] == 0xed ? 0x9f : 0xbf;
-    else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-        need = 3, lo = s[0] == 0xf0 ? 0x90 : 0x80,
+    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+        need = 3;
+        lo = s[0] == 0xf0 ? 0x90 : 0x80;
         hi = s[0] == 0xf4 ? 0x8f : 0xbf;
-    else
+    } else {
         return 0;
+    }
     if (s[1] < lo || s[1] > hi)
         return 0;
     for (size_t i = 2; i <= need; i++) {

@@ -107,13 +107,20 @@ static void fixture_close(struct reload_fixture *fx)
     unlink(fx->path);
 }
 
+/* The answer to one control command line (valid until the next call). */
+static const char *command(struct reload_fixture *fx, const char *line)
+{
+    fx->out.len = 0;
+    admin_handle_line(&fx->admin, &fx->capture->log, line, strlen(line),
+                      &fx->out);
+    admin_answer_printf(&fx->out, "%s", "");
+    return fx->out.text;
+}
+
 /* The answer to the reload command (valid until the next call). */
 static const char *reload_command(struct reload_fixture *fx)
 {
-    fx->out.len = 0;
-    admin_handle_line(&fx->admin, &fx->capture->log, "reload", 6, &fx->out);
-    admin_answer_printf(&fx->out, "%s", "");
-    return fx->out.text;
+    return command(fx, "reload");
 }
 
 /* The slot's row as the balancer has it now. */
@@ -278,17 +285,24 @@ static void test_command_line_wins(void)
     fixture_close(&fx);
 }
 
+/* b1 and b2; b1 holds a session, and a reload of a file without it
+ * drains it to be removed once that session ends. */
+static void drain_b1_by_reload(struct reload_fixture *fx)
+{
+    fixture_open(fx, "backend b1=127.0.0.1:9001\n"
+                     "backend b2=127.0.0.1:9002\n", NULL);
+    CU_ASSERT_EQUAL_FATAL(balancer_pick(fx->balancer, 0, NULL), 0);
+    write_file(fx->path, "backend b2=127.0.0.1:9002\n");
+    CU_ASSERT_STRING_EQUAL(reload_command(fx), "ok added=0 removed=1 "
+                           "changed=0 fixed=0\n\n");
+}
+
 static void test_back_before_removed(void)
 {
     struct reload_fixture fx;
     struct balancer_change change;
 
-    fixture_open(&fx, "backend b1=127.0.0.1:9001\n"
-                      "backend b2=127.0.0.1:9002\n", NULL);
-    CU_ASSERT_EQUAL_FATAL(balancer_pick(fx.balancer, 0, NULL), 0);
-    write_file(fx.path, "backend b2=127.0.0.1:9002\n");
-    CU_ASSERT_STRING_EQUAL(reload_command(&fx), "ok added=0 removed=1 "
-                           "changed=0 fixed=0\n\n");
+    drain_b1_by_reload(&fx);
     CU_ASSERT_EQUAL(row_of(&fx, 0).admin, BALANCER_DRAINING);
     write_file(fx.path, "backend b1=127.0.0.1:9001\n"
                         "backend b2=127.0.0.1:9002\n");
@@ -301,16 +315,6 @@ static void test_back_before_removed(void)
     fixture_close(&fx);
 }
 
-/* The answer to one control command line (valid until the next call). */
-static const char *command(struct reload_fixture *fx, const char *line)
-{
-    fx->out.len = 0;
-    admin_handle_line(&fx->admin, &fx->capture->log, line, strlen(line),
-                      &fx->out);
-    admin_answer_printf(&fx->out, "%s", "");
-    return fx->out.text;
-}
-
 /* enable on a backend a reload drained to remove calls the removal off at
  * once: a disable that follows, before any poll, leaves it disabled and
  * kept, and the poll removes nothing. */
@@ -319,12 +323,7 @@ static void test_enable_calls_removal_off(void)
     struct reload_fixture fx;
     struct balancer_change change;
 
-    fixture_open(&fx, "backend b1=127.0.0.1:9001\n"
-                      "backend b2=127.0.0.1:9002\n", NULL);
-    CU_ASSERT_EQUAL_FATAL(balancer_pick(fx.balancer, 0, NULL), 0);
-    write_file(fx.path, "backend b2=127.0.0.1:9002\n");
-    CU_ASSERT_STRING_EQUAL(reload_command(&fx), "ok added=0 removed=1 "
-                           "changed=0 fixed=0\n\n");
+    drain_b1_by_reload(&fx);
     CU_ASSERT_TRUE(strncmp(command(&fx, "enable b1"), "ok ", 3) == 0);
     CU_ASSERT_TRUE(logged(&fx, "ev=removal_cancelled be=b1 by=control\n"));
     CU_ASSERT_TRUE(strncmp(command(&fx, "disable b1"), "ok ", 3) == 0);

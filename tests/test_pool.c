@@ -723,24 +723,33 @@ static void test_stop_closes_open_session(void)
 
 /* With the backend gone (nothing listens), the client is closed and the
  * failed pick is released. */
-static void test_backend_refused(void)
+/* Closes the test backend's port, so that connects to it are refused,
+ * and gives the pool a client: the proxy must close it, and its session
+ * end. */
+static void refused_client_closed(struct proxy_fixture *fx, struct pool *pool)
 {
-    struct balancer_stats row;
-    struct proxy_fixture fx;
-    struct pool *pool;
     int client;
 
-    pool = fixture_start(&fx, 1);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(pool);
-    close(fx.backend_fd);       /* the port is now refused */
-    fx.backend_fd = -1;
-    client = dispatch_client(&fx, pool, 1);
+    close(fx->backend_fd);
+    fx->backend_fd = -1;
+    client = dispatch_client(fx, pool, 1);
     CU_ASSERT(client >= 0);
     if (client >= 0) {
         CU_ASSERT_TRUE(reaches_eof(client));
         close(client);
     }
-    CU_ASSERT_EQUAL(live_sessions_settled(&fx.shared, 0), 0);
+    CU_ASSERT_EQUAL(live_sessions_settled(&fx->shared, 0), 0);
+}
+
+static void test_backend_refused(void)
+{
+    struct balancer_stats row;
+    struct proxy_fixture fx;
+    struct pool *pool;
+
+    pool = fixture_start(&fx, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pool);
+    refused_client_closed(&fx, pool);
     balancer_snapshot(fx.balancer, &row);
     CU_ASSERT_EQUAL(row.active, 0);
     CU_ASSERT_EQUAL(row.picks, 1);
@@ -1442,7 +1451,7 @@ static void test_backend_refused_ejection_logged(void)
                                       .eject_max_percent = 100 };
     struct proxy_fixture fx;
     struct pool *pool;
-    int client, log_pipe[2];
+    int log_pipe[2];
     char text[8192];
     ssize_t len;
 
@@ -1450,18 +1459,10 @@ static void test_backend_refused_ejection_logged(void)
     balancer_tune(fx.balancer, &tuning);
     CU_ASSERT_EQUAL_FATAL(pipe2(log_pipe, O_NONBLOCK | O_CLOEXEC), 0);
     log_init(&fx.log, log_pipe[1], LOG_INFO);
-    close(fx.backend_fd);       /* the port is now refused */
-    fx.backend_fd = -1;
     alarm(ALARM_S);
     pool = pool_start(1, &fx.shared, &fx.log);
     CU_ASSERT_PTR_NOT_NULL_FATAL(pool);
-    client = dispatch_client(&fx, pool, 1);
-    CU_ASSERT(client >= 0);
-    if (client >= 0) {
-        CU_ASSERT_TRUE(reaches_eof(client));
-        close(client);
-    }
-    CU_ASSERT_EQUAL(live_sessions_settled(&fx.shared, 0), 0);
+    refused_client_closed(&fx, pool);
     pool_stop(pool, 0);
     pool_free(pool);
     alarm(0);
